@@ -1,0 +1,20 @@
+package org.parameternet.model;
+
+/** Where a convolution sits in the network; the spec chooses which roles are dynamic. */
+public enum ConvRole {
+  STEM,
+  GHOST_PRIMARY,
+  GHOST_CHEAP,
+  /** The stride-2 depthwise conv inside a bottleneck's main branch: static in ParameterNet. */
+  BOTTLENECK_DEPTHWISE,
+  SQUEEZE_EXCITE,
+  SHORTCUT_DEPTHWISE,
+  SHORTCUT_POINTWISE,
+  FINAL;
+
+  /** The released ParameterNet's dynamic positions (architecture.md §2.4). */
+  public static final java.util.Set<ConvRole> PARAMETERNET_DYNAMIC =
+      java.util.Collections.unmodifiableSet(
+          java.util.EnumSet.of(
+              STEM, GHOST_PRIMARY, GHOST_CHEAP, SHORTCUT_DEPTHWISE, SHORTCUT_POINTWISE, FINAL));
+}

@@ -1,0 +1,138 @@
+package org.parameternet.model;
+
+/**
+ * The GhostNet / ParameterNet network, described once and played into a {@link GraphSink}
+ * (architecture.md §2.1). Node names are stable: they name DL4J vertices and checkpoints.
+ */
+public final class GhostNetTopology<H> {
+  private final ModelSpec spec;
+  private final GraphSink<H> sink;
+
+  private record Node<H>(H handle, FeatureShape shape) {}
+
+  private GhostNetTopology(ModelSpec spec, GraphSink<H> sink) {
+    this.spec = spec;
+    this.sink = sink;
+  }
+
+  /** Plays the whole network into the sink and returns the classifier's handle. */
+  public static <H> H walk(ModelSpec spec, GraphSink<H> sink) {
+    return new GhostNetTopology<>(spec, sink).build();
+  }
+
+  private H build() {
+    FeatureShape image = new FeatureShape(3, spec.resolution(), spec.resolution());
+    Node<H> x = new Node<>(sink.input(image), image);
+    int stem = Channels.round4(spec.stemWidth() * spec.width());
+    x = convBn("stem", x, conv(ConvRole.STEM, 3, stem, 3, 2, 1, 1), spec.activation());
+    for (int i = 0; i < spec.blocks().size(); i++) {
+      x = bottleneck("b" + i, x, spec.blocks().get(i));
+    }
+    int features = Channels.round4(spec.featureWidth() * spec.width());
+    x =
+        convBn(
+            "final",
+            x,
+            conv(ConvRole.FINAL, x.shape().channels(), features, 1, 1, 0, 1),
+            spec.activation());
+    H pooled = sink.globalAveragePool("head_pool", x.handle(), x.shape());
+    H head = sink.dense("head_conv", pooled, features, spec.headWidth(), spec.activation());
+    return sink.classifier(
+        "classifier", head, spec.headWidth(), spec.numClasses(), spec.dropout());
+  }
+
+  private Node<H> bottleneck(String name, Node<H> x, BlockRow row) {
+    int mid = Channels.round4(row.expansion() * spec.width());
+    int out = Channels.round4(row.out() * spec.width());
+    int in = x.shape().channels();
+    int pad = (row.kernel() - 1) / 2;
+
+    Node<H> y = ghost(name + "_ghost1", x, mid, spec.activation());
+    if (row.stride() > 1) {
+      y =
+          convBn(
+              name + "_dw",
+              y,
+              conv(ConvRole.BOTTLENECK_DEPTHWISE, mid, mid, row.kernel(), row.stride(), pad, mid),
+              Activation.IDENTITY);
+    }
+    if (row.hasSqueezeExcite()) {
+      y = squeezeExcite(name + "_se", y, row.seRatio());
+    }
+    y = ghost(name + "_ghost2", y, out, Activation.IDENTITY);
+
+    Node<H> shortcut = x;
+    if (in != out || row.stride() > 1) {
+      shortcut =
+          convBn(
+              name + "_sc_dw",
+              x,
+              conv(ConvRole.SHORTCUT_DEPTHWISE, in, in, row.kernel(), row.stride(), pad, in),
+              Activation.IDENTITY);
+      shortcut =
+          convBn(
+              name + "_sc_pw",
+              shortcut,
+              conv(ConvRole.SHORTCUT_POINTWISE, in, out, 1, 1, 0, 1),
+              Activation.IDENTITY);
+    }
+    return new Node<>(
+        sink.add(name + "_add", y.handle(), shortcut.handle(), y.shape()), y.shape());
+  }
+
+  /** Ghost module, ratio 2: a 1x1 primary conv and a 3x3 depthwise cheap op, concatenated. */
+  private Node<H> ghost(String name, Node<H> x, int out, Activation activation) {
+    if (out % 2 != 0) {
+      throw new IllegalArgumentException(name + ": ghost module width must be even, got " + out);
+    }
+    int half = out / 2;
+    Node<H> primary =
+        convBn(
+            name + "_primary",
+            x,
+            conv(ConvRole.GHOST_PRIMARY, x.shape().channels(), half, 1, 1, 0, 1),
+            activation);
+    Node<H> cheap =
+        convBn(name + "_cheap", primary, conv(ConvRole.GHOST_CHEAP, half, half, 3, 1, 1, half),
+            activation);
+    FeatureShape shape = primary.shape().withChannels(out);
+    return new Node<>(
+        sink.concat(name + "_concat", primary.handle(), cheap.handle(), shape), shape);
+  }
+
+  private Node<H> squeezeExcite(String name, Node<H> x, double ratio) {
+    int channels = x.shape().channels();
+    int reduced = Channels.round4(channels * ratio);
+    FeatureShape pooledShape = new FeatureShape(channels, 1, 1);
+    H pooled = sink.globalAveragePool(name + "_pool", x.handle(), x.shape());
+    H reduce =
+        sink.conv(
+            name + "_reduce",
+            pooled,
+            pooledShape,
+            new ConvOp(
+                ConvRole.SQUEEZE_EXCITE, channels, reduced, 1, 1, 0, 1, true, 0,
+                spec.activation()));
+    H gate =
+        sink.conv(
+            name + "_expand",
+            reduce,
+            new FeatureShape(reduced, 1, 1),
+            new ConvOp(
+                ConvRole.SQUEEZE_EXCITE, reduced, channels, 1, 1, 0, 1, true, 0,
+                Activation.HARD_SIGMOID));
+    return new Node<>(sink.channelScale(name + "_scale", x.handle(), gate, x.shape()), x.shape());
+  }
+
+  private ConvOp conv(ConvRole role, int in, int out, int kernel, int stride, int pad, int groups) {
+    int experts = spec.isDynamic(role) ? spec.experts() : 0;
+    return new ConvOp(
+        role, in, out, kernel, stride, pad, groups, false, experts, Activation.IDENTITY);
+  }
+
+  private Node<H> convBn(String name, Node<H> x, ConvOp op, Activation activation) {
+    H conv = sink.conv(name + "_conv", x.handle(), x.shape(), op);
+    FeatureShape shape = op.outputShape(x.shape());
+    return new Node<>(sink.batchNorm(name + "_bn", conv, shape, activation), shape);
+  }
+}

@@ -1,0 +1,82 @@
+package org.parameternet.model;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/** Named variants: the one handle for a model in configs, checkpoints, tables and reports. */
+public final class ModelRegistry {
+  private static final Map<String, ModelSpec> VARIANTS = new LinkedHashMap<>();
+
+  static {
+    // Paper models at 224x224, 1000 classes (architecture.md §2, §3.2).
+    register(paperModel("ghostnet_300m", BlockTables.GHOSTNET_V1, 1.45, 0));
+    register(paperModel("parameternet_300m", BlockTables.GHOSTNET_V1, 1.45, 4));
+    register(paperModel("parameternet_300m_e2", BlockTables.GHOSTNET_V1, 1.45, 2));
+    register(paperModel("parameternet_300m_e8", BlockTables.GHOSTNET_V1, 1.45, 8));
+    register(paperModel("ghostnet_600m", BlockTables.PARAMETERNET_600M, 1.9, 0));
+    register(paperModel("parameternet_600m", BlockTables.PARAMETERNET_600M, 1.9, 4));
+
+    // CPU-scale variants for local runs and the demo study: same blocks, narrow and small inputs.
+    register(smallModel("ghostnet_small_64", BlockTables.GHOSTNET_V1, 64, 0, 960, 1280));
+    register(smallModel("parameternet_small_64", BlockTables.GHOSTNET_V1, 64, 4, 960, 1280));
+    register(smallModel("ghostnet_micro_32", BlockTables.GHOSTNET_MICRO, 32, 0, 480, 256));
+    register(smallModel("parameternet_micro_32", BlockTables.GHOSTNET_MICRO, 32, 4, 480, 256));
+  }
+
+  private ModelRegistry() {}
+
+  private static ModelSpec paperModel(
+      String name, List<BlockRow> table, double width, int experts) {
+    return new ModelSpec(
+        name,
+        table,
+        width,
+        experts,
+        ConvRole.PARAMETERNET_DYNAMIC,
+        Activation.HARD_SWISH,
+        1000,
+        224,
+        0.2,
+        16,
+        960,
+        1280);
+  }
+
+  private static ModelSpec smallModel(
+      String name, List<BlockRow> table, int resolution, int experts, int features, int head) {
+    return new ModelSpec(
+        name,
+        table,
+        0.5,
+        experts,
+        ConvRole.PARAMETERNET_DYNAMIC,
+        Activation.HARD_SWISH,
+        1000,
+        resolution,
+        0.2,
+        16,
+        features,
+        head);
+  }
+
+  private static void register(ModelSpec spec) {
+    VARIANTS.put(spec.name(), spec);
+  }
+
+  /** The spec registered under {@code name}, at its native resolution and 1000 classes. */
+  public static ModelSpec get(String name) {
+    ModelSpec spec = VARIANTS.get(name);
+    if (spec == null) {
+      throw new IllegalArgumentException(
+          "unknown model '" + name + "'; known models: " + String.join(", ", VARIANTS.keySet()));
+    }
+    return spec;
+  }
+
+  public static Set<String> names() {
+    return Collections.unmodifiableSet(VARIANTS.keySet());
+  }
+}

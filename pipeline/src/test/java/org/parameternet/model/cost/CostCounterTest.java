@@ -1,0 +1,54 @@
+package org.parameternet.model.cost;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.parameternet.model.ModelRegistry;
+import org.parameternet.model.ModelSpec;
+
+class CostCounterTest {
+
+  /** The paper's Table 2 and Table 4 at 224x224 and 1000 classes, to its rounding. */
+  @ParameterizedTest
+  @CsvSource({
+    "ghostnet_300m, 8.6, 289",
+    "parameternet_300m, 15.7, 298",
+    "parameternet_300m_e2, 11.0, 293",
+    "parameternet_300m_e8, 25.2, 308",
+    "ghostnet_600m, 19.8, 579",
+    "parameternet_600m, 34.5, 599",
+  })
+  void reproducesThePapersCounts(String model, double paramsMillions, long flopsMillions) {
+    ModelCost cost = CostCounter.count(ModelRegistry.get(model));
+    assertEquals(paramsMillions, Math.round(cost.params() / 1e5) / 10.0, model + " params");
+    assertEquals(flopsMillions, Math.round(cost.macs() / 1e6), model + " FLOPs");
+  }
+
+  /** Finer figures from the independent counter in architecture.md §3.2 (3 decimals, in M). */
+  @ParameterizedTest
+  @CsvSource({
+    "ghostnet_300m, 8.633, 288.71",
+    "parameternet_300m, 15.737, 298.18",
+    "ghostnet_600m, 19.822, 579.20",
+    "parameternet_600m, 34.505, 598.77",
+  })
+  void matchesTheReferenceCounterClosely(String model, double params, double macs) {
+    ModelCost cost = CostCounter.count(ModelRegistry.get(model));
+    assertEquals(params, cost.params() / 1e6, 0.0006, model + " params");
+    assertEquals(macs, cost.macs() / 1e6, 0.006, model + " MACs");
+  }
+
+  @org.junit.jupiter.api.Test
+  void classifierAndResolutionScaleTheCounts() {
+    ModelSpec base = ModelRegistry.get("parameternet_300m");
+    ModelCost at1k = CostCounter.count(base);
+    ModelCost at22k = CostCounter.count(base.withClasses(21841));
+    assertEquals(1281L * (21841 - 1000), at22k.params() - at1k.params());
+    assertEquals(1280L * (21841 - 1000), at22k.macs() - at1k.macs());
+    // Parameters do not depend on the input size; MACs grow with it.
+    ModelCost at288 = CostCounter.count(base.withResolution(288));
+    assertEquals(at1k.params(), at288.params());
+    assertEquals(true, at288.macs() > at1k.macs() * 1.5);
+  }
+}
