@@ -1,0 +1,225 @@
+package org.parameternet.model;
+
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.ConvolutionMode;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.distribution.UniformDistribution;
+import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
+import org.deeplearning4j.nn.conf.graph.MergeVertex;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.BatchNormalization;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.DepthwiseConvolution2D;
+import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.conf.layers.PoolingType;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.activations.IActivation;
+import org.nd4j.linalg.activations.impl.ActivationIdentity;
+import org.nd4j.linalg.activations.impl.ActivationReLU;
+import org.nd4j.linalg.activations.impl.ActivationSoftmax;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.learning.config.Adam;
+import org.nd4j.linalg.lossfunctions.LossFunctions;
+import org.parameternet.model.layers.ActivationHardSigmoidGate;
+import org.parameternet.model.layers.ActivationHardSwish;
+import org.parameternet.model.layers.ChannelScale;
+import org.parameternet.model.layers.DynamicConv;
+
+/**
+ * Builds the DL4J {@link ComputationGraph} of a {@link ModelSpec}. Weights start as PyTorch's
+ * defaults (U(-1/sqrt(fanIn), 1/sqrt(fanIn)) with the true per-group fan-in; BN gamma 1, beta 0).
+ */
+public final class GhostNetBuilder implements GraphSink<String> {
+  public static final String INPUT = "input";
+  public static final String OUTPUT = "classifier";
+
+  private final ComputationGraphConfiguration.GraphBuilder graph;
+
+  private GhostNetBuilder(ComputationGraphConfiguration.GraphBuilder graph) {
+    this.graph = graph;
+  }
+
+  /**
+   * The graph configuration of {@code spec} on top of {@code base}, which carries the training
+   * settings (seed, updater, data type, regularisation).
+   */
+  public static ComputationGraphConfiguration configuration(
+      ModelSpec spec, NeuralNetConfiguration.Builder base) {
+    GhostNetBuilder builder = new GhostNetBuilder(base.graphBuilder());
+    GhostNetTopology.walk(spec, builder);
+    return builder
+        .graph
+        .setOutputs(OUTPUT)
+        .setInputTypes(InputType.convolutional(spec.resolution(), spec.resolution(), 3))
+        .build();
+  }
+
+  /** An initialised network with default training settings (Adam 1e-3), float32. */
+  public static ComputationGraph build(ModelSpec spec, long seed) {
+    return build(spec, seed, DataType.FLOAT);
+  }
+
+  public static ComputationGraph build(ModelSpec spec, long seed, DataType dataType) {
+    NeuralNetConfiguration.Builder base =
+        new NeuralNetConfiguration.Builder()
+            .seed(seed)
+            .dataType(dataType)
+            .updater(new Adam(1e-3))
+            .convolutionMode(ConvolutionMode.Truncate);
+    ComputationGraph net = new ComputationGraph(configuration(spec, base));
+    net.init();
+    return net;
+  }
+
+  @Override
+  public String input(FeatureShape shape) {
+    graph.addInputs(INPUT);
+    return INPUT;
+  }
+
+  @Override
+  public String conv(String name, String input, FeatureShape in, ConvOp op) {
+    if (op.isDynamic()) {
+      graph.addLayer(
+          name,
+          new DynamicConv.Builder()
+              .kernelSize(op.kernel())
+              .stride(op.stride())
+              .padding(op.padding())
+              .groups(op.groups())
+              .experts(op.experts())
+              .nIn(op.in())
+              .nOut(op.out())
+              .activation(new ActivationIdentity())
+              .build(),
+          input);
+      return name;
+    }
+    if (op.isDynamic() || op.activation() != Activation.IDENTITY && op.isDepthwise()) {
+      throw new IllegalArgumentException(name + ": unsupported conv " + op);
+    }
+    UniformDistribution init = pytorchDefault((long) (op.in() / op.groups()) * op.kernel() * op.kernel());
+    if (op.isDepthwise()) {
+      graph.addLayer(
+          name,
+          new DepthwiseConvolution2D.Builder(op.kernel(), op.kernel())
+              .stride(op.stride(), op.stride())
+              .padding(op.padding(), op.padding())
+              .depthMultiplier(1)
+              .nIn(op.in())
+              .nOut(op.out())
+              .hasBias(op.bias())
+              .activation(new ActivationIdentity())
+              .weightInit(init)
+              .build(),
+          input);
+    } else if (op.groups() == 1) {
+      graph.addLayer(
+          name,
+          new ConvolutionLayer.Builder(op.kernel(), op.kernel())
+              .stride(op.stride(), op.stride())
+              .padding(op.padding(), op.padding())
+              .nIn(op.in())
+              .nOut(op.out())
+              .hasBias(op.bias())
+              .biasInit(0.0)
+              .activation(activation(op.activation()))
+              .weightInit(init)
+              .build(),
+          input);
+    } else {
+      throw new IllegalArgumentException(
+          name + ": static grouped convs other than depthwise are not supported: " + op);
+    }
+    return name;
+  }
+
+  @Override
+  public String batchNorm(String name, String input, FeatureShape shape, Activation activation) {
+    graph.addLayer(
+        name,
+        new BatchNormalization.Builder()
+            .nIn(shape.channels())
+            .nOut(shape.channels())
+            .eps(1e-5)
+            .decay(0.9)
+            .activation(activation(activation))
+            .build(),
+        input);
+    return name;
+  }
+
+  @Override
+  public String concat(String name, String first, String second, FeatureShape out) {
+    graph.addVertex(name, new MergeVertex(), first, second);
+    return name;
+  }
+
+  @Override
+  public String add(String name, String first, String second, FeatureShape shape) {
+    graph.addVertex(name, new ElementWiseVertex(ElementWiseVertex.Op.Add), first, second);
+    return name;
+  }
+
+  @Override
+  public String globalAveragePool(String name, String input, FeatureShape in) {
+    graph.addLayer(
+        name,
+        new GlobalPoolingLayer.Builder(PoolingType.AVG).collapseDimensions(false).build(),
+        input);
+    return name;
+  }
+
+  @Override
+  public String channelScale(String name, String features, String gate, FeatureShape shape) {
+    graph.addVertex(name, new ChannelScale(), features, gate);
+    return name;
+  }
+
+  @Override
+  public String dense(String name, String input, int in, int out, Activation activation) {
+    graph.addLayer(
+        name,
+        new DenseLayer.Builder()
+            .nIn(in)
+            .nOut(out)
+            .activation(activation(activation))
+            .weightInit(pytorchDefault(in))
+            .biasInit(0.0)
+            .build(),
+        input);
+    return name;
+  }
+
+  @Override
+  public String classifier(String name, String input, int in, int classes, double dropout) {
+    OutputLayer.Builder layer =
+        new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT)
+            .nIn(in)
+            .nOut(classes)
+            .activation(new ActivationSoftmax())
+            .weightInit(pytorchDefault(in))
+            .biasInit(0.0);
+    if (dropout > 0) {
+      layer.dropOut(1.0 - dropout); // DL4J takes the retain probability
+    }
+    graph.addLayer(name, layer.build(), input);
+    return name;
+  }
+
+  private static UniformDistribution pytorchDefault(long fanIn) {
+    double bound = 1.0 / Math.sqrt(fanIn);
+    return new UniformDistribution(-bound, bound);
+  }
+
+  static IActivation activation(Activation activation) {
+    return switch (activation) {
+      case IDENTITY -> new ActivationIdentity();
+      case RELU -> new ActivationReLU();
+      case HARD_SWISH -> new ActivationHardSwish();
+      case HARD_SIGMOID -> new ActivationHardSigmoidGate();
+    };
+  }
+}

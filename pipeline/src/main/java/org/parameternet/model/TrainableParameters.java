@@ -1,0 +1,34 @@
+package org.parameternet.model;
+
+import java.util.Map;
+import java.util.Set;
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.params.BatchNormalizationParamInitializer;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/** Counts a network's trainable parameters: DL4J also stores BN running statistics as params. */
+public final class TrainableParameters {
+  private static final Set<String> RUNNING_STATISTICS =
+      Set.of(
+          BatchNormalizationParamInitializer.GLOBAL_MEAN,
+          BatchNormalizationParamInitializer.GLOBAL_VAR,
+          BatchNormalizationParamInitializer.GLOBAL_LOG_STD);
+
+  private TrainableParameters() {}
+
+  public static long count(ComputationGraph net) {
+    long total = 0;
+    for (Layer layer : net.getLayers()) {
+      boolean batchNorm =
+          layer.conf().getLayer()
+              instanceof org.deeplearning4j.nn.conf.layers.BatchNormalization;
+      for (Map.Entry<String, INDArray> p : layer.paramTable().entrySet()) {
+        if (!(batchNorm && RUNNING_STATISTICS.contains(p.getKey()))) {
+          total += p.getValue().length();
+        }
+      }
+    }
+    return total;
+  }
+}

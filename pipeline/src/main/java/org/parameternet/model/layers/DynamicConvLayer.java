@@ -1,0 +1,224 @@
+package org.parameternet.model.layers;
+
+import static org.parameternet.model.layers.DynamicConvParamInitializer.EXPERTS_KEY;
+import static org.parameternet.model.layers.DynamicConvParamInitializer.ROUTING_BIAS_KEY;
+import static org.parameternet.model.layers.DynamicConvParamInitializer.ROUTING_WEIGHT_KEY;
+
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.gradient.DefaultGradient;
+import org.deeplearning4j.nn.gradient.Gradient;
+import org.deeplearning4j.nn.layers.BaseLayer;
+import org.deeplearning4j.nn.workspace.ArrayType;
+import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
+import org.nd4j.common.primitives.Pair;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.DynamicCustomOp;
+import org.nd4j.linalg.api.shape.Shape;
+import org.nd4j.linalg.convolution.Convolution;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.INDArrayIndex;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.nd4j.linalg.ops.transforms.Transforms;
+
+/**
+ * Forward and backward pass of {@link DynamicConv}. The fused kernels are recomputed in the
+ * backward pass instead of being kept from the forward pass: fusion costs M x |W| MACs per sample,
+ * far less than holding B fused kernels per layer between the passes.
+ */
+public class DynamicConvLayer extends BaseLayer<DynamicConv> {
+
+  public DynamicConvLayer(NeuralNetConfiguration conf, DataType dataType) {
+    super(conf, dataType);
+  }
+
+  /** Per-sample routing inputs, weights and fused kernels (B, |W|). */
+  private record Routing(INDArray pooled, INDArray alpha, INDArray kernels) {}
+
+  /** Geometry of one call. */
+  private record Geometry(long batch, long height, long width, long outHeight, long outWidth) {}
+
+  private Routing route(INDArray x) {
+    INDArray pooled = x.mean(2, 3);
+    INDArray logits = pooled.mmul(getParam(ROUTING_WEIGHT_KEY)).addiRowVector(getParam(ROUTING_BIAS_KEY));
+    INDArray alpha = Transforms.sigmoid(logits, false);
+    INDArray kernels = alpha.mmul(getParam(EXPERTS_KEY));
+    return new Routing(pooled, alpha, kernels);
+  }
+
+  private Geometry shapeOf(INDArray x) {
+    DynamicConv c = layerConf();
+    if (x.rank() != 4 || x.size(1) != c.getNIn()) {
+      throw new IllegalArgumentException(
+          "DynamicConv " + layerId() + ": expected input [batch, " + c.getNIn()
+              + ", height, width], got " + java.util.Arrays.toString(x.shape()));
+    }
+    return new Geometry(
+        x.size(0), x.size(2), x.size(3), c.outputSize(x.size(2)), c.outputSize(x.size(3)));
+  }
+
+  @Override
+  public INDArray activate(boolean training, LayerWorkspaceMgr workspaceMgr) {
+    assertInputSet(false);
+    applyDropOutIfNecessary(training, workspaceMgr);
+    INDArray x = contiguous(input.castTo(dataType));
+    Geometry s = shapeOf(x);
+    DynamicConv c = layerConf();
+    Routing routing = route(x);
+    INDArray out =
+        workspaceMgr.createUninitialized(
+            ArrayType.ACTIVATIONS, dataType, new long[] {s.batch(), c.getNOut(), s.outHeight(), s.outWidth()}, 'c');
+    switch (c.form()) {
+      case POINTWISE -> Nd4j.matmul(pointwiseKernels(routing.kernels(), s), pointwiseInput(x, s), out.reshape('c', s.batch(), c.getNOut(), s.outHeight() * s.outWidth()));
+      case DEPTHWISE -> Nd4j.exec(depthwiseOp("depthwise_conv2d", new INDArray[] {foldBatch(x), depthwiseKernels(routing.kernels())}, new INDArray[] {foldBatch(out)}));
+      case GENERAL -> Nd4j.matmul(groupedKernels(routing.kernels(), s), groupedColumns(im2col(x, s), s), groupedOutput(out, s));
+    }
+    return out;
+  }
+
+  @Override
+  public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
+    assertInputSet(true);
+    INDArray x = contiguous(input.castTo(dataType));
+    INDArray delta = contiguous(epsilon.castTo(dataType));
+    Geometry s = shapeOf(x);
+    DynamicConv c = layerConf();
+    Routing routing = route(x);
+    INDArray inputGrad = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, dataType, x.shape(), 'c');
+    INDArray kernelGrad = Nd4j.createUninitialized(dataType, s.batch(), c.kernelParams());
+
+    switch (c.form()) {
+      case POINTWISE -> {
+        INDArray delta3 = delta.reshape('c', s.batch(), c.getNOut(), s.outHeight() * s.outWidth());
+        INDArray kernels = pointwiseKernels(routing.kernels(), s);
+        Nd4j.matmul(delta3, pointwiseInput(x, s), pointwiseKernels(kernelGrad, s), false, true, false);
+        if (c.getStride() == 1) {
+          Nd4j.matmul(kernels, delta3, inputGrad.reshape('c', s.batch(), c.getNIn(), s.height() * s.width()), true, false, false);
+        } else {
+          INDArray strided = Nd4j.matmul(kernels, delta3, true, false, false);
+          inputGrad.assign(0);
+          inputGrad.get(strideIndex(s)).assign(strided.reshape('c', s.batch(), c.getNIn(), s.outHeight(), s.outWidth()));
+        }
+      }
+      case DEPTHWISE -> Nd4j.exec(depthwiseOp("depthwise_conv2d_bp",
+              new INDArray[] {foldBatch(x), depthwiseKernels(routing.kernels()), foldBatch(delta)},
+              new INDArray[] {foldBatch(inputGrad), depthwiseKernels(kernelGrad)}));
+      case GENERAL -> {
+        INDArray delta3 = groupedOutput(delta, s);
+        INDArray columns = groupedColumns(im2col(x, s), s);
+        Nd4j.matmul(delta3, columns, groupedKernels(kernelGrad, s), false, true, false);
+        INDArray columnGrad = Nd4j.matmul(groupedKernels(routing.kernels(), s), delta3, true, false, false);
+        int k = c.getKernelSize();
+        Convolution.col2im(
+            columnGrad.reshape('c', s.batch(), c.getNIn(), k, k, s.outHeight(), s.outWidth()),
+            inputGrad, c.getStride(), c.getStride(), c.getPadding(), c.getPadding(),
+            (int) s.height(), (int) s.width(), 1, 1);
+      }
+    }
+
+    // Through the fusion W'(b) = sum_i alpha_i(b) W_i and the routing alpha = sigmoid(pool(x) Wr + br).
+    INDArray experts = getParam(EXPERTS_KEY);
+    INDArray routingWeight = getParam(ROUTING_WEIGHT_KEY);
+    INDArray expertsGrad = gradientViews.get(EXPERTS_KEY);
+    INDArray routingWeightGrad = gradientViews.get(ROUTING_WEIGHT_KEY);
+    INDArray routingBiasGrad = gradientViews.get(ROUTING_BIAS_KEY);
+    Nd4j.gemm(routing.alpha(), kernelGrad, expertsGrad, true, false, 1.0, 0.0);
+    INDArray alpha = routing.alpha();
+    INDArray logitGrad = Nd4j.gemm(kernelGrad, experts, false, true).muli(alpha).muli(alpha.rsub(1.0));
+    Nd4j.gemm(routing.pooled(), logitGrad, routingWeightGrad, true, false, 1.0, 0.0);
+    routingBiasGrad.assign(logitGrad.sum(true, 0));
+    INDArray pooledGrad = Nd4j.gemm(logitGrad, routingWeight, false, true).divi(s.height() * s.width());
+    inputGrad.addi(pooledGrad.reshape('c', s.batch(), c.getNIn(), 1, 1), inputGrad);
+
+    Gradient gradient = new DefaultGradient();
+    gradient.setGradientFor(EXPERTS_KEY, expertsGrad);
+    gradient.setGradientFor(ROUTING_WEIGHT_KEY, routingWeightGrad);
+    gradient.setGradientFor(ROUTING_BIAS_KEY, routingBiasGrad);
+    return new Pair<>(gradient, backpropDropOutIfPresent(inputGrad));
+  }
+
+  private static INDArray contiguous(INDArray a) {
+    return a.ordering() == 'c' && Shape.hasDefaultStridesForShape(a) ? a : a.dup('c');
+  }
+
+  private INDArray pointwiseKernels(INDArray kernels, Geometry s) {
+    return kernels.reshape('c', s.batch(), layerConf().getNOut(), layerConf().getNIn());
+  }
+
+  private INDArray pointwiseInput(INDArray x, Geometry s) {
+    INDArray sampled = layerConf().getStride() == 1 ? x : x.get(strideIndex(s)).dup('c');
+    return sampled.reshape('c', s.batch(), layerConf().getNIn(), s.outHeight() * s.outWidth());
+  }
+
+  private INDArrayIndex[] strideIndex(Geometry s) {
+    int stride = layerConf().getStride();
+    return new INDArrayIndex[] {
+      NDArrayIndex.all(),
+      NDArrayIndex.all(),
+      NDArrayIndex.interval(0, stride, s.height()),
+      NDArrayIndex.interval(0, stride, s.width())
+    };
+  }
+
+  /** (B, C, H, W) viewed as (1, B*C, H, W): one depthwise conv applies every sample's kernels. */
+  private static INDArray foldBatch(INDArray a) {
+    return a.reshape('c', 1, a.size(0) * a.size(1), a.size(2), a.size(3));
+  }
+
+  /** (B, C*k*k) viewed as weights in format [1, B*C, k, k] (depthwise_conv2d wFormat 1). */
+  private INDArray depthwiseKernels(INDArray kernels) {
+    int k = layerConf().getKernelSize();
+    return kernels.reshape('c', 1, kernels.size(0) * layerConf().getNIn(), k, k);
+  }
+
+  private DynamicCustomOp depthwiseOp(String name, INDArray[] inputs, INDArray[] outputs) {
+    DynamicConv c = layerConf();
+    return DynamicCustomOp.builder(name)
+        .addInputs(inputs)
+        .addOutputs(outputs)
+        .addIntegerArguments(
+            c.getKernelSize(), c.getKernelSize(), c.getStride(), c.getStride(),
+            c.getPadding(), c.getPadding(), 1, 1,
+            0, // explicit padding
+            0, // NCHW
+            1) // weights [mC, iC, kH, kW]
+        .callInplace(false)
+        .build();
+  }
+
+  private INDArray im2col(INDArray x, Geometry s) {
+    DynamicConv c = layerConf();
+    int k = c.getKernelSize();
+    INDArray columns =
+        Nd4j.createUninitialized(dataType, s.batch(), c.getNIn(), k, k, s.outHeight(), s.outWidth());
+    Convolution.im2col(x, k, k, c.getStride(), c.getStride(), c.getPadding(), c.getPadding(), 1, 1, false, columns);
+    return columns;
+  }
+
+  private INDArray groupedColumns(INDArray columns, Geometry s) {
+    DynamicConv c = layerConf();
+    long g = c.getGroups();
+    return columns.reshape('c', s.batch() * g, c.getNIn() / g * c.getKernelSize() * c.getKernelSize(), s.outHeight() * s.outWidth());
+  }
+
+  private INDArray groupedKernels(INDArray kernels, Geometry s) {
+    DynamicConv c = layerConf();
+    long g = c.getGroups();
+    return kernels.reshape('c', s.batch() * g, c.getNOut() / g, c.getNIn() / g * c.getKernelSize() * c.getKernelSize());
+  }
+
+  private INDArray groupedOutput(INDArray out, Geometry s) {
+    long g = layerConf().getGroups();
+    return out.reshape('c', s.batch() * g, layerConf().getNOut() / g, s.outHeight() * s.outWidth());
+  }
+
+  @Override
+  public boolean isPretrainLayer() {
+    return false;
+  }
+
+  @Override
+  public Type type() {
+    return Type.CONVOLUTIONAL;
+  }
+}
