@@ -1,0 +1,79 @@
+package org.parameternet.report;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.parameternet.model.ModelSpec;
+import org.parameternet.model.cost.CostCounter;
+import org.parameternet.model.cost.ModelCost;
+
+/** The params/FLOPs table of a list of models, as Markdown or CSV. */
+public final class ModelTable {
+  public static final String CSV_HEADER = "model,experts,params,flops,resolution,classes";
+
+  /** One row: a spec and its counted cost. */
+  public record Row(ModelSpec spec, ModelCost cost) {}
+
+  private final List<Row> rows;
+
+  private ModelTable(List<Row> rows) {
+    this.rows = List.copyOf(rows);
+  }
+
+  public static ModelTable of(List<ModelSpec> specs) {
+    List<Row> rows = new ArrayList<>();
+    for (ModelSpec spec : specs) {
+      rows.add(new Row(spec, CostCounter.count(spec)));
+    }
+    return new ModelTable(rows);
+  }
+
+  public List<Row> rows() {
+    return rows;
+  }
+
+  /** Raw integer counts, one line per model. */
+  public String toCsv() {
+    StringBuilder out = new StringBuilder(CSV_HEADER).append('\n');
+    for (Row r : rows) {
+      out.append(
+          String.join(
+              ",",
+              r.spec().name(),
+              Integer.toString(r.spec().experts()),
+              Long.toString(r.cost().params()),
+              Long.toString(r.cost().macs()),
+              Integer.toString(r.spec().resolution()),
+              Integer.toString(r.spec().numClasses())));
+      out.append('\n');
+    }
+    return out.toString();
+  }
+
+  /** Params and FLOPs in millions with the paper's rounding (params 0.1M, FLOPs 1M). */
+  public String toMarkdown() {
+    StringBuilder out = new StringBuilder();
+    out.append("| model | experts | params | FLOPs | resolution | classes |\n");
+    out.append("|---|---:|---:|---:|---:|---:|\n");
+    for (Row r : rows) {
+      out.append(
+          String.format(
+              Locale.ROOT,
+              "| %s | %s | %.1fM | %sM | %d | %d |%n",
+              r.spec().name(),
+              r.spec().experts() == 0 ? "static" : Integer.toString(r.spec().experts()),
+              r.cost().params() / 1e6,
+              formatMillions(r.cost().macs()),
+              r.spec().resolution(),
+              r.spec().numClasses()));
+    }
+    return out.toString();
+  }
+
+  private static String formatMillions(long count) {
+    double millions = count / 1e6;
+    return millions >= 10
+        ? String.format(Locale.ROOT, "%.0f", millions)
+        : String.format(Locale.ROOT, "%.2f", millions);
+  }
+}
