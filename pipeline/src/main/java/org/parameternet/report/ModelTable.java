@@ -59,15 +59,21 @@ public final class ModelTable {
       out.append(
           String.format(
               Locale.ROOT,
-              "| %s | %s | %.1fM | %sM | %d | %d |%n",
+              "| %s | %s | %sM | %sM | %d | %d |%n",
               r.spec().name(),
               r.spec().experts() == 0 ? "static" : Integer.toString(r.spec().experts()),
-              r.cost().params() / 1e6,
+              formatParams(r.cost().params()),
               formatMillions(r.cost().macs()),
               r.spec().resolution(),
               r.spec().numClasses()));
     }
     return out.toString();
+  }
+
+  /** 0.1M like the paper from 1M up; more digits below, where 0.1M hides the differences. */
+  private static String formatParams(long count) {
+    double millions = count / 1e6;
+    return String.format(Locale.ROOT, millions >= 1 ? "%.1f" : "%.3f", millions);
   }
 
   private static String formatMillions(long count) {

@@ -70,7 +70,7 @@ public class DynamicConvLayer extends BaseLayer<DynamicConv> {
             ArrayType.ACTIVATIONS, dataType, new long[] {s.batch(), c.getNOut(), s.outHeight(), s.outWidth()}, 'c');
     switch (c.form()) {
       case POINTWISE -> Nd4j.matmul(pointwiseKernels(routing.kernels(), s), pointwiseInput(x, s), out.reshape('c', s.batch(), c.getNOut(), s.outHeight() * s.outWidth()));
-      case DEPTHWISE -> Nd4j.exec(depthwiseOp("depthwise_conv2d", new INDArray[] {foldBatch(x), depthwiseKernels(routing.kernels())}, new INDArray[] {foldBatch(out)}));
+      case DEPTHWISE -> Nd4j.exec(depthwiseOp("depthwise_conv2d", new INDArray[] {foldBatch(x), depthwiseKernels(routing.kernels()).dup('c')}, new INDArray[] {foldBatch(out)}));
       case GENERAL -> Nd4j.matmul(groupedKernels(routing.kernels(), s), groupedColumns(im2col(x, s), s), groupedOutput(out, s));
     }
     return out;
@@ -100,9 +100,13 @@ public class DynamicConvLayer extends BaseLayer<DynamicConv> {
           inputGrad.get(strideIndex(s)).assign(strided.reshape('c', s.batch(), c.getNIn(), s.outHeight(), s.outWidth()));
         }
       }
-      case DEPTHWISE -> Nd4j.exec(depthwiseOp("depthwise_conv2d_bp",
-              new INDArray[] {foldBatch(x), depthwiseKernels(routing.kernels()), foldBatch(delta)},
-              new INDArray[] {foldBatch(inputGrad), depthwiseKernels(kernelGrad)}));
+      case DEPTHWISE -> {
+        INDArray foldedKernelGrad = Nd4j.createUninitialized(dataType, depthwiseKernels(kernelGrad).shape());
+        Nd4j.exec(depthwiseOp("depthwise_conv2d_bp",
+              new INDArray[] {foldBatch(x), depthwiseKernels(routing.kernels()).dup('c'), foldBatch(delta)},
+              new INDArray[] {foldBatch(inputGrad), foldedKernelGrad}));
+        kernelGrad.assign(foldedKernelGrad.reshape('c', c.getKernelSize() * c.getKernelSize(), s.batch() * c.getNIn()).transpose().reshape('c', s.batch(), c.kernelParams()));
+      }
       case GENERAL -> {
         INDArray delta3 = groupedOutput(delta, s);
         INDArray columns = groupedColumns(im2col(x, s), s);
@@ -165,10 +169,10 @@ public class DynamicConvLayer extends BaseLayer<DynamicConv> {
     return a.reshape('c', 1, a.size(0) * a.size(1), a.size(2), a.size(3));
   }
 
-  /** (B, C*k*k) viewed as weights in format [1, B*C, k, k] (depthwise_conv2d wFormat 1). */
+  /** (B, C*k*k) as depthwise weights [k, k, B*C, 1] (a view; dup before handing to an op). */
   private INDArray depthwiseKernels(INDArray kernels) {
     int k = layerConf().getKernelSize();
-    return kernels.reshape('c', 1, kernels.size(0) * layerConf().getNIn(), k, k);
+    return kernels.reshape('c', kernels.size(0) * layerConf().getNIn(), k * k).transpose().reshape(k, k, kernels.size(0) * layerConf().getNIn(), 1);
   }
 
   private DynamicCustomOp depthwiseOp(String name, INDArray[] inputs, INDArray[] outputs) {
@@ -181,7 +185,7 @@ public class DynamicConvLayer extends BaseLayer<DynamicConv> {
             c.getPadding(), c.getPadding(), 1, 1,
             0, // explicit padding
             0, // NCHW
-            1) // weights [mC, iC, kH, kW]
+            0) // weights [kH, kW, iC, mC]
         .callInplace(false)
         .build();
   }

@@ -1,0 +1,90 @@
+package org.parameternet.jobs;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.parameternet.benchmark.ModelBenchmark;
+import org.parameternet.benchmark.NativeThreads;
+import org.parameternet.model.ModelRegistry;
+import org.parameternet.model.ModelSpec;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code pnet bench models}: training images/s (forward + backward + update, float32, all cores)
+ * and single-thread batch-1 inference latency, per model at its native resolution.
+ */
+@Command(
+    name = "models",
+    mixinStandardHelpOptions = true,
+    description = "Training step throughput and single-thread inference latency per model.")
+final class BenchModelsCommand implements Callable<Integer> {
+  @Option(
+      names = "--model",
+      split = ",",
+      defaultValue =
+          "ghostnet_300m,parameternet_300m,ghostnet_small_64,parameternet_small_64,"
+              + "ghostnet_micro_32,parameternet_micro_32",
+      description = "Models to measure. Default: ${DEFAULT-VALUE}.")
+  List<String> models;
+
+  @Option(names = "--batch", defaultValue = "32", description = "Training batch. Default: ${DEFAULT-VALUE}.")
+  int batch;
+
+  @Option(names = "--steps", defaultValue = "5", description = "Timed training steps. Default: ${DEFAULT-VALUE}.")
+  int steps;
+
+  @Option(names = "--warmup", defaultValue = "2", description = "Untimed warm-up steps/runs. Default: ${DEFAULT-VALUE}.")
+  int warmup;
+
+  @Option(names = "--runs", defaultValue = "20", description = "Timed latency runs. Default: ${DEFAULT-VALUE}.")
+  int runs;
+
+  @Option(names = "--classes", defaultValue = "1000", description = "Classifier outputs. Default: ${DEFAULT-VALUE}.")
+  int classes;
+
+  @Option(names = "--skip-training", description = "Measure latency only.")
+  boolean skipTraining;
+
+  @Option(names = "--skip-latency", description = "Measure training throughput only.")
+  boolean skipLatency;
+
+  @Override
+  public Integer call() {
+    int allThreads = NativeThreads.current();
+    System.out.printf(
+        Locale.ROOT,
+        "# pnet bench models: batch %d, %d timed steps, %d latency runs, %d native threads%n",
+        batch, steps, runs, allThreads);
+    if (!skipTraining) {
+      System.out.println("| model | resolution | batch | s/step | images/s | cores busy |");
+      System.out.println("|---|---:|---:|---:|---:|---:|");
+      for (String name : models) {
+        ModelSpec spec = ModelRegistry.get(name).withClasses(classes);
+        ModelBenchmark.TrainingResult r = ModelBenchmark.training(spec, batch, warmup, steps);
+        System.out.printf(
+            Locale.ROOT, "| %s | %d | %d | %.3f | %.2f | %.2f |%n",
+            r.model(), r.resolution(), r.batch(), r.secondsPerStep(), r.imagesPerSecond(),
+            r.cpuCores());
+      }
+      System.out.println();
+    }
+    if (!skipLatency) {
+      NativeThreads.limit(1);
+      try {
+        System.out.println("| model | resolution | latency median ms | p10 ms | p90 ms | cores busy |");
+        System.out.println("|---|---:|---:|---:|---:|---:|");
+        for (String name : models) {
+          ModelSpec spec = ModelRegistry.get(name).withClasses(classes);
+          ModelBenchmark.LatencyResult r = ModelBenchmark.latency(spec, warmup, runs);
+          System.out.printf(
+              Locale.ROOT, "| %s | %d | %.1f | %.1f | %.1f | %.2f |%n",
+              r.model(), r.resolution(), r.medianMs(), r.p10Ms(), r.p90Ms(), r.cpuCores());
+        }
+      } finally {
+        NativeThreads.limit(allThreads);
+      }
+    }
+    return 0;
+  }
+}

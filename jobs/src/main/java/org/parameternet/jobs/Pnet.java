@@ -1,0 +1,47 @@
+package org.parameternet.jobs;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code pnet} command line: the one entry point of the submitted jar. Runs the same way from
+ * {@code bin/pnet} (local mode) and {@code spark-submit --class org.parameternet.jobs.Pnet}.
+ */
+@Command(
+    name = "pnet",
+    mixinStandardHelpOptions = true,
+    versionProvider = VersionProvider.class,
+    description = "ParameterNet on Spark: GhostNet/ParameterNet pretraining pipeline.",
+    subcommands = {ModelsCommand.class, BenchCommand.class})
+public final class Pnet implements Runnable {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(System.out);
+  }
+
+  public static void main(String[] args) {
+    System.exit(commandLine().execute(args));
+  }
+
+  /** The configured command line, also used by tests. */
+  public static CommandLine commandLine() {
+    return commandLine(ConfigDefaults.load());
+  }
+
+  static CommandLine commandLine(CommandLine.IDefaultValueProvider defaults) {
+    return new CommandLine(new Pnet())
+        .setCaseInsensitiveEnumValuesAllowed(true)
+        .setDefaultValueProvider(defaults)
+        .setExecutionExceptionHandler(
+            (error, cli, parsed) -> {
+              if (error instanceof IllegalArgumentException) {
+                // Bad input (a model name, a config value): the message names it; no stack trace.
+                cli.getErr().println("pnet " + cli.getCommandName() + ": " + error.getMessage());
+                return 2;
+              }
+              throw error;
+            });
+  }
+}

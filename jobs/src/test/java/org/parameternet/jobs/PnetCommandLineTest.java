@@ -1,0 +1,97 @@
+package org.parameternet.jobs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import java.io.ByteArrayOutputStream;
+import java.io.File;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+
+class PnetCommandLineTest {
+
+  private record Run(int exitCode, String out, String err) {}
+
+  private static Run run(Config config, String... args) {
+    PrintStream originalOut = System.out;
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    try {
+      System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+      CommandLine cli = Pnet.commandLine(new ConfigDefaults(config, "test"));
+      cli.setErr(new java.io.PrintWriter(err, true, StandardCharsets.UTF_8));
+      int code = cli.execute(args);
+      return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    } finally {
+      System.setOut(originalOut);
+    }
+  }
+
+  @Test
+  void modelsPrintsCsvWithRawCounts() {
+    Run r = run(ConfigFactory.empty(), "models", "--format", "csv", "--model", "parameternet_300m");
+    assertEquals(0, r.exitCode(), r.err());
+    assertEquals(
+        "model,experts,params,flops,resolution,classes\n"
+            + "parameternet_300m,4,15737100,298176717,224,1000\n",
+        r.out());
+  }
+
+  @Test
+  void modelsHonoursResolutionAndClasses() {
+    Run r =
+        run(ConfigFactory.empty(), "models", "--format=CSV", "--resolution", "64", "--classes", "10",
+            "--model", "ghostnet_micro_32");
+    assertEquals(0, r.exitCode(), r.err());
+    String[] row = r.out().split("\n")[1].split(",");
+    assertEquals("64", row[4]);
+    assertEquals("10", row[5]);
+  }
+
+  @Test
+  void optionDefaultsComeFromTheConfigFile() {
+    Config config = ConfigFactory.parseMap(Map.of("pnet.models.format", "csv", "pnet.models.classes", "7"));
+    Run r = run(config, "models", "--model", "ghostnet_micro_32");
+    assertEquals(0, r.exitCode(), r.err());
+    assertTrue(r.out().startsWith("model,experts,params"), r.out());
+    assertTrue(r.out().trim().endsWith(",32,7"), r.out());
+  }
+
+  @Test
+  void unknownModelIsNamedWithTheKnownOnes() {
+    Run r = run(ConfigFactory.empty(), "models", "--model", "resnet50");
+    assertTrue(r.exitCode() != 0);
+    assertTrue(r.err().contains("unknown model 'resnet50'"), r.err());
+    assertTrue(r.err().contains("parameternet_600m"), r.err());
+  }
+
+  /** Every key in the shipped conf/pnet.conf names a real option, so the file cannot rot. */
+  @Test
+  void shippedConfigNamesOnlyRealOptions() {
+    File file = new File("../conf/pnet.conf");
+    assertTrue(file.isFile(), "conf/pnet.conf missing");
+    Config config = ConfigFactory.parseFile(file);
+    List<String> known = new ArrayList<>();
+    collectKeys(Pnet.commandLine(new ConfigDefaults(ConfigFactory.empty(), "none")), known);
+    for (String key : config.entrySet().stream().map(Map.Entry::getKey).toList()) {
+      assertTrue(known.contains(key), "conf/pnet.conf: " + key + " is not an option; known: " + known);
+    }
+  }
+
+  private static void collectKeys(CommandLine cli, List<String> keys) {
+    CommandSpec spec = cli.getCommandSpec();
+    for (OptionSpec option : spec.options()) {
+      keys.add(ConfigDefaults.keyOf(option));
+    }
+    cli.getSubcommands().values().forEach(sub -> collectKeys(sub, keys));
+  }
+}

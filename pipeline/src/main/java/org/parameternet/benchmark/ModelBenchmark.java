@@ -1,0 +1,97 @@
+package org.parameternet.benchmark;
+
+import java.util.Arrays;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
+import org.parameternet.model.GhostNetBuilder;
+import org.parameternet.model.ModelSpec;
+
+/** Measures a model's training throughput and inference latency on this machine. */
+public final class ModelBenchmark {
+  private ModelBenchmark() {}
+
+  /**
+   * Training throughput.
+   *
+   * @param cpuCores CPU seconds per wall second during the timed steps (how many cores worked)
+   */
+  public record TrainingResult(
+      String model,
+      int resolution,
+      int batch,
+      int steps,
+      double secondsPerStep,
+      double imagesPerSecond,
+      double cpuCores) {}
+
+  /** Batch-1 inference latency percentiles in milliseconds. */
+  public record LatencyResult(
+      String model,
+      int resolution,
+      int runs,
+      double medianMs,
+      double p10Ms,
+      double p90Ms,
+      double cpuCores) {}
+
+  /** Forward + backward + update steps on a fixed random batch, float32, after warm-up. */
+  public static TrainingResult training(ModelSpec spec, int batch, int warmup, int steps) {
+    ComputationGraph net = GhostNetBuilder.build(spec, 1);
+    DataSet data = randomBatch(spec, batch);
+    for (int i = 0; i < warmup; i++) {
+      net.fit(data);
+    }
+    double cpu0 = ProcessCpu.seconds();
+    long t0 = System.nanoTime();
+    for (int i = 0; i < steps; i++) {
+      net.fit(data);
+    }
+    double seconds = (System.nanoTime() - t0) / 1e9;
+    double cpu = ProcessCpu.seconds() - cpu0;
+    return new TrainingResult(
+        spec.name(), spec.resolution(), batch, steps, seconds / steps, batch * steps / seconds,
+        cpu0 < 0 ? Double.NaN : cpu / seconds);
+  }
+
+  /** Batch-1 inference in the calling thread's current native thread limit. */
+  public static LatencyResult latency(ModelSpec spec, int warmup, int runs) {
+    ComputationGraph net = GhostNetBuilder.build(spec, 1);
+    INDArray image = Nd4j.rand(DataType.FLOAT, 1, 3, spec.resolution(), spec.resolution());
+    for (int i = 0; i < warmup; i++) {
+      net.outputSingle(false, image);
+    }
+    double[] ms = new double[runs];
+    double cpu0 = ProcessCpu.seconds();
+    long start = System.nanoTime();
+    for (int i = 0; i < runs; i++) {
+      long t0 = System.nanoTime();
+      net.outputSingle(false, image);
+      ms[i] = (System.nanoTime() - t0) / 1e6;
+    }
+    double wall = (System.nanoTime() - start) / 1e9;
+    double cpu = ProcessCpu.seconds() - cpu0;
+    Arrays.sort(ms);
+    return new LatencyResult(
+        spec.name(), spec.resolution(), runs, percentile(ms, 0.5), percentile(ms, 0.1),
+        percentile(ms, 0.9), cpu0 < 0 ? Double.NaN : cpu / wall);
+  }
+
+  private static double percentile(double[] sorted, double q) {
+    double pos = q * (sorted.length - 1);
+    int lo = (int) Math.floor(pos);
+    int hi = (int) Math.ceil(pos);
+    return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
+  }
+
+  private static DataSet randomBatch(ModelSpec spec, int batch) {
+    INDArray images = Nd4j.rand(DataType.FLOAT, batch, 3, spec.resolution(), spec.resolution());
+    INDArray labels = Nd4j.zeros(DataType.FLOAT, batch, spec.numClasses());
+    for (int i = 0; i < batch; i++) {
+      labels.putScalar(i, i % spec.numClasses(), 1.0);
+    }
+    return new DataSet(images, labels);
+  }
+}
