@@ -28,19 +28,34 @@ final class BenchModelsCommand implements Callable<Integer> {
       description = "Models to measure. Default: ${DEFAULT-VALUE}.")
   List<String> models;
 
-  @Option(names = "--batch", defaultValue = "32", description = "Training batch. Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--batch",
+      defaultValue = "32",
+      description = "Training batch. Default: ${DEFAULT-VALUE}.")
   int batch;
 
-  @Option(names = "--steps", defaultValue = "5", description = "Timed training steps. Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--steps",
+      defaultValue = "5",
+      description = "Timed training steps. Default: ${DEFAULT-VALUE}.")
   int steps;
 
-  @Option(names = "--warmup", defaultValue = "2", description = "Untimed warm-up steps/runs. Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--warmup",
+      defaultValue = "2",
+      description = "Untimed warm-up steps/runs. Default: ${DEFAULT-VALUE}.")
   int warmup;
 
-  @Option(names = "--runs", defaultValue = "20", description = "Timed latency runs. Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--runs",
+      defaultValue = "20",
+      description = "Timed latency runs. Default: ${DEFAULT-VALUE}.")
   int runs;
 
-  @Option(names = "--classes", defaultValue = "1000", description = "Classifier outputs. Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--classes",
+      defaultValue = "1000",
+      description = "Classifier outputs. Default: ${DEFAULT-VALUE}.")
   int classes;
 
   @Option(names = "--skip-training", description = "Measure latency only.")
@@ -55,7 +70,10 @@ final class BenchModelsCommand implements Callable<Integer> {
     System.out.printf(
         Locale.ROOT,
         "# pnet bench models: batch %d, %d timed steps, %d latency runs, %d native threads%n",
-        batch, steps, runs, allThreads);
+        batch,
+        steps,
+        runs,
+        allThreads);
     if (!skipTraining) {
       System.out.println("| model | resolution | batch | s/step | images/s | cores busy |");
       System.out.println("|---|---:|---:|---:|---:|---:|");
@@ -63,8 +81,13 @@ final class BenchModelsCommand implements Callable<Integer> {
         ModelSpec spec = ModelRegistry.get(name).withClasses(classes);
         ModelBenchmark.TrainingResult r = ModelBenchmark.training(spec, batch, warmup, steps);
         System.out.printf(
-            Locale.ROOT, "| %s | %d | %d | %.3f | %.2f | %.2f |%n",
-            r.model(), r.resolution(), r.batch(), r.secondsPerStep(), r.imagesPerSecond(),
+            Locale.ROOT,
+            "| %s | %d | %d | %.3f | %.2f | %.2f |%n",
+            r.model(),
+            r.resolution(),
+            r.batch(),
+            r.secondsPerStep(),
+            r.imagesPerSecond(),
             r.cpuCores());
       }
       System.out.println();
@@ -72,14 +95,21 @@ final class BenchModelsCommand implements Callable<Integer> {
     if (!skipLatency) {
       NativeThreads.limit(1);
       try {
-        System.out.println("| model | resolution | latency median ms | p10 ms | p90 ms | cores busy |");
+        System.out.println(
+            "| model | resolution | latency median ms | p10 ms | p90 ms | cores busy |");
         System.out.println("|---|---:|---:|---:|---:|---:|");
         for (String name : models) {
           ModelSpec spec = ModelRegistry.get(name).withClasses(classes);
           ModelBenchmark.LatencyResult r = ModelBenchmark.latency(spec, warmup, runs);
           System.out.printf(
-              Locale.ROOT, "| %s | %d | %.1f | %.1f | %.1f | %.2f |%n",
-              r.model(), r.resolution(), r.medianMs(), r.p10Ms(), r.p90Ms(), r.cpuCores());
+              Locale.ROOT,
+              "| %s | %d | %.1f | %.1f | %.1f | %.2f |%n",
+              r.model(),
+              r.resolution(),
+              r.medianMs(),
+              r.p10Ms(),
+              r.p90Ms(),
+              r.cpuCores());
         }
       } finally {
         NativeThreads.limit(allThreads);

@@ -12,8 +12,8 @@ import picocli.CommandLine.Model.OptionSpec;
 
 /**
  * Option defaults from HOCON: {@code --batch} of {@code pnet bench models} defaults to the key
- * {@code pnet.bench.models.batch}. The file is {@code $PNET_CONFIG}, else {@code conf/pnet.conf}
- * in the working directory when present. Command-line values always win.
+ * {@code pnet.bench.models.batch}. The file is {@code $PNET_CONFIG}, else {@code conf/pnet.conf} in
+ * the working directory when present. Command-line values always win.
  */
 final class ConfigDefaults implements CommandLine.IDefaultValueProvider {
   static final String FILE_ENV = "PNET_CONFIG";

@@ -30,7 +30,8 @@ class PnetCommandLineTest {
       CommandLine cli = Pnet.commandLine(new ConfigDefaults(config, "test"));
       cli.setErr(new java.io.PrintWriter(err, true, StandardCharsets.UTF_8));
       int code = cli.execute(args);
-      return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+      return new Run(
+          code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     } finally {
       System.setOut(originalOut);
     }
@@ -49,8 +50,16 @@ class PnetCommandLineTest {
   @Test
   void modelsHonoursResolutionAndClasses() {
     Run r =
-        run(ConfigFactory.empty(), "models", "--format=CSV", "--resolution", "64", "--classes", "10",
-            "--model", "ghostnet_micro_32");
+        run(
+            ConfigFactory.empty(),
+            "models",
+            "--format=CSV",
+            "--resolution",
+            "64",
+            "--classes",
+            "10",
+            "--model",
+            "ghostnet_micro_32");
     assertEquals(0, r.exitCode(), r.err());
     String[] row = r.out().split("\n")[1].split(",");
     assertEquals("64", row[4]);
@@ -59,7 +68,8 @@ class PnetCommandLineTest {
 
   @Test
   void optionDefaultsComeFromTheConfigFile() {
-    Config config = ConfigFactory.parseMap(Map.of("pnet.models.format", "csv", "pnet.models.classes", "7"));
+    Config config =
+        ConfigFactory.parseMap(Map.of("pnet.models.format", "csv", "pnet.models.classes", "7"));
     Run r = run(config, "models", "--model", "ghostnet_micro_32");
     assertEquals(0, r.exitCode(), r.err());
     assertTrue(r.out().startsWith("model,experts,params"), r.out());
@@ -83,7 +93,8 @@ class PnetCommandLineTest {
     List<String> known = new ArrayList<>();
     collectKeys(Pnet.commandLine(new ConfigDefaults(ConfigFactory.empty(), "none")), known);
     for (String key : config.entrySet().stream().map(Map.Entry::getKey).toList()) {
-      assertTrue(known.contains(key), "conf/pnet.conf: " + key + " is not an option; known: " + known);
+      assertTrue(
+          known.contains(key), "conf/pnet.conf: " + key + " is not an option; known: " + known);
     }
   }
 

@@ -52,7 +52,12 @@ public final class ModelBenchmark {
     double seconds = (System.nanoTime() - t0) / 1e9;
     double cpu = ProcessCpu.seconds() - cpu0;
     return new TrainingResult(
-        spec.name(), spec.resolution(), batch, steps, seconds / steps, batch * steps / seconds,
+        spec.name(),
+        spec.resolution(),
+        batch,
+        steps,
+        seconds / steps,
+        batch * steps / seconds,
         cpu0 < 0 ? Double.NaN : cpu / seconds);
   }
 
@@ -75,8 +80,13 @@ public final class ModelBenchmark {
     double cpu = ProcessCpu.seconds() - cpu0;
     Arrays.sort(ms);
     return new LatencyResult(
-        spec.name(), spec.resolution(), runs, percentile(ms, 0.5), percentile(ms, 0.1),
-        percentile(ms, 0.9), cpu0 < 0 ? Double.NaN : cpu / wall);
+        spec.name(),
+        spec.resolution(),
+        runs,
+        percentile(ms, 0.5),
+        percentile(ms, 0.1),
+        percentile(ms, 0.9),
+        cpu0 < 0 ? Double.NaN : cpu / wall);
   }
 
   private static double percentile(double[] sorted, double q) {

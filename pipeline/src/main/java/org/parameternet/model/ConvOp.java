@@ -40,7 +40,8 @@ public record ConvOp(
 
   public FeatureShape outputShape(FeatureShape input) {
     return new FeatureShape(
-        out, outputSize(input.height(), kernel, stride, padding),
+        out,
+        outputSize(input.height(), kernel, stride, padding),
         outputSize(input.width(), kernel, stride, padding));
   }
 

@@ -69,6 +69,7 @@ public final class GhostNetBuilder implements GraphSink<String> {
             .updater(new Adam(1e-3))
             .convolutionMode(ConvolutionMode.Truncate);
     ComputationGraph net = new ComputationGraph(configuration(spec, base));
+    Natives.useOneDnnHelpers();
     net.init();
     return net;
   }
@@ -100,7 +101,8 @@ public final class GhostNetBuilder implements GraphSink<String> {
     if (op.isDynamic() || op.activation() != Activation.IDENTITY && op.isDepthwise()) {
       throw new IllegalArgumentException(name + ": unsupported conv " + op);
     }
-    UniformDistribution init = pytorchDefault((long) (op.in() / op.groups()) * op.kernel() * op.kernel());
+    UniformDistribution init =
+        pytorchDefault((long) (op.in() / op.groups()) * op.kernel() * op.kernel());
     if (op.isDepthwise()) {
       graph.addLayer(
           name,

@@ -37,8 +37,7 @@ public final class GhostNetTopology<H> {
             spec.activation());
     H pooled = sink.globalAveragePool("head_pool", x.handle(), x.shape());
     H head = sink.dense("head_conv", pooled, features, spec.headWidth(), spec.activation());
-    return sink.classifier(
-        "classifier", head, spec.headWidth(), spec.numClasses(), spec.dropout());
+    return sink.classifier("classifier", head, spec.headWidth(), spec.numClasses(), spec.dropout());
   }
 
   private Node<H> bottleneck(String name, Node<H> x, BlockRow row) {
@@ -76,8 +75,7 @@ public final class GhostNetTopology<H> {
               conv(ConvRole.SHORTCUT_POINTWISE, in, out, 1, 1, 0, 1),
               Activation.IDENTITY);
     }
-    return new Node<>(
-        sink.add(name + "_add", y.handle(), shortcut.handle(), y.shape()), y.shape());
+    return new Node<>(sink.add(name + "_add", y.handle(), shortcut.handle(), y.shape()), y.shape());
   }
 
   /** Ghost module, ratio 2: a 1x1 primary conv and a 3x3 depthwise cheap op, concatenated. */
@@ -93,7 +91,10 @@ public final class GhostNetTopology<H> {
             conv(ConvRole.GHOST_PRIMARY, x.shape().channels(), half, 1, 1, 0, 1),
             activation);
     Node<H> cheap =
-        convBn(name + "_cheap", primary, conv(ConvRole.GHOST_CHEAP, half, half, 3, 1, 1, half),
+        convBn(
+            name + "_cheap",
+            primary,
+            conv(ConvRole.GHOST_CHEAP, half, half, 3, 1, 1, half),
             activation);
     FeatureShape shape = primary.shape().withChannels(out);
     return new Node<>(
@@ -111,7 +112,15 @@ public final class GhostNetTopology<H> {
             pooled,
             pooledShape,
             new ConvOp(
-                ConvRole.SQUEEZE_EXCITE, channels, reduced, 1, 1, 0, 1, true, 0,
+                ConvRole.SQUEEZE_EXCITE,
+                channels,
+                reduced,
+                1,
+                1,
+                0,
+                1,
+                true,
+                0,
                 spec.activation()));
     H gate =
         sink.conv(
@@ -119,7 +128,15 @@ public final class GhostNetTopology<H> {
             reduce,
             new FeatureShape(reduced, 1, 1),
             new ConvOp(
-                ConvRole.SQUEEZE_EXCITE, reduced, channels, 1, 1, 0, 1, true, 0,
+                ConvRole.SQUEEZE_EXCITE,
+                reduced,
+                channels,
+                1,
+                1,
+                0,
+                1,
+                true,
+                0,
                 Activation.HARD_SIGMOID));
     return new Node<>(sink.channelScale(name + "_scale", x.handle(), gate, x.shape()), x.shape());
   }

@@ -1,8 +1,8 @@
 package org.parameternet.model;
 
 /**
- * Receives the network one operation at a time from {@link GhostNetTopology}. Implementations
- * build a DL4J graph or count parameters and MACs; {@code H} is their handle for a node.
+ * Receives the network one operation at a time from {@link GhostNetTopology}. Implementations build
+ * a DL4J graph or count parameters and MACs; {@code H} is their handle for a node.
  */
 public interface GraphSink<H> {
   H input(FeatureShape shape);

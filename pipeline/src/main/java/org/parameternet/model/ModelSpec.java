@@ -67,19 +67,49 @@ public record ModelSpec(
 
   public ModelSpec withClasses(int classes) {
     return new ModelSpec(
-        name, blocks, width, experts, dynamicRoles, activation, classes, resolution, dropout,
-        stemWidth, featureWidth, headWidth);
+        name,
+        blocks,
+        width,
+        experts,
+        dynamicRoles,
+        activation,
+        classes,
+        resolution,
+        dropout,
+        stemWidth,
+        featureWidth,
+        headWidth);
   }
 
   public ModelSpec withResolution(int size) {
     return new ModelSpec(
-        name, blocks, width, experts, dynamicRoles, activation, numClasses, size, dropout,
-        stemWidth, featureWidth, headWidth);
+        name,
+        blocks,
+        width,
+        experts,
+        dynamicRoles,
+        activation,
+        numClasses,
+        size,
+        dropout,
+        stemWidth,
+        featureWidth,
+        headWidth);
   }
 
   public ModelSpec withDropout(double p) {
     return new ModelSpec(
-        name, blocks, width, experts, dynamicRoles, activation, numClasses, resolution, p,
-        stemWidth, featureWidth, headWidth);
+        name,
+        blocks,
+        width,
+        experts,
+        dynamicRoles,
+        activation,
+        numClasses,
+        resolution,
+        p,
+        stemWidth,
+        featureWidth,
+        headWidth);
   }
 }

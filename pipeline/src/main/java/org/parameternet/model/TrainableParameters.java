@@ -21,8 +21,7 @@ public final class TrainableParameters {
     long total = 0;
     for (Layer layer : net.getLayers()) {
       boolean batchNorm =
-          layer.conf().getLayer()
-              instanceof org.deeplearning4j.nn.conf.layers.BatchNormalization;
+          layer.conf().getLayer() instanceof org.deeplearning4j.nn.conf.layers.BatchNormalization;
       for (Map.Entry<String, INDArray> p : layer.paramTable().entrySet()) {
         if (!(batchNorm && RUNNING_STATISTICS.contains(p.getKey()))) {
           total += p.getValue().length();

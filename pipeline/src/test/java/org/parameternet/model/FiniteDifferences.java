@@ -16,8 +16,8 @@ import org.nd4j.linalg.dataset.DataSet;
 
 /**
  * Central-difference gradient check on a sample of entries of every trainable parameter array,
- * perturbed through each layer's own parameter view (a NoOp updater applies the minibatch
- * division, as in GradientCheckUtil). GradientCheckUtil itself checks every entry of a graph (too slow for a
+ * perturbed through each layer's own parameter view (a NoOp updater applies the minibatch division,
+ * as in GradientCheckUtil). GradientCheckUtil itself checks every entry of a graph (too slow for a
  * whole network) and trips over BN running statistics, stored as parameters but not trained.
  */
 final class FiniteDifferences {

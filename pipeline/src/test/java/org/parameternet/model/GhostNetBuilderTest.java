@@ -75,10 +75,12 @@ class GhostNetBuilderTest {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     ModelSerializer.writeModel(net, bytes, true);
     ComputationGraph restored =
-        ModelSerializer.restoreComputationGraph(new ByteArrayInputStream(bytes.toByteArray()), true);
+        ModelSerializer.restoreComputationGraph(
+            new ByteArrayInputStream(bytes.toByteArray()), true);
     assertEquals(net.getConfiguration().toJson(), restored.getConfiguration().toJson());
     INDArray images = Nd4j.rand(DataType.FLOAT, 3, 3, 32, 32);
-    assertTrue(net.outputSingle(false, images).equalsWithEps(restored.outputSingle(false, images), 1e-6));
+    assertTrue(
+        net.outputSingle(false, images).equalsWithEps(restored.outputSingle(false, images), 1e-6));
   }
 
   /** In inference a sample's prediction does not depend on the other images in the batch. */
@@ -92,8 +94,8 @@ class GhostNetBuilderTest {
   }
 
   /**
-   * A whole (tiny) ParameterNet, double precision, against finite differences: covers the
-   * dynamic convs in every role, BN, hardswish, the SE gate and channel scale, and the shortcuts.
+   * A whole (tiny) ParameterNet, double precision, against finite differences: covers the dynamic
+   * convs in every role, BN, hardswish, the SE gate and channel scale, and the shortcuts.
    */
   @Test
   void wholeNetworkGradientsMatchFiniteDifferences() {

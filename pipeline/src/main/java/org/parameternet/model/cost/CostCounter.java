@@ -57,12 +57,14 @@ public final class CostCounter implements GraphSink<FeatureShape> {
   }
 
   @Override
-  public FeatureShape concat(String name, FeatureShape first, FeatureShape second, FeatureShape out) {
+  public FeatureShape concat(
+      String name, FeatureShape first, FeatureShape second, FeatureShape out) {
     return out;
   }
 
   @Override
-  public FeatureShape add(String name, FeatureShape first, FeatureShape second, FeatureShape shape) {
+  public FeatureShape add(
+      String name, FeatureShape first, FeatureShape second, FeatureShape shape) {
     return shape;
   }
 

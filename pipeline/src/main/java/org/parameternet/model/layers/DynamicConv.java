@@ -15,10 +15,10 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * Dynamic convolution as in the released ParameterNet (CondConv-style): M expert kernels mixed
- * per sample, {@code alpha = sigmoid(Linear(C_in -> M)(avgpool(x)))}, {@code W'(b) = sum_i
- * alpha_i(b) W_i}, then one convolution of each sample with its own fused kernel. NCHW only, no
- * bias, no activation (a BatchNorm always follows it in GhostNet).
+ * Dynamic convolution as in the released ParameterNet (CondConv-style): M expert kernels mixed per
+ * sample, {@code alpha = sigmoid(Linear(C_in -> M)(avgpool(x)))}, {@code W'(b) = sum_i alpha_i(b)
+ * W_i}, then one convolution of each sample with its own fused kernel. NCHW only, no bias, no
+ * activation (a BatchNorm always follows it in GhostNet).
  */
 public class DynamicConv extends FeedForwardLayer {
   private int kernelSize;
@@ -47,8 +47,15 @@ public class DynamicConv extends FeedForwardLayer {
     }
     if (kernelSize < 1 || stride < 1 || padding < 0 || groups < 1) {
       throw new IllegalArgumentException(
-          id + "bad geometry kernel=" + kernelSize + " stride=" + stride + " padding=" + padding
-              + " groups=" + groups);
+          id
+              + "bad geometry kernel="
+              + kernelSize
+              + " stride="
+              + stride
+              + " padding="
+              + padding
+              + " groups="
+              + groups);
     }
     if (nIn > 0 && (nIn % groups != 0 || nOut % groups != 0)) {
       throw new IllegalArgumentException(
@@ -151,7 +158,10 @@ public class DynamicConv extends FeedForwardLayer {
             : 0;
     return new LayerMemoryReport.Builder(layerName, DynamicConv.class, inputType, out)
         .standardMemory(params, getIUpdater() == null ? 0 : getIUpdater().stateSize(params))
-        .workingMemory(0, fusedKernelPerExample + im2colPerExample, 0,
+        .workingMemory(
+            0,
+            fusedKernelPerExample + im2colPerExample,
+            0,
             2 * (fusedKernelPerExample + im2colPerExample))
         .cacheMemory(MemoryReport.CACHE_MODE_ALL_ZEROS, MemoryReport.CACHE_MODE_ALL_ZEROS)
         .build();
@@ -220,8 +230,21 @@ public class DynamicConv extends FeedForwardLayer {
 
   @Override
   public String toString() {
-    return "DynamicConv(" + nIn + "->" + nOut + ", k=" + kernelSize + ", s=" + stride + ", p="
-        + padding + ", g=" + groups + ", experts=" + experts + ")";
+    return "DynamicConv("
+        + nIn
+        + "->"
+        + nOut
+        + ", k="
+        + kernelSize
+        + ", s="
+        + stride
+        + ", p="
+        + padding
+        + ", g="
+        + groups
+        + ", experts="
+        + experts
+        + ")";
   }
 
   /** Builder in DL4J's style. */

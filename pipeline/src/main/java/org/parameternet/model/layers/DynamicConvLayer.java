@@ -40,9 +40,14 @@ public class DynamicConvLayer extends BaseLayer<DynamicConv> {
 
   private Routing route(INDArray x) {
     INDArray pooled = x.mean(2, 3);
-    INDArray logits = pooled.mmul(getParam(ROUTING_WEIGHT_KEY)).addiRowVector(getParam(ROUTING_BIAS_KEY));
+    INDArray logits =
+        pooled.mmul(getParam(ROUTING_WEIGHT_KEY)).addiRowVector(getParam(ROUTING_BIAS_KEY));
     INDArray alpha = Transforms.sigmoid(logits, false);
-    INDArray kernels = alpha.mmul(getParam(EXPERTS_KEY));
+    // matmul writes its C-order result in place; mmul would compute F-order and copy (B x |W|).
+    INDArray experts = getParam(EXPERTS_KEY);
+    INDArray kernels =
+        Nd4j.matmul(
+            alpha, experts, Nd4j.createUninitialized(dataType, alpha.size(0), experts.size(1)));
     return new Routing(pooled, alpha, kernels);
   }
 
@@ -50,8 +55,12 @@ public class DynamicConvLayer extends BaseLayer<DynamicConv> {
     DynamicConv c = layerConf();
     if (x.rank() != 4 || x.size(1) != c.getNIn()) {
       throw new IllegalArgumentException(
-          "DynamicConv " + layerId() + ": expected input [batch, " + c.getNIn()
-              + ", height, width], got " + java.util.Arrays.toString(x.shape()));
+          "DynamicConv "
+              + layerId()
+              + ": expected input [batch, "
+              + c.getNIn()
+              + ", height, width], got "
+              + java.util.Arrays.toString(x.shape()));
     }
     return new Geometry(
         x.size(0), x.size(2), x.size(3), c.outputSize(x.size(2)), c.outputSize(x.size(3)));
@@ -67,60 +76,102 @@ public class DynamicConvLayer extends BaseLayer<DynamicConv> {
     Routing routing = route(x);
     INDArray out =
         workspaceMgr.createUninitialized(
-            ArrayType.ACTIVATIONS, dataType, new long[] {s.batch(), c.getNOut(), s.outHeight(), s.outWidth()}, 'c');
+            ArrayType.ACTIVATIONS,
+            dataType,
+            new long[] {s.batch(), c.getNOut(), s.outHeight(), s.outWidth()},
+            'c');
     switch (c.form()) {
-      case POINTWISE -> Nd4j.matmul(pointwiseKernels(routing.kernels(), s), pointwiseInput(x, s), out.reshape('c', s.batch(), c.getNOut(), s.outHeight() * s.outWidth()));
-      case DEPTHWISE -> Nd4j.exec(depthwiseOp("depthwise_conv2d", new INDArray[] {foldBatch(x), depthwiseKernels(routing.kernels()).dup('c')}, new INDArray[] {foldBatch(out)}));
-      case GENERAL -> Nd4j.matmul(groupedKernels(routing.kernels(), s), groupedColumns(im2col(x, s), s), groupedOutput(out, s));
+      case POINTWISE -> Nd4j.matmul(
+          pointwiseKernels(routing.kernels(), s),
+          pointwiseInput(x, s),
+          out.reshape('c', s.batch(), c.getNOut(), s.outHeight() * s.outWidth()));
+      case DEPTHWISE -> Nd4j.exec(
+          depthwiseOp(
+              "depthwise_conv2d",
+              new INDArray[] {foldBatch(x), depthwiseKernels(routing.kernels()).dup('c')},
+              new INDArray[] {foldBatch(out)}));
+      case GENERAL -> Nd4j.matmul(
+          groupedKernels(routing.kernels(), s),
+          groupedColumns(im2col(x, s), s),
+          groupedOutput(out, s));
     }
     return out;
   }
 
   @Override
-  public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
+  public Pair<Gradient, INDArray> backpropGradient(
+      INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
     assertInputSet(true);
     INDArray x = contiguous(input.castTo(dataType));
     INDArray delta = contiguous(epsilon.castTo(dataType));
     Geometry s = shapeOf(x);
     DynamicConv c = layerConf();
     Routing routing = route(x);
-    INDArray inputGrad = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, dataType, x.shape(), 'c');
+    INDArray inputGrad =
+        workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, dataType, x.shape(), 'c');
     INDArray kernelGrad = Nd4j.createUninitialized(dataType, s.batch(), c.kernelParams());
 
     switch (c.form()) {
       case POINTWISE -> {
         INDArray delta3 = delta.reshape('c', s.batch(), c.getNOut(), s.outHeight() * s.outWidth());
         INDArray kernels = pointwiseKernels(routing.kernels(), s);
-        Nd4j.matmul(delta3, pointwiseInput(x, s), pointwiseKernels(kernelGrad, s), false, true, false);
+        Nd4j.matmul(
+            delta3, pointwiseInput(x, s), pointwiseKernels(kernelGrad, s), false, true, false);
         if (c.getStride() == 1) {
-          Nd4j.matmul(kernels, delta3, inputGrad.reshape('c', s.batch(), c.getNIn(), s.height() * s.width()), true, false, false);
+          Nd4j.matmul(
+              kernels,
+              delta3,
+              inputGrad.reshape('c', s.batch(), c.getNIn(), s.height() * s.width()),
+              true,
+              false,
+              false);
         } else {
           INDArray strided = Nd4j.matmul(kernels, delta3, true, false, false);
           inputGrad.assign(0);
-          inputGrad.get(strideIndex(s)).assign(strided.reshape('c', s.batch(), c.getNIn(), s.outHeight(), s.outWidth()));
+          inputGrad
+              .get(strideIndex(s))
+              .assign(strided.reshape('c', s.batch(), c.getNIn(), s.outHeight(), s.outWidth()));
         }
       }
       case DEPTHWISE -> {
-        INDArray foldedKernelGrad = Nd4j.createUninitialized(dataType, depthwiseKernels(kernelGrad).shape());
-        Nd4j.exec(depthwiseOp("depthwise_conv2d_bp",
-              new INDArray[] {foldBatch(x), depthwiseKernels(routing.kernels()).dup('c'), foldBatch(delta)},
-              new INDArray[] {foldBatch(inputGrad), foldedKernelGrad}));
-        kernelGrad.assign(foldedKernelGrad.reshape('c', c.getKernelSize() * c.getKernelSize(), s.batch() * c.getNIn()).transpose().reshape('c', s.batch(), c.kernelParams()));
+        INDArray foldedKernelGrad =
+            Nd4j.createUninitialized(dataType, depthwiseKernels(kernelGrad).shape());
+        Nd4j.exec(
+            depthwiseOp(
+                "depthwise_conv2d_bp",
+                new INDArray[] {
+                  foldBatch(x), depthwiseKernels(routing.kernels()).dup('c'), foldBatch(delta)
+                },
+                new INDArray[] {foldBatch(inputGrad), foldedKernelGrad}));
+        kernelGrad.assign(
+            foldedKernelGrad
+                .reshape('c', c.getKernelSize() * c.getKernelSize(), s.batch() * c.getNIn())
+                .transpose()
+                .reshape('c', s.batch(), c.kernelParams()));
       }
       case GENERAL -> {
         INDArray delta3 = groupedOutput(delta, s);
         INDArray columns = groupedColumns(im2col(x, s), s);
         Nd4j.matmul(delta3, columns, groupedKernels(kernelGrad, s), false, true, false);
-        INDArray columnGrad = Nd4j.matmul(groupedKernels(routing.kernels(), s), delta3, true, false, false);
+        INDArray columnGrad =
+            Nd4j.matmul(groupedKernels(routing.kernels(), s), delta3, true, false, false);
         int k = c.getKernelSize();
         Convolution.col2im(
             columnGrad.reshape('c', s.batch(), c.getNIn(), k, k, s.outHeight(), s.outWidth()),
-            inputGrad, c.getStride(), c.getStride(), c.getPadding(), c.getPadding(),
-            (int) s.height(), (int) s.width(), 1, 1);
+            inputGrad,
+            c.getStride(),
+            c.getStride(),
+            c.getPadding(),
+            c.getPadding(),
+            (int) s.height(),
+            (int) s.width(),
+            1,
+            1);
       }
     }
 
-    // Through the fusion W'(b) = sum_i alpha_i(b) W_i and the routing alpha = sigmoid(pool(x) Wr + br).
+    // Through the fusion W'(b) = sum_i alpha_i(b) W_i and the routing alpha = sigmoid(pool(x) Wr +
+    // br).
     INDArray experts = getParam(EXPERTS_KEY);
     INDArray routingWeight = getParam(ROUTING_WEIGHT_KEY);
     INDArray expertsGrad = gradientViews.get(EXPERTS_KEY);
@@ -128,10 +179,12 @@ public class DynamicConvLayer extends BaseLayer<DynamicConv> {
     INDArray routingBiasGrad = gradientViews.get(ROUTING_BIAS_KEY);
     Nd4j.gemm(routing.alpha(), kernelGrad, expertsGrad, true, false, 1.0, 0.0);
     INDArray alpha = routing.alpha();
-    INDArray logitGrad = Nd4j.gemm(kernelGrad, experts, false, true).muli(alpha).muli(alpha.rsub(1.0));
+    INDArray logitGrad =
+        Nd4j.gemm(kernelGrad, experts, false, true).muli(alpha).muli(alpha.rsub(1.0));
     Nd4j.gemm(routing.pooled(), logitGrad, routingWeightGrad, true, false, 1.0, 0.0);
     routingBiasGrad.assign(logitGrad.sum(true, 0));
-    INDArray pooledGrad = Nd4j.gemm(logitGrad, routingWeight, false, true).divi(s.height() * s.width());
+    INDArray pooledGrad =
+        Nd4j.gemm(logitGrad, routingWeight, false, true).divi(s.height() * s.width());
     inputGrad.addi(pooledGrad.reshape('c', s.batch(), c.getNIn(), 1, 1), inputGrad);
 
     Gradient gradient = new DefaultGradient();
@@ -172,7 +225,10 @@ public class DynamicConvLayer extends BaseLayer<DynamicConv> {
   /** (B, C*k*k) as depthwise weights [k, k, B*C, 1] (a view; dup before handing to an op). */
   private INDArray depthwiseKernels(INDArray kernels) {
     int k = layerConf().getKernelSize();
-    return kernels.reshape('c', kernels.size(0) * layerConf().getNIn(), k * k).transpose().reshape(k, k, kernels.size(0) * layerConf().getNIn(), 1);
+    return kernels
+        .reshape('c', kernels.size(0) * layerConf().getNIn(), k * k)
+        .transpose()
+        .reshape(k, k, kernels.size(0) * layerConf().getNIn(), 1);
   }
 
   private DynamicCustomOp depthwiseOp(String name, INDArray[] inputs, INDArray[] outputs) {
@@ -181,8 +237,14 @@ public class DynamicConvLayer extends BaseLayer<DynamicConv> {
         .addInputs(inputs)
         .addOutputs(outputs)
         .addIntegerArguments(
-            c.getKernelSize(), c.getKernelSize(), c.getStride(), c.getStride(),
-            c.getPadding(), c.getPadding(), 1, 1,
+            c.getKernelSize(),
+            c.getKernelSize(),
+            c.getStride(),
+            c.getStride(),
+            c.getPadding(),
+            c.getPadding(),
+            1,
+            1,
             0, // explicit padding
             0, // NCHW
             0) // weights [kH, kW, iC, mC]
@@ -194,21 +256,41 @@ public class DynamicConvLayer extends BaseLayer<DynamicConv> {
     DynamicConv c = layerConf();
     int k = c.getKernelSize();
     INDArray columns =
-        Nd4j.createUninitialized(dataType, s.batch(), c.getNIn(), k, k, s.outHeight(), s.outWidth());
-    Convolution.im2col(x, k, k, c.getStride(), c.getStride(), c.getPadding(), c.getPadding(), 1, 1, false, columns);
+        Nd4j.createUninitialized(
+            dataType, s.batch(), c.getNIn(), k, k, s.outHeight(), s.outWidth());
+    Convolution.im2col(
+        x,
+        k,
+        k,
+        c.getStride(),
+        c.getStride(),
+        c.getPadding(),
+        c.getPadding(),
+        1,
+        1,
+        false,
+        columns);
     return columns;
   }
 
   private INDArray groupedColumns(INDArray columns, Geometry s) {
     DynamicConv c = layerConf();
     long g = c.getGroups();
-    return columns.reshape('c', s.batch() * g, c.getNIn() / g * c.getKernelSize() * c.getKernelSize(), s.outHeight() * s.outWidth());
+    return columns.reshape(
+        'c',
+        s.batch() * g,
+        c.getNIn() / g * c.getKernelSize() * c.getKernelSize(),
+        s.outHeight() * s.outWidth());
   }
 
   private INDArray groupedKernels(INDArray kernels, Geometry s) {
     DynamicConv c = layerConf();
     long g = c.getGroups();
-    return kernels.reshape('c', s.batch() * g, c.getNOut() / g, c.getNIn() / g * c.getKernelSize() * c.getKernelSize());
+    return kernels.reshape(
+        'c',
+        s.batch() * g,
+        c.getNOut() / g,
+        c.getNIn() / g * c.getKernelSize() * c.getKernelSize());
   }
 
   private INDArray groupedOutput(INDArray out, Geometry s) {

@@ -90,14 +90,14 @@ public final class DynamicConvParamInitializer implements ParamInitializer {
     INDArray row = flat.reshape(flat.length());
     long end = experts * kernel;
     Map<String, INDArray> views = new LinkedHashMap<>();
-    views.put(
-        EXPERTS_KEY, row.get(NDArrayIndex.interval(0, end)).reshape('c', experts, kernel));
+    views.put(EXPERTS_KEY, row.get(NDArrayIndex.interval(0, end)).reshape('c', experts, kernel));
     views.put(
         ROUTING_WEIGHT_KEY,
         row.get(NDArrayIndex.interval(end, end + nIn * experts)).reshape('c', nIn, experts));
     end += nIn * experts;
     views.put(
-        ROUTING_BIAS_KEY, row.get(NDArrayIndex.interval(end, end + experts)).reshape('c', 1, experts));
+        ROUTING_BIAS_KEY,
+        row.get(NDArrayIndex.interval(end, end + experts)).reshape('c', 1, experts));
     return views;
   }
 

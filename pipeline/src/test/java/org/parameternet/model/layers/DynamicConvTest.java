@@ -54,8 +54,8 @@ class DynamicConvTest {
   }
 
   /**
-   * input -> 1x1 conv -> layer -> flatten -> linear MSE output. The leading conv makes the
-   * gradient check cover the layer's input gradient too (only parameter gradients are checked).
+   * input -> 1x1 conv -> layer -> flatten -> linear MSE output. The leading conv makes the gradient
+   * check cover the layer's input gradient too (only parameter gradients are checked).
    */
   private static ComputationGraph singleLayerNet(
       Layer layer, int in, DataType dataType, boolean leadingConv) {
@@ -117,17 +117,19 @@ class DynamicConvTest {
   }
 
   /**
-   * Each sample's output equals a naive convolution of that sample with its own fused kernel
-   * W'(b) = sum_i sigmoid(pool(x_b) Wr + br)_i W_i, computed here independently of the layer.
+   * Each sample's output equals a naive convolution of that sample with its own fused kernel W'(b)
+   * = sum_i sigmoid(pool(x_b) Wr + br)_i W_i, computed here independently of the layer.
    */
   @ParameterizedTest(name = "[{index}] {0}->{1} k{2} s{3} p{4} g{5}")
   @MethodSource("geometries")
   void appliesEachSamplesOwnFusedKernel(
       int in, int out, int k, int s, int p, int g, DynamicConv.Form form) {
     int experts = 4;
-    ComputationGraph net = singleLayerNet(dynamicConv(in, out, k, s, p, g, experts), in, DataType.DOUBLE, false);
+    ComputationGraph net =
+        singleLayerNet(dynamicConv(in, out, k, s, p, g, experts), in, DataType.DOUBLE, false);
     INDArray experts2d = net.getLayer("conv").getParam(DynamicConvParamInitializer.EXPERTS_KEY);
-    INDArray routingW = net.getLayer("conv").getParam(DynamicConvParamInitializer.ROUTING_WEIGHT_KEY);
+    INDArray routingW =
+        net.getLayer("conv").getParam(DynamicConvParamInitializer.ROUTING_WEIGHT_KEY);
     INDArray routingB = net.getLayer("conv").getParam(DynamicConvParamInitializer.ROUTING_BIAS_KEY);
     // Strong routing weights so that the samples' mixing coefficients differ clearly.
     routingW.muli(20);
@@ -141,9 +143,13 @@ class DynamicConvTest {
       for (int m = 0; m < experts; m++) {
         double z = routingB.getDouble(0, m);
         for (int c = 0; c < in; c++) {
-          z += routingW.getDouble(c, m) * x.get(
-              org.nd4j.linalg.indexing.NDArrayIndex.point(b),
-              org.nd4j.linalg.indexing.NDArrayIndex.point(c)).meanNumber().doubleValue();
+          z +=
+              routingW.getDouble(c, m)
+                  * x.get(
+                          org.nd4j.linalg.indexing.NDArrayIndex.point(b),
+                          org.nd4j.linalg.indexing.NDArrayIndex.point(c))
+                      .meanNumber()
+                      .doubleValue();
         }
         alpha[m] = 1 / (1 + Math.exp(-z));
       }
@@ -152,8 +158,7 @@ class DynamicConvTest {
         fused.addi(experts2d.getRow(m).reshape('c', out, in / g, k, k).mul(alpha[m]));
       }
       INDArray expected = NaiveConv.conv(x.slice(b), fused, s, p, g);
-      assertArrayEquals(
-          expected.shape(), actual.slice(b).shape(), "output shape of sample " + b);
+      assertArrayEquals(expected.shape(), actual.slice(b).shape(), "output shape of sample " + b);
       assertTrue(
           expected.equalsWithEps(actual.slice(b), 1e-10),
           "sample " + b + " differs from a conv with its own fused kernel");
@@ -170,13 +175,24 @@ class DynamicConvTest {
       return; // DL4J has no static grouped conv to compare with; the naive check above covers it
     }
     int experts = 4;
-    ComputationGraph dynamic = singleLayerNet(dynamicConv(in, out, k, s, p, g, experts), in, DataType.DOUBLE, false);
+    ComputationGraph dynamic =
+        singleLayerNet(dynamicConv(in, out, k, s, p, g, experts), in, DataType.DOUBLE, false);
     Layer staticLayer =
         g == 1
-            ? new ConvolutionLayer.Builder(k, k).stride(s, s).padding(p, p).nOut(out).hasBias(false)
-                .activation(new ActivationIdentity()).build()
-            : new DepthwiseConvolution2D.Builder(k, k).stride(s, s).padding(p, p).depthMultiplier(1)
-                .hasBias(false).activation(new ActivationIdentity()).build();
+            ? new ConvolutionLayer.Builder(k, k)
+                .stride(s, s)
+                .padding(p, p)
+                .nOut(out)
+                .hasBias(false)
+                .activation(new ActivationIdentity())
+                .build()
+            : new DepthwiseConvolution2D.Builder(k, k)
+                .stride(s, s)
+                .padding(p, p)
+                .depthMultiplier(1)
+                .hasBias(false)
+                .activation(new ActivationIdentity())
+                .build();
     ComputationGraph plain = singleLayerNet(staticLayer, in, DataType.DOUBLE, false);
     INDArray w = Nd4j.rand(DataType.DOUBLE, out, in / g, k, k).subi(0.5);
     double bias = 0.3;
@@ -202,7 +218,8 @@ class DynamicConvTest {
   @ParameterizedTest(name = "[{index}] {0}->{1} k{2} s{3} p{4} g{5}")
   @MethodSource("geometries")
   void isBatchInvariant(int in, int out, int k, int s, int p, int g, DynamicConv.Form form) {
-    ComputationGraph net = singleLayerNet(dynamicConv(in, out, k, s, p, g, 4), in, DataType.FLOAT, false);
+    ComputationGraph net =
+        singleLayerNet(dynamicConv(in, out, k, s, p, g, 4), in, DataType.FLOAT, false);
     INDArray batch = Nd4j.rand(DataType.FLOAT, 6, in, SIZE, SIZE).subi(0.5);
     INDArray together = net.feedForward(new INDArray[] {batch}, false).get("conv");
     INDArray other = Nd4j.rand(DataType.FLOAT, 6, in, SIZE, SIZE).muli(3);
