@@ -43,7 +43,7 @@ class PnetCommandLineTest {
     assertEquals(0, r.exitCode(), r.err());
     assertEquals(
         "model,experts,params,flops,resolution,classes\n"
-            + "parameternet_300m,4,15737100,298176717,224,1000\n",
+            + "parameternet_300m,4,15737100,298177073,224,1000\n",
         r.out());
   }
 
