@@ -40,10 +40,15 @@ public class DynamicConvLayer extends BaseLayer<DynamicConv> {
 
   private Routing route(INDArray x) {
     INDArray pooled = x.mean(2, 3);
-    INDArray logits =
-        pooled.mmul(getParam(ROUTING_WEIGHT_KEY)).addiRowVector(getParam(ROUTING_BIAS_KEY));
-    INDArray alpha = Transforms.sigmoid(logits, false);
-    // matmul writes its C-order result in place; mmul would compute F-order and copy (B x |W|).
+    // Nd4j.matmul writes C-order results in place; mmul computes F-order and copies, one more op
+    // per conv, which is what batch-1 latency is made of.
+    INDArray routingWeight = getParam(ROUTING_WEIGHT_KEY);
+    INDArray alpha =
+        Nd4j.matmul(
+            pooled,
+            routingWeight,
+            Nd4j.createUninitialized(dataType, x.size(0), routingWeight.size(1)));
+    Transforms.sigmoid(alpha.addiRowVector(getParam(ROUTING_BIAS_KEY)), false);
     INDArray experts = getParam(EXPERTS_KEY);
     INDArray kernels =
         Nd4j.matmul(
@@ -88,7 +93,7 @@ public class DynamicConvLayer extends BaseLayer<DynamicConv> {
       case DEPTHWISE -> Nd4j.exec(
           depthwiseOp(
               "depthwise_conv2d",
-              new INDArray[] {foldBatch(x), depthwiseKernels(routing.kernels()).dup('c')},
+              new INDArray[] {foldBatch(x), depthwiseKernels(routing.kernels())},
               new INDArray[] {foldBatch(out)}));
       case GENERAL -> Nd4j.matmul(
           groupedKernels(routing.kernels(), s),
@@ -135,12 +140,13 @@ public class DynamicConvLayer extends BaseLayer<DynamicConv> {
       }
       case DEPTHWISE -> {
         INDArray foldedKernelGrad =
-            Nd4j.createUninitialized(dataType, depthwiseKernels(kernelGrad).shape());
+            Nd4j.createUninitialized(
+                dataType, c.getKernelSize(), c.getKernelSize(), s.batch() * c.getNIn(), 1);
         Nd4j.exec(
             depthwiseOp(
                 "depthwise_conv2d_bp",
                 new INDArray[] {
-                  foldBatch(x), depthwiseKernels(routing.kernels()).dup('c'), foldBatch(delta)
+                  foldBatch(x), depthwiseKernels(routing.kernels()), foldBatch(delta)
                 },
                 new INDArray[] {foldBatch(inputGrad), foldedKernelGrad}));
         kernelGrad.assign(
@@ -222,13 +228,11 @@ public class DynamicConvLayer extends BaseLayer<DynamicConv> {
     return a.reshape('c', 1, a.size(0) * a.size(1), a.size(2), a.size(3));
   }
 
-  /** (B, C*k*k) as depthwise weights [k, k, B*C, 1] (a view; dup before handing to an op). */
+  /** (B, C*k*k) copied once into depthwise weights [k, k, B*C, 1] (depthwise_conv2d format 0). */
   private INDArray depthwiseKernels(INDArray kernels) {
     int k = layerConf().getKernelSize();
-    return kernels
-        .reshape('c', kernels.size(0) * layerConf().getNIn(), k * k)
-        .transpose()
-        .reshape(k, k, kernels.size(0) * layerConf().getNIn(), 1);
+    long folded = kernels.size(0) * layerConf().getNIn();
+    return kernels.reshape('c', folded, k * k).transpose().dup('c').reshape('c', k, k, folded, 1);
   }
 
   private DynamicCustomOp depthwiseOp(String name, INDArray[] inputs, INDArray[] outputs) {
