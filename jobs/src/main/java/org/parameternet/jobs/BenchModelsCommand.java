@@ -1,5 +1,9 @@
 package org.parameternet.jobs;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -93,28 +97,64 @@ final class BenchModelsCommand implements Callable<Integer> {
       System.out.println();
     }
     if (!skipLatency) {
-      NativeThreads.limit(1);
-      try {
-        System.out.println(
-            "| model | resolution | latency median ms | p10 ms | p90 ms | cores busy |");
-        System.out.println("|---|---:|---:|---:|---:|---:|");
-        for (String name : models) {
-          ModelSpec spec = ModelRegistry.get(name).withClasses(classes);
-          ModelBenchmark.LatencyResult r = ModelBenchmark.latency(spec, warmup, runs);
-          System.out.printf(
-              Locale.ROOT,
-              "| %s | %d | %.1f | %.1f | %.1f | %.2f |%n",
-              r.model(),
-              r.resolution(),
-              r.medianMs(),
-              r.p10Ms(),
-              r.p90Ms(),
-              r.cpuCores());
-        }
-      } finally {
-        NativeThreads.limit(allThreads);
+      if (allThreads != 1) {
+        return latencyInSingleThreadedJvm();
+      }
+      System.out.println(
+          "| model | resolution | latency median ms | p10 ms | p90 ms | cores busy |");
+      System.out.println("|---|---:|---:|---:|---:|---:|");
+      for (String name : models) {
+        ModelSpec spec = ModelRegistry.get(name).withClasses(classes);
+        ModelBenchmark.LatencyResult r = ModelBenchmark.latency(spec, warmup, runs);
+        System.out.printf(
+            Locale.ROOT,
+            "| %s | %d | %.1f | %.1f | %.1f | %.2f |%n",
+            r.model(),
+            r.resolution(),
+            r.medianMs(),
+            r.p10Ms(),
+            r.p90Ms(),
+            r.cpuCores());
       }
     }
     return 0;
+  }
+
+  /**
+   * OpenMP and OpenBLAS fix their thread counts when the natives load, so single-thread latency is
+   * measured in a child JVM started with OMP_NUM_THREADS=1 and OPENBLAS_NUM_THREADS=1 (the JVM's
+   * own GC and JIT threads still run beside it).
+   */
+  private int latencyInSingleThreadedJvm() {
+    List<String> command = new ArrayList<>();
+    command.add(ProcessHandle.current().info().command().orElse("java"));
+    command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
+    command.add("-cp");
+    command.add(System.getProperty("java.class.path"));
+    command.add(Pnet.class.getName());
+    command.addAll(
+        List.of(
+            "bench",
+            "models",
+            "--skip-training",
+            "--model",
+            String.join(",", models),
+            "--warmup",
+            Integer.toString(warmup),
+            "--runs",
+            Integer.toString(runs),
+            "--classes",
+            Integer.toString(classes)));
+    ProcessBuilder child = new ProcessBuilder(command).inheritIO();
+    child.environment().put("OMP_NUM_THREADS", "1");
+    child.environment().put("OPENBLAS_NUM_THREADS", "1");
+    try {
+      return child.start().waitFor();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot start the latency JVM: " + command.get(0), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return 130;
+    }
   }
 }

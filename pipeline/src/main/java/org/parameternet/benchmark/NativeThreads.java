@@ -2,17 +2,11 @@ package org.parameternet.benchmark;
 
 import org.nd4j.linalg.factory.Nd4j;
 
-/** Caps the threads ND4J's native code (OpenMP ops and BLAS) may use. */
+/** The number of threads ND4J's native ops run on (fixed when the natives load). */
 public final class NativeThreads {
   private NativeThreads() {}
 
   public static int current() {
     return Nd4j.getEnvironment().maxMasterThreads();
-  }
-
-  public static void limit(int threads) {
-    Nd4j.getEnvironment().setMaxThreads(threads);
-    Nd4j.getEnvironment().setMaxMasterThreads(threads);
-    Nd4j.factory().blas().setMaxThreads(threads);
   }
 }
