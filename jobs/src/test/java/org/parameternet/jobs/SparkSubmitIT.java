@@ -1,0 +1,72 @@
+package org.parameternet.jobs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The shaded jar, submitted with Spark's own SparkSubmit (from the Maven-resolved stand-in for a
+ * Spark distribution), runs the same subcommands as bin/pnet.
+ */
+class SparkSubmitIT {
+
+  private static Path shadedJar() throws IOException {
+    try (var files = Files.list(Path.of("target"))) {
+      return files
+          .filter(p -> p.getFileName().toString().matches("parameternet-jobs-.*-spark\\.jar"))
+          .findFirst()
+          .orElseThrow(() -> new IllegalStateException("shaded jar missing; run mvn package"));
+    }
+  }
+
+  @Test
+  void modelsRunsThroughSparkSubmit() throws Exception {
+    String sparkClasspath =
+        Files.readString(Path.of("../spark-runtime/target/spark-classpath.txt")).trim();
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.addAll(Arrays.asList(System.getProperty("pnet.java17.flags", "").split(" ")));
+    command.removeIf(String::isBlank);
+    command.addAll(
+        List.of(
+            "-cp",
+            sparkClasspath,
+            "org.apache.spark.deploy.SparkSubmit",
+            "--master",
+            "local[1]",
+            "--conf",
+            "spark.driver.host=127.0.0.1",
+            "--class",
+            Pnet.class.getName(),
+            shadedJar().toString(),
+            "models",
+            "--format",
+            "csv",
+            "--model",
+            "ghostnet_600m,parameternet_600m"));
+    File out = File.createTempFile("spark-submit", ".out");
+    Process process =
+        new ProcessBuilder(command)
+            .redirectOutput(out)
+            .redirectError(ProcessBuilder.Redirect.DISCARD)
+            .start();
+    assertTrue(process.waitFor(3, TimeUnit.MINUTES), "spark-submit did not finish");
+    List<String> lines = Files.readAllLines(out.toPath(), StandardCharsets.UTF_8);
+    assertEquals(0, process.exitValue(), String.join("\n", lines));
+    assertEquals(
+        List.of("model,experts,params,flops,resolution,classes", lines.get(1), lines.get(2)),
+        lines);
+    assertTrue(lines.get(1).startsWith("ghostnet_600m,0,198"), lines.get(1));
+    assertTrue(lines.get(2).startsWith("parameternet_600m,4,345"), lines.get(2));
+  }
+}
