@@ -1,0 +1,70 @@
+package org.parameternet.data.tar;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarFile;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * The members of a tar, found by walking its headers and seeking past the data: for a 1.3 TB outer
+ * archive of per-synset tars this reads only the headers.
+ *
+ * @param members regular-file members whose bytes are all present, in archive order
+ * @param cutMember the member the archive ends inside of, when it was cut off
+ */
+public record TarIndex(List<TarMember> members, Optional<String> cutMember) {
+
+  public boolean truncated() {
+    return cutMember.isPresent();
+  }
+
+  /** Indexes {@code archive}; an archive that is not a tar at all throws, naming the file. */
+  public static TarIndex of(FileSystem fs, Path archive) throws IOException {
+    try (HadoopSeekableChannel channel = HadoopSeekableChannel.open(fs, archive);
+        TarFile tar = new TarFile(channel)) {
+      List<TarMember> members = new ArrayList<>();
+      List<TarArchiveEntry> entries = tar.getEntries();
+      if (entries.isEmpty() && !isEmptyTar(channel)) {
+        throw new IOException(archive + ": not a tar (no valid header)");
+      }
+      for (TarArchiveEntry entry : entries) {
+        if (!entry.isFile()) {
+          continue;
+        }
+        if (entry.getDataOffset() + entry.getRealSize() > channel.size()) {
+          return new TarIndex(members, Optional.of(entry.getName()));
+        }
+        members.add(new TarMember(entry.getName(), entry.getDataOffset(), entry.getRealSize()));
+      }
+      return new TarIndex(members, Optional.empty());
+    } catch (IllegalArgumentException e) {
+      // commons-compress reports malformed headers this way
+      throw new IOException(archive + ": not a readable tar (" + e.getMessage() + ")", e);
+    }
+  }
+
+  /** An empty archive is zero bytes or starts with an all-zero end-of-archive block. */
+  private static boolean isEmptyTar(HadoopSeekableChannel channel) throws IOException {
+    if (channel.size() == 0) {
+      return true;
+    }
+    if (channel.size() < 512) {
+      return false;
+    }
+    java.nio.ByteBuffer block = java.nio.ByteBuffer.allocate(512);
+    channel.position(0);
+    while (block.hasRemaining() && channel.read(block) > 0) {
+      // keep reading until the block is full
+    }
+    for (byte b : block.array()) {
+      if (b != 0) {
+        return false;
+      }
+    }
+    return true;
+  }
+}
