@@ -1,0 +1,29 @@
+package org.parameternet.data.image;
+
+/**
+ * How ingest processes each image.
+ *
+ * @param shorterSide resize so the shorter side has this length; 0 keeps the original size
+ * @param jpegQuality quality of the re-encoded JPEG, 1..100
+ * @param minSide images whose shorter side is below this are rejected (0 keeps all)
+ * @param maxPixels images declaring more pixels than this are rejected before decoding
+ */
+public record ImageOptions(int shorterSide, int jpegQuality, int minSide, long maxPixels)
+    implements java.io.Serializable {
+  public static final ImageOptions DEFAULTS = new ImageOptions(256, 90, 0, 90_000_000L);
+
+  public ImageOptions {
+    if (shorterSide < 0) {
+      throw new IllegalArgumentException("resize must be >= 0, got " + shorterSide);
+    }
+    if (jpegQuality < 1 || jpegQuality > 100) {
+      throw new IllegalArgumentException("jpeg-quality must be in 1..100, got " + jpegQuality);
+    }
+    if (minSide < 0) {
+      throw new IllegalArgumentException("min-side must be >= 0, got " + minSide);
+    }
+    if (maxPixels < 1) {
+      throw new IllegalArgumentException("max-pixels must be >= 1, got " + maxPixels);
+    }
+  }
+}

@@ -1,0 +1,22 @@
+package org.parameternet.data.image;
+
+/** Why an input entry was quarantined instead of written. The names are the report's reasons. */
+public enum Rejection {
+  NOT_AN_IMAGE("not_an_image"),
+  CORRUPT("corrupt"),
+  TOO_MANY_PIXELS("too_many_pixels"),
+  BELOW_MIN_SIZE("below_min_size"),
+  UNKNOWN_WNID("unknown_wnid"),
+  UNREADABLE_ARCHIVE("unreadable_archive"),
+  NON_SYNSET_MEMBER("non_synset_member");
+
+  private final String reason;
+
+  Rejection(String reason) {
+    this.reason = reason;
+  }
+
+  public String reason() {
+    return reason;
+  }
+}

@@ -1,0 +1,115 @@
+package org.parameternet.data.image;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.awt.Color;
+import java.awt.Graphics2D;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.util.Arrays;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+
+class ImageProcessorTest {
+  private final ImageProcessor processor = new ImageProcessor(ImageOptions.DEFAULTS);
+
+  static byte[] encode(BufferedImage image, String format) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    assertTrue(ImageIO.write(image, format, out), "no writer for " + format);
+    return out.toByteArray();
+  }
+
+  static BufferedImage drawn(int width, int height, int type) {
+    BufferedImage image = new BufferedImage(width, height, type);
+    Graphics2D g = image.createGraphics();
+    g.setColor(new Color(200, 40, 40));
+    g.fillRect(0, 0, width, height);
+    g.setColor(new Color(20, 60, 220));
+    g.fillOval(width / 4, height / 4, width / 2, height / 2);
+    g.dispose();
+    return image;
+  }
+
+  private static BufferedImage decode(byte[] jpeg) throws IOException {
+    return ImageIO.read(new ByteArrayInputStream(jpeg));
+  }
+
+  @Test
+  void resizesTheShorterSideAndReencodesAsRgbJpeg() throws IOException {
+    byte[] input = encode(drawn(500, 375, BufferedImage.TYPE_INT_RGB), "jpg");
+    ProcessedImage.Accepted out =
+        assertInstanceOf(ProcessedImage.Accepted.class, processor.process(input));
+    assertEquals(375, out.originalHeight());
+    assertEquals(500, out.originalWidth());
+    assertEquals(256, out.height());
+    assertEquals(341, out.width());
+    BufferedImage back = decode(out.jpeg());
+    assertEquals(341, back.getWidth());
+    assertEquals(3, back.getRaster().getNumBands());
+    // Colours survive: the centre is blue, the corner red.
+    Color centre = new Color(back.getRGB(170, 128));
+    Color corner = new Color(back.getRGB(3, 3));
+    assertTrue(centre.getBlue() > 180 && centre.getRed() < 60, centre.toString());
+    assertTrue(corner.getRed() > 170 && corner.getBlue() < 70, corner.toString());
+  }
+
+  @Test
+  void decodesByContentAndConvertsEveryColourModelToRgb() throws IOException {
+    byte[][] inputs = {
+      encode(drawn(120, 90, BufferedImage.TYPE_INT_RGB), "png"),
+      encode(drawn(120, 90, BufferedImage.TYPE_BYTE_GRAY), "jpg"),
+      encode(drawn(120, 90, BufferedImage.TYPE_BYTE_INDEXED), "png"),
+      encode(drawn(120, 90, BufferedImage.TYPE_INT_ARGB), "png"),
+      encode(drawn(120, 90, BufferedImage.TYPE_INT_RGB), "bmp"),
+    };
+    for (byte[] input : inputs) {
+      ProcessedImage.Accepted out =
+          assertInstanceOf(ProcessedImage.Accepted.class, processor.process(input));
+      assertEquals(256, out.height());
+      assertEquals(3, decode(out.jpeg()).getRaster().getNumBands());
+    }
+  }
+
+  @Test
+  void keepsTheOriginalSizeWhenAskedTo() throws IOException {
+    ImageProcessor keep = new ImageProcessor(new ImageOptions(0, 95, 0, 1_000_000));
+    ProcessedImage.Accepted out =
+        assertInstanceOf(
+            ProcessedImage.Accepted.class,
+            keep.process(encode(drawn(77, 55, BufferedImage.TYPE_INT_RGB), "png")));
+    assertEquals(55, out.height());
+    assertEquals(77, out.width());
+  }
+
+  @Test
+  void rejectsWithTheRightReason() throws IOException {
+    byte[] jpeg = encode(drawn(300, 200, BufferedImage.TYPE_INT_RGB), "jpg");
+    assertReason(Rejection.NOT_AN_IMAGE, processor.process("hello, not a picture".getBytes()));
+    assertReason(Rejection.CORRUPT, processor.process(Arrays.copyOf(jpeg, jpeg.length / 2)));
+    ImageProcessor strict = new ImageProcessor(new ImageOptions(256, 90, 250, 50_000));
+    assertReason(Rejection.TOO_MANY_PIXELS, strict.process(jpeg));
+    assertReason(
+        Rejection.BELOW_MIN_SIZE,
+        strict.process(encode(drawn(100, 90, BufferedImage.TYPE_INT_RGB), "jpg")));
+  }
+
+  /** A PNG header declaring 30000x30000 pixels is rejected from its header, never decoded. */
+  @Test
+  void rejectsADecompressionBombFromItsHeader() throws IOException {
+    byte[] png = encode(drawn(16, 16, BufferedImage.TYPE_INT_RGB), "png");
+    // IHDR data starts at byte 16: width and height as big-endian ints.
+    java.nio.ByteBuffer.wrap(png, 16, 8).putInt(30_000).putInt(30_000);
+    ProcessedImage result = processor.process(png);
+    assertReason(Rejection.TOO_MANY_PIXELS, result);
+    assertTrue(((ProcessedImage.Rejected) result).detail().contains("30000x30000"));
+  }
+
+  private static void assertReason(Rejection expected, ProcessedImage result) {
+    ProcessedImage.Rejected rejected = assertInstanceOf(ProcessedImage.Rejected.class, result);
+    assertEquals(expected, rejected.reason(), rejected.detail());
+  }
+}
