@@ -1,0 +1,95 @@
+package org.parameternet.jobs;
+
+import java.util.concurrent.Callable;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.parameternet.data.synth.SynthSpec;
+import org.parameternet.data.synth.SynthWriter;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code pnet synth}: writes the built-in data sets in ImageNet's distribution layouts. */
+@Command(
+    name = "synth",
+    mixinStandardHelpOptions = true,
+    description =
+        "Write synthetic data sets in ImageNet's layouts (22K tar of synset tars, 1K train tar,"
+            + " 1K val folder with ground truth, class folders) to any Hadoop FileSystem URI.")
+final class SynthCommand implements Callable<Integer> {
+  @Option(
+      names = "--out",
+      required = true,
+      description = "Output directory (file://, hdfs://, ...).")
+  String out;
+
+  @Option(names = "--classes-22k", defaultValue = "100", description = "Default: ${DEFAULT-VALUE}.")
+  int classes22k;
+
+  @Option(names = "--classes-1k", defaultValue = "20", description = "Default: ${DEFAULT-VALUE}.")
+  int classes1k;
+
+  @Option(
+      names = "--min-per-class",
+      defaultValue = "20",
+      description = "Default: ${DEFAULT-VALUE}.")
+  int minPerClass;
+
+  @Option(
+      names = "--max-per-class",
+      defaultValue = "60",
+      description = "Default: ${DEFAULT-VALUE}.")
+  int maxPerClass;
+
+  @Option(
+      names = "--train-per-class",
+      defaultValue = "40",
+      description = "Default: ${DEFAULT-VALUE}.")
+  int trainPerClass;
+
+  @Option(
+      names = "--val-per-class",
+      defaultValue = "10",
+      description = "Default: ${DEFAULT-VALUE}.")
+  int valPerClass;
+
+  @Option(
+      names = "--size",
+      defaultValue = "96",
+      description = "Image width (height 3/4 of it). Default: ${DEFAULT-VALUE}.")
+  int size;
+
+  @Option(names = "--seed", defaultValue = "1", description = "Default: ${DEFAULT-VALUE}.")
+  long seed;
+
+  @Option(
+      names = "--bad-inputs",
+      description = "Add one input of every kind ingest must quarantine.")
+  boolean badInputs;
+
+  @Override
+  public Integer call() throws Exception {
+    SynthSpec spec =
+        new SynthSpec(
+            classes22k,
+            classes1k,
+            minPerClass,
+            maxPerClass,
+            trainPerClass,
+            valPerClass,
+            size,
+            seed,
+            badInputs);
+    Path path = new Path(out);
+    FileSystem fs = path.getFileSystem(new Configuration());
+    long start = System.nanoTime();
+    SynthWriter.write(fs, path, spec);
+    System.out.printf(
+        java.util.Locale.ROOT,
+        "wrote synthetic data sets to %s in %.1f s (see %s)%n",
+        fs.makeQualified(path),
+        (System.nanoTime() - start) / 1e9,
+        new Path(path, "synth.json"));
+    return 0;
+  }
+}
