@@ -1,0 +1,43 @@
+package org.parameternet.ingest;
+
+import java.io.Serializable;
+import org.parameternet.data.image.ImageOptions;
+
+/**
+ * One ingest run.
+ *
+ * @param source Hadoop URI of the archive, directory or val folder
+ * @param out output dataset directory
+ * @param shardBytes target Parquet shard size
+ * @param splitBytes synset tars larger than this are processed by several tasks
+ * @param filesPerTask loose files (folders, val) per task
+ * @param valLabels in1k-val: ILSVRC2012_validation_ground_truth.txt or LOC_val_solution.csv (null:
+ *     looked up beside the val folder)
+ * @param valSynsets in1k-val with a ground-truth file: synsets.tsv (ILSVRC2012_ID, wnid, words)
+ * @param overwrite replace a complete dataset already at {@code out}
+ */
+public record IngestOptions(
+    IngestFormat format,
+    String source,
+    String out,
+    ImageOptions image,
+    long shardBytes,
+    long splitBytes,
+    int filesPerTask,
+    long seed,
+    String valLabels,
+    String valSynsets,
+    boolean overwrite)
+    implements Serializable {
+  public IngestOptions {
+    if (shardBytes < 1 << 20) {
+      throw new IllegalArgumentException("shard-bytes must be >= 1 MiB, got " + shardBytes);
+    }
+    if (splitBytes < 1 << 20) {
+      throw new IllegalArgumentException("split-bytes must be >= 1 MiB, got " + splitBytes);
+    }
+    if (filesPerTask < 1) {
+      throw new IllegalArgumentException("files-per-task must be >= 1, got " + filesPerTask);
+    }
+  }
+}

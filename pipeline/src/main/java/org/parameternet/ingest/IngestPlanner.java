@@ -1,0 +1,207 @@
+package org.parameternet.ingest;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.regex.Pattern;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.parameternet.data.image.Rejection;
+import org.parameternet.data.tar.TarIndex;
+import org.parameternet.data.tar.TarMember;
+
+/** Lists a source on the driver and cuts it into work units. Reads headers and labels only. */
+final class IngestPlanner {
+  private static final Pattern SYNSET_TAR = Pattern.compile("n\\d{8}\\.tar");
+  private static final Pattern VAL_IMAGE = Pattern.compile("ILSVRC2012_val_(\\d{8})\\.[A-Za-z]+");
+
+  private IngestPlanner() {}
+
+  static IngestPlan plan(FileSystem fs, IngestOptions options) throws IOException {
+    Path source = new Path(options.source());
+    if (!fs.exists(source)) {
+      throw new IllegalArgumentException("source does not exist: " + source);
+    }
+    return switch (options.format()) {
+      case IN22K, IN1K_TRAIN -> synsetTars(fs, source, options);
+      case FOLDERS -> folders(fs, source, options);
+      case IN1K_VAL -> validation(fs, source, options);
+    };
+  }
+
+  private static IngestPlan synsetTars(FileSystem fs, Path source, IngestOptions options)
+      throws IOException {
+    List<WorkUnit> units = new ArrayList<>();
+    List<IngestRecord.Quarantined> planned = new ArrayList<>();
+    TreeSet<String> wnids = new TreeSet<>();
+    String archive = fs.makeQualified(source).toString();
+    if (fs.getFileStatus(source).isDirectory()) {
+      for (FileStatus file : fs.listStatus(source)) {
+        String name = file.getPath().getName();
+        if (file.isFile() && SYNSET_TAR.matcher(name).matches()) {
+          String wnid = name.substring(0, 9);
+          wnids.add(wnid);
+          addSynset(units, file.getPath().toString(), 0, file.getLen(), null, wnid, options);
+        } else {
+          planned.add(nonSynset(file.getPath().toString(), name));
+        }
+      }
+    } else {
+      TarIndex index = TarIndex.of(fs, source);
+      for (TarMember member : index.members()) {
+        if (SYNSET_TAR.matcher(member.baseName()).matches()) {
+          String wnid = member.baseName().substring(0, 9);
+          wnids.add(wnid);
+          addSynset(
+              units, archive, member.dataOffset(), member.size(), member.name(), wnid, options);
+        } else {
+          planned.add(nonSynset(archive, member.name()));
+        }
+      }
+      index
+          .cutMember()
+          .ifPresent(
+              cut ->
+                  planned.add(
+                      new IngestRecord.Quarantined(
+                          archive,
+                          cut,
+                          Rejection.UNREADABLE_ARCHIVE.reason(),
+                          "the archive ends inside this member")));
+    }
+    return new IngestPlan(units, List.copyOf(wnids), planned);
+  }
+
+  private static void addSynset(
+      List<WorkUnit> units,
+      String archive,
+      long offset,
+      long length,
+      String member,
+      String wnid,
+      IngestOptions options) {
+    int parts = (int) Math.max(1, (length + options.splitBytes() - 1) / options.splitBytes());
+    for (int part = 0; part < parts; part++) {
+      units.add(new WorkUnit.SynsetTar(archive, offset, length, member, wnid, part, parts));
+    }
+  }
+
+  private static IngestRecord.Quarantined nonSynset(String source, String name) {
+    return new IngestRecord.Quarantined(
+        source, name, Rejection.NON_SYNSET_MEMBER.reason(), "not a <wnid>.tar synset archive");
+  }
+
+  private static IngestPlan folders(FileSystem fs, Path source, IngestOptions options)
+      throws IOException {
+    List<WorkUnit.LabelledFile> files = new ArrayList<>();
+    List<IngestRecord.Quarantined> planned = new ArrayList<>();
+    TreeSet<String> wnids = new TreeSet<>();
+    for (FileStatus entry : fs.listStatus(source)) {
+      if (entry.isDirectory()) {
+        String wnid = entry.getPath().getName();
+        wnids.add(wnid);
+        for (FileStatus file : fs.listStatus(entry.getPath())) {
+          if (file.isFile()) {
+            files.add(new WorkUnit.LabelledFile(file.getPath().toString(), wnid, "folder"));
+          }
+        }
+      } else {
+        planned.add(
+            new IngestRecord.Quarantined(
+                entry.getPath().toString(),
+                entry.getPath().getName(),
+                Rejection.NON_SYNSET_MEMBER.reason(),
+                "a file outside any class folder"));
+      }
+    }
+    return new IngestPlan(chunk(files, options.filesPerTask()), List.copyOf(wnids), planned);
+  }
+
+  /**
+   * Val images labelled by the devkit's ground truth (line i = ILSVRC2012_ID of image i) mapped
+   * through synsets.tsv to wnids, or by LOC_val_solution.csv. Labels are indices into the sorted
+   * wnids, never the ILSVRC2012_ID order.
+   */
+  private static IngestPlan validation(FileSystem fs, Path source, IngestOptions options)
+      throws IOException {
+    Path parent = source.getParent();
+    String labels = options.valLabels();
+    if (labels == null) {
+      Path truth = new Path(parent, "ILSVRC2012_validation_ground_truth.txt");
+      labels = (fs.exists(truth) ? truth : new Path(parent, "LOC_val_solution.csv")).toString();
+    }
+    Map<String, String> wnidByImage = new HashMap<>();
+    TreeSet<String> wnids = new TreeSet<>();
+    if (labels.endsWith(".csv")) {
+      List<String> lines = lines(fs, new Path(labels));
+      for (String line : lines.subList(1, lines.size())) {
+        String[] cols = line.split(",", 2);
+        if (cols.length == 2 && !cols[1].isBlank()) {
+          String wnid = cols[1].trim().split("\\s+")[0];
+          wnidByImage.put(cols[0].trim(), wnid);
+          wnids.add(wnid);
+        }
+      }
+    } else {
+      String synsets =
+          options.valSynsets() != null
+              ? options.valSynsets()
+              : new Path(parent, "synsets.tsv").toString();
+      Map<Integer, String> wnidById = new HashMap<>();
+      for (String line : lines(fs, new Path(synsets))) {
+        String[] cols = line.split("\t");
+        if (cols.length >= 2 && cols[0].matches("\\d+")) {
+          wnidById.put(Integer.parseInt(cols[0]), cols[1]);
+          wnids.add(cols[1]);
+        }
+      }
+      List<String> truth = lines(fs, new Path(labels));
+      for (int i = 0; i < truth.size(); i++) {
+        String id = truth.get(i).trim();
+        String wnid = id.matches("\\d+") ? wnidById.get(Integer.parseInt(id)) : null;
+        if (wnid != null) {
+          wnidByImage.put(String.format(java.util.Locale.ROOT, "ILSVRC2012_val_%08d", i + 1), wnid);
+        }
+      }
+    }
+    List<WorkUnit.LabelledFile> files = new ArrayList<>();
+    for (FileStatus file : fs.listStatus(source)) {
+      if (!file.isFile()) {
+        continue;
+      }
+      String name = file.getPath().getName();
+      String stem = name.contains(".") ? name.substring(0, name.lastIndexOf('.')) : name;
+      String wnid = VAL_IMAGE.matcher(name).matches() ? wnidByImage.get(stem) : null;
+      files.add(
+          new WorkUnit.LabelledFile(
+              file.getPath().toString(),
+              wnid,
+              wnid == null ? "no label for " + stem + " in " + labels : labels));
+    }
+    return new IngestPlan(chunk(files, options.filesPerTask()), List.copyOf(wnids), List.of());
+  }
+
+  private static List<WorkUnit> chunk(List<WorkUnit.LabelledFile> files, int size) {
+    List<WorkUnit> units = new ArrayList<>();
+    for (int i = 0; i < files.size(); i += size) {
+      units.add(
+          new WorkUnit.Files(List.copyOf(files.subList(i, Math.min(files.size(), i + size)))));
+    }
+    return units;
+  }
+
+  private static List<String> lines(FileSystem fs, Path path) throws IOException {
+    if (!fs.exists(path)) {
+      throw new IllegalArgumentException("label file does not exist: " + path);
+    }
+    try (InputStream in = fs.open(path)) {
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8).lines().toList();
+    }
+  }
+}

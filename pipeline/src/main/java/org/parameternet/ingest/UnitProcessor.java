@@ -1,0 +1,137 @@
+package org.parameternet.ingest;
+
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.apache.commons.compress.utils.BoundedInputStream;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FSDataInputStream;
+import org.apache.hadoop.fs.Path;
+import org.parameternet.data.image.ImageOptions;
+import org.parameternet.data.image.ImageProcessor;
+import org.parameternet.data.image.ProcessedImage;
+import org.parameternet.data.image.Rejection;
+
+/**
+ * Turns one {@link WorkUnit} into records, on an executor. Nothing here throws on bad data: every
+ * entry ends as an image or a quarantine record, and a synset tar cut off midway keeps the entries
+ * before the cut.
+ */
+final class UnitProcessor {
+  private final ImageProcessor images;
+  private final Configuration conf;
+
+  UnitProcessor(ImageOptions options, Configuration conf) {
+    this.images = new ImageProcessor(options);
+    this.conf = conf;
+  }
+
+  List<IngestRecord> process(WorkUnit unit) {
+    if (unit instanceof WorkUnit.SynsetTar tar) {
+      return synsetTar(tar);
+    }
+    return files((WorkUnit.Files) unit);
+  }
+
+  private List<IngestRecord> synsetTar(WorkUnit.SynsetTar unit) {
+    List<IngestRecord> out = new ArrayList<>();
+    String source = unit.archive() + (unit.member() == null ? "" : "!" + unit.member());
+    Path archive = new Path(unit.archive());
+    int index = -1;
+    String current = null;
+    try (FSDataInputStream raw = archive.getFileSystem(conf).open(archive)) {
+      raw.seek(unit.offset());
+      InputStream bounded = new BoundedInputStream(raw, unit.length());
+      TarArchiveInputStream tar =
+          new TarArchiveInputStream(new BufferedInputStream(bounded, 1 << 16));
+      TarArchiveEntry entry;
+      while ((entry = tar.getNextTarEntry()) != null) {
+        if (!entry.isFile()) {
+          continue;
+        }
+        index++;
+        current = entry.getName();
+        if (index % unit.parts() != unit.part()) {
+          continue;
+        }
+        byte[] bytes = tar.readAllBytes();
+        if (bytes.length != entry.getRealSize()) {
+          throw new IOException(
+              "entry ends after " + bytes.length + " of " + entry.getRealSize() + " bytes");
+        }
+        out.add(image(unit.wnid(), unit.wnid() + "/" + current, current, bytes, source));
+      }
+    } catch (IOException | RuntimeException e) {
+      // The entry being read when the archive broke is owned by one part; that part reports it.
+      int owner = Math.max(index, 0) % unit.parts();
+      if (owner == unit.part()) {
+        String where = current == null ? "before the first entry" : "inside " + current;
+        out.add(
+            new IngestRecord.Quarantined(
+                source,
+                current == null ? "" : current,
+                Rejection.UNREADABLE_ARCHIVE.reason(),
+                "synset tar unreadable " + where + ": " + e.getMessage()));
+      }
+    }
+    return out;
+  }
+
+  private List<IngestRecord> files(WorkUnit.Files unit) {
+    List<IngestRecord> out = new ArrayList<>();
+    for (WorkUnit.LabelledFile file : unit.files()) {
+      Path path = new Path(file.path());
+      String key = path.getParent().getName() + "/" + path.getName();
+      if (file.wnid() == null) {
+        out.add(
+            new IngestRecord.Quarantined(
+                file.path(), path.getName(), Rejection.UNKNOWN_WNID.reason(), file.labelSource()));
+        continue;
+      }
+      try (FSDataInputStream in = path.getFileSystem(conf).open(path)) {
+        out.add(image(file.wnid(), key, path.getName(), in.readAllBytes(), file.path()));
+      } catch (IOException | RuntimeException e) {
+        out.add(
+            new IngestRecord.Quarantined(
+                file.path(),
+                path.getName(),
+                Rejection.CORRUPT.reason(),
+                "unreadable: " + e.getMessage()));
+      }
+    }
+    return out;
+  }
+
+  private IngestRecord image(String wnid, String key, String entry, byte[] bytes, String source) {
+    ProcessedImage result;
+    try {
+      result = images.process(bytes);
+    } catch (RuntimeException e) {
+      result = new ProcessedImage.Rejected(Rejection.CORRUPT, "decoder failed: " + e);
+    }
+    if (result instanceof ProcessedImage.Accepted a) {
+      return new IngestRecord.Image(
+          key,
+          wnid,
+          a.jpeg(),
+          baseName(entry),
+          a.height(),
+          a.width(),
+          a.originalHeight(),
+          a.originalWidth(),
+          source);
+    }
+    ProcessedImage.Rejected r = (ProcessedImage.Rejected) result;
+    return new IngestRecord.Quarantined(source, entry, r.reason().reason(), r.detail());
+  }
+
+  /** An entry name is data: keep its last component only, never a path to write to. */
+  static String baseName(String entry) {
+    String name = entry.substring(entry.lastIndexOf('/') + 1);
+    return name.isEmpty() || name.equals("..") || name.equals(".") ? "image" : name;
+  }
+}

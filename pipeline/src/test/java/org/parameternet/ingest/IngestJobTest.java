@@ -1,0 +1,220 @@
+package org.parameternet.ingest;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import javax.imageio.ImageIO;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.parameternet.data.image.ImageOptions;
+import org.parameternet.data.synth.SynthSpec;
+import org.parameternet.data.synth.SynthWriter;
+
+/** Every source layout end to end in Spark local mode, on data from {@link SynthWriter}. */
+class IngestJobTest {
+  @TempDir static java.nio.file.Path dir;
+  static SparkSession spark;
+  static FileSystem fs;
+  static Path synth;
+  static final SynthSpec SPEC = new SynthSpec(10, 4, 3, 5, 4, 3, 64, 3, true);
+
+  @BeforeAll
+  static void setUp() throws IOException {
+    spark =
+        SparkSession.builder()
+            .master("local[2]")
+            .appName("ingest-test")
+            .config("spark.ui.enabled", "false")
+            .config("spark.driver.host", "127.0.0.1")
+            .config("spark.sql.shuffle.partitions", "4")
+            .getOrCreate();
+    fs = FileSystem.getLocal(new Configuration());
+    synth = new Path(dir.resolve("synth").toUri());
+    SynthWriter.write(fs, synth, SPEC);
+  }
+
+  @AfterAll
+  static void tearDown() {
+    spark.stop();
+  }
+
+  static IngestOptions options(IngestFormat format, String source, String out, boolean overwrite) {
+    return new IngestOptions(
+        format,
+        source,
+        out,
+        new ImageOptions(48, 90, 0, 90_000_000L),
+        1 << 20,
+        1 << 20,
+        7,
+        11,
+        null,
+        null,
+        overwrite);
+  }
+
+  private static String out(String name) {
+    return dir.resolve(name).toUri().toString();
+  }
+
+  private static Map<String, Long> quarantineReasons(String out) {
+    Map<String, Long> reasons = new HashMap<>();
+    for (Row r :
+        spark
+            .read()
+            .parquet(out + "/_ingest/quarantine")
+            .groupBy("reason")
+            .count()
+            .collectAsList()) {
+      reasons.put(r.getString(0), r.getLong(1));
+    }
+    return reasons;
+  }
+
+  @Test
+  void in22kTarOfTarsIsFullyAccountedFor() throws IOException {
+    String out = out("in22k");
+    IngestSummary s =
+        IngestJob.run(
+            spark, options(IngestFormat.IN22K, synth + "/in22k/fall11_whole.tar", out, false));
+    long synthInputs = countOf("in22k");
+    // Every image member plus the README member; the cut member is one input, quarantined.
+    assertEquals(synthInputs + 1, s.inputs());
+    assertEquals(s.inputs(), s.written() + s.quarantined());
+    assertEquals(
+        Map.of(
+            "not_an_image",
+            1L,
+            "corrupt",
+            1L,
+            "too_many_pixels",
+            1L,
+            "unreadable_archive",
+            1L,
+            "non_synset_member",
+            1L),
+        s.byReason());
+    assertEquals(quarantineReasons(out), s.byReason());
+
+    Dataset<Row> data = spark.read().parquet(out + "/data");
+    assertEquals(s.written(), data.count());
+    assertEquals(s.written(), data.select("key").distinct().count(), "keys must be unique");
+    List<String> classes =
+        fs.exists(new Path(out + "/classes.tsv")) ? lines(out + "/classes.tsv") : List.of();
+    assertEquals(SPEC.classes22k() + 1, classes.size());
+    for (Row r :
+        data.select("wnid", "label", "image", "height", "width", "split").collectAsList()) {
+      assertEquals(SynthSpec.wnid(r.getInt(1)), r.getString(0));
+      Row image = r.getStruct(2);
+      var decoded = ImageIO.read(new ByteArrayInputStream((byte[]) image.get(0)));
+      assertEquals(r.getInt(3), decoded.getHeight());
+      assertEquals(r.getInt(4), decoded.getWidth());
+      assertEquals(48, Math.min(decoded.getHeight(), decoded.getWidth()));
+      assertFalse(
+          image.getString(1).contains("/"), "image.path is a file name: " + image.getString(1));
+      assertEquals("train", r.getString(5));
+    }
+    // The member named ../../x.JPEG is data: written under its synset, nothing escaped.
+    assertEquals(1, data.filter("key like '%escape%'").count());
+    assertFalse(fs.exists(new Path(dir.resolve(SynthSpec.wnid(0) + "_escape.JPEG").toUri())));
+    assertTrue(fs.exists(new Path(out + "/" + IngestJob.DATASET_MARKER)));
+  }
+
+  @Test
+  void in1kValLabelsFollowSortedWnidsNotDevkitIds() throws IOException {
+    String out = out("val");
+    IngestSummary s =
+        IngestJob.run(spark, options(IngestFormat.IN1K_VAL, synth + "/in1k/val", out, false));
+    assertEquals(SPEC.classes1k() * SPEC.valPerClass(), s.written());
+    assertEquals(0, s.quarantined());
+    Map<String, String> truthByImage = new HashMap<>();
+    for (String line :
+        lines(synth + "/in1k/LOC_val_solution.csv")
+            .subList(1, s.written() == 0 ? 1 : (int) s.written() + 1)) {
+      truthByImage.put(line.split(",")[0], line.split(",")[1].split(" ")[0]);
+    }
+    List<String> classes = lines(out + "/classes.tsv");
+    for (Row r :
+        spark
+            .read()
+            .parquet(out + "/data")
+            .select("key", "wnid", "label", "split")
+            .collectAsList()) {
+      String stem = r.getString(0).replace("val/", "").replace(".JPEG", "");
+      assertEquals(truthByImage.get(stem), r.getString(1), stem);
+      assertEquals(r.getString(1), classes.get(r.getInt(2) + 1).split("\t")[1]);
+      assertEquals("val", r.getString(3));
+    }
+  }
+
+  @Test
+  void in1kTrainAndFoldersIngestEveryImage() throws IOException {
+    IngestSummary train =
+        IngestJob.run(
+            spark,
+            options(
+                IngestFormat.IN1K_TRAIN,
+                synth + "/in1k/ILSVRC2012_img_train.tar",
+                out("train"),
+                false));
+    assertEquals((long) SPEC.classes1k() * SPEC.trainPerClass(), train.written());
+    assertEquals(SPEC.classes1k(), train.classes());
+    IngestSummary folders =
+        IngestJob.run(
+            spark, options(IngestFormat.FOLDERS, synth + "/folders", out("folders"), false));
+    assertEquals(countOf("folders"), folders.written());
+    assertEquals(0, folders.quarantined());
+  }
+
+  @Test
+  void rerunsNeverDuplicateAndCleanUpAfterACrash() throws IOException {
+    String out = out("rerun");
+    IngestOptions once =
+        options(IngestFormat.IN1K_TRAIN, synth + "/in1k/ILSVRC2012_img_train.tar", out, false);
+    IngestSummary first = IngestJob.run(spark, once);
+    IngestSummary again = IngestJob.run(spark, once);
+    assertTrue(again.reused());
+    assertEquals(first.written(), spark.read().parquet(out + "/data").count());
+
+    // A crashed run leaves a staging directory behind; the next run (replacing) removes it.
+    fs.mkdirs(new Path(out + "/.staging-crashed/data"));
+    IngestSummary replaced =
+        IngestJob.run(
+            spark,
+            options(IngestFormat.IN1K_TRAIN, synth + "/in1k/ILSVRC2012_img_train.tar", out, true));
+    assertFalse(replaced.reused());
+    assertFalse(fs.exists(new Path(out + "/.staging-crashed")));
+    assertEquals(first.written(), spark.read().parquet(out + "/data").count());
+    assertEquals(
+        first.written(), spark.read().parquet(out + "/data").select("key").distinct().count());
+  }
+
+  private static long countOf(String layout) throws IOException {
+    String json = String.join("\n", lines(synth + "/synth.json"));
+    var m = java.util.regex.Pattern.compile("\"" + layout + "\": (\\d+)").matcher(json);
+    assertTrue(m.find(), layout + " missing from synth.json");
+    return Long.parseLong(m.group(1));
+  }
+
+  private static List<String> lines(String path) throws IOException {
+    try (var in = fs.open(new Path(path))) {
+      return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8)
+          .lines()
+          .toList();
+    }
+  }
+}
