@@ -12,7 +12,12 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = VersionProvider.class,
     description = "ParameterNet on Spark: GhostNet/ParameterNet pretraining pipeline.",
-    subcommands = {ModelsCommand.class, SynthCommand.class, BenchCommand.class})
+    subcommands = {
+      ModelsCommand.class,
+      SynthCommand.class,
+      IngestCommand.class,
+      BenchCommand.class
+    })
 public final class Pnet implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

@@ -1,0 +1,21 @@
+package org.parameternet.jobs;
+
+import org.apache.spark.SparkConf;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * The session for a job: whatever spark-submit configured, or local mode on all cores when no
+ * master is set (bin/pnet), so the same jar and commands run on a laptop and on a cluster.
+ */
+final class SparkSessions {
+  private SparkSessions() {}
+
+  static SparkSession create(String appName) {
+    SparkConf conf = new SparkConf();
+    SparkSession.Builder builder = SparkSession.builder().appName(appName);
+    if (!conf.contains("spark.master")) {
+      builder.master("local[*]").config("spark.driver.host", "127.0.0.1");
+    }
+    return builder.getOrCreate();
+  }
+}

@@ -1,0 +1,74 @@
+package org.parameternet.ingest;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.File;
+import java.io.IOException;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.hdfs.MiniDFSCluster;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.parameternet.data.synth.SynthSpec;
+import org.parameternet.data.synth.SynthWriter;
+
+/** Ingest reading from and writing to a real HDFS (NameNode and DataNode on 127.0.0.1). */
+class IngestHdfsTest {
+  @TempDir static File base;
+  static MiniDFSCluster hdfs;
+  static SparkSession spark;
+
+  @BeforeAll
+  static void start() throws IOException {
+    Configuration conf = new Configuration();
+    conf.set(MiniDFSCluster.HDFS_MINIDFS_BASEDIR, base.getAbsolutePath());
+    conf.set("dfs.namenode.rpc-bind-host", "127.0.0.1");
+    conf.set("dfs.datanode.address", "127.0.0.1:0");
+    conf.set("dfs.datanode.http.address", "127.0.0.1:0");
+    conf.set("dfs.datanode.ipc.address", "127.0.0.1:0");
+    conf.set("dfs.namenode.http-address", "127.0.0.1:0");
+    hdfs = new MiniDFSCluster.Builder(conf).numDataNodes(1).build();
+    hdfs.waitActive();
+    spark =
+        SparkSession.builder()
+            .master("local[2]")
+            .appName("ingest-hdfs-test")
+            .config("spark.ui.enabled", "false")
+            .config("spark.driver.host", "127.0.0.1")
+            .config("spark.sql.shuffle.partitions", "2")
+            .config("spark.hadoop.dfs.replication", "1")
+            .getOrCreate();
+  }
+
+  @AfterAll
+  static void stop() {
+    if (spark != null) {
+      spark.stop();
+    }
+    if (hdfs != null) {
+      hdfs.shutdown();
+    }
+  }
+
+  @Test
+  void ingestsFromAndToHdfs() throws IOException {
+    FileSystem fs = hdfs.getFileSystem();
+    String root = fs.getUri() + "/imagenet";
+    SynthWriter.write(fs, new Path(root), new SynthSpec(6, 3, 2, 4, 3, 2, 48, 5, true));
+    String out = fs.getUri() + "/datasets/in22k";
+    IngestSummary s =
+        IngestJob.run(
+            spark,
+            IngestJobTest.options(
+                IngestFormat.IN22K, root + "/in22k/fall11_whole.tar", out, false));
+    assertEquals(5, s.quarantined());
+    assertEquals(s.inputs(), s.written() + s.quarantined());
+    assertTrue(fs.exists(new Path(out + "/" + IngestJob.DATASET_MARKER)));
+    assertEquals(s.written(), spark.read().parquet(out + "/data").count());
+  }
+}
