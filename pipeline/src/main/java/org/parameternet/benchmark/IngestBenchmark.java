@@ -1,0 +1,91 @@
+package org.parameternet.benchmark;
+
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Random;
+import javax.imageio.IIOImage;
+import javax.imageio.ImageIO;
+import javax.imageio.ImageWriteParam;
+import javax.imageio.ImageWriter;
+import javax.imageio.stream.MemoryCacheImageOutputStream;
+import org.parameternet.data.image.ImageOptions;
+import org.parameternet.data.image.ImageProcessor;
+import org.parameternet.data.image.ProcessedImage;
+import org.parameternet.data.synth.SyntheticClasses;
+
+/** Single-core throughput of ingest's per-image work: decode, convert, resize, encode. */
+public final class IngestBenchmark {
+  private IngestBenchmark() {}
+
+  public record Result(int images, double seconds, double imagesPerSecond, long inputBytes) {}
+
+  /**
+   * Photo-like JPEGs: drawn classes with per-pixel noise, so their entropy (and decode cost) is
+   * closer to a photograph's than a flat drawing's.
+   */
+  public static List<byte[]> sampleJpegs(int count, int width, int height, int quality, long seed)
+      throws IOException {
+    Random random = new Random(seed);
+    List<byte[]> jpegs = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      BufferedImage image = SyntheticClasses.draw(i % 50, random, width, height);
+      for (int y = 0; y < height; y++) {
+        for (int x = 0; x < width; x++) {
+          int rgb = image.getRGB(x, y);
+          int n = random.nextInt(41) - 20;
+          int r = clamp(((rgb >> 16) & 0xFF) + n);
+          int g = clamp(((rgb >> 8) & 0xFF) + n);
+          int b = clamp((rgb & 0xFF) + n);
+          image.setRGB(x, y, (r << 16) | (g << 8) | b);
+        }
+      }
+      jpegs.add(jpeg(image, quality));
+    }
+    return jpegs;
+  }
+
+  public static Result processAll(List<byte[]> jpegs, ImageOptions options, int rounds) {
+    ImageProcessor processor = new ImageProcessor(options);
+    for (byte[] j : jpegs.subList(0, Math.min(20, jpegs.size()))) {
+      processor.process(j);
+    }
+    long bytes = 0;
+    long start = System.nanoTime();
+    int done = 0;
+    for (int round = 0; round < rounds; round++) {
+      for (byte[] j : jpegs) {
+        if (!(processor.process(j) instanceof ProcessedImage.Accepted)) {
+          throw new IllegalStateException("benchmark image rejected");
+        }
+        bytes += j.length;
+        done++;
+      }
+    }
+    double seconds = (System.nanoTime() - start) / 1e9;
+    return new Result(done, seconds, done / seconds, bytes);
+  }
+
+  private static int clamp(int v) {
+    return Math.max(0, Math.min(255, v));
+  }
+
+  private static byte[] jpeg(BufferedImage image, int quality) throws IOException {
+    Iterator<ImageWriter> writers = ImageIO.getImageWritersByFormatName("jpg");
+    ImageWriter writer = writers.next();
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (MemoryCacheImageOutputStream out = new MemoryCacheImageOutputStream(bytes)) {
+      writer.setOutput(out);
+      ImageWriteParam param = writer.getDefaultWriteParam();
+      param.setCompressionMode(ImageWriteParam.MODE_EXPLICIT);
+      param.setCompressionQuality(quality / 100f);
+      writer.write(null, new IIOImage(image, null, null), param);
+    } finally {
+      writer.dispose();
+    }
+    return bytes.toByteArray();
+  }
+}
