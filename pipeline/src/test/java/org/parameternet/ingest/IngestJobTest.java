@@ -181,6 +181,31 @@ class IngestJobTest {
   }
 
   @Test
+  void aDirectoryOfSynsetTarsWorksLikeTheOuterTar() throws IOException {
+    Path archive = new Path(synth + "/in1k/ILSVRC2012_img_train.tar");
+    Path folder = new Path(dir.resolve("synset-tars").toUri());
+    fs.mkdirs(folder);
+    for (org.parameternet.data.tar.TarMember m :
+        org.parameternet.data.tar.TarIndex.of(fs, archive).members()) {
+      byte[] bytes = new byte[(int) m.size()];
+      try (var in = fs.open(archive)) {
+        in.readFully(m.dataOffset(), bytes);
+      }
+      try (var o = fs.create(new Path(folder, m.name()))) {
+        o.write(bytes);
+      }
+    }
+    try (var o = fs.create(new Path(folder, "notes.txt"))) {
+      o.write("not a synset".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+    IngestSummary s =
+        IngestJob.run(
+            spark, options(IngestFormat.IN1K_TRAIN, folder.toString(), out("from-dir"), false));
+    assertEquals((long) SPEC.classes1k() * SPEC.trainPerClass(), s.written());
+    assertEquals(Map.of("non_synset_member", 1L), s.byReason());
+  }
+
+  @Test
   void rerunsNeverDuplicateAndCleanUpAfterACrash() throws IOException {
     String out = out("rerun");
     IngestOptions once =

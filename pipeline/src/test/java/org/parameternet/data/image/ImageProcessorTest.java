@@ -74,6 +74,25 @@ class ImageProcessorTest {
     }
   }
 
+  /** A CMYK JPEG (a fixture written by Pillow; Java cannot write one) comes out as RGB. */
+  @Test
+  void convertsCmykJpegToRgb() throws IOException {
+    byte[] cmyk;
+    try (var in = getClass().getResourceAsStream("/images/cmyk.jpg")) {
+      cmyk = in.readAllBytes();
+    }
+    ProcessedImage.Accepted out =
+        assertInstanceOf(
+            ProcessedImage.Accepted.class,
+            new ImageProcessor(new ImageOptions(0, 95, 0, 1_000_000)).process(cmyk));
+    BufferedImage back = decode(out.jpeg());
+    assertEquals(3, back.getRaster().getNumBands());
+    Color corner = new Color(back.getRGB(5, 5));
+    Color centre = new Color(back.getRGB(60, 45));
+    assertTrue(corner.getRed() > 200 && corner.getGreen() < 110, "corner " + corner);
+    assertTrue(centre.getBlue() > 150 && centre.getRed() < 90, "centre " + centre);
+  }
+
   @Test
   void keepsTheOriginalSizeWhenAskedTo() throws IOException {
     ImageProcessor keep = new ImageProcessor(new ImageOptions(0, 95, 0, 1_000_000));
