@@ -112,7 +112,8 @@ final class IngestCommand implements Callable<Integer> {
             seed,
             valLabels,
             valSynsets,
-            overwrite);
+            overwrite,
+            mapTo);
     SparkSession spark = SparkSessions.create("pnet ingest " + options.format().cliName());
     try {
       IngestSummary s = IngestJob.run(spark, options);

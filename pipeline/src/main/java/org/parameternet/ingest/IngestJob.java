@@ -152,6 +152,11 @@ public final class IngestJob {
               false);
 
       writeClasses(fs, new Path(staging, "classes.tsv"), plan.wnids());
+      Map<String, Object> labelMap =
+          options.mapTo() == null
+              ? null
+              : LabelMap.write(
+                  fs, hadoop, options.mapTo(), plan.wnids(), new Path(staging, "label_map.tsv"));
       Map<String, Object> summaryJson = new LinkedHashMap<>();
       summaryJson.put("inputs", summary.inputs());
       summaryJson.put("written", summary.written());
@@ -167,6 +172,9 @@ public final class IngestJob {
       dataset.put("source", options.source());
       dataset.put("label_space", plan.wnids().size() + " sorted wnids, see classes.tsv");
       dataset.put("classes", plan.wnids().size());
+      if (labelMap != null) {
+        dataset.put("label_map", labelMap);
+      }
       dataset.put("images", written);
       dataset.put("splits", bySplit);
       dataset.put("shards", shards);

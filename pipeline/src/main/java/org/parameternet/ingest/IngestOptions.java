@@ -15,6 +15,8 @@ import org.parameternet.data.image.ImageOptions;
  *     looked up beside the val folder)
  * @param valSynsets in1k-val with a ground-truth file: synsets.tsv (ILSVRC2012_ID, wnid, words)
  * @param overwrite replace a complete dataset already at {@code out}
+ * @param mapTo another dataset (its directory or its classes.tsv) whose label space this one is
+ *     mapped to, e.g. the 22K pretraining set for a 1K set; null for none
  */
 public record IngestOptions(
     IngestFormat format,
@@ -27,7 +29,8 @@ public record IngestOptions(
     long seed,
     String valLabels,
     String valSynsets,
-    boolean overwrite)
+    boolean overwrite,
+    String mapTo)
     implements Serializable {
   public IngestOptions {
     if (shardBytes < 1 << 20) {

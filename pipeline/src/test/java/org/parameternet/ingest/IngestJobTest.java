@@ -64,7 +64,8 @@ class IngestJobTest {
         11,
         null,
         null,
-        overwrite);
+        overwrite,
+        null);
   }
 
   private static String out(String name) {
@@ -203,6 +204,45 @@ class IngestJobTest {
             spark, options(IngestFormat.IN1K_TRAIN, folder.toString(), out("from-dir"), false));
     assertEquals((long) SPEC.classes1k() * SPEC.trainPerClass(), s.written());
     assertEquals(Map.of("non_synset_member", 1L), s.byReason());
+  }
+
+  /** 999 of the 1000 1K wnids are in fall11; here all but the one SynthSpec leaves out. */
+  @Test
+  void oneKLabelsAreMappedOntoThe22kLabelSpace() throws IOException {
+    IngestJob.run(
+        spark, options(IngestFormat.IN22K, synth + "/in22k/fall11_whole.tar", out("in22k"), false));
+    IngestOptions base =
+        options(
+            IngestFormat.IN1K_TRAIN,
+            synth + "/in1k/ILSVRC2012_img_train.tar",
+            out("mapped"),
+            false);
+    IngestOptions mapped =
+        new IngestOptions(
+            base.format(),
+            base.source(),
+            base.out(),
+            base.image(),
+            base.shardBytes(),
+            base.splitBytes(),
+            base.filesPerTask(),
+            base.seed(),
+            null,
+            null,
+            false,
+            out("in22k"));
+    IngestJob.run(spark, mapped);
+    List<String> map = lines(out("mapped") + "/label_map.tsv");
+    assertEquals("label\twnid\ttarget_label", map.get(0));
+    assertEquals(SPEC.classes1k() + 1, map.size());
+    for (int i = 1; i < map.size(); i++) {
+      String[] cols = map.get(i).split("\t");
+      String expected = cols[1].equals(SPEC.missingFrom22k()) ? "-1" : Integer.toString(i - 1);
+      assertEquals(expected, cols[2], map.get(i));
+    }
+    String dataset = String.join("\n", lines(out("mapped") + "/_dataset.json"));
+    assertTrue(dataset.contains("\"mapped\" : " + (SPEC.classes1k() - 1)), dataset);
+    assertTrue(dataset.contains(SPEC.missingFrom22k()), dataset);
   }
 
   @Test

@@ -1,0 +1,64 @@
+package org.parameternet.ingest;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * Maps one dataset's label space onto another's by wnid: {@code label_map.tsv} holds, for every
+ * label here, the label of the same wnid there or -1. Finetuning uses it to carry classifier rows
+ * over from a 22K pretraining head to a 1K head.
+ */
+final class LabelMap {
+  private LabelMap() {}
+
+  /** Writes the map and returns what {@code _dataset.json} records about it. */
+  static Map<String, Object> write(
+      FileSystem fs, Configuration hadoop, String target, List<String> wnids, Path out)
+      throws IOException {
+    Path classes = target.endsWith(".tsv") ? new Path(target) : new Path(target, "classes.tsv");
+    FileSystem targetFs = classes.getFileSystem(hadoop);
+    if (!targetFs.exists(classes)) {
+      throw new IllegalArgumentException("--map-to: no classes.tsv at " + classes);
+    }
+    Map<String, Integer> there = new HashMap<>();
+    try (InputStream in = targetFs.open(classes)) {
+      List<String> lines = new String(in.readAllBytes(), StandardCharsets.UTF_8).lines().toList();
+      for (String line : lines.subList(1, lines.size())) {
+        String[] cols = line.split("\t");
+        there.put(cols[1], Integer.parseInt(cols[0]));
+      }
+    }
+    StringBuilder tsv = new StringBuilder("label\twnid\ttarget_label\n");
+    List<String> missing = new ArrayList<>();
+    for (int i = 0; i < wnids.size(); i++) {
+      Integer label = there.get(wnids.get(i));
+      if (label == null) {
+        missing.add(wnids.get(i));
+      }
+      tsv.append(i)
+          .append('\t')
+          .append(wnids.get(i))
+          .append('\t')
+          .append(label == null ? -1 : label)
+          .append('\n');
+    }
+    try (OutputStream o = fs.create(out, false)) {
+      o.write(tsv.toString().getBytes(StandardCharsets.UTF_8));
+    }
+    Map<String, Object> summary = new LinkedHashMap<>();
+    summary.put("target", classes.toString());
+    summary.put("mapped", wnids.size() - missing.size());
+    summary.put("missing", missing);
+    return summary;
+  }
+}
