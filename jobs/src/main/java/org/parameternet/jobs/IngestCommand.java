@@ -113,7 +113,8 @@ final class IngestCommand implements Callable<Integer> {
             valLabels,
             valSynsets,
             overwrite,
-            mapTo);
+            mapTo,
+            in21kP ? new IngestOptions.In21kPRecipe(in21kPMin, in21kPVal) : null);
     SparkSession spark = SparkSessions.create("pnet ingest " + options.format().cliName());
     try {
       IngestSummary s = IngestJob.run(spark, options);

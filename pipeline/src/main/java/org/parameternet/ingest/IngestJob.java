@@ -73,14 +73,22 @@ public final class IngestJob {
     FileSystem sourceFs = new Path(options.source()).getFileSystem(hadoop);
     spark.sparkContext().setJobDescription("ingest: plan " + options.source());
     IngestPlan plan = IngestPlanner.plan(sourceFs, options);
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    Map<String, java.util.Set<String>> valEntries = new HashMap<>();
+    if (options.in21kP() != null) {
+      spark
+          .sparkContext()
+          .setJobDescription("ingest: count images per synset (ImageNet-21K-P recipe)");
+      plan = In21kP.apply(jsc, plan, options.in21kP(), new HadoopConf(hadoop), valEntries);
+    }
     Map<String, Integer> labels = new HashMap<>();
     for (int i = 0; i < plan.wnids().size(); i++) {
       labels.put(plan.wnids().get(i), i);
     }
 
-    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     Broadcast<Map<String, Integer>> labelsByWnid = jsc.broadcast(labels);
     Broadcast<HadoopConf> conf = jsc.broadcast(new HadoopConf(hadoop));
+    Broadcast<Map<String, java.util.Set<String>>> valByWnid = jsc.broadcast(valEntries);
     LongAccumulator processed = spark.sparkContext().longAccumulator("ingest inputs processed");
     String split = options.format().split();
     int tasks = Math.max(1, plan.units().size());
@@ -93,7 +101,7 @@ public final class IngestJob {
                   processed.add(records.size());
                   List<Row> result = new ArrayList<>(records.size());
                   for (IngestRecord r : records) {
-                    result.add(toRow(r, labelsByWnid.value(), split));
+                    result.add(toRow(r, labelsByWnid.value(), split, valByWnid.value()));
                   }
                   return result.iterator();
                 })
@@ -137,7 +145,10 @@ public final class IngestJob {
         byReason.put(r.getString(0), r.getLong(1));
       }
       long quarantinedCount = byReason.values().stream().mapToLong(Long::longValue).sum();
-      Map<String, Long> bySplit = new TreeMap<>(Map.of(split, written));
+      Map<String, Long> bySplit = new TreeMap<>();
+      for (Row r : images.groupBy("split").count().collectAsList()) {
+        bySplit.put(r.getString(0), r.getLong(1));
+      }
       double seconds = (System.nanoTime() - start) / 1e9;
       IngestSummary summary =
           new IngestSummary(
@@ -203,9 +214,16 @@ public final class IngestJob {
         .toArray(org.apache.spark.sql.Column[]::new);
   }
 
-  private static Row toRow(IngestRecord record, Map<String, Integer> labels, String split) {
+  private static Row toRow(
+      IngestRecord record,
+      Map<String, Integer> labels,
+      String defaultSplit,
+      Map<String, java.util.Set<String>> valEntries) {
     if (record instanceof IngestRecord.Image image) {
       Integer label = labels.get(image.wnid());
+      java.util.Set<String> val = valEntries.get(image.wnid());
+      String entry = image.key().substring(image.wnid().length() + 1);
+      String split = val != null && val.contains(entry) ? "val" : defaultSplit;
       if (label == null) {
         return quarantineRow(
             image.source(),

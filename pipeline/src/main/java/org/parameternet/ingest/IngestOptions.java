@@ -17,6 +17,7 @@ import org.parameternet.data.image.ImageOptions;
  * @param overwrite replace a complete dataset already at {@code out}
  * @param mapTo another dataset (its directory or its classes.tsv) whose label space this one is
  *     mapped to, e.g. the 22K pretraining set for a 1K set; null for none
+ * @param in21kP the ImageNet-21K-P recipe for in22k sources; null for none
  */
 public record IngestOptions(
     IngestFormat format,
@@ -30,8 +31,27 @@ public record IngestOptions(
     String valLabels,
     String valSynsets,
     boolean overwrite,
-    String mapTo)
+    String mapTo,
+    In21kPRecipe in21kP)
     implements Serializable {
+
+  /**
+   * Ridnik et al.'s ImageNet-21K-P processing: keep classes with more than {@code moreThan} images;
+   * the first {@code valPerClass} files of each kept class in name order form the val split
+   * (deliberately no shuffle, as in their script).
+   */
+  public record In21kPRecipe(int moreThan, int valPerClass) implements Serializable {
+    public In21kPRecipe {
+      if (moreThan < 0 || valPerClass < 0 || valPerClass > moreThan) {
+        throw new IllegalArgumentException(
+            "21K-P recipe needs 0 <= val-per-class <= min images, got "
+                + valPerClass
+                + ", "
+                + moreThan);
+      }
+    }
+  }
+
   public IngestOptions {
     if (shardBytes < 1 << 20) {
       throw new IllegalArgumentException("shard-bytes must be >= 1 MiB, got " + shardBytes);

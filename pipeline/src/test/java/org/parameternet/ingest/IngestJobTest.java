@@ -65,6 +65,7 @@ class IngestJobTest {
         null,
         null,
         overwrite,
+        null,
         null);
   }
 
@@ -230,7 +231,8 @@ class IngestJobTest {
             null,
             null,
             false,
-            out("in22k"));
+            out("in22k"),
+            null);
     IngestJob.run(spark, mapped);
     List<String> map = lines(out("mapped") + "/label_map.tsv");
     assertEquals("label\twnid\ttarget_label", map.get(0));
@@ -243,6 +245,55 @@ class IngestJobTest {
     String dataset = String.join("\n", lines(out("mapped") + "/_dataset.json"));
     assertTrue(dataset.contains("\"mapped\" : " + (SPEC.classes1k() - 1)), dataset);
     assertTrue(dataset.contains(SPEC.missingFrom22k()), dataset);
+  }
+
+  @Test
+  void in21kPRecipeDropsSmallClassesAndCarvesValByNameOrder() throws IOException {
+    IngestOptions base =
+        options(IngestFormat.IN22K, synth + "/in22k/fall11_whole.tar", out("in21kp"), false);
+    int moreThan = 4;
+    int val = 2;
+    IngestOptions recipe =
+        new IngestOptions(
+            base.format(),
+            base.source(),
+            base.out(),
+            base.image(),
+            base.shardBytes(),
+            base.splitBytes(),
+            base.filesPerTask(),
+            base.seed(),
+            null,
+            null,
+            false,
+            null,
+            new IngestOptions.In21kPRecipe(moreThan, val));
+    IngestSummary s = IngestJob.run(spark, recipe);
+    assertEquals(s.inputs(), s.written() + s.quarantined());
+    assertEquals(countOf("in22k") + 1, s.inputs(), "every input still accounted for");
+    assertTrue(s.byReason().getOrDefault("excluded_small_class", 0L) > 0, s.byReason().toString());
+    List<String> classes = lines(out("in21kp") + "/classes.tsv");
+    int kept = classes.size() - 1;
+    assertTrue(kept > 0 && kept < SPEC.classes22k(), "kept " + kept);
+    assertEquals((long) kept * val, s.bySplit().get("val"));
+    Dataset<Row> data = spark.read().parquet(out("in21kp") + "/data");
+    // Val holds the first files of each class in name order.
+    for (Row r : data.filter("split = 'val'").select("key", "wnid").collectAsList()) {
+      String entry = r.getString(0).substring(r.getString(1).length() + 1);
+      long before =
+          data.filter(
+                  org.apache
+                      .spark
+                      .sql
+                      .functions
+                      .col("wnid")
+                      .equalTo(r.getString(1))
+                      .and(org.apache.spark.sql.functions.col("key").lt(r.getString(0))))
+              .count();
+      assertTrue(
+          before < val || entry.startsWith("../"),
+          r.getString(0) + " has " + before + " before it");
+    }
   }
 
   @Test

@@ -8,7 +8,9 @@ public enum Rejection {
   BELOW_MIN_SIZE("below_min_size"),
   UNKNOWN_WNID("unknown_wnid"),
   UNREADABLE_ARCHIVE("unreadable_archive"),
-  NON_SYNSET_MEMBER("non_synset_member");
+  NON_SYNSET_MEMBER("non_synset_member"),
+  /** The ImageNet-21K-P recipe sets aside classes with too few images. */
+  EXCLUDED_SMALL_CLASS("excluded_small_class");
 
   private final String reason;
 

@@ -16,25 +16,36 @@ import org.apache.hadoop.fs.Path;
  */
 public final class HadoopSeekableChannel implements SeekableByteChannel {
   private final FSDataInputStream in;
+  private final long start;
   private final long size;
   private boolean open = true;
 
-  private HadoopSeekableChannel(FSDataInputStream in, long size) {
+  private HadoopSeekableChannel(FSDataInputStream in, long start, long size) throws IOException {
     this.in = in;
+    this.start = start;
     this.size = size;
+    in.seek(start);
   }
 
   public static HadoopSeekableChannel open(FileSystem fs, Path path) throws IOException {
-    return new HadoopSeekableChannel(fs.open(path), fs.getFileStatus(path).getLen());
+    return new HadoopSeekableChannel(fs.open(path), 0, fs.getFileStatus(path).getLen());
+  }
+
+  /** A window of {@code length} bytes at {@code offset}: a member tar inside an outer tar. */
+  public static HadoopSeekableChannel open(FileSystem fs, Path path, long offset, long length)
+      throws IOException {
+    long available = Math.max(0, Math.min(length, fs.getFileStatus(path).getLen() - offset));
+    return new HadoopSeekableChannel(fs.open(path), offset, available);
   }
 
   @Override
   public int read(ByteBuffer dst) throws IOException {
     ensureOpen();
-    if (in.getPos() >= size) {
+    long position = in.getPos() - start;
+    if (position >= size) {
       return -1;
     }
-    int wanted = (int) Math.min(dst.remaining(), size - in.getPos());
+    int wanted = (int) Math.min(dst.remaining(), size - position);
     if (dst.hasArray()) {
       int n = in.read(dst.array(), dst.arrayOffset() + dst.position(), wanted);
       if (n > 0) {
@@ -58,14 +69,14 @@ public final class HadoopSeekableChannel implements SeekableByteChannel {
   @Override
   public long position() throws IOException {
     ensureOpen();
-    return in.getPos();
+    return in.getPos() - start;
   }
 
   @Override
   public SeekableByteChannel position(long newPosition) throws IOException {
     ensureOpen();
     // Seeking past the end is legal for channels; FSDataInputStream refuses it.
-    in.seek(Math.min(newPosition, size));
+    in.seek(start + Math.min(newPosition, size));
     return this;
   }
 

@@ -24,7 +24,17 @@ public record TarIndex(List<TarMember> members, Optional<String> cutMember) {
 
   /** Indexes {@code archive}; an archive that is not a tar at all throws, naming the file. */
   public static TarIndex of(FileSystem fs, Path archive) throws IOException {
-    try (HadoopSeekableChannel channel = HadoopSeekableChannel.open(fs, archive);
+    return of(HadoopSeekableChannel.open(fs, archive), archive.toString());
+  }
+
+  /** Indexes the tar stored as {@code length} bytes at {@code offset} of {@code archive}. */
+  public static TarIndex of(FileSystem fs, Path archive, long offset, long length)
+      throws IOException {
+    return of(HadoopSeekableChannel.open(fs, archive, offset, length), archive + "@" + offset);
+  }
+
+  private static TarIndex of(HadoopSeekableChannel opened, String archive) throws IOException {
+    try (HadoopSeekableChannel channel = opened;
         TarFile tar = new TarFile(channel)) {
       List<TarMember> members = new ArrayList<>();
       List<TarArchiveEntry> entries = tar.getEntries();
