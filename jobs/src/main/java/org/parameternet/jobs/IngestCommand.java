@@ -94,6 +94,26 @@ final class IngestCommand implements Callable<Integer> {
   String valSynsets;
 
   @Option(
+      names = "--map-to",
+      description =
+          "Another dataset (directory or classes.tsv) to map this label space onto, e.g. the 22K"
+              + " pretraining set for a 1K set; writes label_map.tsv.")
+  String mapTo;
+
+  @Option(
+      names = "--in21k-p",
+      description =
+          "Apply the ImageNet-21K-P recipe (keep classes with more than --in21k-p-min images;"
+              + " the first --in21k-p-val files per class by name go to a val split).")
+  boolean in21kP;
+
+  @Option(names = "--in21k-p-min", defaultValue = "500", description = "Default: ${DEFAULT-VALUE}.")
+  int in21kPMin;
+
+  @Option(names = "--in21k-p-val", defaultValue = "50", description = "Default: ${DEFAULT-VALUE}.")
+  int in21kPVal;
+
+  @Option(
       names = "--overwrite",
       description = "Replace a complete dataset already at --out (default: keep it and report it).")
   boolean overwrite;
