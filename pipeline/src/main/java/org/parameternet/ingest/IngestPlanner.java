@@ -149,18 +149,8 @@ final class IngestPlanner {
         }
       }
     } else {
-      String synsets =
-          options.valSynsets() != null
-              ? options.valSynsets()
-              : new Path(parent, "synsets.tsv").toString();
-      Map<Integer, String> wnidById = new HashMap<>();
-      for (String line : lines(fs, new Path(synsets))) {
-        String[] cols = line.split("\t");
-        if (cols.length >= 2 && cols[0].matches("\\d+")) {
-          wnidById.put(Integer.parseInt(cols[0]), cols[1]);
-          wnids.add(cols[1]);
-        }
-      }
+      Map<Integer, String> wnidById = wnidById(fs, parent, options.valSynsets());
+      wnids.addAll(wnidById.values());
       List<String> truth = lines(fs, new Path(labels));
       for (int i = 0; i < truth.size(); i++) {
         String id = truth.get(i).trim();
@@ -185,6 +175,44 @@ final class IngestPlanner {
               wnid == null ? "no label for " + stem + " in " + labels : labels));
     }
     return new IngestPlan(chunk(files, options.filesPerTask()), List.copyOf(wnids), List.of());
+  }
+
+  /**
+   * ILSVRC2012_ID -> wnid from the devkit's meta.mat or from a table {@code ID<TAB>wnid}; looked up
+   * beside the val folder when not given: synsets.tsv, meta.mat,
+   * ILSVRC2012_devkit_t12/data/meta.mat.
+   */
+  private static Map<Integer, String> wnidById(FileSystem fs, Path parent, String given)
+      throws IOException {
+    Path path = given == null ? null : new Path(given);
+    if (path == null) {
+      for (String candidate :
+          List.of("synsets.tsv", "meta.mat", "ILSVRC2012_devkit_t12/data/meta.mat")) {
+        if (fs.exists(new Path(parent, candidate))) {
+          path = new Path(parent, candidate);
+          break;
+        }
+      }
+      if (path == null) {
+        throw new IllegalArgumentException(
+            "no ILSVRC2012_ID -> wnid table beside "
+                + parent
+                + "; pass --val-synsets (meta.mat or a TSV)");
+      }
+    }
+    if (path.getName().endsWith(".mat")) {
+      try (InputStream in = fs.open(path)) {
+        return org.parameternet.data.labels.DevkitMeta.wnidById(in, path.toString());
+      }
+    }
+    Map<Integer, String> wnidById = new HashMap<>();
+    for (String line : lines(fs, path)) {
+      String[] cols = line.split("\t");
+      if (cols.length >= 2 && cols[0].matches("\\d+")) {
+        wnidById.put(Integer.parseInt(cols[0]), cols[1]);
+      }
+    }
+    return wnidById;
   }
 
   private static List<WorkUnit> chunk(List<WorkUnit.LabelledFile> files, int size) {

@@ -163,6 +163,38 @@ class IngestJobTest {
     }
   }
 
+  /** The devkit's meta.mat gives the same labels as the text table and the Kaggle file. */
+  @Test
+  void in1kValReadsTheDevkitMetaMat() throws IOException {
+    IngestOptions base = options(IngestFormat.IN1K_VAL, synth + "/in1k/val", out("val-mat"), false);
+    IngestOptions withMat =
+        new IngestOptions(
+            base.format(),
+            base.source(),
+            base.out(),
+            base.image(),
+            base.shardBytes(),
+            base.splitBytes(),
+            base.filesPerTask(),
+            base.seed(),
+            synth + "/in1k/ILSVRC2012_validation_ground_truth.txt",
+            synth + "/in1k/meta.mat",
+            false,
+            null,
+            null);
+    IngestSummary s = IngestJob.run(spark, withMat);
+    assertEquals(SPEC.classes1k() * SPEC.valPerClass(), s.written());
+    Map<String, String> truth = new HashMap<>();
+    List<String> loc = lines(synth + "/in1k/LOC_val_solution.csv");
+    for (String line : loc.subList(1, loc.size())) {
+      truth.put("val/" + line.split(",")[0] + ".JPEG", line.split(",")[1].split(" ")[0]);
+    }
+    for (Row r :
+        spark.read().parquet(out("val-mat") + "/data").select("key", "wnid").collectAsList()) {
+      assertEquals(truth.get(r.getString(0)), r.getString(1), r.getString(0));
+    }
+  }
+
   @Test
   void in1kTrainAndFoldersIngestEveryImage() throws IOException {
     IngestSummary train =

@@ -142,6 +142,15 @@ public final class SynthWriter {
     }
     Collections.shuffle(ids, random);
     Path base = new Path(out, "in1k");
+    List<org.parameternet.data.labels.DevkitMeta.Synset> devkit = new ArrayList<>();
+    for (int k = 0; k < classes.size(); k++) {
+      devkit.add(
+          new org.parameternet.data.labels.DevkitMeta.Synset(
+              ids.get(k), SynthSpec.wnid(classes.get(k)), "synthetic class " + classes.get(k)));
+    }
+    try (OutputStream meta = fs.create(new Path(base, "meta.mat"), true)) {
+      org.parameternet.data.labels.DevkitMeta.write(meta, devkit);
+    }
     try (PrintWriter synsets = writer(new Path(base, "synsets.tsv"));
         PrintWriter mapping = writer(new Path(base, "LOC_synset_mapping.txt"))) {
       synsets.println("ILSVRC2012_ID\twnid\twords");
