@@ -110,41 +110,10 @@ class SparkSubmitIT {
 
   @Test
   void modelsRunsThroughSparkSubmit() throws Exception {
-    String sparkClasspath =
-        Files.readString(Path.of("../spark-runtime/target/spark-classpath.txt")).trim();
-    List<String> command = new ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    command.addAll(Arrays.asList(System.getProperty("pnet.java17.flags", "").split(" ")));
-    command.removeIf(String::isBlank);
-    command.addAll(
-        List.of(
-            "-cp",
-            sparkClasspath,
-            "org.apache.spark.deploy.SparkSubmit",
-            "--master",
-            "local[1]",
-            "--conf",
-            "spark.driver.host=127.0.0.1",
-            "--class",
-            Pnet.class.getName(),
-            shadedJar().toString(),
-            "models",
-            "--format",
-            "csv",
-            "--model",
-            "ghostnet_600m,parameternet_600m"));
-    File out = File.createTempFile("spark-submit", ".out");
-    Process process =
-        new ProcessBuilder(command)
-            .redirectOutput(out)
-            .redirectError(ProcessBuilder.Redirect.DISCARD)
-            .start();
-    assertTrue(process.waitFor(3, TimeUnit.MINUTES), "spark-submit did not finish");
-    List<String> lines = Files.readAllLines(out.toPath(), StandardCharsets.UTF_8);
-    assertEquals(0, process.exitValue(), String.join("\n", lines));
-    assertEquals(
-        List.of("model,experts,params,flops,resolution,classes", lines.get(1), lines.get(2)),
-        lines);
+    List<String> lines =
+        run(sparkSubmit("models", "--format", "csv", "--model", "ghostnet_600m,parameternet_600m"));
+    assertEquals(3, lines.size(), String.join("\n", lines));
+    assertEquals("model,experts,params,flops,resolution,classes", lines.get(0));
     assertTrue(lines.get(1).startsWith("ghostnet_600m,0,198"), lines.get(1));
     assertTrue(lines.get(2).startsWith("parameternet_600m,4,345"), lines.get(2));
   }

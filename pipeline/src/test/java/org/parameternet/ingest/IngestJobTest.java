@@ -69,6 +69,29 @@ class IngestJobTest {
         null);
   }
 
+  /** {@code base} with other label files, label map and 21K-P recipe. */
+  static IngestOptions with(
+      IngestOptions base,
+      String valLabels,
+      String valSynsets,
+      String mapTo,
+      IngestOptions.In21kPRecipe recipe) {
+    return new IngestOptions(
+        base.format(),
+        base.source(),
+        base.out(),
+        base.image(),
+        base.shardBytes(),
+        base.splitBytes(),
+        base.filesPerTask(),
+        base.seed(),
+        valLabels,
+        valSynsets,
+        base.overwrite(),
+        mapTo,
+        recipe);
+  }
+
   private static String out(String name) {
     return dir.resolve(name).toUri().toString();
   }
@@ -168,18 +191,10 @@ class IngestJobTest {
   void in1kValReadsTheDevkitMetaMat() throws IOException {
     IngestOptions base = options(IngestFormat.IN1K_VAL, synth + "/in1k/val", out("val-mat"), false);
     IngestOptions withMat =
-        new IngestOptions(
-            base.format(),
-            base.source(),
-            base.out(),
-            base.image(),
-            base.shardBytes(),
-            base.splitBytes(),
-            base.filesPerTask(),
-            base.seed(),
+        with(
+            base,
             synth + "/in1k/ILSVRC2012_validation_ground_truth.txt",
             synth + "/in1k/meta.mat",
-            false,
             null,
             null);
     IngestSummary s = IngestJob.run(spark, withMat);
@@ -250,21 +265,7 @@ class IngestJobTest {
             synth + "/in1k/ILSVRC2012_img_train.tar",
             out("mapped"),
             false);
-    IngestOptions mapped =
-        new IngestOptions(
-            base.format(),
-            base.source(),
-            base.out(),
-            base.image(),
-            base.shardBytes(),
-            base.splitBytes(),
-            base.filesPerTask(),
-            base.seed(),
-            null,
-            null,
-            false,
-            out("in22k"),
-            null);
+    IngestOptions mapped = with(base, null, null, out("in22k"), null);
     IngestJob.run(spark, mapped);
     List<String> map = lines(out("mapped") + "/label_map.tsv");
     assertEquals("label\twnid\ttarget_label", map.get(0));
@@ -286,20 +287,7 @@ class IngestJobTest {
     int moreThan = 4;
     int val = 2;
     IngestOptions recipe =
-        new IngestOptions(
-            base.format(),
-            base.source(),
-            base.out(),
-            base.image(),
-            base.shardBytes(),
-            base.splitBytes(),
-            base.filesPerTask(),
-            base.seed(),
-            null,
-            null,
-            false,
-            null,
-            new IngestOptions.In21kPRecipe(moreThan, val));
+        with(base, null, null, null, new IngestOptions.In21kPRecipe(moreThan, val));
     IngestSummary s = IngestJob.run(spark, recipe);
     assertEquals(s.inputs(), s.written() + s.quarantined());
     assertEquals(countOf("in22k") + 1, s.inputs(), "every input still accounted for");
