@@ -2,70 +2,65 @@ package org.parameternet.ingest;
 
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicInteger;
+import me.tongfei.progressbar.DelegatingProgressBarConsumer;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
 import org.apache.spark.scheduler.SparkListener;
 import org.apache.spark.scheduler.SparkListenerTaskEnd;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.util.LongAccumulator;
 
-/** A driver-side progress line: units done of total, inputs/s, ETA. */
+/**
+ * The driver's progress bar: work units done of total with ETA, and inputs processed per second. On
+ * a terminal it redraws in place; in a log (no console, e.g. a cluster driver) it prints a line
+ * every few seconds.
+ */
 final class IngestProgress {
-  private final Thread printer;
+  private final ProgressBar bar;
   private final SparkListener listener;
   private final SparkSession spark;
 
-  private IngestProgress(Thread printer, SparkListener listener, SparkSession spark) {
-    this.printer = printer;
+  private IngestProgress(ProgressBar bar, SparkListener listener, SparkSession spark) {
+    this.bar = bar;
     this.listener = listener;
     this.spark = spark;
   }
 
   static IngestProgress start(SparkSession spark, LongAccumulator inputs, int total, String unit) {
-    AtomicInteger done = new AtomicInteger();
     String stage = spark.sparkContext().getLocalProperty("spark.job.description");
+    ProgressBarBuilder builder =
+        new ProgressBarBuilder().setTaskName(stage).setInitialMax(total).setUnit(" " + unit, 1);
+    if (System.console() == null) {
+      builder.setConsumer(new DelegatingProgressBarConsumer(System.err::println, 200));
+      builder.setStyle(ProgressBarStyle.ASCII);
+      builder.setUpdateIntervalMillis(5000);
+    }
+    ProgressBar bar = builder.build();
+    AtomicInteger done = new AtomicInteger();
+    long start = System.nanoTime();
     SparkListener listener =
         new SparkListener() {
           @Override
           public void onTaskEnd(SparkListenerTaskEnd end) {
             if (end.taskInfo().successful() && done.get() < total) {
-              done.incrementAndGet();
+              bar.stepTo(done.incrementAndGet());
+              double seconds = (System.nanoTime() - start) / 1e9;
+              bar.setExtraMessage(
+                  String.format(
+                      Locale.ROOT,
+                      "%d inputs, %.1f inputs/s",
+                      inputs.value(),
+                      inputs.value() / seconds));
             }
           }
         };
     spark.sparkContext().addSparkListener(listener);
-    long start = System.nanoTime();
-    Thread printer =
-        new Thread(
-            () -> {
-              try {
-                while (!Thread.currentThread().isInterrupted()) {
-                  Thread.sleep(5000);
-                  double seconds = (System.nanoTime() - start) / 1e9;
-                  int d = Math.min(done.get(), total);
-                  double rate = inputs.value() / seconds;
-                  double eta = d == 0 ? Double.NaN : seconds * (total - d) / d;
-                  System.err.printf(
-                      Locale.ROOT,
-                      "%s: %d/%d %s, %d inputs, %.1f inputs/s, ETA %s%n",
-                      stage,
-                      d,
-                      total,
-                      unit,
-                      inputs.value(),
-                      rate,
-                      Double.isNaN(eta) ? "?" : String.format(Locale.ROOT, "%.0f s", eta));
-                }
-              } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-              }
-            },
-            "ingest-progress");
-    printer.setDaemon(true);
-    printer.start();
-    return new IngestProgress(printer, listener, spark);
+    return new IngestProgress(bar, listener, spark);
   }
 
   void stop() {
-    printer.interrupt();
     spark.sparkContext().removeSparkListener(listener);
+    bar.close();
   }
 }
