@@ -198,6 +198,8 @@ public final class IngestJob {
       progress.stop();
       rows.unpersist(false);
       labelsByWnid.destroy();
+      valByWnid.destroy();
+      conf.destroy();
     }
   }
 

@@ -15,6 +15,7 @@ import org.parameternet.data.image.ImageOptions;
 import org.parameternet.data.image.ImageProcessor;
 import org.parameternet.data.image.ProcessedImage;
 import org.parameternet.data.image.Rejection;
+import org.parameternet.data.tar.TarMember;
 
 /**
  * Turns one {@link WorkUnit} into records, on an executor. Nothing here throws on bad data: every
@@ -118,7 +119,7 @@ final class UnitProcessor {
           key,
           wnid,
           a.jpeg(),
-          baseName(entry),
+          TarMember.baseName(entry),
           a.height(),
           a.width(),
           a.originalHeight(),
@@ -127,11 +128,5 @@ final class UnitProcessor {
     }
     ProcessedImage.Rejected r = (ProcessedImage.Rejected) result;
     return new IngestRecord.Quarantined(source, entry, r.reason().reason(), r.detail());
-  }
-
-  /** An entry name is data: keep its last component only, never a path to write to. */
-  static String baseName(String entry) {
-    String name = entry.substring(entry.lastIndexOf('/') + 1);
-    return name.isEmpty() || name.equals("..") || name.equals(".") ? "image" : name;
   }
 }

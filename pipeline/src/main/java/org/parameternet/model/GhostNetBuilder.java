@@ -47,6 +47,9 @@ public final class GhostNetBuilder implements GraphSink<String> {
    */
   public static ComputationGraphConfiguration configuration(
       ModelSpec spec, NeuralNetConfiguration.Builder base) {
+    // Helpers are chosen when layers are created, so every network built from this configuration
+    // (here, in training, or restored from a checkpoint after this call) gets them.
+    Natives.useOneDnnHelpers();
     GhostNetBuilder builder = new GhostNetBuilder(base.graphBuilder());
     GhostNetTopology.walk(spec, builder);
     return builder
@@ -69,7 +72,6 @@ public final class GhostNetBuilder implements GraphSink<String> {
             .updater(new Adam(1e-3))
             .convolutionMode(ConvolutionMode.Truncate);
     ComputationGraph net = new ComputationGraph(configuration(spec, base));
-    Natives.useOneDnnHelpers();
     net.init();
     return net;
   }
@@ -98,7 +100,7 @@ public final class GhostNetBuilder implements GraphSink<String> {
           input);
       return name;
     }
-    if (op.isDynamic() || op.activation() != Activation.IDENTITY && op.isDepthwise()) {
+    if (op.activation() != Activation.IDENTITY && op.isDepthwise()) {
       throw new IllegalArgumentException(name + ": unsupported conv " + op);
     }
     UniformDistribution init =

@@ -8,7 +8,15 @@ public record TarMember(String name, long dataOffset, long size) implements java
 
   /** The last path component of the name, with any directories stripped. */
   public String baseName() {
-    int slash = name.lastIndexOf('/');
-    return slash < 0 ? name : name.substring(slash + 1);
+    return baseName(name);
+  }
+
+  /**
+   * The last component of a stored entry name; an entry name is data, never a path to write to, so
+   * "..", "." and empty components become "image".
+   */
+  public static String baseName(String entry) {
+    String last = entry.substring(entry.lastIndexOf('/') + 1);
+    return last.isEmpty() || last.equals("..") || last.equals(".") ? "image" : last;
   }
 }
