@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.Set;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.parameternet.data.HadoopConf;
 import org.parameternet.data.image.Rejection;
 import org.parameternet.data.tar.TarIndex;
 import org.parameternet.data.tar.TarMember;

@@ -31,6 +31,7 @@ import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.storage.StorageLevel;
 import org.apache.spark.util.LongAccumulator;
+import org.parameternet.data.HadoopConf;
 
 /**
  * Ingest on Spark: plan on the driver (headers and label files only), process each work unit in a
@@ -41,6 +42,13 @@ import org.apache.spark.util.LongAccumulator;
  */
 public final class IngestJob {
   public static final String DATASET_MARKER = "_dataset.json";
+
+  /**
+   * Parquet row-group size of the shards. Training reads a row group per minibatch slice, so small
+   * groups keep its read amplification low; 16 MB is ~500 images at 256 px.
+   */
+  public static final long ROW_GROUP_BYTES = 16L << 20;
+
   private static final String STAGING_PREFIX = ".staging-";
 
   private IngestJob() {}
@@ -133,6 +141,8 @@ public final class IngestJob {
           .drop("_order")
           .write()
           .mode(SaveMode.ErrorIfExists)
+          .option("parquet.block.size", ROW_GROUP_BYTES)
+          .partitionBy("split")
           .parquet(new Path(staging, "data").toString());
 
       spark.sparkContext().setJobDescription("ingest: quarantine table");

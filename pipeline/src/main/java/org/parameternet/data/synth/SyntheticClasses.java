@@ -24,11 +24,12 @@ public final class SyntheticClasses {
   record Look(int shape, float foregroundHue, float backgroundHue, int texture) {}
 
   static Look look(int index) {
+    // shape and colour cycle together (6 x 8, period 24), so neighbouring classes differ in both
     int shape = index % SHAPES;
-    int rest = index / SHAPES;
-    float fg = ((rest % 8) / 8f + 0.03f * (rest / 24)) % 1f;
-    int texture = (rest / 8) % TEXTURES;
-    float bg = (fg + 0.5f + 0.11f * ((rest / 8) % 5)) % 1f;
+    int colour = index % 8;
+    int texture = (index / 24) % TEXTURES;
+    float fg = (colour / 8f + 0.03f * (index / 72)) % 1f;
+    float bg = (fg + 0.5f + 0.11f * ((index / 24) % 5)) % 1f;
     return new Look(shape, fg, bg, texture);
   }
 

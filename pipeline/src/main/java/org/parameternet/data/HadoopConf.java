@@ -1,4 +1,4 @@
-package org.parameternet.ingest;
+package org.parameternet.data;
 
 import java.io.IOException;
 import java.io.ObjectInputStream;
@@ -7,14 +7,14 @@ import java.io.Serializable;
 import org.apache.hadoop.conf.Configuration;
 
 /** A Hadoop Configuration that travels to executors (Spark's own wrapper is internal). */
-final class HadoopConf implements Serializable {
+public final class HadoopConf implements Serializable {
   private transient Configuration conf;
 
-  HadoopConf(Configuration conf) {
+  public HadoopConf(Configuration conf) {
     this.conf = conf;
   }
 
-  Configuration get() {
+  public Configuration get() {
     return conf;
   }
 

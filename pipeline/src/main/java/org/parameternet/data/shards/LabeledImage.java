@@ -1,0 +1,4 @@
+package org.parameternet.data.shards;
+
+/** An encoded image and its label, as stored in a shard. */
+public record LabeledImage(byte[] encoded, int label) {}

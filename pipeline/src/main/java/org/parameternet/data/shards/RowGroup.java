@@ -1,0 +1,12 @@
+package org.parameternet.data.shards;
+
+import java.io.Serializable;
+
+/**
+ * One Parquet row group of a shard: the unit the training reader fetches.
+ *
+ * @param file the shard's Hadoop URI
+ * @param index the row group's position in the file
+ * @param rows rows in the row group
+ */
+public record RowGroup(String file, int index, long rows) implements Serializable {}

@@ -1,0 +1,153 @@
+package org.parameternet.train;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.util.ModelSerializer;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Training checkpoints on a Hadoop FileSystem: {@code <out>/checkpoints/step-<n>/} holding {@code
+ * model.zip} (parameters and updater state), {@code ema.bin} (when EMA is on), {@code state.json}
+ * and {@code train.conf}. A checkpoint is written under a temporary name and renamed into place, so
+ * a directory named {@code step-*} is always complete; the newest {@code keep} are kept.
+ */
+public final class Checkpoints {
+  public static final String MODEL = "model.zip";
+  public static final String EMA = "ema.bin";
+  public static final String STATE = "state.json";
+  public static final String CONFIG = "train.conf";
+  private static final String PREFIX = "step-";
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final FileSystem fs;
+  private final Path dir;
+
+  public Checkpoints(FileSystem fs, Path out) {
+    this.fs = fs;
+    this.dir = new Path(out, "checkpoints");
+  }
+
+  /** A loaded checkpoint. {@code ema} is null when the run had EMA off. */
+  public record Loaded(Path path, ComputationGraph network, INDArray ema, TrainingState state) {}
+
+  public Path save(
+      ComputationGraph network, INDArray ema, TrainingState state, String config, int keep)
+      throws IOException {
+    Path tmp = new Path(dir, ".tmp-" + UUID.randomUUID());
+    fs.mkdirs(tmp);
+    try (OutputStream out = fs.create(new Path(tmp, MODEL), false)) {
+      ModelSerializer.writeModel(network, out, true);
+    }
+    if (ema != null) {
+      try (FSDataOutputStream out = fs.create(new Path(tmp, EMA), false);
+          DataOutputStream data = new DataOutputStream(out)) {
+        Nd4j.write(ema, data);
+      }
+    }
+    try (OutputStream out = fs.create(new Path(tmp, CONFIG), false)) {
+      out.write(config.getBytes(StandardCharsets.UTF_8));
+    }
+    try (OutputStream out = fs.create(new Path(tmp, STATE), false)) {
+      out.write(JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(state));
+    }
+    Path target = new Path(dir, String.format("%s%012d", PREFIX, state.iteration()));
+    if (fs.exists(target)) {
+      fs.delete(target, true);
+    }
+    if (!fs.rename(tmp, target)) {
+      throw new IOException("could not move checkpoint " + tmp + " to " + target);
+    }
+    prune(keep);
+    return target;
+  }
+
+  /** Complete checkpoints, oldest first. */
+  public List<Path> list() throws IOException {
+    List<Path> result = new ArrayList<>();
+    if (!fs.exists(dir)) {
+      return result;
+    }
+    for (FileStatus s : fs.listStatus(dir)) {
+      if (s.isDirectory() && s.getPath().getName().startsWith(PREFIX)) {
+        result.add(s.getPath());
+      }
+    }
+    result.sort(null);
+    return result;
+  }
+
+  public Path latest() throws IOException {
+    List<Path> all = list();
+    return all.isEmpty() ? null : all.get(all.size() - 1);
+  }
+
+  /** Removes temporaries of crashed writes; called when a run (re)starts. */
+  public void removeIncomplete() throws IOException {
+    if (!fs.exists(dir)) {
+      return;
+    }
+    for (FileStatus s : fs.listStatus(dir)) {
+      if (s.getPath().getName().startsWith(".tmp-")) {
+        fs.delete(s.getPath(), true);
+      }
+    }
+  }
+
+  public static Loaded load(FileSystem fs, Path checkpoint, boolean withUpdater)
+      throws IOException {
+    Path state = new Path(checkpoint, STATE);
+    if (!fs.exists(state)) {
+      throw new IllegalArgumentException(
+          checkpoint + " is not a training checkpoint (no " + STATE + ")");
+    }
+    TrainingState s;
+    try (InputStream in = fs.open(state)) {
+      s = JSON.readValue(in, TrainingState.class);
+    }
+    ComputationGraph net;
+    try (InputStream in = fs.open(new Path(checkpoint, MODEL))) {
+      net = ModelSerializer.restoreComputationGraph(in, withUpdater);
+    }
+    INDArray ema = null;
+    if (fs.exists(new Path(checkpoint, EMA))) {
+      try (DataInputStream in = new DataInputStream(fs.open(new Path(checkpoint, EMA)))) {
+        ema = Nd4j.read(in);
+      }
+    }
+    return new Loaded(checkpoint, net, ema, s);
+  }
+
+  /** A checkpoint directory itself, or the latest checkpoint of a training output directory. */
+  public static Path resolve(FileSystem fs, Path path) throws IOException {
+    if (fs.exists(new Path(path, STATE))) {
+      return path;
+    }
+    Path latest = new Checkpoints(fs, path).latest();
+    if (latest == null) {
+      throw new IllegalArgumentException(
+          path + " is neither a checkpoint nor a training output with checkpoints");
+    }
+    return latest;
+  }
+
+  private void prune(int keep) throws IOException {
+    List<Path> all = list();
+    for (int i = 0; i < all.size() - keep; i++) {
+      fs.delete(all.get(i), true);
+    }
+  }
+}

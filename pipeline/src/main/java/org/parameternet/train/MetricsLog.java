@@ -1,0 +1,120 @@
+package org.parameternet.train;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.BufferedReader;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * JSON-lines metrics of a run under {@code <out>/metrics/}: {@code steps} (one line per update,
+ * losses averaged over workers), {@code rounds} (timing of each averaging round) and {@code
+ * epochs}. Every start of a run writes its own segment file named after the iteration it starts
+ * from, so nothing is appended or truncated in place (HDFS and object stores cannot); {@link #read}
+ * drops what a crashed segment logged beyond the checkpoint the next one resumed from.
+ */
+public final class MetricsLog implements Closeable {
+  public enum Kind {
+    STEPS,
+    ROUNDS,
+    EPOCHS;
+
+    String fileName() {
+      return name().toLowerCase();
+    }
+  }
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Pattern SEGMENT =
+      Pattern.compile("(steps|rounds|epochs)-s(\\d+)-from(\\d+)\\.jsonl");
+  private final Map<Kind, FSDataOutputStream> streams = new EnumMap<>(Kind.class);
+
+  public MetricsLog(FileSystem fs, Path out, int segment, long fromIteration) throws IOException {
+    Path dir = new Path(out, "metrics");
+    fs.mkdirs(dir);
+    for (Kind kind : Kind.values()) {
+      String name =
+          String.format("%s-s%03d-from%012d.jsonl", kind.fileName(), segment, fromIteration);
+      streams.put(kind, fs.create(new Path(dir, name), true));
+    }
+  }
+
+  public void write(Kind kind, Map<String, Object> record) throws IOException {
+    FSDataOutputStream s = streams.get(kind);
+    s.write(JSON.writeValueAsBytes(record));
+    s.write('\n');
+  }
+
+  /** Makes what was written visible to readers (called after every round). */
+  public void flush() throws IOException {
+    for (FSDataOutputStream s : streams.values()) {
+      s.hflush();
+    }
+  }
+
+  @Override
+  public void close() throws IOException {
+    for (FSDataOutputStream s : streams.values()) {
+      s.close();
+    }
+  }
+
+  /** The records of a run in order, later segments replacing what they re-ran. */
+  public static List<Map<String, Object>> read(FileSystem fs, Path out, Kind kind)
+      throws IOException {
+    Path dir = new Path(out, "metrics");
+    List<long[]> segments = new ArrayList<>();
+    Map<Long, Path> files = new LinkedHashMap<>();
+    if (fs.exists(dir)) {
+      for (FileStatus s : fs.listStatus(dir)) {
+        Matcher m = SEGMENT.matcher(s.getPath().getName());
+        if (m.matches() && m.group(1).equals(kind.fileName())) {
+          long segment = Long.parseLong(m.group(2));
+          segments.add(new long[] {segment, Long.parseLong(m.group(3))});
+          files.put(segment, s.getPath());
+        }
+      }
+    }
+    segments.sort((a, b) -> Long.compare(a[0], b[0]));
+    List<Map<String, Object>> result = new ArrayList<>();
+    for (int i = 0; i < segments.size(); i++) {
+      long limit = i + 1 < segments.size() ? segments.get(i + 1)[1] : Long.MAX_VALUE;
+      try (BufferedReader reader =
+          new BufferedReader(
+              new InputStreamReader(
+                  fs.open(files.get(segments.get(i)[0])), StandardCharsets.UTF_8))) {
+        String line;
+        while ((line = reader.readLine()) != null) {
+          if (line.isBlank()) {
+            continue;
+          }
+          Map<String, Object> record;
+          try {
+            record = JSON.readValue(line, new TypeReference<Map<String, Object>>() {});
+          } catch (IOException e) {
+            break; // a line cut by a crash ends its segment
+          }
+          Object iteration = record.get("iteration");
+          if (iteration instanceof Number n && n.longValue() > limit) {
+            continue;
+          }
+          result.add(record);
+        }
+      }
+    }
+    return result;
+  }
+}

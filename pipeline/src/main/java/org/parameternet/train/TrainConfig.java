@@ -1,0 +1,266 @@
+package org.parameternet.train;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigRenderOptions;
+import java.io.File;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.function.Supplier;
+import org.parameternet.data.augment.AugmentOptions;
+import org.parameternet.model.ModelRegistry;
+import org.parameternet.model.ModelSpec;
+
+/**
+ * A validated training run configuration (HOCON, root key {@code train}). Every key, its default
+ * and meaning is in {@code org/parameternet/train/defaults.conf}; a wrong key or value fails here,
+ * naming the key and what is allowed, before any Spark work starts.
+ */
+public record TrainConfig(
+    String model,
+    int resolution,
+    String dataPath,
+    String dataSplit,
+    String valPath,
+    String valSplit,
+    String out,
+    int epochs,
+    long seed,
+    int workers,
+    int batchPerWorker,
+    int averagingFrequency,
+    int prefetch,
+    int evalBatch,
+    double lr,
+    double beta1,
+    double beta2,
+    double epsilon,
+    double weightDecay,
+    double warmupEpochs,
+    double warmupLr,
+    double minLr,
+    double labelSmoothing,
+    double dropout,
+    double emaDecay,
+    AugmentOptions augment,
+    int checkpointEveryEpochs,
+    int checkpointEveryRounds,
+    int checkpointKeep,
+    String initCheckpoint,
+    double layerDecay,
+    String rendered) {
+
+  public static final String ROOT = "train";
+
+  public static Config defaults() {
+    return ConfigFactory.parseResources(TrainConfig.class, "defaults.conf");
+  }
+
+  /** Reads an experiment file, applies {@code key=value} overrides, validates. */
+  public static TrainConfig load(File file, List<String> overrides) {
+    if (!file.isFile()) {
+      throw new IllegalArgumentException("config file " + file + " does not exist");
+    }
+    Config config;
+    try {
+      config = ConfigFactory.parseFile(file).resolve();
+    } catch (ConfigException e) {
+      throw new IllegalArgumentException("config file " + file + ": " + e.getMessage(), e);
+    }
+    return from(withOverrides(config, overrides));
+  }
+
+  public static Config withOverrides(Config config, List<String> overrides) {
+    Config result = config;
+    for (String o : overrides) {
+      int eq = o.indexOf('=');
+      if (eq <= 0) {
+        throw new IllegalArgumentException("--set expects key=value, got '" + o + "'");
+      }
+      String key = o.substring(0, eq).trim();
+      String path = key.startsWith(ROOT + ".") ? key : ROOT + "." + key;
+      try {
+        result =
+            ConfigFactory.parseString(path + " = " + o.substring(eq + 1).trim())
+                .withFallback(result);
+      } catch (ConfigException e) {
+        throw new IllegalArgumentException("--set " + o + ": " + e.getMessage(), e);
+      }
+    }
+    return result;
+  }
+
+  public static TrainConfig from(Config user) {
+    Config defaults = defaults();
+    if (!user.hasPath(ROOT)) {
+      throw new IllegalArgumentException("the configuration has no '" + ROOT + "' section");
+    }
+    TreeSet<String> unknown = new TreeSet<>();
+    for (Map.Entry<String, ?> e : user.getConfig(ROOT).entrySet()) {
+      if (!defaults.hasPath(ROOT + "." + e.getKey())) {
+        unknown.add(ROOT + "." + e.getKey());
+      }
+    }
+    if (!unknown.isEmpty()) {
+      throw new IllegalArgumentException(
+          "unknown configuration keys "
+              + unknown
+              + "; the allowed keys are listed in org/parameternet/train/defaults.conf and the"
+              + " README");
+    }
+    Config c = user.withFallback(defaults).resolve().getConfig(ROOT);
+    String model = get(c, "model", () -> c.getString("model"));
+    if (!ModelRegistry.names().contains(model)) {
+      throw new IllegalArgumentException(
+          "train.model = "
+              + model
+              + " is not a registered model; allowed: "
+              + ModelRegistry.names());
+    }
+    int resolution = atLeast(c, "resolution", 0);
+    if (resolution != 0 && resolution < 16) {
+      throw new IllegalArgumentException("train.resolution must be 0 (native) or >= 16");
+    }
+    int nativeRes = ModelRegistry.get(model).resolution();
+    int res = resolution == 0 ? nativeRes : resolution;
+    AugmentOptions augment;
+    try {
+      augment =
+          new AugmentOptions(
+              res,
+              number(c, "augment.scale-min"),
+              number(c, "augment.scale-max"),
+              number(c, "augment.ratio-min"),
+              number(c, "augment.ratio-max"),
+              number(c, "augment.flip"),
+              get(c, "augment.rand-augment", () -> c.getString("augment.rand-augment")),
+              number(c, "augment.random-erasing"),
+              number(c, "augment.eval-crop"));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("train.augment: " + e.getMessage(), e);
+    }
+    String dataPath = required(c, "data.path");
+    String out = required(c, "out");
+    double lr = positive(c, "optimizer.lr");
+    TrainConfig config =
+        new TrainConfig(
+            model,
+            res,
+            dataPath,
+            nonEmpty(c, "data.split"),
+            get(c, "data.val-path", () -> c.getString("data.val-path")),
+            nonEmpty(c, "data.val-split"),
+            out,
+            atLeast(c, "epochs", 1),
+            get(c, "seed", () -> c.getLong("seed")),
+            atLeast(c, "workers", 0),
+            atLeast(c, "batch-per-worker", 1),
+            atLeast(c, "averaging-frequency", 1),
+            atLeast(c, "prefetch", 0),
+            atLeast(c, "eval-batch", 1),
+            lr,
+            unit(c, "optimizer.beta1"),
+            unit(c, "optimizer.beta2"),
+            positive(c, "optimizer.epsilon"),
+            nonNegative(c, "optimizer.weight-decay"),
+            nonNegative(c, "schedule.warmup-epochs"),
+            nonNegative(c, "schedule.warmup-lr"),
+            nonNegative(c, "schedule.min-lr"),
+            unit(c, "label-smoothing"),
+            unit(c, "dropout"),
+            unit(c, "ema-decay"),
+            augment,
+            atLeast(c, "checkpoint.every-epochs", 1),
+            atLeast(c, "checkpoint.every-rounds", 0),
+            atLeast(c, "checkpoint.keep", 1),
+            get(c, "init.checkpoint", () -> c.getString("init.checkpoint")),
+            positive(c, "init.layer-decay"),
+            c.atPath(ROOT).root().render(ConfigRenderOptions.concise().setFormatted(true)));
+    if (config.warmupEpochs() >= config.epochs() && config.warmupEpochs() > 0) {
+      throw new IllegalArgumentException(
+          "train.schedule.warmup-epochs ("
+              + config.warmupEpochs()
+              + ") must be below train.epochs ("
+              + config.epochs()
+              + ")");
+    }
+    if (config.layerDecay() > 1) {
+      throw new IllegalArgumentException("train.init.layer-decay must be in (0, 1]");
+    }
+    return config;
+  }
+
+  /** The model at the training resolution, with the classes of the data and the dropout. */
+  public ModelSpec spec(int classes) {
+    return ModelRegistry.get(model)
+        .withResolution(resolution)
+        .withClasses(classes)
+        .withDropout(dropout);
+  }
+
+  public boolean emaEnabled() {
+    return emaDecay > 0;
+  }
+
+  private static <T> T get(Config c, String key, Supplier<T> read) {
+    try {
+      return read.get();
+    } catch (ConfigException e) {
+      throw new IllegalArgumentException("train." + key + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static double number(Config c, String key) {
+    return get(c, key, () -> c.getDouble(key));
+  }
+
+  private static String required(Config c, String key) {
+    String v = get(c, key, () -> c.getString(key));
+    if (v.isBlank()) {
+      throw new IllegalArgumentException("train." + key + " is required (a Hadoop URI or path)");
+    }
+    return v;
+  }
+
+  private static String nonEmpty(Config c, String key) {
+    String v = get(c, key, () -> c.getString(key));
+    if (v.isBlank()) {
+      throw new IllegalArgumentException("train." + key + " must not be empty");
+    }
+    return v;
+  }
+
+  private static int atLeast(Config c, String key, int min) {
+    int v = get(c, key, () -> c.getInt(key));
+    if (v < min) {
+      throw new IllegalArgumentException("train." + key + " = " + v + " must be >= " + min);
+    }
+    return v;
+  }
+
+  private static double positive(Config c, String key) {
+    double v = number(c, key);
+    if (!(v > 0)) {
+      throw new IllegalArgumentException("train." + key + " = " + v + " must be > 0");
+    }
+    return v;
+  }
+
+  private static double nonNegative(Config c, String key) {
+    double v = number(c, key);
+    if (!(v >= 0)) {
+      throw new IllegalArgumentException("train." + key + " = " + v + " must be >= 0");
+    }
+    return v;
+  }
+
+  private static double unit(Config c, String key) {
+    double v = number(c, key);
+    if (!(v >= 0 && v < 1)) {
+      throw new IllegalArgumentException("train." + key + " = " + v + " must be in [0, 1)");
+    }
+    return v;
+  }
+}

@@ -1,0 +1,391 @@
+package org.parameternet.train;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Consumer;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.util.CollectionAccumulator;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.spark.api.Repartition;
+import org.deeplearning4j.spark.impl.graph.SparkComputationGraph;
+import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.parameternet.data.HadoopConf;
+import org.parameternet.data.shards.RowGroup;
+import org.parameternet.data.shards.ShardSlice;
+import org.parameternet.model.ModelSpec;
+import org.parameternet.model.Natives;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Data-parallel training with Deeplearning4j's parameter averaging, driven round by round from the
+ * driver: each round deals {@code averaging-frequency} minibatch slices to every worker (executor
+ * task), the workers train their copy, and the driver averages parameters and Adam state. Driving
+ * rounds here (instead of one {@code fit} per epoch) is what makes the epoch order seeded, resume
+ * exact to the round, metrics per round, and EMA and divergence checks possible.
+ */
+public final class Trainer {
+  private static final Logger LOG = LoggerFactory.getLogger(Trainer.class);
+
+  private final SparkSession spark;
+  private final TrainConfig config;
+  private final JavaSparkContext sc;
+  private final FileSystem fs;
+  private final Path out;
+
+  private Trainer(SparkSession spark, TrainConfig config) throws IOException {
+    this.spark = spark;
+    this.config = config;
+    this.sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    this.out = new Path(config.out());
+    this.fs = out.getFileSystem(sc.hadoopConfiguration());
+  }
+
+  /** Trains to the configured number of epochs; with {@code resume}, from the latest checkpoint. */
+  public static TrainingSummary run(SparkSession spark, TrainConfig config, boolean resume)
+      throws IOException {
+    return new Trainer(spark, config).run(resume, state -> {});
+  }
+
+  /** As {@link #run}, calling {@code afterRound} once a round's metrics are written (tests). */
+  static TrainingSummary run(
+      SparkSession spark, TrainConfig config, boolean resume, Consumer<TrainingState> afterRound)
+      throws IOException {
+    return new Trainer(spark, config).run(resume, afterRound);
+  }
+
+  private TrainingSummary run(boolean resume, Consumer<TrainingState> afterRound)
+      throws IOException {
+    Configuration hadoop = sc.hadoopConfiguration();
+    Checkpoints checkpoints = new Checkpoints(fs, out);
+    Path latest = checkpoints.latest();
+    if (latest != null && !resume) {
+      throw new IllegalArgumentException(
+          config.out()
+              + " already holds checkpoints ("
+              + latest.getName()
+              + "); pass --resume to continue that run or choose another train.out");
+    }
+    checkpoints.removeIncomplete();
+    int classes = TrainingData.classes(hadoop, config.dataPath());
+    ModelSpec spec = config.spec(classes);
+    List<RowGroup> groups = TrainingData.rowGroups(sc, config.dataPath(), config.dataSplit());
+    int workers = config.workers() > 0 ? config.workers() : sc.defaultParallelism();
+    long totalSteps = 0;
+    for (int e = 0; e < config.epochs(); e++) {
+      totalSteps += plan(groups, e, workers).stepsPerEpoch();
+    }
+    long warmupSteps = Math.round(config.warmupEpochs() * totalSteps / config.epochs());
+    CosineWarmupSchedule schedule =
+        new CosineWarmupSchedule(
+            config.lr(), config.warmupLr(), config.minLr(), warmupSteps, totalSteps, 1.0);
+
+    ComputationGraph net;
+    TrainingState state;
+    ExponentialMovingAverage ema = null;
+    Natives.useOneDnnHelpers();
+    if (latest != null) {
+      Checkpoints.Loaded loaded = Checkpoints.load(fs, latest, true);
+      TrainingState saved = loaded.state();
+      if (!saved.model().equals(config.model())
+          || saved.classes() != classes
+          || saved.totalSteps() != totalSteps) {
+        throw new IllegalArgumentException(
+            "cannot resume "
+                + latest
+                + ": it trained "
+                + saved.model()
+                + " with "
+                + saved.classes()
+                + " classes for "
+                + saved.totalSteps()
+                + " steps, the configuration now asks for "
+                + config.model()
+                + ", "
+                + classes
+                + " classes, "
+                + totalSteps
+                + " steps");
+      }
+      net = loaded.network();
+      state =
+          new TrainingState(
+              saved.model(),
+              saved.classes(),
+              saved.epoch(),
+              saved.round(),
+              saved.iteration(),
+              saved.totalSteps(),
+              saved.images(),
+              saved.seed(),
+              saved.starts() + 1);
+      if (config.emaEnabled()) {
+        ema =
+            new ExponentialMovingAverage(
+                config.emaDecay(), loaded.ema() != null ? loaded.ema() : net.params());
+      }
+      LOG.info(
+          "resuming {} at epoch {} round {} (step {} of {})",
+          latest,
+          state.epoch() + 1,
+          state.round(),
+          state.iteration(),
+          totalSteps);
+    } else {
+      net = TrainingNetworks.create(config, spec, schedule);
+      state = new TrainingState(config.model(), classes, 0, 0, 0, totalSteps, 0, config.seed(), 1);
+      if (config.emaEnabled()) {
+        ema = new ExponentialMovingAverage(config.emaDecay(), net.params());
+      }
+    }
+    net.getConfiguration().setIterationCount((int) state.iteration());
+    net.getConfiguration().setEpochCount(state.epoch());
+
+    ParameterAveragingTrainingMaster master =
+        new ParameterAveragingTrainingMaster.Builder(workers, config.batchPerWorker())
+            .batchSizePerWorker(config.batchPerWorker())
+            .averagingFrequency(config.averagingFrequency())
+            .workerPrefetchNumBatches(config.prefetch())
+            .saveUpdater(true)
+            .repartionData(Repartition.Never)
+            .rngSeed(config.seed())
+            .build();
+    SparkComputationGraph sparkNet = new SparkComputationGraph(sc, net, master);
+    CollectionAccumulator<StepRecord> steps = sc.sc().collectionAccumulator("pnet steps");
+    sparkNet.setListeners(List.of(new StepListener(steps)));
+    ShardDataSetLoader loader =
+        new ShardDataSetLoader(
+            config.augment(), classes, config.labelSmoothing(), new HadoopConf(hadoop));
+    TaskTimer timer = new TaskTimer();
+    sc.sc().addSparkListener(timer);
+    writeConfig();
+
+    Map<String, Object> lastEpoch = new LinkedHashMap<>();
+    try (MetricsLog metrics = new MetricsLog(fs, out, state.starts(), state.iteration());
+        TrainingProgress progress =
+            new TrainingProgress("train " + config.model(), totalSteps, state.iteration())) {
+      long runStart = System.nanoTime();
+      long imagesThisStart = 0;
+      for (int epoch = state.epoch(); epoch < config.epochs(); epoch++) {
+        EpochPlan plan = plan(groups, epoch, workers);
+        int firstRound = epoch == state.epoch() ? state.round() : 0;
+        double epochLoss = 0;
+        long epochLossSteps = 0;
+        long epochStart = System.nanoTime();
+        for (int r = firstRound; r < plan.rounds(); r++) {
+          List<ShardSlice> round = plan.round(r);
+          List<String> descriptors = new ArrayList<>(round.size());
+          long images = 0;
+          for (ShardSlice s : round) {
+            descriptors.add(s.toDescriptor());
+            images += s.size();
+          }
+          long before = state.iteration();
+          sc.setJobDescription(
+              String.format(
+                  "train %s: epoch %d/%d, round %d/%d",
+                  config.model(), epoch + 1, config.epochs(), r + 1, plan.rounds()));
+          timer.reset();
+          long t0 = System.nanoTime();
+          JavaRDD<String> rdd = sc.parallelize(descriptors, Math.min(workers, descriptors.size()));
+          sparkNet.fitPaths(rdd, loader);
+          rdd.unpersist(false);
+          double wallMillis = (System.nanoTime() - t0) / 1e6;
+          int roundSteps = plan.steps(r);
+          long after = before + roundSteps;
+          net.getConfiguration().setIterationCount((int) after);
+          net.getConfiguration().setEpochCount(epoch);
+
+          TreeMap<Long, double[]> byStep = new TreeMap<>();
+          for (StepRecord s : steps.value()) {
+            double[] acc = byStep.computeIfAbsent(s.iteration(), k -> new double[2]);
+            acc[0] += s.loss();
+            acc[1]++;
+          }
+          steps.reset();
+          double roundLoss = 0;
+          long k = 0;
+          for (Map.Entry<Long, double[]> e : byStep.entrySet()) {
+            double loss = e.getValue()[0] / e.getValue()[1];
+            long step = before + (++k);
+            Map<String, Object> line = new LinkedHashMap<>();
+            line.put("iteration", step);
+            line.put("epoch", epoch);
+            line.put("loss", loss);
+            line.put("lr", schedule.valueAt((int) (step - 1), epoch));
+            line.put("workers", (int) e.getValue()[1]);
+            metrics.write(MetricsLog.Kind.STEPS, line);
+            roundLoss += loss;
+            if (!Double.isFinite(loss)) {
+              throw new TrainingDivergedException(
+                  "non-finite loss "
+                      + loss
+                      + " at step "
+                      + step
+                      + " (epoch "
+                      + (epoch + 1)
+                      + "); the last checkpoint in "
+                      + out
+                      + "/checkpoints is untouched");
+            }
+          }
+          roundLoss = k == 0 ? Double.NaN : roundLoss / k;
+          checkFinite(net.params(), after, epoch);
+          if (ema != null) {
+            ema.update(net.params(), roundSteps);
+          }
+          imagesThisStart += images;
+          epochLoss += roundLoss * k;
+          epochLossSteps += k;
+          double computeMillis = timer.maxRunMillis();
+          Map<String, Object> line = new LinkedHashMap<>();
+          line.put("iteration", after);
+          line.put("epoch", epoch);
+          line.put("round", r);
+          line.put("steps", roundSteps);
+          line.put("images", images);
+          line.put("loss", roundLoss);
+          line.put("lr", schedule.valueAt((int) after - 1, epoch));
+          line.put("wall_ms", wallMillis);
+          line.put("compute_ms", computeMillis);
+          line.put("mean_task_ms", timer.meanRunMillis());
+          line.put("overhead_ms", Math.max(0, wallMillis - computeMillis));
+          line.put("images_per_s", images / (wallMillis / 1e3));
+          metrics.write(MetricsLog.Kind.ROUNDS, line);
+          metrics.flush();
+          state =
+              new TrainingState(
+                  state.model(),
+                  classes,
+                  epoch,
+                  r + 1,
+                  after,
+                  totalSteps,
+                  state.images() + images,
+                  state.seed(),
+                  state.starts());
+          progress.update(
+              after,
+              epoch,
+              config.epochs(),
+              roundLoss,
+              imagesThisStart / ((System.nanoTime() - runStart) / 1e9));
+          boolean endOfEpoch = r + 1 == plan.rounds();
+          if (!endOfEpoch
+              && config.checkpointEveryRounds() > 0
+              && (r + 1) % config.checkpointEveryRounds() == 0) {
+            checkpoints.save(net, emaArray(ema), state, config.rendered(), config.checkpointKeep());
+          }
+          afterRound.accept(state);
+        }
+        Map<String, Object> line = new LinkedHashMap<>();
+        line.put("iteration", state.iteration());
+        line.put("epoch", epoch);
+        line.put("loss", epochLossSteps == 0 ? Double.NaN : epochLoss / epochLossSteps);
+        line.put("images", plan.images());
+        line.put("seconds", (System.nanoTime() - epochStart) / 1e9);
+        if (!config.valPath().isBlank()) {
+          EvaluationResult val = evaluate(net, net.params());
+          line.put("val_top1", val.top1());
+          line.put("val_top5", val.top5());
+          line.put("val_loss", val.loss());
+          if (ema != null) {
+            EvaluationResult valEma = evaluate(net, ema.average());
+            line.put("val_top1_ema", valEma.top1());
+            line.put("val_top5_ema", valEma.top5());
+          }
+          LOG.info("epoch {}: validation {}", epoch + 1, line);
+        }
+        metrics.write(MetricsLog.Kind.EPOCHS, line);
+        metrics.flush();
+        lastEpoch = line;
+        state =
+            new TrainingState(
+                state.model(),
+                classes,
+                epoch + 1,
+                0,
+                state.iteration(),
+                totalSteps,
+                state.images(),
+                state.seed(),
+                state.starts());
+        if ((epoch + 1) % config.checkpointEveryEpochs() == 0 || epoch + 1 == config.epochs()) {
+          checkpoints.save(net, emaArray(ema), state, config.rendered(), config.checkpointKeep());
+        }
+      }
+    } finally {
+      sc.sc().removeSparkListener(timer);
+    }
+    return new TrainingSummary(checkpoints.latest(), state, lastEpoch);
+  }
+
+  private EpochPlan plan(List<RowGroup> groups, int epoch, int workers) {
+    return EpochPlan.of(
+        groups,
+        config.seed(),
+        epoch,
+        workers,
+        config.batchPerWorker(),
+        config.averagingFrequency());
+  }
+
+  private EvaluationResult evaluate(ComputationGraph net, INDArray params) throws IOException {
+    return Evaluator.evaluate(
+        spark,
+        net.getConfiguration(),
+        params,
+        config.valPath(),
+        config.valSplit(),
+        config.augment(),
+        config.evalBatch());
+  }
+
+  private void writeConfig() throws IOException {
+    fs.mkdirs(out);
+    try (var stream = fs.create(new Path(out, "train.conf"), true)) {
+      stream.write(config.rendered().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+  }
+
+  private static INDArray emaArray(ExponentialMovingAverage ema) {
+    return ema == null ? null : ema.average();
+  }
+
+  private void checkFinite(INDArray params, long step, int epoch) {
+    boolean bad =
+        Nd4j.getExecutioner()
+                    .exec(
+                        new org.nd4j.linalg.api.ops.impl.reduce.longer.MatchCondition(
+                            params, org.nd4j.linalg.indexing.conditions.Conditions.isNan()))
+                    .getInt(0)
+                > 0
+            || Nd4j.getExecutioner()
+                    .exec(
+                        new org.nd4j.linalg.api.ops.impl.reduce.longer.MatchCondition(
+                            params, org.nd4j.linalg.indexing.conditions.Conditions.isInfinite()))
+                    .getInt(0)
+                > 0;
+    if (bad) {
+      throw new TrainingDivergedException(
+          "non-finite parameters after step "
+              + step
+              + " (epoch "
+              + (epoch + 1)
+              + "); the last checkpoint in "
+              + out
+              + "/checkpoints is untouched");
+    }
+  }
+}

@@ -1,0 +1,69 @@
+package org.parameternet.train;
+
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.ConvolutionMode;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.graph.GraphVertex;
+import org.deeplearning4j.nn.conf.graph.LayerVertex;
+import org.deeplearning4j.nn.conf.layers.BaseLayer;
+import org.deeplearning4j.nn.conf.layers.Layer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.learning.config.Adam;
+import org.nd4j.linalg.learning.config.IUpdater;
+import org.parameternet.model.GhostNetBuilder;
+import org.parameternet.model.ModelSpec;
+
+/**
+ * Builds a network configured with the paper's recipe: AdamW (Adam with decoupled weight decay
+ * scaled by the learning rate; Deeplearning4j applies it to weights only, never to biases or
+ * batch-norm parameters), the per-update cosine schedule, and optional layer-wise LR decay.
+ */
+public final class TrainingNetworks {
+  private TrainingNetworks() {}
+
+  public static ComputationGraphConfiguration configuration(
+      TrainConfig config, ModelSpec spec, CosineWarmupSchedule schedule) {
+    NeuralNetConfiguration.Builder base =
+        new NeuralNetConfiguration.Builder()
+            .seed(config.seed())
+            .dataType(DataType.FLOAT)
+            .updater(adam(config, schedule))
+            .convolutionMode(ConvolutionMode.Truncate);
+    if (config.weightDecay() > 0) {
+      base.weightDecay(config.weightDecay(), true);
+    }
+    ComputationGraphConfiguration conf = GhostNetBuilder.configuration(spec, base);
+    if (config.layerDecay() < 1) {
+      LayerGroups groups = new LayerGroups(spec);
+      for (var entry : conf.getVertices().entrySet()) {
+        GraphVertex v = entry.getValue();
+        if (v instanceof LayerVertex lv) {
+          Layer layer = lv.getLayerConf().getLayer();
+          if (layer instanceof BaseLayer b) {
+            double scale = groups.scale(entry.getKey(), config.layerDecay());
+            // batch norm is a BaseLayer too; its running statistics keep their no-op updater
+            b.setIUpdater(adam(config, schedule.scaled(scale)));
+          }
+        }
+      }
+    }
+    return conf;
+  }
+
+  public static ComputationGraph create(
+      TrainConfig config, ModelSpec spec, CosineWarmupSchedule schedule) {
+    ComputationGraph net = new ComputationGraph(configuration(config, spec, schedule));
+    net.init();
+    return net;
+  }
+
+  static IUpdater adam(TrainConfig config, CosineWarmupSchedule schedule) {
+    return Adam.builder()
+        .learningRateSchedule(schedule)
+        .beta1(config.beta1())
+        .beta2(config.beta2())
+        .epsilon(config.epsilon())
+        .build();
+  }
+}

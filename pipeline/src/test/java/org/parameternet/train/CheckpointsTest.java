@@ -1,0 +1,85 @@
+package org.parameternet.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.ConfigFactory;
+import java.io.IOException;
+import java.util.List;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
+
+class CheckpointsTest {
+  @TempDir java.nio.file.Path dir;
+
+  private static ComputationGraph network() {
+    TrainConfig config =
+        TrainConfig.from(
+            ConfigFactory.parseString(
+                "train { model = ghostnet_micro_32, data.path = x, out = x, epochs = 2,"
+                    + " dropout = 0, schedule.warmup-epochs = 1 }"));
+    CosineWarmupSchedule schedule = new CosineWarmupSchedule(0.005, 1e-6, 1e-5, 20, 100, 1.0);
+    return TrainingNetworks.create(config, config.spec(6), schedule);
+  }
+
+  /** Parameters, Adam state and schedule position survive: training continues identically. */
+  @Test
+  void aRestoredNetworkTrainsOnExactlyLikeTheOriginal() throws IOException {
+    FileSystem fs = FileSystem.getLocal(new Configuration());
+    Nd4j.getRandom().setSeed(3);
+    DataSet batch =
+        new DataSet(
+            Nd4j.rand(DataType.FLOAT, 8, 3, 32, 32),
+            Nd4j.eye(8).getColumns(0, 1, 2, 3, 4, 5).castTo(DataType.FLOAT));
+    ComputationGraph net = network();
+    for (int i = 0; i < 4; i++) {
+      net.fit(batch);
+    }
+    Checkpoints store = new Checkpoints(fs, new Path(dir.toUri()));
+    TrainingState state = new TrainingState("ghostnet_micro_32", 6, 0, 1, 4, 100, 32, 1, 1);
+    Path saved = store.save(net, null, state, "train {}", 2);
+    Checkpoints.Loaded loaded = Checkpoints.load(fs, saved, true);
+    assertEquals(state, loaded.state());
+    assertNull(loaded.ema());
+    ComputationGraph restored = loaded.network();
+    restored.getConfiguration().setIterationCount(4);
+    for (int i = 0; i < 3; i++) {
+      net.fit(batch);
+      restored.fit(batch);
+      assertEquals(net.score(), restored.score(), 1e-6, "score after step " + (5 + i));
+    }
+    assertEquals(0.0, net.params().sub(restored.params()).amaxNumber().doubleValue(), 1e-6);
+  }
+
+  @Test
+  void onlyTheNewestCheckpointsAreKeptAndTemporariesAreIgnored() throws IOException {
+    FileSystem fs = FileSystem.getLocal(new Configuration());
+    Path out = new Path(dir.toUri());
+    Checkpoints store = new Checkpoints(fs, out);
+    ComputationGraph net = network();
+    for (int step = 1; step <= 4; step++) {
+      store.save(
+          net,
+          net.params(),
+          new TrainingState("ghostnet_micro_32", 6, 0, step, step, 100, step, 1, 1),
+          "train {}",
+          2);
+    }
+    fs.mkdirs(new Path(out, "checkpoints/.tmp-crashed"));
+    List<Path> kept = store.list();
+    assertEquals(2, kept.size());
+    assertTrue(store.latest().getName().endsWith("000000000004"));
+    assertEquals(4, Checkpoints.load(fs, store.latest(), false).state().iteration());
+    store.removeIncomplete();
+    assertTrue(!fs.exists(new Path(out, "checkpoints/.tmp-crashed")));
+    assertEquals(store.latest(), Checkpoints.resolve(fs, out));
+  }
+}

@@ -1,0 +1,113 @@
+package org.parameternet.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.util.List;
+import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Parameter-averaged training in Spark local mode, on synthesized and ingested data. */
+class TrainerTest {
+  @TempDir static java.nio.file.Path dir;
+  static TrainingFixture fixture;
+  static FileSystem fs;
+
+  @BeforeAll
+  static void setUp() throws IOException {
+    fixture = new TrainingFixture(dir);
+    fs = FileSystem.getLocal(new Configuration());
+  }
+
+  @AfterAll
+  static void tearDown() {
+    fixture.close();
+  }
+
+  @Test
+  void aSmallModelLearnsFarAboveChance() throws IOException {
+    TrainConfig config = fixture.config("learns", "epochs = 4");
+    TrainingSummary summary = Trainer.run(fixture.spark, config, false);
+    MetricsLog.read(fs, new Path(config.out()), MetricsLog.Kind.EPOCHS)
+        .forEach(System.out::println);
+    double chance = 100.0 / TrainingFixture.SPEC.classes1k();
+    double top1 = ((Number) summary.lastEpoch().get("val_top1")).doubleValue();
+    System.out.printf("val top-1 after 4 epochs: %.1f%% (chance %.1f%%)%n", top1, chance);
+    assertTrue(top1 > 3 * chance, "val top-1 " + top1 + "% vs chance " + chance + "%");
+    List<Map<String, Object>> epochs =
+        MetricsLog.read(fs, new Path(config.out()), MetricsLog.Kind.EPOCHS);
+    assertEquals(4, epochs.size());
+    double first = ((Number) epochs.get(0).get("loss")).doubleValue();
+    double last = ((Number) epochs.get(3).get("loss")).doubleValue();
+    assertTrue(last < first, "training loss " + first + " -> " + last);
+  }
+
+  /**
+   * A run that crashes mid-epoch and is resumed ends where an uninterrupted run ends: the same
+   * schedule position and learning rate, one metrics line per step, and the same parameters (the
+   * data order, augmentation and averaging are deterministic; dropout is off here, whose random
+   * masks are not restored).
+   */
+  @Test
+  void aResumedRunContinuesExactlyWhereItStopped() throws IOException {
+    String[] settings = {"epochs = 2", "checkpoint.every-rounds = 3", "checkpoint.keep = 10"};
+    TrainConfig straight = fixture.config("straight", settings);
+    TrainingSummary whole = Trainer.run(fixture.spark, straight, false, s -> {});
+
+    TrainConfig crashing = fixture.config("crashing", settings);
+    RuntimeException crash =
+        assertThrows(
+            RuntimeException.class,
+            () ->
+                Trainer.run(
+                    fixture.spark,
+                    crashing,
+                    false,
+                    s -> {
+                      // epoch 2, after a checkpoint at round 3 and one more round of metrics
+                      if (s.epoch() == 1 && s.round() == 4) {
+                        throw new IllegalStateException("simulated crash");
+                      }
+                    }));
+    assertEquals("simulated crash", crash.getMessage());
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> Trainer.run(fixture.spark, crashing, false),
+        "a second start without --resume must refuse the existing checkpoints");
+    TrainingSummary resumed = Trainer.run(fixture.spark, crashing, true);
+
+    assertEquals(whole.state().iteration(), resumed.state().iteration());
+    assertEquals(whole.state().images(), resumed.state().images());
+    assertEquals(2, resumed.state().starts());
+    List<Map<String, Object>> steps =
+        MetricsLog.read(fs, new Path(crashing.out()), MetricsLog.Kind.STEPS);
+    List<Map<String, Object>> wholeSteps =
+        MetricsLog.read(fs, new Path(straight.out()), MetricsLog.Kind.STEPS);
+    assertEquals(whole.state().iteration(), steps.size());
+    for (int i = 0; i < steps.size(); i++) {
+      assertEquals(i + 1, ((Number) steps.get(i).get("iteration")).intValue());
+      assertEquals(
+          ((Number) wholeSteps.get(i).get("lr")).doubleValue(),
+          ((Number) steps.get(i).get("lr")).doubleValue(),
+          1e-15);
+      assertEquals(
+          ((Number) wholeSteps.get(i).get("loss")).doubleValue(),
+          ((Number) steps.get(i).get("loss")).doubleValue(),
+          1e-4,
+          "loss at step " + (i + 1));
+    }
+    var a = Checkpoints.load(fs, whole.checkpoint(), false).network().params();
+    var b = Checkpoints.load(fs, resumed.checkpoint(), false).network().params();
+    double diff = a.sub(b).amaxNumber().doubleValue();
+    System.out.println("max |param difference| straight vs resumed: " + diff);
+    assertTrue(diff < 1e-4, "parameters differ by " + diff);
+  }
+}
