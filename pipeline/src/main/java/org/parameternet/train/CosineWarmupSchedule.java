@@ -64,9 +64,9 @@ public final class CosineWarmupSchedule implements ISchedule {
   }
 
   /**
-   * Value equality: Deeplearning4j groups parameters into updater blocks by updater equality, and
-   * a restored network must group them as the saved one did, or the saved Adam state is read in
-   * the wrong layout (NaN losses after a resume).
+   * Value equality: Deeplearning4j groups parameters into updater blocks by updater equality, and a
+   * restored network must group them as the saved one did, or the saved Adam state is read in the
+   * wrong layout (NaN losses after a resume).
    */
   @Override
   public boolean equals(Object o) {

@@ -1,22 +1,49 @@
 package org.parameternet.train;
 
 import java.io.Serializable;
+import java.util.Map;
 import org.apache.spark.TaskContext;
 import org.apache.spark.util.CollectionAccumulator;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.optimize.api.BaseTrainingListener;
+import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * Runs inside each worker's network and sends every update's loss back to the driver through a
- * Spark accumulator (only successful tasks' records arrive, so retried tasks do not double up).
+ * Runs inside each worker's network. It puts the worker on the global step before its first update,
+ * and sends every update's loss back to the driver through a Spark accumulator (only successful
+ * tasks' records arrive, so retried tasks do not double up).
+ *
+ * <p>Deeplearning4j 1.0.0-M2's parameter averaging builds each worker's network from {@code
+ * ComputationGraphConfiguration.clone()}, which drops the iteration and epoch counts: without this
+ * listener every round would restart the learning-rate schedule and Adam's bias correction at step
+ * 0.
  */
 public final class StepListener extends BaseTrainingListener implements Serializable {
   private final CollectionAccumulator<StepRecord> records;
+  private long roundStart;
+  private int epoch;
+  private transient boolean placed;
   private transient long last;
 
   public StepListener(CollectionAccumulator<StepRecord> records) {
     this.records = records;
+  }
+
+  /** Called on the driver before a round: the global step and epoch the round starts at. */
+  public void startRound(long iteration, int epoch) {
+    this.roundStart = iteration;
+    this.epoch = epoch;
+  }
+
+  @Override
+  public void onForwardPass(Model model, Map<String, INDArray> activations) {
+    // the first forward pass of a round comes before its first update
+    if (!placed && model instanceof ComputationGraph graph) {
+      graph.getConfiguration().setIterationCount((int) roundStart);
+      graph.getConfiguration().setEpochCount(epoch);
+      placed = true;
+    }
   }
 
   @Override

@@ -163,7 +163,8 @@ public final class Trainer {
             .build();
     SparkComputationGraph sparkNet = new SparkComputationGraph(sc, net, master);
     CollectionAccumulator<StepRecord> steps = sc.sc().collectionAccumulator("pnet steps");
-    sparkNet.setListeners(List.of(new StepListener(steps)));
+    StepListener stepListener = new StepListener(steps);
+    sparkNet.setListeners(List.of(stepListener));
     ShardDataSetLoader loader =
         new ShardDataSetLoader(
             config.augment(), classes, config.labelSmoothing(), new HadoopConf(hadoop));
@@ -196,6 +197,7 @@ public final class Trainer {
               String.format(
                   "train %s: epoch %d/%d, round %d/%d",
                   config.model(), epoch + 1, config.epochs(), r + 1, plan.rounds()));
+          stepListener.startRound(before, epoch);
           timer.reset();
           long t0 = System.nanoTime();
           JavaRDD<String> rdd = sc.parallelize(descriptors, Math.min(workers, descriptors.size()));
@@ -214,6 +216,14 @@ public final class Trainer {
             acc[1]++;
           }
           steps.reset();
+          if (!byStep.isEmpty()
+              && (byStep.firstKey() != before || byStep.lastKey() != before + byStep.size() - 1)) {
+            throw new IllegalStateException(
+                "workers updated at steps "
+                    + byStep.keySet()
+                    + " but the round starts at global step "
+                    + before);
+          }
           double roundLoss = 0;
           long k = 0;
           for (Map.Entry<Long, double[]> e : byStep.entrySet()) {

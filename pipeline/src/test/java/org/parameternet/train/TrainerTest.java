@@ -110,4 +110,30 @@ class TrainerTest {
     System.out.println("max |param difference| straight vs resumed: " + diff);
     assertTrue(diff < 1e-4, "parameters differ by " + diff);
   }
+
+  /**
+   * A learning rate warming up to 1e30 blows the run up after some good rounds: it stops with a
+   * clear message and the checkpoints written before stay loadable and finite.
+   */
+  @Test
+  void aDivergingRunStopsAndLeavesTheLastGoodCheckpoint() throws IOException {
+    TrainConfig config =
+        fixture.config(
+            "diverging",
+            "epochs = 2",
+            "optimizer.lr = 1e30",
+            "schedule.warmup-epochs = 1",
+            "averaging-frequency = 1",
+            "checkpoint.every-rounds = 1");
+    TrainingDivergedException e =
+        assertThrows(
+            TrainingDivergedException.class, () -> Trainer.run(fixture.spark, config, false));
+    assertTrue(e.getMessage().contains("non-finite"), e.getMessage());
+    assertTrue(e.getMessage().contains("last checkpoint"), e.getMessage());
+    Path latest = new Checkpoints(fs, new Path(config.out())).latest();
+    assertTrue(latest != null, "a checkpoint from before the divergence exists");
+    Checkpoints.Loaded good = Checkpoints.load(fs, latest, true);
+    double largest = good.network().params().amaxNumber().doubleValue();
+    assertTrue(Double.isFinite(largest), "checkpoint parameters are finite");
+  }
 }
