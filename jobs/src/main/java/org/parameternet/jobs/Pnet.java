@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
       ModelsCommand.class,
       SynthCommand.class,
       IngestCommand.class,
+      PretrainCommand.class,
       BenchCommand.class
     })
 public final class Pnet implements Runnable {

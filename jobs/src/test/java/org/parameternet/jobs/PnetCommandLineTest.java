@@ -105,4 +105,24 @@ class PnetCommandLineTest {
     }
     cli.getSubcommands().values().forEach(sub -> collectKeys(sub, keys));
   }
+
+  @Test
+  void pretrainRejectsABadConfigurationBeforeStartingSpark() throws Exception {
+    File conf = File.createTempFile("exp", ".conf");
+    conf.deleteOnExit();
+    java.nio.file.Files.writeString(conf.toPath(), "train { data.path = /d, out = /o }");
+    Run r =
+        run(
+            ConfigFactory.empty(),
+            "pretrain",
+            "--config",
+            conf.getPath(),
+            "--set",
+            "model=resnet50");
+    assertEquals(2, r.exitCode());
+    assertTrue(r.err().contains("pnet pretrain: train.model = resnet50"), r.err());
+    Run missing = run(ConfigFactory.empty(), "pretrain", "--config", "/no/such.conf");
+    assertEquals(2, missing.exitCode());
+    assertTrue(missing.err().contains("/no/such.conf does not exist"), missing.err());
+  }
 }

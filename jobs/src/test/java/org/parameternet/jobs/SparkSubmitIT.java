@@ -3,15 +3,10 @@ package org.parameternet.jobs;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.File;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -20,49 +15,14 @@ import org.junit.jupiter.api.Test;
  */
 class SparkSubmitIT {
 
-  private static Path shadedJar() throws IOException {
-    try (var files = Files.list(Path.of("target"))) {
-      return files
-          .filter(p -> p.getFileName().toString().matches("parameternet-jobs-.*-spark\\.jar"))
-          .findFirst()
-          .orElseThrow(() -> new IllegalStateException("shaded jar missing; run mvn package"));
-    }
-  }
-
   private static List<String> sparkSubmit(String... args) throws IOException {
-    String sparkClasspath =
-        Files.readString(Path.of("../spark-runtime/target/spark-classpath.txt")).trim();
-    List<String> command = new ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    command.addAll(Arrays.asList(System.getProperty("pnet.java17.flags", "").split(" ")));
-    command.removeIf(String::isBlank);
-    command.addAll(
-        List.of(
-            "-cp",
-            sparkClasspath,
-            "org.apache.spark.deploy.SparkSubmit",
-            "--master",
-            "local[2]",
-            "--conf",
-            "spark.driver.host=127.0.0.1",
-            "--class",
-            Pnet.class.getName(),
-            shadedJar().toString()));
-    command.addAll(Arrays.asList(args));
-    return command;
+    return SparkSubmitter.command("local[2]", List.of(), args);
   }
 
   private static List<String> run(List<String> command) throws Exception {
-    File out = File.createTempFile("spark-submit", ".out");
-    Process process =
-        new ProcessBuilder(command)
-            .redirectOutput(out)
-            .redirectError(ProcessBuilder.Redirect.DISCARD)
-            .start();
-    assertTrue(process.waitFor(5, TimeUnit.MINUTES), "spark-submit did not finish");
-    List<String> lines = Files.readAllLines(out.toPath(), StandardCharsets.UTF_8);
-    assertEquals(0, process.exitValue(), String.join("\n", lines));
-    return lines;
+    SparkSubmitter.Result r = SparkSubmitter.run(command, java.util.Map.of());
+    assertEquals(0, r.exitCode(), r.text());
+    return r.lines();
   }
 
   @Test

@@ -1,0 +1,74 @@
+package org.parameternet.jobs;
+
+import java.io.File;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.apache.spark.sql.SparkSession;
+import org.parameternet.train.TrainConfig;
+import org.parameternet.train.Trainer;
+import org.parameternet.train.TrainingDivergedException;
+import org.parameternet.train.TrainingSummary;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code pnet pretrain}: data-parallel training from ingested shards with parameter averaging. */
+@Command(
+    name = "pretrain",
+    mixinStandardHelpOptions = true,
+    description =
+        "Train a model from scratch on ingested shards (22K pretraining or 1K from scratch) with"
+            + " parameter averaging across the Spark executors.")
+final class PretrainCommand implements Callable<Integer> {
+  @Option(
+      names = "--config",
+      required = true,
+      description = "Experiment file (HOCON, root key 'train'), e.g. conf/experiments/*.conf.")
+  File config;
+
+  @Option(
+      names = "--set",
+      description = "Override a key, e.g. --set epochs=3 --set optimizer.lr=2e-3 (repeatable).")
+  List<String> overrides = new ArrayList<>();
+
+  @Option(
+      names = "--resume",
+      description = "Continue from the latest checkpoint in train.out (start fresh if none).")
+  boolean resume;
+
+  @Override
+  public Integer call() throws Exception {
+    return run("pretrain", TrainConfig.load(config, overrides), resume);
+  }
+
+  /** Runs a validated configuration; shared with {@code pnet finetune}. */
+  static int run(String stage, TrainConfig config, boolean resume) throws Exception {
+    SparkSession spark = SparkSessions.create("pnet " + stage + " " + config.model());
+    try {
+      TrainingSummary summary = Trainer.run(spark, config, resume);
+      Map<String, Object> last = summary.lastEpoch();
+      System.out.printf(
+          "%s %s: %d steps, %d images, checkpoint %s%n",
+          stage,
+          config.model(),
+          summary.state().iteration(),
+          summary.state().images(),
+          summary.checkpoint());
+      if (last.containsKey("val_top1")) {
+        System.out.printf(
+            "last epoch: loss %.4f, val top-1 %.2f%%, top-5 %.2f%%%n",
+            ((Number) last.get("loss")).doubleValue(),
+            ((Number) last.get("val_top1")).doubleValue(),
+            ((Number) last.get("val_top5")).doubleValue());
+      }
+      System.out.println("metrics: " + config.out() + "/metrics/");
+      return 0;
+    } catch (TrainingDivergedException e) {
+      System.err.println("pnet " + stage + ": " + e.getMessage());
+      return 3;
+    } finally {
+      spark.stop();
+    }
+  }
+}

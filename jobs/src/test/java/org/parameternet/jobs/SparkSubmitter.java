@@ -1,0 +1,101 @@
+package org.parameternet.jobs;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** Runs the shaded jar through Spark's own SparkSubmit, as a user's spark-submit would. */
+final class SparkSubmitter {
+  /** What a finished spark-submit left: exit code and its standard output, by line. */
+  record Result(int exitCode, List<String> lines) {
+    String text() {
+      return String.join("\n", lines);
+    }
+  }
+
+  private SparkSubmitter() {}
+
+  static Path shadedJar() throws IOException {
+    try (var files = Files.list(Path.of("target"))) {
+      return files
+          .filter(p -> p.getFileName().toString().matches("parameternet-jobs-.*-spark\\.jar"))
+          .findFirst()
+          .orElseThrow(() -> new IllegalStateException("shaded jar missing; run mvn package"));
+    }
+  }
+
+  /** Spark's jars as Maven resolved them (the spark-runtime module's classpath). */
+  static List<String> sparkJars() throws IOException {
+    return Arrays.asList(
+        Files.readString(Path.of("../spark-runtime/target/spark-classpath.txt"))
+            .trim()
+            .split(File.pathSeparator));
+  }
+
+  static List<String> javaWithFlags() {
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.addAll(Arrays.asList(javaFlags().split(" ")));
+    command.removeIf(String::isBlank);
+    return command;
+  }
+
+  static String javaFlags() {
+    return System.getProperty("pnet.java17.flags", "");
+  }
+
+  /** {@code spark-submit --master <master> [--conf k=v ...] --class Pnet <jar> <args>}. */
+  static List<String> command(String master, List<String> confs, String... args)
+      throws IOException {
+    List<String> command = javaWithFlags();
+    command.addAll(
+        List.of(
+            "-cp",
+            String.join(File.pathSeparator, sparkJars()),
+            "org.apache.spark.deploy.SparkSubmit",
+            "--master",
+            master,
+            "--conf",
+            "spark.driver.host=127.0.0.1"));
+    for (String conf : confs) {
+      command.add("--conf");
+      command.add(conf);
+    }
+    command.addAll(List.of("--class", Pnet.class.getName(), shadedJar().toString()));
+    command.addAll(Arrays.asList(args));
+    return command;
+  }
+
+  static Process start(List<String> command, File out, java.util.Map<String, String> env)
+      throws IOException {
+    ProcessBuilder builder =
+        new ProcessBuilder(command)
+            .redirectOutput(out)
+            .redirectError(ProcessBuilder.Redirect.DISCARD);
+    builder.environment().putAll(env);
+    return builder.start();
+  }
+
+  static Result finish(Process process, File out, long minutes) throws Exception {
+    boolean done = process.waitFor(minutes, TimeUnit.MINUTES);
+    if (!done) {
+      process.destroyForcibly();
+    }
+    assertTrue(done, "spark-submit did not finish in " + minutes + " min");
+    return new Result(
+        process.exitValue(), Files.readAllLines(out.toPath(), StandardCharsets.UTF_8));
+  }
+
+  static Result run(List<String> command, java.util.Map<String, String> env) throws Exception {
+    File out = File.createTempFile("spark-submit", ".out");
+    return finish(start(command, out, env), out, 10);
+  }
+}
