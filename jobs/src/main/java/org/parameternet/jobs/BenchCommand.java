@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
     name = "bench",
     mixinStandardHelpOptions = true,
     description = "Benchmarks that print measured numbers.",
-    subcommands = {BenchModelsCommand.class, BenchIngestCommand.class})
+    subcommands = {BenchModelsCommand.class, BenchIngestCommand.class, BenchTrainCommand.class})
 final class BenchCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
