@@ -130,7 +130,7 @@ final class BenchModelsCommand implements Callable<Integer> {
     command.add(ProcessHandle.current().info().command().orElse("java"));
     command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
     command.add("-cp");
-    command.add(System.getProperty("java.class.path"));
+    command.add(SingleThreadLatency.classPath());
     command.add(Pnet.class.getName());
     command.addAll(
         List.of(

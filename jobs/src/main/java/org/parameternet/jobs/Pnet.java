@@ -17,6 +17,12 @@ import picocli.CommandLine.Command;
       SynthCommand.class,
       IngestCommand.class,
       PretrainCommand.class,
+      FinetuneCommand.class,
+      EvaluateCommand.class,
+      ReportCommand.class,
+      StudyCommand.class,
+      DemoCommand.class,
+      SingleThreadLatency.class,
       BenchCommand.class
     })
 public final class Pnet implements Runnable {

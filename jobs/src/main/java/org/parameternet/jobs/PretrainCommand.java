@@ -1,8 +1,5 @@
 package org.parameternet.jobs;
 
-import java.io.File;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.apache.spark.sql.SparkSession;
@@ -11,7 +8,7 @@ import org.parameternet.train.Trainer;
 import org.parameternet.train.TrainingDivergedException;
 import org.parameternet.train.TrainingSummary;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 
 /** {@code pnet pretrain}: data-parallel training from ingested shards with parameter averaging. */
 @Command(
@@ -21,25 +18,16 @@ import picocli.CommandLine.Option;
         "Train a model from scratch on ingested shards (22K pretraining or 1K from scratch) with"
             + " parameter averaging across the Spark executors.")
 final class PretrainCommand implements Callable<Integer> {
-  @Option(
-      names = "--config",
-      required = true,
-      description = "Experiment file (HOCON, root key 'train'), e.g. conf/experiments/*.conf.")
-  File config;
-
-  @Option(
-      names = "--set",
-      description = "Override a key, e.g. --set epochs=3 --set optimizer.lr=2e-3 (repeatable).")
-  List<String> overrides = new ArrayList<>();
-
-  @Option(
-      names = "--resume",
-      description = "Continue from the latest checkpoint in train.out (start fresh if none).")
-  boolean resume;
+  @Mixin TrainOptions options;
 
   @Override
   public Integer call() throws Exception {
-    return run("pretrain", TrainConfig.load(config, overrides), resume);
+    TrainConfig config = options.load();
+    if (!config.initCheckpoint().isBlank()) {
+      throw new IllegalArgumentException(
+          "train.init.checkpoint is set: that is a finetuning run, use pnet finetune");
+    }
+    return run("pretrain", config, options.resume);
   }
 
   /** Runs a validated configuration; shared with {@code pnet finetune}. */

@@ -9,4 +9,21 @@ final class VersionProvider implements CommandLine.IVersionProvider {
     String version = Pnet.class.getPackage().getImplementationVersion();
     return new String[] {"pnet " + (version == null ? "(development build)" : version)};
   }
+
+  /** The git commit the jar was built from ({@code -dirty} if it had local changes). */
+  static String gitCommit() {
+    java.util.Properties p = new java.util.Properties();
+    try (var in = VersionProvider.class.getResourceAsStream("build.properties")) {
+      if (in != null) {
+        p.load(in);
+      }
+    } catch (java.io.IOException e) {
+      return "unknown";
+    }
+    String commit = p.getProperty("git.commit", "");
+    if (commit.isEmpty() || commit.startsWith("${")) {
+      return "unknown";
+    }
+    return "true".equals(p.getProperty("git.dirty")) ? commit + "-dirty" : commit;
+  }
 }

@@ -5,9 +5,10 @@ import org.nd4j.shade.jackson.annotation.JsonProperty;
 
 /**
  * Learning rate per iteration: linear warm-up from {@code warmupLr} to {@code peakLr} over {@code
- * warmupSteps}, then half a cosine down to {@code minLr} at {@code totalSteps} (timm's
- * CosineLRScheduler stepped per update, no restarts). Scaled by {@code scale} for layer-wise
- * learning-rate decay.
+ * warmupSteps}, then {@code min + (peak - min)(1 + cos(pi t / T)) / 2} with {@code t} counted from
+ * the start of the run, reaching {@code minLr} at {@code totalSteps} (timm's CosineLRScheduler
+ * stepped per update, with its default {@code warmup_prefix=False}). Scaled by {@code scale} for
+ * layer-wise learning-rate decay.
  */
 public final class CosineWarmupSchedule implements ISchedule {
   private final double peakLr;
@@ -48,7 +49,8 @@ public final class CosineWarmupSchedule implements ISchedule {
     if (step >= totalSteps) {
       return minLr;
     }
-    double progress = (double) (step - warmupSteps) / (totalSteps - warmupSteps);
+    // timm's default (warmup_prefix=False): the cosine runs over the whole run, warm-up included
+    double progress = (double) step / totalSteps;
     return minLr + 0.5 * (peakLr - minLr) * (1 + Math.cos(Math.PI * progress));
   }
 

@@ -54,7 +54,10 @@ public final class MetricsLog implements Closeable {
 
   public void write(Kind kind, Map<String, Object> record) throws IOException {
     FSDataOutputStream s = streams.get(kind);
-    s.write(JSON.writeValueAsBytes(record));
+    Map<String, Object> clean = new LinkedHashMap<>(record);
+    // JSON has no NaN or Infinity (Jackson would write strings): non-finite numbers become null
+    clean.replaceAll((k, v) -> v instanceof Double d && !Double.isFinite(d) ? null : v);
+    s.write(JSON.writeValueAsBytes(clean));
     s.write('\n');
   }
 

@@ -144,6 +144,9 @@ public final class Trainer {
           totalSteps);
     } else {
       net = TrainingNetworks.create(config, spec, schedule);
+      if (!config.initCheckpoint().isBlank()) {
+        initialiseFrom(net, classes);
+      }
       state = new TrainingState(config.model(), classes, 0, 0, 0, totalSteps, 0, config.seed(), 1);
       if (config.emaEnabled()) {
         ema = new ExponentialMovingAverage(config.emaDecay(), net.params());
@@ -204,6 +207,7 @@ public final class Trainer {
           sparkNet.fitPaths(rdd, loader);
           rdd.unpersist(false);
           double wallMillis = (System.nanoTime() - t0) / 1e6;
+          awaitTaskEvents(timer, 2 * rdd.getNumPartitions());
           int roundSteps = plan.steps(r);
           long after = before + roundSteps;
           net.getConfiguration().setIterationCount((int) after);
@@ -339,6 +343,63 @@ public final class Trainer {
       sc.sc().removeSparkListener(timer);
     }
     return new TrainingSummary(checkpoints.latest(), state, lastEpoch);
+  }
+
+  /** Finetuning: copies a pretrained network into {@code net}, carrying classifier rows. */
+  private void initialiseFrom(ComputationGraph net, int classes) throws IOException {
+    Path source = new Path(config.initCheckpoint());
+    FileSystem sourceFs = source.getFileSystem(sc.hadoopConfiguration());
+    Path checkpoint = Checkpoints.resolve(sourceFs, source);
+    Checkpoints.Loaded pretrained = Checkpoints.load(sourceFs, checkpoint, false);
+    String pretrainData;
+    try (var in = sourceFs.open(new Path(checkpoint, Checkpoints.CONFIG))) {
+      pretrainData =
+          com.typesafe.config.ConfigFactory.parseString(
+                  new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8))
+              .getString(TrainConfig.ROOT + ".data.path");
+    }
+    if (pretrained.ema() != null) {
+      // finetune from the averaged weights when the pretraining kept them, as timm does
+      pretrained.network().setParams(pretrained.ema());
+    }
+    int[] map = ClassMapping.of(sc.hadoopConfiguration(), config.dataPath(), pretrainData);
+    HeadTransfer.Result r = HeadTransfer.apply(pretrained.network(), net, map);
+    LOG.info(
+        "initialised from {}: {} layers copied, classifier rows carried over for {} of {} classes"
+            + " ({} start fresh)",
+        checkpoint,
+        r.layersCopied(),
+        r.carried(),
+        r.classes(),
+        r.fresh());
+    Map<String, Object> init = new LinkedHashMap<>();
+    init.put("checkpoint", checkpoint.toString());
+    init.put("pretrain_data", pretrainData);
+    init.put("ema_weights", pretrained.ema() != null);
+    init.put("layers_copied", r.layersCopied());
+    init.put("classes", r.classes());
+    init.put("classifier_rows_carried", r.carried());
+    init.put("classifier_rows_fresh", r.fresh());
+    init.put("layer_decay", config.layerDecay());
+    fs.mkdirs(out);
+    try (var stream = fs.create(new Path(out, "init.json"), true)) {
+      stream.write(
+          new com.fasterxml.jackson.databind.ObjectMapper()
+              .writerWithDefaultPrettyPrinter()
+              .writeValueAsBytes(init));
+    }
+    System.out.printf(
+        "initialised from %s: classifier rows carried over for %d of %d classes%n",
+        checkpoint, r.carried(), r.classes());
+  }
+
+  /** The round's two jobs (count, train) report one task end per partition each. */
+  private static void awaitTaskEvents(TaskTimer timer, int tasks) {
+    try {
+      timer.await(tasks, 5000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   private EpochPlan plan(List<RowGroup> groups, int epoch, int workers) {

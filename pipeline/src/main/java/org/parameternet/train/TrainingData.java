@@ -48,7 +48,7 @@ public final class TrainingData {
     FileSystem fs = path.getFileSystem(hadoop);
     List<String> files = new ArrayList<>();
     for (Path p : ShardReader.shardFiles(fs, path, split)) {
-      files.add(fs.makeQualified(p).toString());
+      files.add(fs.makeQualified(p).toUri().toString());
     }
     if (files.isEmpty()) {
       throw new IllegalArgumentException("no shards in split '" + split + "' of " + dataset);
@@ -58,7 +58,10 @@ public final class TrainingData {
     List<RowGroup> groups =
         new ArrayList<>(
             sc.parallelize(files, Math.max(1, Math.min(files.size(), sc.defaultParallelism() * 4)))
-                .flatMap(f -> ShardReader.rowGroups(conf.get(), new Path(f)).iterator())
+                .flatMap(
+                    f ->
+                        ShardReader.rowGroups(conf.get(), new Path(java.net.URI.create(f)))
+                            .iterator())
                 .collect());
     return groups;
   }

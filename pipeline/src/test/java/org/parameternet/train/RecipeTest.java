@@ -21,18 +21,18 @@ import org.parameternet.model.ModelRegistry;
 class RecipeTest {
   @Test
   void cosineScheduleWithLinearWarmup() {
-    // peak 1e-3, warm-up from 1e-6 over 10 steps, cosine to 1e-5 at step 110
-    CosineWarmupSchedule s = new CosineWarmupSchedule(1e-3, 1e-6, 1e-5, 10, 110, 1.0);
+    // peak 1e-3, warm-up from 1e-6 over 10 steps, cosine (timm, warmup_prefix=False) to 1e-5 at 120
+    CosineWarmupSchedule s = new CosineWarmupSchedule(1e-3, 1e-6, 1e-5, 10, 120, 1.0);
+    double span = 1e-3 - 1e-5;
     assertEquals(1e-6, s.valueAt(0, 0), 1e-15);
     assertEquals(1e-6 + (1e-3 - 1e-6) * 0.5, s.valueAt(5, 0), 1e-15);
-    assertEquals(1e-3, s.valueAt(10, 0), 1e-15);
-    // half way through the cosine: min + (peak - min) / 2
-    assertEquals(1e-5 + 0.5 * (1e-3 - 1e-5), s.valueAt(60, 0), 1e-15);
-    // a quarter: min + (peak - min) * (1 + cos(pi/4)) / 2
-    assertEquals(1e-5 + 0.5 * (1e-3 - 1e-5) * (1 + Math.sqrt(0.5)), s.valueAt(35, 0), 1e-15);
-    assertEquals(1e-5, s.valueAt(110, 0), 1e-15);
+    assertEquals(1e-5 + 0.5 * span * (1 + Math.cos(Math.PI * 10 / 120)), s.valueAt(10, 0), 1e-15);
+    // a quarter of the run: min + span (1 + cos(pi/4)) / 2; half: min + span / 2
+    assertEquals(1e-5 + 0.5 * span * (1 + Math.sqrt(0.5)), s.valueAt(30, 0), 1e-15);
+    assertEquals(1e-5 + 0.5 * span, s.valueAt(60, 0), 1e-15);
+    assertEquals(1e-5, s.valueAt(120, 0), 1e-15);
     assertEquals(1e-5, s.valueAt(500, 0), 1e-15);
-    assertEquals(0.25 * s.valueAt(35, 0), s.scaled(0.25).valueAt(35, 0), 1e-18);
+    assertEquals(0.25 * s.valueAt(30, 0), s.scaled(0.25).valueAt(30, 0), 1e-18);
   }
 
   @Test

@@ -77,7 +77,8 @@ final class PixelOps {
     for (int i = 0; i < out.length; i++) {
       double d = degenerate.pixels[i] & 0xff;
       double v = d + factor * ((img.pixels[i] & 0xff) - d);
-      out[i] = (byte) Math.max(0, Math.min(255, (int) Math.round(v)));
+      // PIL's Image.blend truncates, then clips
+      out[i] = (byte) Math.max(0, Math.min(255, (int) v));
     }
     return new RgbImage(img.width, img.height, out);
   }
@@ -182,7 +183,8 @@ final class PixelOps {
   }
 
   private static int luma(byte[] p, int i) {
-    // PIL: L = R * 299/1000 + G * 587/1000 + B * 114/1000
-    return ((p[i] & 0xff) * 299 + (p[i + 1] & 0xff) * 587 + (p[i + 2] & 0xff) * 114) / 1000;
+    // PIL's ImagingConvert RGB -> L: fixed point, rounded
+    return ((p[i] & 0xff) * 19595 + (p[i + 1] & 0xff) * 38470 + (p[i + 2] & 0xff) * 7471 + 0x8000)
+        >> 16;
   }
 }

@@ -69,7 +69,7 @@ public final class RgbImage {
         Mat resized = new Mat();
         Mat rgb = new Mat();
         Size size = new Size(outW, outH)) {
-      boolean shrinking = w > 2 * outW && h > 2 * outH;
+      boolean shrinking = w > outW || h > outH;
       resize(roi, resized, size, 0, 0, shrinking ? INTER_AREA : INTER_LINEAR);
       cvtColor(resized, rgb, COLOR_BGR2RGB);
       byte[] pixels = new byte[outW * outH * 3];

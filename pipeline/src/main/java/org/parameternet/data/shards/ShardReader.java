@@ -22,13 +22,20 @@ import org.apache.parquet.schema.MessageType;
 
 /**
  * Reads training rows (image bytes and label) from ingest's Parquet shards, one row group at a
- * time, without Spark: it runs inside training tasks on the executors. The last row group read is
- * kept, because consecutive minibatch slices of one worker come from the same group.
+ * time, without Spark: it runs inside training tasks on the executors. The last few row groups read
+ * are kept, because consecutive minibatch slices of one worker come from the same group.
  */
 public final class ShardReader {
-  private static final Object CACHE_LOCK = new Object();
-  private static RowGroup cachedGroup;
-  private static List<LabeledImage> cachedRows;
+  /** Row groups kept per JVM: enough for every task slot of an executor to keep its own. */
+  private static final int CACHED_GROUPS = 8;
+
+  private static final java.util.Map<RowGroup, List<LabeledImage>> CACHE =
+      new java.util.LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(java.util.Map.Entry<RowGroup, List<LabeledImage>> e) {
+          return size() > CACHED_GROUPS;
+        }
+      };
 
   private ShardReader() {}
 
@@ -57,7 +64,7 @@ public final class ShardReader {
       List<BlockMetaData> blocks = reader.getRowGroups();
       for (int i = 0; i < blocks.size(); i++) {
         if (blocks.get(i).getRowCount() > 0) {
-          groups.add(new RowGroup(file.toString(), i, blocks.get(i).getRowCount()));
+          groups.add(new RowGroup(file.toUri().toString(), i, blocks.get(i).getRowCount()));
         }
       }
     }
@@ -92,21 +99,21 @@ public final class ShardReader {
   }
 
   private static List<LabeledImage> rowGroupRows(Configuration conf, RowGroup group) {
-    synchronized (CACHE_LOCK) {
-      if (group.equals(cachedGroup)) {
-        return cachedRows;
+    synchronized (CACHE) {
+      List<LabeledImage> cached = CACHE.get(group);
+      if (cached != null) {
+        return cached;
       }
     }
     List<LabeledImage> rows = readRowGroup(conf, group);
-    synchronized (CACHE_LOCK) {
-      cachedGroup = group;
-      cachedRows = rows;
+    synchronized (CACHE) {
+      CACHE.put(group, rows);
     }
     return rows;
   }
 
   private static List<LabeledImage> readRowGroup(Configuration conf, RowGroup group) {
-    Path file = new Path(group.file());
+    Path file = new Path(java.net.URI.create(group.file()));
     try (ParquetFileReader reader = ParquetFileReader.open(HadoopInputFile.fromPath(file, conf))) {
       MessageType schema = reader.getFooter().getFileMetaData().getSchema();
       GroupType image = schema.getType("image").asGroupType();

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# spark-submit of the pnet jar to the compose cluster: pnet-submit <pnet subcommand> [options]
+# Needs SPARK_MASTER_URL and SPARK_AUTH_SECRET in the environment.
+set -euo pipefail
+: "${SPARK_MASTER_URL:?set SPARK_MASTER_URL, e.g. spark://spark-master:7077}"
+: "${SPARK_AUTH_SECRET:?set SPARK_AUTH_SECRET (the cluster's spark.authenticate secret)}"
+# Spark 3.5 adds the JDK 17 module flags itself; ND4J additionally needs these on every JVM.
+JAVA_OPTS="-Djdk.reflect.useDirectMethodHandle=false"
+exec /opt/spark/bin/spark-submit \
+  --master "${SPARK_MASTER_URL}" \
+  --conf spark.authenticate=true \
+  --conf "spark.authenticate.secret=${SPARK_AUTH_SECRET}" \
+  --conf spark.executor.cores=1 \
+  --conf spark.executor.memory=3g \
+  --conf spark.driver.memory=4g \
+  --conf "spark.driver.extraJavaOptions=${JAVA_OPTS}" \
+  --conf "spark.executor.extraJavaOptions=${JAVA_OPTS}" \
+  --conf spark.executorEnv.OMP_NUM_THREADS=1 \
+  --class org.parameternet.jobs.Pnet \
+  "${PNET_HOME:-/opt/parameternet}/parameternet-jobs-spark.jar" "$@"

@@ -1,0 +1,124 @@
+package org.parameternet.jobs;
+
+import java.io.File;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.spark.sql.SparkSession;
+import org.parameternet.data.image.ImageOptions;
+import org.parameternet.data.synth.SynthSpec;
+import org.parameternet.data.synth.SynthWriter;
+import org.parameternet.ingest.IngestFormat;
+import org.parameternet.ingest.IngestJob;
+import org.parameternet.ingest.IngestOptions;
+import org.parameternet.ingest.IngestSummary;
+import org.parameternet.study.StudyConfig;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code pnet demo}: the whole study on the built-in synthetic data in one command: synthesize a
+ * 22K-like and a 1K-like set, ingest both, run the demo study, print the table.
+ */
+@Command(
+    name = "demo",
+    mixinStandardHelpOptions = true,
+    description =
+        "Synthesize, ingest and run the demo study (conf/studies/demo.conf) on this machine;"
+            + " rerunning skips what is done.")
+final class DemoCommand implements Callable<Integer> {
+  @Option(
+      names = "--out",
+      defaultValue = "pnet-demo",
+      description = "Directory (or Hadoop URI) everything goes under. Default: ${DEFAULT-VALUE}.")
+  String out;
+
+  @Option(
+      names = "--config",
+      defaultValue = "conf/studies/demo.conf",
+      description = "The study file. Default: ${DEFAULT-VALUE}.")
+  File config;
+
+  @Option(
+      names = "--set",
+      description = "Override a study key, e.g. --set scratch.epochs=4 (repeatable).")
+  List<String> overrides = new java.util.ArrayList<>();
+
+  /** The built-in data: 40 22K-like classes of 40 images; 10 1K-like classes (9 shared). */
+  static final SynthSpec DATA = new SynthSpec(40, 10, 40, 40, 60, 20, 40, 1, false);
+
+  @Override
+  public Integer call() throws Exception {
+    String root =
+        out.contains("://") ? out : Path.of(out).toAbsolutePath().normalize().toUri().toString();
+    root = root.endsWith("/") ? root.substring(0, root.length() - 1) : root;
+    String synth = root + "/data/synth";
+    String in22k = root + "/data/22k-like";
+    String train = root + "/data/1k-like-train";
+    String val = root + "/data/1k-like-val";
+    List<String> settings =
+        new java.util.ArrayList<>(
+            List.of(
+                "out=\"" + root + "\"",
+                "target.train=\"" + train + "\"",
+                "target.val=\"" + val + "\"",
+                "pretraining=[{name=\"22k-like\", train=\"" + in22k + "\"}]"));
+    settings.addAll(overrides);
+    StudyConfig study = StudyConfig.load(config, settings);
+    System.out.println("pnet demo: everything goes under " + root);
+
+    SparkSession spark = SparkSessions.create("pnet demo");
+    try {
+      org.apache.hadoop.fs.Path synthPath = new org.apache.hadoop.fs.Path(synth);
+      FileSystem fs = synthPath.getFileSystem(spark.sparkContext().hadoopConfiguration());
+      if (!fs.exists(new org.apache.hadoop.fs.Path(synthPath, "synth.json"))) {
+        System.out.println("pnet demo: synthesizing the 22K-like and 1K-like sets");
+        SynthWriter.write(fs, synthPath, DATA);
+      }
+      report(ingest(spark, IngestFormat.IN22K, synth + "/in22k/fall11_whole.tar", in22k, null));
+      report(
+          ingest(
+              spark,
+              IngestFormat.IN1K_TRAIN,
+              synth + "/in1k/ILSVRC2012_img_train.tar",
+              train,
+              in22k));
+      report(ingest(spark, IngestFormat.IN1K_VAL, synth + "/in1k/val", val, in22k));
+    } finally {
+      spark.stop();
+    }
+    int code = StudyCommand.run(study);
+    if (code == 0) {
+      System.out.println("pnet demo: done; everything is under " + root);
+    }
+    return code;
+  }
+
+  private static IngestSummary ingest(
+      SparkSession spark, IngestFormat format, String source, String out, String mapTo)
+      throws Exception {
+    System.out.println("pnet demo: ingest " + format.cliName() + " -> " + out);
+    return IngestJob.run(
+        spark,
+        new IngestOptions(
+            format,
+            source,
+            out,
+            new ImageOptions(40, 90, 0, 90_000_000L),
+            256L << 20,
+            512L << 20,
+            256,
+            0,
+            null,
+            null,
+            false,
+            mapTo,
+            null));
+  }
+
+  private static void report(IngestSummary s) {
+    System.out.printf(
+        "  %d inputs: %d written, %d quarantined%n", s.inputs(), s.written(), s.quarantined());
+  }
+}

@@ -1,0 +1,128 @@
+package org.parameternet.jobs;
+
+import java.time.Instant;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.apache.spark.sql.SparkSession;
+import org.parameternet.model.cost.CostCounter;
+import org.parameternet.model.cost.ModelCost;
+import org.parameternet.report.ResultRow;
+import org.parameternet.report.ResultsTable;
+import org.parameternet.train.CheckpointEvaluation;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code pnet evaluate}: a checkpoint's top-1/top-5, cost and speed, appended to a results table.
+ */
+@Command(
+    name = "evaluate",
+    mixinStandardHelpOptions = true,
+    description =
+        "Distributed top-1/top-5 of a checkpoint on ingested validation shards, with params, FLOPs,"
+            + " single-thread latency and throughput; appends one row to a results table.")
+final class EvaluateCommand implements Callable<Integer> {
+  @Option(
+      names = "--checkpoint",
+      required = true,
+      description = "A checkpoint directory, or a training run directory (its latest checkpoint).")
+  String checkpoint;
+
+  @Option(names = "--data", required = true, description = "Ingested validation data set.")
+  String data;
+
+  @Option(names = "--split", defaultValue = "val", description = "Default: ${DEFAULT-VALUE}.")
+  String split;
+
+  @Option(
+      names = "--results",
+      required = true,
+      description = "Results table directory (rows are appended, never replaced).")
+  String results;
+
+  @Option(
+      names = "--weights",
+      defaultValue = "auto",
+      description = "auto (EMA when the checkpoint has it), ema or raw. Default: ${DEFAULT-VALUE}.")
+  String weights;
+
+  @Option(
+      names = "--pretrain-label",
+      description = "Name of the pretraining data in the table (default: its directory name).")
+  String pretrainLabel;
+
+  @Option(
+      names = "--finetune-label",
+      description = "Name of the finetuning data in the table (default: its directory name).")
+  String finetuneLabel;
+
+  @Option(names = "--batch", defaultValue = "64", description = "Default: ${DEFAULT-VALUE}.")
+  int batch;
+
+  @Option(
+      names = "--latency-runs",
+      defaultValue = "30",
+      description =
+          "Timed batch-1 single-thread runs (median reported). Default: ${DEFAULT-VALUE}.")
+  int latencyRuns;
+
+  @Override
+  public Integer call() throws Exception {
+    if (batch < 1 || latencyRuns < 1) {
+      throw new IllegalArgumentException("--batch and --latency-runs must be >= 1");
+    }
+    SparkSession spark = SparkSessions.create("pnet evaluate");
+    try {
+      CheckpointEvaluation.Outcome o =
+          CheckpointEvaluation.run(spark, checkpoint, data, split, weights, batch);
+      ModelCost cost = CostCounter.count(o.spec());
+      double latency =
+          SingleThreadLatency.measure(
+              o.spec().name(), o.spec().resolution(), o.spec().numClasses(), 5, latencyRuns);
+      ResultRow row =
+          new ResultRow(
+              o.spec().name(),
+              o.spec().experts(),
+              pretrainLabel != null ? pretrainLabel : lastName(o.pretrainData()),
+              finetuneLabel != null
+                  ? finetuneLabel
+                  : (o.finetuneData().isEmpty() ? "" : lastName(o.finetuneData())),
+              o.spec().resolution(),
+              cost.params(),
+              cost.macs(),
+              o.result().top1(),
+              o.result().top5(),
+              latency,
+              o.imagesPerSecond(),
+              o.result().images(),
+              o.weights(),
+              o.checkpoint().toString(),
+              Instant.now().toString(),
+              VersionProvider.gitCommit());
+      ResultsTable.append(spark, results, row);
+      System.out.printf(
+          Locale.ROOT,
+          "evaluate %s (%s weights, %d images): top-1 %.2f%%, top-5 %.2f%%, %.2fM params,"
+              + " %.1fM FLOPs, latency %.1f ms, %.1f img/s at batch %d%n",
+          row.model(),
+          row.weights(),
+          row.evalImages(),
+          row.top1(),
+          row.top5(),
+          row.params() / 1e6,
+          row.flops() / 1e6,
+          row.latencyMs(),
+          row.imagesPerSecond(),
+          batch);
+      System.out.println("results: " + results + "/results.csv");
+      return 0;
+    } finally {
+      spark.stop();
+    }
+  }
+
+  private static String lastName(String path) {
+    String trimmed = path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
+    return trimmed.substring(trimmed.lastIndexOf('/') + 1);
+  }
+}

@@ -1,0 +1,117 @@
+package org.parameternet.jobs;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.parameternet.benchmark.ModelBenchmark;
+import org.parameternet.model.ModelRegistry;
+import org.parameternet.model.ModelSpec;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * Batch-1 inference latency on one thread. OpenMP and OpenBLAS fix their thread counts when the
+ * natives load, so the measurement runs in a child JVM (this class as the hidden {@code pnet
+ * latency} command) started with {@code OMP_NUM_THREADS=1} and {@code OPENBLAS_NUM_THREADS=1}.
+ * Latency does not depend on the weights' values, so the child builds the model afresh.
+ */
+@Command(name = "latency", hidden = true, description = "Single-thread latency (internal).")
+final class SingleThreadLatency implements Callable<Integer> {
+  private static final String PREFIX = "latency_ms=";
+
+  @Option(names = "--model", required = true)
+  String model;
+
+  @Option(names = "--resolution", required = true)
+  int resolution;
+
+  @Option(names = "--classes", required = true)
+  int classes;
+
+  @Option(names = "--warmup", defaultValue = "5")
+  int warmup;
+
+  @Option(names = "--runs", defaultValue = "30")
+  int runs;
+
+  @Override
+  public Integer call() {
+    ModelSpec spec = ModelRegistry.get(model).withResolution(resolution).withClasses(classes);
+    ModelBenchmark.LatencyResult r = ModelBenchmark.latency(spec, warmup, runs);
+    System.out.printf(Locale.ROOT, "%s%.4f%n", PREFIX, r.medianMs());
+    return 0;
+  }
+
+  /**
+   * This JVM's class path plus the application jar: under spark-submit the jar is loaded by Spark's
+   * own class loader and is not on {@code java.class.path}.
+   */
+  static String classPath() {
+    String path = System.getProperty("java.class.path");
+    try {
+      String jar =
+          new java.io.File(Pnet.class.getProtectionDomain().getCodeSource().getLocation().toURI())
+              .getPath();
+      return path.contains(jar) ? path : path + java.io.File.pathSeparator + jar;
+    } catch (java.net.URISyntaxException | NullPointerException e) {
+      return path;
+    }
+  }
+
+  /** Median latency in ms, measured in a single-threaded child JVM. */
+  static double measure(String model, int resolution, int classes, int warmup, int runs) {
+    List<String> command = new ArrayList<>();
+    command.add(ProcessHandle.current().info().command().orElse("java"));
+    command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
+    command.add("-cp");
+    command.add(classPath());
+    command.add(Pnet.class.getName());
+    command.addAll(
+        List.of(
+            "latency",
+            "--model",
+            model,
+            "--resolution",
+            Integer.toString(resolution),
+            "--classes",
+            Integer.toString(classes),
+            "--warmup",
+            Integer.toString(warmup),
+            "--runs",
+            Integer.toString(runs)));
+    ProcessBuilder child =
+        new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD);
+    child.environment().put("OMP_NUM_THREADS", "1");
+    child.environment().put("OPENBLAS_NUM_THREADS", "1");
+    try {
+      Process p = child.start();
+      Double result = null;
+      try (BufferedReader out =
+          new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+        String line;
+        while ((line = out.readLine()) != null) {
+          if (line.startsWith(PREFIX)) {
+            result = Double.parseDouble(line.substring(PREFIX.length()));
+          }
+        }
+      }
+      int code = p.waitFor();
+      if (code != 0 || result == null) {
+        throw new IllegalStateException("the latency JVM failed (exit " + code + ")");
+      }
+      return result;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot start the latency JVM: " + command.get(0), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while measuring latency", e);
+    }
+  }
+}

@@ -1,0 +1,124 @@
+package org.parameternet.report;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.SparkSession;
+import org.knowm.xchart.XYChart;
+import org.parameternet.train.MetricsLog;
+
+/**
+ * Turns a results table into {@code report.md}, {@code report.csv}, {@code report.html} and the
+ * charts ({@code charts/*.png} and {@code .svg}) under one output directory.
+ */
+public final class ReportJob {
+  private ReportJob() {}
+
+  /** What was written. */
+  public record Written(Path markdown, Path html, Path csv, List<Path> charts, String table) {}
+
+  public static Written run(SparkSession spark, String results, String out) throws IOException {
+    List<ResultRow> rows = ResultsTable.read(spark, results);
+    if (rows.isEmpty()) {
+      throw new IllegalArgumentException(results + " holds no results yet (run pnet evaluate)");
+    }
+    StudyTables tables = StudyTables.of(rows);
+    List<StudyTables.Line> lines = new ArrayList<>();
+    tables.sizes().forEach(s -> lines.addAll(s.lines()));
+    // the experts ablation stays out of the Figure 5 lines: equal FLOPs would make them zig-zag
+
+    Path dir = new Path(out);
+    FileSystem fs = dir.getFileSystem(spark.sparkContext().hadoopConfiguration());
+    fs.mkdirs(new Path(dir, "charts"));
+    Map<String, XYChart> charts = new LinkedHashMap<>();
+    charts.put("top1_vs_flops", ReportCharts.top1VsFlops(lines));
+    charts.put("top1_vs_latency", ReportCharts.top1VsLatency(lines));
+    Map<String, List<double[]>> curves = lossCurves(fs, rows);
+    if (!curves.isEmpty()) {
+      charts.put("loss_curves", ReportCharts.lossCurves(curves, 10));
+    }
+    List<Path> written = new ArrayList<>();
+    List<byte[]> pngs = new ArrayList<>();
+    List<String> titles = new ArrayList<>();
+    List<String> files = new ArrayList<>();
+    for (Map.Entry<String, XYChart> c : charts.entrySet()) {
+      byte[] png = ReportCharts.png(c.getValue());
+      Path pngPath = new Path(dir, "charts/" + c.getKey() + ".png");
+      Path svgPath = new Path(dir, "charts/" + c.getKey() + ".svg");
+      write(fs, pngPath, png);
+      write(fs, svgPath, ReportCharts.svg(c.getValue()));
+      written.add(pngPath);
+      written.add(svgPath);
+      pngs.add(png);
+      titles.add(c.getValue().getTitle());
+      files.add("charts/" + c.getKey() + ".svg");
+    }
+    String markdown = ReportWriter.markdown(tables, files);
+    Path md = new Path(dir, "report.md");
+    Path csv = new Path(dir, "report.csv");
+    Path html = new Path(dir, "report.html");
+    write(fs, md, markdown.getBytes(StandardCharsets.UTF_8));
+    write(fs, csv, ReportWriter.csv(tables).getBytes(StandardCharsets.UTF_8));
+    write(fs, html, ReportWriter.html(tables, pngs, titles).getBytes(StandardCharsets.UTF_8));
+    return new Written(md, html, csv, written, markdown);
+  }
+
+  /**
+   * The step losses of every evaluated run, and of the pretraining runs finetuned ones started
+   * from; named by run directory.
+   */
+  static Map<String, List<double[]>> lossCurves(FileSystem fs, List<ResultRow> rows)
+      throws IOException {
+    Map<String, List<double[]>> curves = new LinkedHashMap<>();
+    List<Path> runs = new ArrayList<>();
+    for (ResultRow r : rows) {
+      Path run = new Path(r.checkpoint()).getParent().getParent();
+      addRun(runs, run);
+      Path init = new Path(run, "init.json");
+      if (fs.exists(init)) {
+        try (InputStream in = fs.open(init)) {
+          JsonNode json = new ObjectMapper().readTree(in);
+          addRun(runs, new Path(json.get("checkpoint").asText()).getParent().getParent());
+        }
+      }
+    }
+    for (Path run : runs) {
+      List<double[]> points = new ArrayList<>();
+      for (Map<String, Object> step : MetricsLog.read(fs, run, MetricsLog.Kind.STEPS)) {
+        if (!(step.get("loss") instanceof Number)) {
+          continue; // a non-finite loss is logged as null
+        }
+        points.add(
+            new double[] {
+              ((Number) step.get("iteration")).doubleValue(),
+              ((Number) step.get("loss")).doubleValue()
+            });
+      }
+      if (!points.isEmpty()) {
+        curves.put(run.getName(), points);
+      }
+    }
+    return curves;
+  }
+
+  private static void addRun(List<Path> runs, Path run) {
+    if (!runs.contains(run)) {
+      runs.add(run);
+    }
+  }
+
+  private static void write(FileSystem fs, Path path, byte[] bytes) throws IOException {
+    try (OutputStream out = fs.create(path, true)) {
+      out.write(bytes);
+    }
+  }
+}

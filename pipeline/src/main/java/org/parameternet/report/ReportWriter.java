@@ -1,0 +1,179 @@
+package org.parameternet.report;
+
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Locale;
+
+/** Renders {@link StudyTables} as Markdown, CSV and a self-contained HTML page. */
+public final class ReportWriter {
+  private ReportWriter() {}
+
+  private static final String[] HEADER = {
+    "Model",
+    "M",
+    "Trained on",
+    "Params",
+    "FLOPs",
+    "Top-1 (gain)",
+    "Top-5",
+    "Latency ms",
+    "Paper top-1"
+  };
+
+  public static String markdown(StudyTables tables, List<String> chartFiles) {
+    StringBuilder md = new StringBuilder("# Study report\n\n");
+    md.append(
+        "Top-1/top-5 in % on the evaluation data; the gain in brackets is the change in top-1 from"
+            + " pretraining, against the same model trained on the finetuning data only (the"
+            + " paper's Table 2). FLOPs are multiply-accumulates at the evaluation resolution;"
+            + " latency is batch 1 on one CPU thread. \"Paper top-1\" is the paper's own ImageNet-1K"
+            + " number for a model of the same name (224x224), for comparison only.\n\n");
+    md.append("## Top-1 by model size\n\n");
+    for (StudyTables.Section s : tables.sizes()) {
+      md.append("### ").append(s.size()).append("\n\n");
+      table(md, s.lines());
+    }
+    if (!tables.experts().isEmpty()) {
+      md.append("## Experts ablation (cf. the paper's Table 4)\n\n");
+      for (StudyTables.Section s : tables.experts()) {
+        md.append("### ").append(s.size()).append("\n\n");
+        table(md, s.lines());
+      }
+    }
+    if (!chartFiles.isEmpty()) {
+      md.append("## Charts\n\n");
+      for (String f : chartFiles) {
+        md.append("![").append(f).append("](").append(f).append(")\n\n");
+      }
+    }
+    return md.toString();
+  }
+
+  private static void table(StringBuilder md, List<StudyTables.Line> lines) {
+    md.append("| ").append(String.join(" | ", HEADER)).append(" |\n");
+    md.append("|---|---:|---|---:|---:|---:|---:|---:|---:|\n");
+    for (StudyTables.Line l : lines) {
+      md.append("| ").append(String.join(" | ", cells(l))).append(" |\n");
+    }
+    md.append('\n');
+  }
+
+  static List<String> cells(StudyTables.Line l) {
+    ResultRow r = l.row();
+    List<String> c = new ArrayList<>();
+    c.add(r.model());
+    c.add(r.experts() == 0 ? "–" : Integer.toString(r.experts()));
+    c.add(l.data());
+    c.add(String.format(Locale.ROOT, "%.2fM", r.params() / 1e6));
+    c.add(String.format(Locale.ROOT, "%.1fM", r.flops() / 1e6));
+    String top1 = String.format(Locale.ROOT, "%.1f", r.top1());
+    if (!Double.isNaN(l.gain())) {
+      top1 += String.format(Locale.ROOT, " (%+.1f)", l.gain());
+    }
+    c.add(top1);
+    c.add(String.format(Locale.ROOT, "%.1f", r.top5()));
+    c.add(String.format(Locale.ROOT, "%.1f", r.latencyMs()));
+    c.add(Double.isNaN(l.paperTop1()) ? "" : String.format(Locale.ROOT, "%.1f", l.paperTop1()));
+    return c;
+  }
+
+  public static String csv(StudyTables tables) {
+    StringBuilder csv =
+        new StringBuilder(
+            "section,model,experts,pretrain_data,finetune_data,params,flops,top1,top1_gain,top5,"
+                + "latency_ms,paper_top1\n");
+    List<StudyTables.Section> all = new ArrayList<>(tables.sizes());
+    for (StudyTables.Section s : tables.experts()) {
+      all.add(new StudyTables.Section("experts:" + s.size(), s.lines()));
+    }
+    for (StudyTables.Section s : all) {
+      for (StudyTables.Line l : s.lines()) {
+        ResultRow r = l.row();
+        csv.append(
+                String.join(
+                    ",",
+                    Csv.field(s.size()),
+                    Csv.field(r.model()),
+                    Integer.toString(r.experts()),
+                    Csv.field(r.pretrainData()),
+                    Csv.field(r.finetuneData()),
+                    Long.toString(r.params()),
+                    Long.toString(r.flops()),
+                    Csv.number(r.top1()),
+                    Csv.number(l.gain()),
+                    Csv.number(r.top5()),
+                    Csv.number(r.latencyMs()),
+                    Csv.number(l.paperTop1())))
+            .append('\n');
+      }
+    }
+    return csv.toString();
+  }
+
+  /** One page: the tables and the charts (PNG, embedded), no external files. */
+  public static String html(StudyTables tables, List<byte[]> chartPngs, List<String> titles) {
+    StringBuilder h = new StringBuilder();
+    h.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">")
+        .append("<title>Study report</title><style>")
+        .append("body{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222}")
+        .append("table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #bbb;")
+        .append("padding:4px 8px}td.n{text-align:right}th{background:#eee}img{max-width:100%}")
+        .append("</style></head><body>\n<h1>Study report</h1>\n")
+        .append("<p>Top-1/top-5 in % on the evaluation data; the gain in brackets is the change in")
+        .append(" top-1 from pretraining against the same model trained on the finetuning data")
+        .append(" only. Latency: batch 1, one CPU thread. Paper top-1: the paper's ImageNet-1K")
+        .append(" number for a model of the same name, for comparison only.</p>\n");
+    h.append("<h2>Top-1 by model size</h2>\n");
+    for (StudyTables.Section s : tables.sizes()) {
+      h.append("<h3>").append(escape(s.size())).append("</h3>\n");
+      htmlTable(h, s.lines());
+    }
+    if (!tables.experts().isEmpty()) {
+      h.append("<h2>Experts ablation</h2>\n");
+      for (StudyTables.Section s : tables.experts()) {
+        h.append("<h3>").append(escape(s.size())).append("</h3>\n");
+        htmlTable(h, s.lines());
+      }
+    }
+    if (!chartPngs.isEmpty()) {
+      h.append("<h2>Charts</h2>\n");
+      for (int i = 0; i < chartPngs.size(); i++) {
+        h.append("<figure><img alt=\"")
+            .append(escape(titles.get(i)))
+            .append("\" src=\"data:image/png;base64,")
+            .append(Base64.getEncoder().encodeToString(chartPngs.get(i)))
+            .append("\"><figcaption>")
+            .append(escape(titles.get(i)))
+            .append("</figcaption></figure>\n");
+      }
+    }
+    return h.append("</body></html>\n").toString();
+  }
+
+  private static void htmlTable(StringBuilder h, List<StudyTables.Line> lines) {
+    h.append("<table><tr>");
+    for (String c : HEADER) {
+      h.append("<th>").append(escape(c)).append("</th>");
+    }
+    h.append("</tr>\n");
+    for (StudyTables.Line l : lines) {
+      h.append("<tr>");
+      List<String> cells = cells(l);
+      for (int i = 0; i < cells.size(); i++) {
+        h.append(i == 0 || i == 2 ? "<td>" : "<td class=\"n\">")
+            .append(escape(cells.get(i)))
+            .append("</td>");
+      }
+      h.append("</tr>\n");
+    }
+    h.append("</table>\n");
+  }
+
+  private static String escape(String s) {
+    return s.replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace("\"", "&quot;");
+  }
+}

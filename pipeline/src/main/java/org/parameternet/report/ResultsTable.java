@@ -1,0 +1,133 @@
+package org.parameternet.report;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * The results table: {@code <dir>/rows/} (Parquet, appended, one row per evaluation, never
+ * rewritten) and {@code <dir>/results.csv} (the whole table, regenerated after each append).
+ */
+public final class ResultsTable {
+  public static final StructType SCHEMA =
+      new StructType()
+          .add("model", DataTypes.StringType, false)
+          .add("experts", DataTypes.IntegerType, false)
+          .add("pretrain_data", DataTypes.StringType, false)
+          .add("finetune_data", DataTypes.StringType, false)
+          .add("resolution", DataTypes.IntegerType, false)
+          .add("params", DataTypes.LongType, false)
+          .add("flops", DataTypes.LongType, false)
+          .add("top1", DataTypes.DoubleType, false)
+          .add("top5", DataTypes.DoubleType, false)
+          .add("latency_ms", DataTypes.DoubleType, false)
+          .add("images_per_s", DataTypes.DoubleType, false)
+          .add("eval_images", DataTypes.LongType, false)
+          .add("weights", DataTypes.StringType, false)
+          .add("checkpoint", DataTypes.StringType, false)
+          .add("date", DataTypes.StringType, false)
+          .add("git_commit", DataTypes.StringType, false);
+
+  private ResultsTable() {}
+
+  public static void append(SparkSession spark, String dir, ResultRow r) throws IOException {
+    Row row =
+        RowFactory.create(
+            r.model(),
+            r.experts(),
+            r.pretrainData(),
+            r.finetuneData(),
+            r.resolution(),
+            r.params(),
+            r.flops(),
+            r.top1(),
+            r.top5(),
+            r.latencyMs(),
+            r.imagesPerSecond(),
+            r.evalImages(),
+            r.weights(),
+            r.checkpoint(),
+            r.date(),
+            r.gitCommit());
+    spark
+        .createDataFrame(List.of(row), SCHEMA)
+        .coalesce(1)
+        .write()
+        .mode(SaveMode.Append)
+        .parquet(new Path(dir, "rows").toString());
+    writeCsv(spark, dir, read(spark, dir));
+  }
+
+  public static List<ResultRow> read(SparkSession spark, String dir) {
+    Path rows = new Path(dir, "rows");
+    Dataset<Row> table = spark.read().schema(SCHEMA).parquet(rows.toString()).orderBy("date");
+    List<ResultRow> out = new ArrayList<>();
+    for (Row x : table.collectAsList()) {
+      out.add(
+          new ResultRow(
+              x.getString(0),
+              x.getInt(1),
+              x.getString(2),
+              x.getString(3),
+              x.getInt(4),
+              x.getLong(5),
+              x.getLong(6),
+              x.getDouble(7),
+              x.getDouble(8),
+              x.getDouble(9),
+              x.getDouble(10),
+              x.getLong(11),
+              x.getString(12),
+              x.getString(13),
+              x.getString(14),
+              x.getString(15)));
+    }
+    return out;
+  }
+
+  private static void writeCsv(SparkSession spark, String dir, List<ResultRow> rows)
+      throws IOException {
+    StringBuilder csv = new StringBuilder(String.join(",", SCHEMA.fieldNames())).append('\n');
+    for (ResultRow r : rows) {
+      csv.append(
+          String.join(
+              ",",
+              Csv.field(r.model()),
+              Integer.toString(r.experts()),
+              Csv.field(r.pretrainData()),
+              Csv.field(r.finetuneData()),
+              Integer.toString(r.resolution()),
+              Long.toString(r.params()),
+              Long.toString(r.flops()),
+              Csv.number(r.top1()),
+              Csv.number(r.top5()),
+              Csv.number(r.latencyMs()),
+              Csv.number(r.imagesPerSecond()),
+              Long.toString(r.evalImages()),
+              Csv.field(r.weights()),
+              Csv.field(r.checkpoint()),
+              Csv.field(r.date()),
+              Csv.field(r.gitCommit())));
+      csv.append('\n');
+    }
+    Path path = new Path(dir, "results.csv");
+    FileSystem fs = path.getFileSystem(spark.sparkContext().hadoopConfiguration());
+    Path tmp = new Path(dir, ".results.csv.tmp");
+    try (OutputStream out = fs.create(tmp, true)) {
+      out.write(csv.toString().getBytes(StandardCharsets.UTF_8));
+    }
+    fs.delete(path, false);
+    fs.rename(tmp, path);
+  }
+}

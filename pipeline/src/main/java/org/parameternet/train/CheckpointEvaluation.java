@@ -1,0 +1,130 @@
+package org.parameternet.train;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.SparkSession;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.parameternet.data.augment.AugmentOptions;
+import org.parameternet.model.ModelRegistry;
+import org.parameternet.model.ModelSpec;
+import org.parameternet.model.Natives;
+
+/**
+ * Evaluates a training checkpoint on an ingested data set: distributed top-1/top-5 with the
+ * evaluation transform at the training resolution, EMA weights when the checkpoint has them (or as
+ * asked), plus the driver's forward throughput at a batch. Also says what the model was trained on,
+ * from the run's own records.
+ */
+public final class CheckpointEvaluation {
+  private CheckpointEvaluation() {}
+
+  /**
+   * @param pretrainData the data set the run (or the run it was finetuned from) trained on
+   * @param finetuneData the data set a finetuning run trained on, empty for other runs
+   */
+  public record Outcome(
+      ModelSpec spec,
+      Path checkpoint,
+      TrainingState state,
+      EvaluationResult result,
+      String weights,
+      double imagesPerSecond,
+      String pretrainData,
+      String finetuneData) {}
+
+  public static Outcome run(
+      SparkSession spark,
+      String checkpointOrRun,
+      String data,
+      String split,
+      String weights,
+      int batch)
+      throws IOException {
+    if (!weights.equals("auto") && !weights.equals("ema") && !weights.equals("raw")) {
+      throw new IllegalArgumentException("--weights must be auto, ema or raw, not " + weights);
+    }
+    Path given = new Path(checkpointOrRun);
+    FileSystem fs = given.getFileSystem(spark.sparkContext().hadoopConfiguration());
+    Path checkpoint = Checkpoints.resolve(fs, given);
+    Natives.useOneDnnHelpers();
+    Checkpoints.Loaded loaded = Checkpoints.load(fs, checkpoint, false);
+    Config train;
+    try (InputStream in = fs.open(new Path(checkpoint, Checkpoints.CONFIG))) {
+      train =
+          ConfigFactory.parseString(new String(in.readAllBytes(), StandardCharsets.UTF_8))
+              .getConfig(TrainConfig.ROOT);
+    }
+    String used = weights.equals("auto") ? (loaded.ema() != null ? "ema" : "raw") : weights;
+    if (used.equals("ema") && loaded.ema() == null) {
+      throw new IllegalArgumentException(checkpoint + " has no EMA weights (the run had EMA off)");
+    }
+    ComputationGraph net = loaded.network();
+    INDArray params = used.equals("ema") ? loaded.ema() : net.params();
+    int configured = train.getInt("resolution");
+    int resolution =
+        configured > 0 ? configured : ModelRegistry.get(loaded.state().model()).resolution();
+    ModelSpec spec =
+        ModelRegistry.get(loaded.state().model())
+            .withResolution(resolution)
+            .withClasses(loaded.state().classes());
+    int dataClasses = TrainingData.classes(spark.sparkContext().hadoopConfiguration(), data);
+    if (dataClasses != loaded.state().classes()) {
+      throw new IllegalArgumentException(
+          data
+              + " has "
+              + dataClasses
+              + " classes but the checkpoint's classifier has "
+              + loaded.state().classes()
+              + ": evaluate on data of the label space it was trained for");
+    }
+    AugmentOptions eval =
+        new AugmentOptions(resolution, 1, 1, 1, 1, 0, "", 0, train.getDouble("augment.eval-crop"));
+    EvaluationResult result =
+        Evaluator.evaluate(spark, net.getConfiguration(), params, data, split, eval, batch);
+
+    String trainData = train.getString("data.path");
+    String pretrainData = trainData;
+    String finetuneData = "";
+    Path init = new Path(checkpoint.getParent().getParent(), "init.json");
+    if (fs.exists(init)) {
+      try (InputStream in = fs.open(init)) {
+        JsonNode json = new ObjectMapper().readTree(in);
+        pretrainData = json.get("pretrain_data").asText();
+        finetuneData = trainData;
+      }
+    }
+    return new Outcome(
+        spec,
+        checkpoint,
+        loaded.state(),
+        result,
+        used,
+        throughput(net, resolution, batch),
+        pretrainData,
+        finetuneData);
+  }
+
+  /** Forward passes per second on the driver at {@code batch}, after warm-up. */
+  private static double throughput(ComputationGraph net, int resolution, int batch) {
+    INDArray input = Nd4j.rand(DataType.FLOAT, batch, 3, resolution, resolution);
+    for (int i = 0; i < 2; i++) {
+      net.outputSingle(false, input);
+    }
+    int runs = 5;
+    long t0 = System.nanoTime();
+    for (int i = 0; i < runs; i++) {
+      net.outputSingle(false, input);
+    }
+    return runs * batch / ((System.nanoTime() - t0) / 1e9);
+  }
+}

@@ -1,0 +1,196 @@
+package org.parameternet.report;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+import javax.imageio.ImageIO;
+import javax.xml.parsers.DocumentBuilderFactory;
+import org.junit.jupiter.api.Test;
+import org.knowm.xchart.XYChart;
+import org.w3c.dom.Document;
+
+/** The report's tables for fixed result rows (golden files), its gain column and its charts. */
+class StudyReportTest {
+  static final List<ResultRow> ROWS =
+      List.of(
+          row("ghostnet_300m", 0, "in1k", "", 8_600_000, 289_000_000, 76.0, 12.0, "2026-01-02"),
+          row(
+              "ghostnet_300m",
+              0,
+              "in22k",
+              "in1k",
+              8_600_000,
+              289_000_000,
+              75.5,
+              12.0,
+              "2026-01-03"),
+          // an older evaluation of the same run: the newer one below wins
+          row(
+              "parameternet_300m",
+              4,
+              "in1k",
+              "",
+              15_700_000,
+              298_000_000,
+              70.0,
+              13.0,
+              "2026-01-01"),
+          row(
+              "parameternet_300m",
+              4,
+              "in1k",
+              "",
+              15_700_000,
+              298_000_000,
+              77.0,
+              13.0,
+              "2026-01-04"),
+          row(
+              "parameternet_300m",
+              4,
+              "in22k",
+              "in1k",
+              15_700_000,
+              298_000_000,
+              79.2,
+              13.0,
+              "2026-01-05"),
+          row(
+              "parameternet_300m_e2",
+              2,
+              "in1k",
+              "",
+              11_000_000,
+              293_000_000,
+              76.5,
+              12.5,
+              "2026-01-06"),
+          row(
+              "parameternet_300m_e8",
+              8,
+              "in22k",
+              "in1k",
+              25_200_000,
+              308_000_000,
+              79.5,
+              14.0,
+              "2026-01-07"));
+
+  static ResultRow row(
+      String model,
+      int experts,
+      String pre,
+      String ft,
+      long params,
+      long flops,
+      double top1,
+      double latency,
+      String date) {
+    return new ResultRow(
+        model,
+        experts,
+        pre,
+        ft,
+        224,
+        params,
+        flops,
+        top1,
+        top1 + 15,
+        latency,
+        100,
+        50_000,
+        "ema",
+        "file:/runs/" + model + "/checkpoints/step-1",
+        date,
+        "abc1234");
+  }
+
+  private static String golden(String name) throws IOException {
+    try (InputStream in = StudyReportTest.class.getResourceAsStream(name)) {
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    }
+  }
+
+  @Test
+  void tablesMatchTheGoldenFiles() throws IOException {
+    StudyTables tables = StudyTables.of(ROWS);
+    String md = ReportWriter.markdown(tables, List.of("charts/top1_vs_flops.svg"));
+    String csv = ReportWriter.csv(tables);
+    Path out = Path.of("target/report-test");
+    Files.createDirectories(out);
+    Files.writeString(out.resolve("report.md"), md);
+    Files.writeString(out.resolve("report.csv"), csv);
+    assertEquals(golden("golden-report.md"), md);
+    assertEquals(golden("golden-report.csv"), csv);
+  }
+
+  @Test
+  void theGainIsAgainstTheSameModelTrainedOnTheFinetuningDataAlone() {
+    StudyTables tables = StudyTables.of(ROWS);
+    StudyTables.Section s300 =
+        tables.sizes().stream().filter(s -> s.size().equals("300m")).findFirst().orElseThrow();
+    assertEquals(4, s300.lines().size());
+    for (StudyTables.Line l : s300.lines()) {
+      if (l.row().model().equals("parameternet_300m") && l.pretrained()) {
+        assertEquals(2.2, l.gain(), 1e-9);
+        assertEquals(79.1, l.paperTop1(), 0);
+      } else if (l.row().model().equals("ghostnet_300m") && l.pretrained()) {
+        assertEquals(-0.5, l.gain(), 1e-9);
+      } else {
+        assertTrue(Double.isNaN(l.gain()));
+      }
+    }
+    // the e8 row has no 1K-only counterpart: no gain
+    StudyTables.Section ablation = tables.experts().get(0);
+    StudyTables.Line e8 =
+        ablation.lines().stream().filter(l -> l.row().experts() == 8).findFirst().orElseThrow();
+    assertTrue(Double.isNaN(e8.gain()));
+    assertEquals(
+        List.of(0, 0, 2, 4, 4, 8), ablation.lines().stream().map(l -> l.row().experts()).toList());
+  }
+
+  @Test
+  void chartsAreValidPngAndSvgWithTheExpectedSeries() throws Exception {
+    StudyTables tables = StudyTables.of(ROWS);
+    XYChart chart = ReportCharts.top1VsFlops(tables.sizes().get(0).lines());
+    assertEquals(
+        Set.of(
+            "GhostNet · in1k",
+            "GhostNet · in22k → in1k",
+            "ParameterNet · in1k",
+            "ParameterNet · in22k → in1k"),
+        chart.getSeriesMap().keySet());
+    byte[] png = ReportCharts.png(chart);
+    var image = ImageIO.read(new ByteArrayInputStream(png));
+    assertEquals(800, image.getWidth());
+    assertEquals(520, image.getHeight());
+    byte[] svg = ReportCharts.svg(chart);
+    DocumentBuilderFactory factory = DocumentBuilderFactory.newInstance();
+    // the SVG names its DTD by URL; nothing may be fetched
+    factory.setFeature("http://apache.org/xml/features/nonvalidating/load-external-dtd", false);
+    Document doc = factory.newDocumentBuilder().parse(new ByteArrayInputStream(svg));
+    // VectorGraphics2D draws text as outlines: the SVG is all paths
+    assertTrue(doc.getElementsByTagName("path").getLength() > 20, "the SVG draws the chart");
+    assertEquals("svg", doc.getDocumentElement().getTagName());
+    XYChart latency = ReportCharts.top1VsLatency(tables.sizes().get(0).lines());
+    assertEquals(4, latency.getSeriesMap().size());
+    XYChart curves =
+        ReportCharts.lossCurves(
+            new java.util.LinkedHashMap<>(
+                java.util.Map.of("run-a", List.of(new double[] {1, 2.0}, new double[] {2, 1.0}))),
+            10);
+    assertEquals(
+        Set.of("run-a"), curves.getSeriesMap().keySet().stream().collect(Collectors.toSet()));
+    // moving average: (2 + 1) / 2 at step 2
+    assertEquals(1.5, curves.getSeriesMap().get("run-a").getYData()[1], 1e-12);
+  }
+}
