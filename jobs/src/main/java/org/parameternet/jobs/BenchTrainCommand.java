@@ -10,7 +10,6 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 import org.parameternet.benchmark.TrainingBenchmark;
-import org.parameternet.data.image.ImageOptions;
 import org.parameternet.data.synth.SynthSpec;
 import org.parameternet.data.synth.SynthWriter;
 import org.parameternet.ingest.IngestFormat;
@@ -140,20 +139,8 @@ final class BenchTrainCommand implements Callable<Integer> {
     String out = dir.resolve("train").toUri().toString();
     IngestJob.run(
         spark,
-        new IngestOptions(
-            IngestFormat.IN1K_TRAIN,
-            synth + "/in1k/ILSVRC2012_img_train.tar",
-            out,
-            new ImageOptions(256, 90, 0, 90_000_000L),
-            256L << 20,
-            512L << 20,
-            256,
-            0,
-            null,
-            null,
-            false,
-            null,
-            null));
+        IngestOptions.withDefaults(
+            IngestFormat.IN1K_TRAIN, synth + "/in1k/ILSVRC2012_img_train.tar", out, 256, null));
     return out;
   }
 }

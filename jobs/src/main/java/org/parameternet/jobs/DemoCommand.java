@@ -6,7 +6,6 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.spark.sql.SparkSession;
-import org.parameternet.data.image.ImageOptions;
 import org.parameternet.data.synth.SynthSpec;
 import org.parameternet.data.synth.SynthWriter;
 import org.parameternet.ingest.IngestFormat;
@@ -45,8 +44,12 @@ final class DemoCommand implements Callable<Integer> {
       description = "Override a study key, e.g. --set scratch.epochs=4 (repeatable).")
   List<String> overrides = new java.util.ArrayList<>();
 
-  /** The built-in data: 40 22K-like classes of 40 images; 10 1K-like classes (9 shared). */
-  static final SynthSpec DATA = new SynthSpec(40, 10, 40, 40, 60, 20, 40, 1, false);
+  /**
+   * The built-in data: 48 22K-like classes of 50 images; 16 1K-like classes (15 of them among the
+   * 22K-like ones, as 999 of ImageNet-1K's are in fall11) with only 12 training images each, so
+   * training on the 1K-like set alone is data-starved, and 25 validation images each.
+   */
+  static final SynthSpec DATA = new SynthSpec(48, 16, 50, 50, 12, 25, 40, 1, false);
 
   @Override
   public Integer call() throws Exception {
@@ -99,22 +102,7 @@ final class DemoCommand implements Callable<Integer> {
       SparkSession spark, IngestFormat format, String source, String out, String mapTo)
       throws Exception {
     System.out.println("pnet demo: ingest " + format.cliName() + " -> " + out);
-    return IngestJob.run(
-        spark,
-        new IngestOptions(
-            format,
-            source,
-            out,
-            new ImageOptions(40, 90, 0, 90_000_000L),
-            256L << 20,
-            512L << 20,
-            256,
-            0,
-            null,
-            null,
-            false,
-            mapTo,
-            null));
+    return IngestJob.run(spark, IngestOptions.withDefaults(format, source, out, 40, mapTo));
   }
 
   private static void report(IngestSummary s) {

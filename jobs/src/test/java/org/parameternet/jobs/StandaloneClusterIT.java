@@ -22,7 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
  * A real Spark standalone cluster on 127.0.0.1 (a Master and two Workers as separate JVMs, each
  * Worker launching its own executor JVM), started from the Maven-resolved Spark jars: the shaded
  * jar is submitted with SparkSubmit to synthesize, ingest and pretrain, and survives (or resumes
- * after) an executor killed in the middle of training.
+ * after) an executor killed in the middle of training. Spark RPC authentication is on, as in
+ * docker/compose.yaml.
  */
 class StandaloneClusterIT {
   @TempDir static Path dir;
@@ -33,6 +34,9 @@ class StandaloneClusterIT {
   static String masterUrl;
   static String train;
   static String val;
+
+  /** RPC authentication on, as docker/compose.yaml runs the cluster. */
+  static final String SECRET = java.util.UUID.randomUUID().toString();
 
   @BeforeAll
   static void startClusterAndIngest() throws Exception {
@@ -192,6 +196,41 @@ class StandaloneClusterIT {
     assertTrue(state.replace(" ", "").contains("\"epoch\":3"), state);
   }
 
+  /**
+   * The compose file's one-shot service runs {@code pnet demo} against the cluster; here the same
+   * command, shortened to one model and one epoch per stage.
+   */
+  @Test
+  void runsTheDemoStudyAsTheComposeServiceDoes() throws Exception {
+    String out = dir.resolve("demo").toUri().toString();
+    SparkSubmitter.Result r =
+        submit(
+            SparkSubmitter.command(
+                masterUrl,
+                clusterConfs(),
+                "demo",
+                "--out",
+                out,
+                "--config",
+                "../conf/studies/demo.conf",
+                "--set",
+                "models=[ghostnet_micro_32]",
+                "--set",
+                "scratch.epochs=1",
+                "--set",
+                "pretrain.epochs=1",
+                "--set",
+                "finetune.epochs=1",
+                "--set",
+                "evaluate.latency-runs=3"));
+    assertEquals(0, r.exitCode(), r.text());
+    assertTrue(r.text().contains("| ghostnet_micro_32 |"), r.text());
+    assertTrue(r.text().contains("22k-like → 1k-like"), r.text());
+    for (String f : List.of("report/report.md", "report/report.html", "results/results.csv")) {
+      assertTrue(Files.size(dir.resolve("demo").resolve(f)) > 0, f);
+    }
+  }
+
   private static List<String> pretrain(String out, int epochs, boolean resume) throws IOException {
     Path conf = dir.resolve("cluster-" + epochs + (resume ? "-resume" : "") + ".conf");
     Files.writeString(
@@ -224,6 +263,9 @@ class StandaloneClusterIT {
         "spark.executor.cores=1",
         "spark.cores.max=2",
         "spark.task.maxFailures=4",
+        "spark.authenticate=true",
+        "spark.authenticate.secret=" + SECRET,
+        "spark.executorEnv.OMP_NUM_THREADS=1",
         "spark.executor.extraJavaOptions=" + SparkSubmitter.javaFlags());
   }
 
@@ -261,7 +303,14 @@ class StandaloneClusterIT {
 
   private static Process daemon(String name, String mainClass, String... args) throws IOException {
     List<String> command = SparkSubmitter.javaWithFlags();
-    command.addAll(List.of("-Xmx512m", "-cp", sparkHome.resolve("jars") + "/*", mainClass));
+    command.addAll(
+        List.of(
+            "-Xmx512m",
+            "-Dspark.authenticate=true",
+            "-Dspark.authenticate.secret=" + SECRET,
+            "-cp",
+            sparkHome.resolve("jars") + "/*",
+            mainClass));
     command.addAll(List.of(args));
     ProcessBuilder builder =
         new ProcessBuilder(command)

@@ -52,6 +52,28 @@ public record IngestOptions(
     }
   }
 
+  /**
+   * The command line's defaults (q90 JPEG, 256 MB shards, 512 MB split, 256 files a task, seed 0,
+   * no size limits beyond 90 megapixels) at a resize and an optional label-space mapping.
+   */
+  public static IngestOptions withDefaults(
+      IngestFormat format, String source, String out, int resize, String mapTo) {
+    return new IngestOptions(
+        format,
+        source,
+        out,
+        new ImageOptions(resize, 90, 0, 90_000_000L),
+        256L << 20,
+        512L << 20,
+        256,
+        0,
+        null,
+        null,
+        false,
+        mapTo,
+        null);
+  }
+
   public IngestOptions {
     if (shardBytes < 1 << 20) {
       throw new IllegalArgumentException("shard-bytes must be >= 1 MiB, got " + shardBytes);

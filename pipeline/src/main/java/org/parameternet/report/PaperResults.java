@@ -29,4 +29,29 @@ public final class PaperResults {
     double[] v = TOP1.get(model);
     return v == null ? Double.NaN : v[1];
   }
+
+  /** The paper's numbers as a labelled Markdown section, for reference beside any study. */
+  static String markdown() {
+    StringBuilder md =
+        new StringBuilder(
+            "## The paper's numbers, for reference\n\n"
+                + "Han et al., Tables 2 and 4: ImageNet-1K val top-1 at 224x224, trained on"
+                + " ImageNet-1K only or pretrained on ImageNet-22K and finetuned on ImageNet-1K."
+                + " Not measured here.\n\n"
+                + "| Model | ImageNet-1K only | ImageNet-22K → 1K |\n|---|---:|---:|\n");
+    for (String m :
+        new String[] {
+          "ghostnet_300m",
+          "parameternet_300m_e2",
+          "parameternet_300m",
+          "parameternet_300m_e8",
+          "ghostnet_600m",
+          "parameternet_600m"
+        }) {
+      md.append(
+          String.format(
+              java.util.Locale.ROOT, "| %s | %.1f | %.1f |%n", m, scratch(m), pretrained(m)));
+    }
+    return md.append('\n').toString();
+  }
 }

@@ -41,6 +41,7 @@ public final class ReportWriter {
         table(md, s.lines());
       }
     }
+    md.append(PaperResults.markdown());
     if (!chartFiles.isEmpty()) {
       md.append("## Charts\n\n");
       for (String f : chartFiles) {

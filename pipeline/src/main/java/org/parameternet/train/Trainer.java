@@ -19,7 +19,9 @@ import org.deeplearning4j.spark.api.Repartition;
 import org.deeplearning4j.spark.impl.graph.SparkComputationGraph;
 import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.reduce.longer.MatchCondition;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.conditions.Conditions;
 import org.parameternet.data.HadoopConf;
 import org.parameternet.data.shards.RowGroup;
 import org.parameternet.data.shards.ShardSlice;
@@ -242,16 +244,7 @@ public final class Trainer {
             metrics.write(MetricsLog.Kind.STEPS, line);
             roundLoss += loss;
             if (!Double.isFinite(loss)) {
-              throw new TrainingDivergedException(
-                  "non-finite loss "
-                      + loss
-                      + " at step "
-                      + step
-                      + " (epoch "
-                      + (epoch + 1)
-                      + "); the last checkpoint in "
-                      + out
-                      + "/checkpoints is untouched");
+              throw diverged("non-finite loss " + loss + " at step " + step, epoch);
             }
           }
           roundLoss = k == 0 ? Double.NaN : roundLoss / k;
@@ -435,28 +428,23 @@ public final class Trainer {
   }
 
   private void checkFinite(INDArray params, long step, int epoch) {
-    boolean bad =
-        Nd4j.getExecutioner()
-                    .exec(
-                        new org.nd4j.linalg.api.ops.impl.reduce.longer.MatchCondition(
-                            params, org.nd4j.linalg.indexing.conditions.Conditions.isNan()))
-                    .getInt(0)
-                > 0
-            || Nd4j.getExecutioner()
-                    .exec(
-                        new org.nd4j.linalg.api.ops.impl.reduce.longer.MatchCondition(
-                            params, org.nd4j.linalg.indexing.conditions.Conditions.isInfinite()))
-                    .getInt(0)
-                > 0;
-    if (bad) {
-      throw new TrainingDivergedException(
-          "non-finite parameters after step "
-              + step
-              + " (epoch "
-              + (epoch + 1)
-              + "); the last checkpoint in "
-              + out
-              + "/checkpoints is untouched");
+    long bad =
+        Nd4j.getExecutioner().exec(new MatchCondition(params, Conditions.isNan())).getLong(0)
+            + Nd4j.getExecutioner()
+                .exec(new MatchCondition(params, Conditions.isInfinite()))
+                .getLong(0);
+    if (bad > 0) {
+      throw diverged(bad + " non-finite parameters after step " + step, epoch);
     }
+  }
+
+  private TrainingDivergedException diverged(String what, int epoch) {
+    return new TrainingDivergedException(
+        what
+            + " (epoch "
+            + (epoch + 1)
+            + "); the run stops here and the last checkpoint in "
+            + out
+            + "/checkpoints is untouched");
   }
 }

@@ -23,6 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.parameternet.data.image.ImageOptions;
 import org.parameternet.data.synth.SynthSpec;
 import org.parameternet.data.synth.SynthWriter;
+import org.parameternet.testing.LocalSpark;
 
 /** Every source layout end to end in Spark local mode, on data from {@link SynthWriter}. */
 class IngestJobTest {
@@ -34,14 +35,7 @@ class IngestJobTest {
 
   @BeforeAll
   static void setUp() throws IOException {
-    spark =
-        SparkSession.builder()
-            .master("local[2]")
-            .appName("ingest-test")
-            .config("spark.ui.enabled", "false")
-            .config("spark.driver.host", "127.0.0.1")
-            .config("spark.sql.shuffle.partitions", "4")
-            .getOrCreate();
+    spark = LocalSpark.start("ingest-test");
     fs = FileSystem.getLocal(new Configuration());
     synth = new Path(dir.resolve("synth").toUri());
     SynthWriter.write(fs, synth, SPEC);

@@ -22,6 +22,7 @@ import org.parameternet.ingest.IngestJob;
 import org.parameternet.ingest.IngestOptions;
 import org.parameternet.report.ReportJob;
 import org.parameternet.report.ResultsTable;
+import org.parameternet.testing.LocalSpark;
 
 /** A tiny study end to end in local mode: every stage, every report file, and a resumable rerun. */
 class StudyTest {
@@ -46,14 +47,7 @@ class StudyTest {
 
   @Test
   void aTinyStudyProducesEveryReportFileAndResumes() throws IOException {
-    SparkSession spark =
-        SparkSession.builder()
-            .master("local[2]")
-            .appName("study-test")
-            .config("spark.ui.enabled", "false")
-            .config("spark.driver.host", "127.0.0.1")
-            .config("spark.sql.shuffle.partitions", "4")
-            .getOrCreate();
+    SparkSession spark = LocalSpark.start("study-test");
     try {
       FileSystem fs = FileSystem.getLocal(new Configuration());
       String root = dir.toUri().toString();

@@ -14,6 +14,7 @@ import org.parameternet.data.synth.SynthWriter;
 import org.parameternet.ingest.IngestFormat;
 import org.parameternet.ingest.IngestJob;
 import org.parameternet.ingest.IngestOptions;
+import org.parameternet.testing.LocalSpark;
 
 /** A local[2] Spark session and a small ingested 1K-like train/val pair from the synthesizer. */
 final class TrainingFixture {
@@ -26,14 +27,7 @@ final class TrainingFixture {
 
   TrainingFixture(Path dir) throws IOException {
     this.dir = dir;
-    spark =
-        SparkSession.builder()
-            .master("local[2]")
-            .appName("train-test")
-            .config("spark.ui.enabled", "false")
-            .config("spark.driver.host", "127.0.0.1")
-            .config("spark.sql.shuffle.partitions", "4")
-            .getOrCreate();
+    spark = LocalSpark.start("train-test");
     FileSystem fs = FileSystem.getLocal(new Configuration());
     org.apache.hadoop.fs.Path synth = new org.apache.hadoop.fs.Path(dir.resolve("synth").toUri());
     SynthWriter.write(fs, synth, SPEC);

@@ -1,0 +1,18 @@
+package org.parameternet.testing;
+
+import org.apache.spark.sql.SparkSession;
+
+/** The Spark session tests run on: local mode with two worker threads, bound to 127.0.0.1. */
+public final class LocalSpark {
+  private LocalSpark() {}
+
+  public static SparkSession start(String appName) {
+    return SparkSession.builder()
+        .master("local[2]")
+        .appName(appName)
+        .config("spark.ui.enabled", "false")
+        .config("spark.driver.host", "127.0.0.1")
+        .config("spark.sql.shuffle.partitions", "4")
+        .getOrCreate();
+  }
+}
