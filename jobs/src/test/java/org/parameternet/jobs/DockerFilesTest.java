@@ -107,11 +107,11 @@ class DockerFilesTest {
       commands.add(List.of(m.group(1)));
     }
     assertTrue(commands.size() >= 2, "commands found: " + commands);
-    var cli = Pnet.commandLine();
     for (List<String> c : commands) {
+      var cli = Pnet.commandLine();
       assertTrue(cli.getSubcommands().containsKey(c.get(0)), "pnet " + c.get(0));
       // the arguments parse as that subcommand's options
-      cli.getSubcommands().get(c.get(0)).parseArgs(c.subList(1, c.size()).toArray(String[]::new));
+      cli.parseArgs(c.toArray(String[]::new));
     }
   }
 }

@@ -14,10 +14,13 @@ import java.util.concurrent.TimeUnit;
 
 /** Runs the shaded jar through Spark's own SparkSubmit, as a user's spark-submit would. */
 final class SparkSubmitter {
-  /** What a finished spark-submit left: exit code and its standard output, by line. */
-  record Result(int exitCode, List<String> lines) {
+  /**
+   * What a finished spark-submit left: exit code, its standard output by line, and the last lines
+   * of its standard error (where pnet's error messages and Spark's log go).
+   */
+  record Result(int exitCode, List<String> lines, String errorTail) {
     String text() {
-      return String.join("\n", lines);
+      return String.join("\n", lines) + (exitCode == 0 ? "" : "\nstderr:\n" + errorTail);
     }
   }
 
@@ -77,9 +80,7 @@ final class SparkSubmitter {
   static Process start(List<String> command, File out, java.util.Map<String, String> env)
       throws IOException {
     ProcessBuilder builder =
-        new ProcessBuilder(command)
-            .redirectOutput(out)
-            .redirectError(ProcessBuilder.Redirect.DISCARD);
+        new ProcessBuilder(command).redirectOutput(out).redirectError(errorFile(out));
     builder.environment().putAll(env);
     return builder.start();
   }
@@ -90,8 +91,15 @@ final class SparkSubmitter {
       process.destroyForcibly();
     }
     assertTrue(done, "spark-submit did not finish in " + minutes + " min");
+    List<String> err = Files.readAllLines(errorFile(out).toPath(), StandardCharsets.UTF_8);
     return new Result(
-        process.exitValue(), Files.readAllLines(out.toPath(), StandardCharsets.UTF_8));
+        process.exitValue(),
+        Files.readAllLines(out.toPath(), StandardCharsets.UTF_8),
+        String.join("\n", err.subList(Math.max(0, err.size() - 40), err.size())));
+  }
+
+  private static File errorFile(File out) {
+    return new File(out.getPath() + ".err");
   }
 
   static Result run(List<String> command, java.util.Map<String, String> env) throws Exception {

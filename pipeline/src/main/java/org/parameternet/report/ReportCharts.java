@@ -62,6 +62,7 @@ public final class ReportCharts {
           s.setMarker(SeriesMarkers.CIRCLE);
         });
     chart.getStyler().setChartBackgroundColor(java.awt.Color.WHITE);
+    chart.getStyler().setXAxisDecimalPattern("#,##0.0##");
     return chart;
   }
 

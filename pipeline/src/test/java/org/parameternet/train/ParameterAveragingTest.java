@@ -80,4 +80,52 @@ class ParameterAveragingTest {
     INDArray state = spark.getNetwork().getUpdater().getStateViewArray();
     assertEquals(0.0, sumState.divi(2).sub(state).amaxNumber().doubleValue(), 1e-6);
   }
+
+  /**
+   * The distributed evaluation counts exactly what a loop on the driver counts: same images, same
+   * transform, top-1 and top-5 by rank of the true class.
+   */
+  @Test
+  void distributedEvaluationEqualsALoopOnTheDriver() throws IOException {
+    TrainConfig config = fixture.config("eval");
+    JavaSparkContext sc = JavaSparkContext.fromSparkContext(fixture.spark.sparkContext());
+    int classes = TrainingData.classes(sc.hadoopConfiguration(), config.valPath());
+    ComputationGraph net =
+        TrainingNetworks.create(
+            config, config.spec(classes), new CosineWarmupSchedule(1e-3, 1e-3, 1e-3, 0, 10, 1.0));
+    var eval = new org.parameternet.data.augment.AugmentOptions(32, 1, 1, 1, 1, 0, "", 0, 0.875);
+    EvaluationResult distributed =
+        Evaluator.evaluate(
+            fixture.spark, net.getConfiguration(), net.params(), config.valPath(), "val", eval, 7);
+
+    var transforms = new org.parameternet.data.augment.ImageTransforms(eval);
+    long images = 0;
+    long top1 = 0;
+    long top5 = 0;
+    for (RowGroup g : TrainingData.rowGroups(sc, config.valPath(), "val")) {
+      for (var row :
+          org.parameternet.data.shards.ShardReader.read(
+              sc.hadoopConfiguration(), new ShardSlice(g, 0, 0, (int) g.rows()))) {
+        float[] x = new float[transforms.imageSize()];
+        transforms.eval(row.encoded(), x, 0);
+        INDArray p =
+            net.outputSingle(
+                false, org.nd4j.linalg.factory.Nd4j.create(x, new long[] {1, 3, 32, 32}));
+        int higher = 0;
+        for (int k = 0; k < classes; k++) {
+          if (p.getDouble(0, k) > p.getDouble(0, row.label())) {
+            higher++;
+          }
+        }
+        images++;
+        top1 += higher < 1 ? 1 : 0;
+        top5 += higher < 5 ? 1 : 0;
+      }
+    }
+    assertEquals(
+        (long) TrainingFixture.SPEC.classes1k() * TrainingFixture.SPEC.valPerClass(), images);
+    assertEquals(images, distributed.images());
+    assertEquals(top1, distributed.top1Hits());
+    assertEquals(top5, distributed.top5Hits());
+  }
 }
