@@ -2,8 +2,6 @@ package org.parameternet.jobs;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.lang.management.ManagementFactory;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -126,32 +124,25 @@ final class BenchModelsCommand implements Callable<Integer> {
    * own GC and JIT threads still run beside it).
    */
   private int latencyInSingleThreadedJvm() {
-    List<String> command = new ArrayList<>();
-    command.add(ProcessHandle.current().info().command().orElse("java"));
-    command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
-    command.add("-cp");
-    command.add(SingleThreadLatency.classPath());
-    command.add(Pnet.class.getName());
-    command.addAll(
-        List.of(
-            "bench",
-            "models",
-            "--skip-training",
-            "--model",
-            String.join(",", models),
-            "--warmup",
-            Integer.toString(warmup),
-            "--runs",
-            Integer.toString(runs),
-            "--classes",
-            Integer.toString(classes)));
-    ProcessBuilder child = new ProcessBuilder(command).inheritIO();
-    child.environment().put("OMP_NUM_THREADS", "1");
-    child.environment().put("OPENBLAS_NUM_THREADS", "1");
+    ProcessBuilder child =
+        SingleThreadLatency.singleThreaded(
+                List.of(
+                    "bench",
+                    "models",
+                    "--skip-training",
+                    "--model",
+                    String.join(",", models),
+                    "--warmup",
+                    Integer.toString(warmup),
+                    "--runs",
+                    Integer.toString(runs),
+                    "--classes",
+                    Integer.toString(classes)))
+            .inheritIO();
     try {
       return child.start().waitFor();
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot start the latency JVM: " + command.get(0), e);
+      throw new UncheckedIOException("cannot start the latency JVM: " + child.command().get(0), e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return 130;

@@ -65,31 +65,41 @@ final class SingleThreadLatency implements Callable<Integer> {
     }
   }
 
-  /** Median latency in ms, measured in a single-threaded child JVM. */
-  static double measure(String model, int resolution, int classes, int warmup, int runs) {
+  /**
+   * {@code pnet <args>} in a child JVM like this one (same JVM options and jar) whose OpenMP and
+   * OpenBLAS run on one thread.
+   */
+  static ProcessBuilder singleThreaded(List<String> args) {
     List<String> command = new ArrayList<>();
     command.add(ProcessHandle.current().info().command().orElse("java"));
     command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
     command.add("-cp");
     command.add(classPath());
     command.add(Pnet.class.getName());
-    command.addAll(
-        List.of(
-            "latency",
-            "--model",
-            model,
-            "--resolution",
-            Integer.toString(resolution),
-            "--classes",
-            Integer.toString(classes),
-            "--warmup",
-            Integer.toString(warmup),
-            "--runs",
-            Integer.toString(runs)));
-    ProcessBuilder child =
-        new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD);
+    command.addAll(args);
+    ProcessBuilder child = new ProcessBuilder(command);
     child.environment().put("OMP_NUM_THREADS", "1");
     child.environment().put("OPENBLAS_NUM_THREADS", "1");
+    return child;
+  }
+
+  /** Median latency in ms, measured in a single-threaded child JVM. */
+  static double measure(String model, int resolution, int classes, int warmup, int runs) {
+    ProcessBuilder child =
+        singleThreaded(
+                List.of(
+                    "latency",
+                    "--model",
+                    model,
+                    "--resolution",
+                    Integer.toString(resolution),
+                    "--classes",
+                    Integer.toString(classes),
+                    "--warmup",
+                    Integer.toString(warmup),
+                    "--runs",
+                    Integer.toString(runs)))
+            .redirectError(ProcessBuilder.Redirect.DISCARD);
     try {
       Process p = child.start();
       Double result = null;
@@ -108,7 +118,7 @@ final class SingleThreadLatency implements Callable<Integer> {
       }
       return result;
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot start the latency JVM: " + command.get(0), e);
+      throw new UncheckedIOException("cannot start the latency JVM: " + child.command().get(0), e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while measuring latency", e);

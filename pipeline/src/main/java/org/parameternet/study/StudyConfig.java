@@ -6,6 +6,7 @@ import com.typesafe.config.ConfigFactory;
 import java.io.File;
 import java.util.ArrayList;
 import java.util.List;
+import org.parameternet.config.Overrides;
 import org.parameternet.model.ModelRegistry;
 
 /**
@@ -35,18 +36,8 @@ public record StudyConfig(
     if (!file.isFile()) {
       throw new IllegalArgumentException("study file " + file + " does not exist");
     }
-    Config c = ConfigFactory.parseFile(file);
-    for (String o : overrides) {
-      int eq = o.indexOf('=');
-      if (eq <= 0) {
-        throw new IllegalArgumentException("--set expects key=value, got '" + o + "'");
-      }
-      String key = o.substring(0, eq).trim();
-      String path = key.startsWith("study.") ? key : "study." + key;
-      c = ConfigFactory.parseString(path + " = " + o.substring(eq + 1).trim()).withFallback(c);
-    }
     try {
-      return from(c.resolve());
+      return from(Overrides.apply(ConfigFactory.parseFile(file), "study", overrides).resolve());
     } catch (ConfigException e) {
       throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
     }

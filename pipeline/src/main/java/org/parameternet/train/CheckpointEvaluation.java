@@ -3,10 +3,8 @@ package org.parameternet.train;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.SparkSession;
@@ -58,12 +56,7 @@ public final class CheckpointEvaluation {
     Path checkpoint = Checkpoints.resolve(fs, given);
     Natives.useOneDnnHelpers();
     Checkpoints.Loaded loaded = Checkpoints.load(fs, checkpoint, false);
-    Config train;
-    try (InputStream in = fs.open(new Path(checkpoint, Checkpoints.CONFIG))) {
-      train =
-          ConfigFactory.parseString(new String(in.readAllBytes(), StandardCharsets.UTF_8))
-              .getConfig(TrainConfig.ROOT);
-    }
+    Config train = loaded.train();
     String used = weights.equals("auto") ? (loaded.ema() != null ? "ema" : "raw") : weights;
     if (used.equals("ema") && loaded.ema() == null) {
       throw new IllegalArgumentException(checkpoint + " has no EMA weights (the run had EMA off)");

@@ -41,8 +41,15 @@ public final class Checkpoints {
     this.dir = new Path(out, "checkpoints");
   }
 
-  /** A loaded checkpoint. {@code ema} is null when the run had EMA off. */
-  public record Loaded(Path path, ComputationGraph network, INDArray ema, TrainingState state) {}
+  /**
+   * A loaded checkpoint. {@code ema} is null when the run had EMA off; {@code train} is the run's
+   * configuration (the {@code train} block of {@code train.conf}).
+   */
+  public record Loaded(
+      ComputationGraph network,
+      INDArray ema,
+      TrainingState state,
+      com.typesafe.config.Config train) {}
 
   public Path save(
       ComputationGraph network, INDArray ema, TrainingState state, String config, int keep)
@@ -128,7 +135,14 @@ public final class Checkpoints {
         ema = Nd4j.read(in);
       }
     }
-    return new Loaded(checkpoint, net, ema, s);
+    com.typesafe.config.Config train;
+    try (InputStream in = fs.open(new Path(checkpoint, CONFIG))) {
+      train =
+          com.typesafe.config.ConfigFactory.parseString(
+                  new String(in.readAllBytes(), StandardCharsets.UTF_8))
+              .getConfig(TrainConfig.ROOT);
+    }
+    return new Loaded(net, ema, s, train);
   }
 
   /** A checkpoint directory itself, or the latest checkpoint of a training output directory. */

@@ -18,7 +18,6 @@ import org.parameternet.data.augment.ImageTransforms;
 import org.parameternet.data.shards.LabeledImage;
 import org.parameternet.data.shards.RowGroup;
 import org.parameternet.data.shards.ShardReader;
-import org.parameternet.data.shards.ShardSlice;
 import org.parameternet.model.Natives;
 
 /**
@@ -62,8 +61,7 @@ public final class Evaluator {
                 EvaluationResult total = EvaluationResult.EMPTY;
                 while (it.hasNext()) {
                   RowGroup g = it.next();
-                  List<LabeledImage> rows =
-                      ShardReader.read(hadoopConf.get(), new ShardSlice(g, 0, 0, (int) g.rows()));
+                  List<LabeledImage> rows = ShardReader.readAll(hadoopConf.get(), g);
                   for (int from = 0; from < rows.size(); from += batch) {
                     total =
                         total.plus(

@@ -31,8 +31,4 @@ public final class ExponentialMovingAverage {
   public INDArray average() {
     return average;
   }
-
-  public double decay() {
-    return decay;
-  }
 }

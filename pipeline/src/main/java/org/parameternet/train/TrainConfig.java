@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
 import java.util.function.Supplier;
+import org.parameternet.config.Overrides;
 import org.parameternet.data.augment.AugmentOptions;
 import org.parameternet.model.ModelRegistry;
 import org.parameternet.model.ModelSpec;
@@ -73,23 +74,7 @@ public record TrainConfig(
   }
 
   public static Config withOverrides(Config config, List<String> overrides) {
-    Config result = config;
-    for (String o : overrides) {
-      int eq = o.indexOf('=');
-      if (eq <= 0) {
-        throw new IllegalArgumentException("--set expects key=value, got '" + o + "'");
-      }
-      String key = o.substring(0, eq).trim();
-      String path = key.startsWith(ROOT + ".") ? key : ROOT + "." + key;
-      try {
-        result =
-            ConfigFactory.parseString(path + " = " + o.substring(eq + 1).trim())
-                .withFallback(result);
-      } catch (ConfigException e) {
-        throw new IllegalArgumentException("--set " + o + ": " + e.getMessage(), e);
-      }
-    }
-    return result;
+    return Overrides.apply(config, ROOT, overrides);
   }
 
   public static TrainConfig from(Config user) {

@@ -344,13 +344,7 @@ public final class Trainer {
     FileSystem sourceFs = source.getFileSystem(sc.hadoopConfiguration());
     Path checkpoint = Checkpoints.resolve(sourceFs, source);
     Checkpoints.Loaded pretrained = Checkpoints.load(sourceFs, checkpoint, false);
-    String pretrainData;
-    try (var in = sourceFs.open(new Path(checkpoint, Checkpoints.CONFIG))) {
-      pretrainData =
-          com.typesafe.config.ConfigFactory.parseString(
-                  new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8))
-              .getString(TrainConfig.ROOT + ".data.path");
-    }
+    String pretrainData = pretrained.train().getString("data.path");
     if (pretrained.ema() != null) {
       // finetune from the averaged weights when the pretraining kept them, as timm does
       pretrained.network().setParams(pretrained.ema());

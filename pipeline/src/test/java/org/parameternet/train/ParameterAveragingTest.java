@@ -104,8 +104,7 @@ class ParameterAveragingTest {
     long top5 = 0;
     for (RowGroup g : TrainingData.rowGroups(sc, config.valPath(), "val")) {
       for (var row :
-          org.parameternet.data.shards.ShardReader.read(
-              sc.hadoopConfiguration(), new ShardSlice(g, 0, 0, (int) g.rows()))) {
+          org.parameternet.data.shards.ShardReader.readAll(sc.hadoopConfiguration(), g)) {
         float[] x = new float[transforms.imageSize()];
         transforms.eval(row.encoded(), x, 0);
         INDArray p =

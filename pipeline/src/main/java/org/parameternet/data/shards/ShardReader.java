@@ -82,6 +82,14 @@ public final class ShardReader {
     return out;
   }
 
+  /**
+   * All rows of a row group in stored order, bypassing the cache: evaluation reads each group once,
+   * and caching it would only push out the training slices' groups.
+   */
+  public static List<LabeledImage> readAll(Configuration conf, RowGroup group) {
+    return readRowGroup(conf, group);
+  }
+
   /** A seeded Fisher-Yates permutation of {@code 0..n-1}. */
   public static int[] permutation(int n, long seed) {
     int[] order = new int[n];
