@@ -2,6 +2,7 @@ package org.parameternet.jobs;
 
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
+import org.parameternet.spark.SparkDefaults;
 
 /**
  * The session for a job: whatever spark-submit configured, or local mode on all cores when no
@@ -13,6 +14,9 @@ final class SparkSessions {
   static SparkSession create(String appName) {
     SparkConf conf = new SparkConf();
     SparkSession.Builder builder = SparkSession.builder().appName(appName);
+    boolean local = !conf.contains("spark.master") || conf.get("spark.master").startsWith("local");
+    SparkDefaults.missingFrom(conf, local ? SparkDefaults.localMode() : SparkDefaults.anyMaster())
+        .forEach(builder::config);
     if (!conf.contains("spark.master")) {
       builder.master("local[*]").config("spark.driver.host", "127.0.0.1");
     }

@@ -10,14 +10,13 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.util.CollectionAccumulator;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.spark.api.Repartition;
 import org.deeplearning4j.spark.impl.graph.SparkComputationGraph;
-import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
 import org.parameternet.data.HadoopConf;
 import org.parameternet.data.shards.RowGroup;
 import org.parameternet.data.shards.ShardSlice;
 import org.parameternet.train.CosineWarmupSchedule;
 import org.parameternet.train.EpochPlan;
+import org.parameternet.train.ResidentNetworkTrainingMaster;
 import org.parameternet.train.ShardDataSetLoader;
 import org.parameternet.train.StepListener;
 import org.parameternet.train.StepRecord;
@@ -92,14 +91,8 @@ public final class TrainingBenchmark {
     double knownStepMs = Double.NaN;
     List<FrequencyResult> results = new ArrayList<>();
     for (int f : order) {
-      ParameterAveragingTrainingMaster master =
-          new ParameterAveragingTrainingMaster.Builder(workers, batch)
-              .batchSizePerWorker(batch)
-              .averagingFrequency(f)
-              .workerPrefetchNumBatches(2)
-              .saveUpdater(true)
-              .repartionData(Repartition.Never)
-              .build();
+      ResidentNetworkTrainingMaster master =
+          ResidentNetworkTrainingMaster.create(workers, batch, f, 2, 0);
       SparkComputationGraph sparkNet = new SparkComputationGraph(sc, net, master);
       sparkNet.setListeners(List.of(listener));
       double wallMs = 0;

@@ -15,9 +15,7 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.util.CollectionAccumulator;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.spark.api.Repartition;
 import org.deeplearning4j.spark.impl.graph.SparkComputationGraph;
-import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.reduce.longer.MatchCondition;
 import org.nd4j.linalg.factory.Nd4j;
@@ -157,15 +155,13 @@ public final class Trainer {
     net.getConfiguration().setIterationCount((int) state.iteration());
     net.getConfiguration().setEpochCount(state.epoch());
 
-    ParameterAveragingTrainingMaster master =
-        new ParameterAveragingTrainingMaster.Builder(workers, config.batchPerWorker())
-            .batchSizePerWorker(config.batchPerWorker())
-            .averagingFrequency(config.averagingFrequency())
-            .workerPrefetchNumBatches(config.prefetch())
-            .saveUpdater(true)
-            .repartionData(Repartition.Never)
-            .rngSeed(config.seed())
-            .build();
+    ResidentNetworkTrainingMaster master =
+        ResidentNetworkTrainingMaster.create(
+            workers,
+            config.batchPerWorker(),
+            config.averagingFrequency(),
+            config.prefetch(),
+            config.seed());
     SparkComputationGraph sparkNet = new SparkComputationGraph(sc, net, master);
     CollectionAccumulator<StepRecord> steps = sc.sc().collectionAccumulator("pnet steps");
     StepListener stepListener = new StepListener(steps);

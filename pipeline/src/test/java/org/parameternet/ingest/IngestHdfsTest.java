@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.parameternet.data.synth.SynthSpec;
 import org.parameternet.data.synth.SynthWriter;
+import org.parameternet.spark.SparkDefaults;
 
 /** Ingest reading from and writing to a real HDFS (NameNode and DataNode on 127.0.0.1). */
 class IngestHdfsTest {
@@ -34,8 +35,10 @@ class IngestHdfsTest {
     conf.set("dfs.namenode.http-address", "127.0.0.1:0");
     hdfs = new MiniDFSCluster.Builder(conf).numDataNodes(1).build();
     hdfs.waitActive();
+    SparkSession.Builder builder = SparkSession.builder();
+    SparkDefaults.localMode().forEach(builder::config);
     spark =
-        SparkSession.builder()
+        builder
             .master("local[2]")
             .appName("ingest-hdfs-test")
             .config("spark.ui.enabled", "false")

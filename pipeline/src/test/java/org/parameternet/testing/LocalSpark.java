@@ -1,13 +1,16 @@
 package org.parameternet.testing;
 
 import org.apache.spark.sql.SparkSession;
+import org.parameternet.spark.SparkDefaults;
 
 /** The Spark session tests run on: local mode with two worker threads, bound to 127.0.0.1. */
 public final class LocalSpark {
   private LocalSpark() {}
 
   public static SparkSession start(String appName) {
-    return SparkSession.builder()
+    SparkSession.Builder builder = SparkSession.builder();
+    SparkDefaults.localMode().forEach(builder::config);
+    return builder
         .master("local[2]")
         .appName(appName)
         .config("spark.ui.enabled", "false")

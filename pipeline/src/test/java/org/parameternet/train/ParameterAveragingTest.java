@@ -7,9 +7,7 @@ import java.io.IOException;
 import java.util.List;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.spark.api.Repartition;
 import org.deeplearning4j.spark.impl.graph.SparkComputationGraph;
-import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -34,51 +32,67 @@ class ParameterAveragingTest {
     fixture.close();
   }
 
+  /**
+   * Two rounds with two workers: after each, the driver holds the mean of what two hand-trained
+   * copies hold, parameters and Adam state alike. The second round runs on the networks the workers
+   * kept from the first (resident networks), loaded with the averaged state.
+   */
   @Test
   void theDriverHoldsTheMeanOfTheWorkersParametersAndAdamState() throws IOException {
     TrainConfig config = fixture.config("avg");
     JavaSparkContext sc = JavaSparkContext.fromSparkContext(fixture.spark.sparkContext());
     List<RowGroup> groups = TrainingData.rowGroups(sc, config.dataPath(), "train");
     RowGroup group = groups.get(0);
-    List<ShardSlice> slices =
-        List.of(new ShardSlice(group, 7, 0, 8), new ShardSlice(group, 7, 8, 16));
+    List<List<ShardSlice>> rounds =
+        List.of(
+            List.of(new ShardSlice(group, 7, 0, 8), new ShardSlice(group, 7, 8, 16)),
+            List.of(new ShardSlice(group, 7, 16, 24), new ShardSlice(group, 7, 24, 32)));
     int classes = TrainingData.classes(sc.hadoopConfiguration(), config.dataPath());
     CosineWarmupSchedule schedule = new CosineWarmupSchedule(0.005, 1e-6, 1e-5, 2, 10, 1.0);
     ComputationGraph initial = TrainingNetworks.create(config, config.spec(classes), schedule);
     ShardDataSetLoader loader =
         new ShardDataSetLoader(
             config.augment(), classes, 0.1, new HadoopConf(sc.hadoopConfiguration()));
+    SparkComputationGraph spark =
+        new SparkComputationGraph(
+            sc, initial.clone(), ResidentNetworkTrainingMaster.create(2, 8, 1, 0, 1));
+    long reusedBefore = ResidentNetworks.reused();
 
-    // what each worker does, by hand
-    INDArray sumParams = null;
-    INDArray sumState = null;
-    for (ShardSlice s : slices) {
-      ComputationGraph worker = initial.clone();
-      worker.fit(loader.load(s));
-      sumParams = sumParams == null ? worker.params().dup() : sumParams.addi(worker.params());
-      INDArray state = worker.getUpdater().getStateViewArray();
-      sumState = sumState == null ? state.dup() : sumState.addi(state);
+    ComputationGraph start = initial;
+    for (int r = 0; r < rounds.size(); r++) {
+      // what each worker does, by hand, from the driver's state at the start of the round
+      INDArray sumParams = null;
+      INDArray sumState = null;
+      for (ShardSlice s : rounds.get(r)) {
+        ComputationGraph worker = start.clone();
+        worker.getConfiguration().setIterationCount(r); // clone() drops it (DL4J bug)
+        worker.fit(loader.load(s));
+        sumParams = sumParams == null ? worker.params().dup() : sumParams.addi(worker.params());
+        INDArray state = worker.getUpdater().getStateViewArray();
+        sumState = sumState == null ? state.dup() : sumState.addi(state);
+      }
+
+      spark.fitPaths(
+          sc.parallelize(rounds.get(r).stream().map(ShardSlice::toDescriptor).toList(), 2), loader);
+
+      INDArray expected = sumParams.divi(2);
+      INDArray actual = spark.getNetwork().params();
+      double moved = expected.sub(start.params()).amaxNumber().doubleValue();
+      assertTrue(moved > 1e-4, "round " + r + ": the workers did train (max change " + moved + ")");
+      assertEquals(
+          0.0,
+          expected.sub(actual).amaxNumber().doubleValue(),
+          1e-6,
+          "round " + r + ": driver parameters vs mean of the workers'");
+      INDArray state = spark.getNetwork().getUpdater().getStateViewArray();
+      assertEquals(
+          0.0,
+          sumState.divi(2).sub(state).amaxNumber().doubleValue(),
+          1e-6,
+          "round " + r + ": driver Adam state vs mean of the workers'");
+      start = spark.getNetwork().clone();
     }
-
-    ParameterAveragingTrainingMaster master =
-        new ParameterAveragingTrainingMaster.Builder(2, 8)
-            .batchSizePerWorker(8)
-            .averagingFrequency(1)
-            .saveUpdater(true)
-            .repartionData(Repartition.Never)
-            .build();
-    SparkComputationGraph spark = new SparkComputationGraph(sc, initial.clone(), master);
-    spark.fitPaths(
-        sc.parallelize(slices.stream().map(ShardSlice::toDescriptor).toList(), 2), loader);
-
-    INDArray expected = sumParams.divi(2);
-    INDArray actual = spark.getNetwork().params();
-    double diff = expected.sub(actual).amaxNumber().doubleValue();
-    double moved = expected.sub(initial.params()).amaxNumber().doubleValue();
-    assertTrue(moved > 1e-4, "the workers did train (max change " + moved + ")");
-    assertEquals(0.0, diff, 1e-6, "driver parameters vs mean of the workers'");
-    INDArray state = spark.getNetwork().getUpdater().getStateViewArray();
-    assertEquals(0.0, sumState.divi(2).sub(state).amaxNumber().doubleValue(), 1e-6);
+    assertEquals(2, ResidentNetworks.reused() - reusedBefore, "round 2 ran on kept networks");
   }
 
   /**
