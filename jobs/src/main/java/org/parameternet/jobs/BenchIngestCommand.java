@@ -4,16 +4,21 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.Callable;
+import org.apache.spark.sql.SparkSession;
 import org.parameternet.benchmark.IngestBenchmark;
 import org.parameternet.data.image.ImageOptions;
+import org.parameternet.data.image.TurboJpeg;
+import org.parameternet.spark.SparkDefaults;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
  * {@code pnet bench ingest}: images/s on one core for decode -> RGB -> resize -> JPEG encode of
- * photo-like JPEGs; with {@code --keep DIR} the inputs are saved so another tool (a Pillow script,
- * say) can be timed on exactly the same files.
+ * photo-like JPEGs, with TurboJPEG and with OpenCV's codec, then the whole ingest job to Parquet on
+ * one core; with {@code --keep DIR} the inputs are saved so another tool (a Pillow script, say) can
+ * be timed on exactly the same files.
  */
 @Command(
     name = "ingest",
@@ -63,21 +68,69 @@ final class BenchIngestCommand implements Callable<Integer> {
       }
     }
     org.bytedeco.opencv.global.opencv_core.setNumThreads(1); // one core, as the figure claims
-    IngestBenchmark.Result r =
-        IngestBenchmark.processAll(
-            jpegs, new ImageOptions(resize, quality, 0, 90_000_000L), rounds);
+    ImageOptions options = new ImageOptions(resize, quality, 0, 90_000_000L);
     System.out.printf(
         Locale.ROOT,
-        "bench ingest: %d images of %dx%d (q%d, %.0f KB avg) -> shorter side %d, q%d: %.1f images/s on one core (%.2f ms/image)%n",
-        r.images(),
+        "bench ingest: %d images of %dx%d (q%d, %.0f KB avg) -> shorter side %d, q%d%n",
+        jpegs.size(),
         width,
         height,
         quality,
-        r.inputBytes() / 1024.0 / r.images(),
+        jpegs.stream().mapToLong(j -> j.length).sum() / 1024.0 / jpegs.size(),
         resize,
-        quality,
-        r.imagesPerSecond(),
-        1000 / r.imagesPerSecond());
+        quality);
+    Optional<TurboJpeg> turbo = TurboJpeg.available();
+    if (turbo.isPresent()) {
+      print(
+          "per image, TurboJPEG, one thread",
+          IngestBenchmark.processAll(jpegs, options, rounds, turbo.get()));
+    } else {
+      System.out.println("per image, TurboJPEG: not installed (bin/install-native-libraries.sh)");
+    }
+    print(
+        "per image, OpenCV codec, one thread",
+        IngestBenchmark.processAll(jpegs, options, rounds, null));
+
+    Path work = Files.createTempDirectory("pnet-bench-ingest");
+    SparkSession.Builder builder = SparkSession.builder();
+    SparkDefaults.localMode().forEach(builder::config);
+    SparkSession spark =
+        builder
+            .master("local[1]")
+            .appName("pnet bench ingest")
+            .config("spark.ui.enabled", "false")
+            .config("spark.driver.host", "127.0.0.1")
+            .getOrCreate();
+    try {
+      List<byte[]> many = new java.util.ArrayList<>();
+      for (int r = 0; r < rounds; r++) {
+        many.addAll(jpegs);
+      }
+      print(
+          "end to end: class folders -> Parquet shards, Spark local[1]",
+          IngestBenchmark.endToEnd(spark, many, options, work));
+    } finally {
+      spark.stop();
+      deleteRecursively(work);
+    }
     return 0;
+  }
+
+  private static void print(String what, IngestBenchmark.Result r) {
+    System.out.printf(
+        Locale.ROOT,
+        "  %-58s %7.1f images/s per core (%.2f ms/image, %d images)%n",
+        what,
+        r.imagesPerSecond(),
+        1000 / r.imagesPerSecond(),
+        r.images());
+  }
+
+  private static void deleteRecursively(Path root) throws java.io.IOException {
+    try (var paths = Files.walk(root)) {
+      for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    }
   }
 }

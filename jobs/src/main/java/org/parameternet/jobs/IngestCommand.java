@@ -21,7 +21,7 @@ final class IngestCommand implements Callable<Integer> {
   @Option(
       names = "--source",
       required = true,
-      description = "Archive, directory or val folder (any Hadoop URI).")
+      description = "Archive, directory, val folder or val tar (any Hadoop URI).")
   String source;
 
   @Option(
@@ -84,7 +84,7 @@ final class IngestCommand implements Callable<Integer> {
   @Option(
       names = "--val-labels",
       description =
-          "in1k-val: ILSVRC2012_validation_ground_truth.txt or LOC_val_solution.csv (default: beside the val folder).")
+          "in1k-val: ILSVRC2012_validation_ground_truth.txt or LOC_val_solution.csv (default: beside the val folder or tar).")
   String valLabels;
 
   @Option(

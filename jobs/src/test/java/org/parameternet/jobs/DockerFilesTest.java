@@ -61,6 +61,22 @@ class DockerFilesTest {
     assertEquals("parameternet-spark:" + version, image);
   }
 
+  /** The image has the native libraries the install script puts on other machines. */
+  @Test
+  void theImageInstallsTheNativeLibraries() throws IOException {
+    String script =
+        Files.readString(DOCKER.resolveSibling("bin").resolve("install-native-libraries.sh"));
+    java.util.regex.Matcher packages =
+        java.util.regex.Pattern.compile("(?m)^packages=\\(([^)]*)\\)").matcher(script);
+    assertTrue(packages.find(), "install-native-libraries.sh lists packages=(...)");
+    String dockerfile = Files.readString(DOCKER.resolve("Dockerfile"));
+    for (String pkg : packages.group(1).trim().split("\\s+")) {
+      assertTrue(
+          dockerfile.matches("(?s).*apt-get install[^\\n]*\\b" + pkg + "\\b.*"),
+          "the Dockerfile installs " + pkg);
+    }
+  }
+
   @Test
   @SuppressWarnings("unchecked")
   void everyServiceIsThereWithPortsOnLoopbackAndAuthenticationOn() throws IOException {

@@ -12,12 +12,21 @@ import javax.imageio.ImageIO;
 import javax.imageio.ImageWriteParam;
 import javax.imageio.ImageWriter;
 import javax.imageio.stream.MemoryCacheImageOutputStream;
+import org.apache.spark.sql.SparkSession;
 import org.parameternet.data.image.ImageOptions;
 import org.parameternet.data.image.ImageProcessor;
 import org.parameternet.data.image.ProcessedImage;
+import org.parameternet.data.image.TurboJpeg;
 import org.parameternet.data.synth.SyntheticClasses;
+import org.parameternet.ingest.IngestFormat;
+import org.parameternet.ingest.IngestJob;
+import org.parameternet.ingest.IngestOptions;
+import org.parameternet.ingest.IngestSummary;
 
-/** Single-core throughput of ingest's per-image work: decode, convert, resize, encode. */
+/**
+ * Throughput of ingest: the per-image work (decode, convert, resize, encode) on one thread with
+ * each JPEG codec, and the whole job through Parquet.
+ */
 public final class IngestBenchmark {
   private IngestBenchmark() {}
 
@@ -48,8 +57,10 @@ public final class IngestBenchmark {
     return jpegs;
   }
 
-  public static Result processAll(List<byte[]> jpegs, ImageOptions options, int rounds) {
-    ImageProcessor processor = new ImageProcessor(options);
+  /** {@code jpegs} through the image work {@code rounds} times on this thread. */
+  public static Result processAll(
+      List<byte[]> jpegs, ImageOptions options, int rounds, TurboJpeg turbo) {
+    ImageProcessor processor = new ImageProcessor(options, turbo);
     for (byte[] j : jpegs.subList(0, Math.min(20, jpegs.size()))) {
       processor.process(j);
     }
@@ -67,6 +78,47 @@ public final class IngestBenchmark {
     }
     double seconds = (System.nanoTime() - start) / 1e9;
     return new Result(done, seconds, done / seconds, bytes);
+  }
+
+  /**
+   * The whole ingest job over {@code jpegs} laid out as class folders (10 classes) under {@code
+   * work}: plan, read, decode, resize, encode, shuffle into shards, write Parquet, account. Run on
+   * whatever cores {@code spark} has; divide by them for a per-core figure.
+   */
+  public static Result endToEnd(
+      SparkSession spark, List<byte[]> jpegs, ImageOptions options, java.nio.file.Path work)
+      throws IOException {
+    java.nio.file.Path folders = work.resolve("folders");
+    for (int i = 0; i < jpegs.size(); i++) {
+      java.nio.file.Path file =
+          folders.resolve(String.format(java.util.Locale.ROOT, "n%08d/img_%05d.JPEG", i % 10, i));
+      java.nio.file.Files.createDirectories(file.getParent());
+      java.nio.file.Files.write(file, jpegs.get(i));
+    }
+    IngestOptions base =
+        IngestOptions.withDefaults(
+            IngestFormat.FOLDERS,
+            folders.toUri().toString(),
+            work.resolve("warm-up").toUri().toString(),
+            options.shorterSide(),
+            null);
+    IngestJob.run(spark, base); // JIT, native libraries, Spark's first jobs
+    IngestOptions timed =
+        IngestOptions.withDefaults(
+            IngestFormat.FOLDERS,
+            folders.toUri().toString(),
+            work.resolve("timed").toUri().toString(),
+            options.shorterSide(),
+            null);
+    long start = System.nanoTime();
+    IngestSummary summary = IngestJob.run(spark, timed);
+    double seconds = (System.nanoTime() - start) / 1e9;
+    if (summary.written() != jpegs.size()) {
+      throw new IllegalStateException(
+          "benchmark ingest wrote " + summary.written() + " of " + jpegs.size());
+    }
+    long bytes = jpegs.stream().mapToLong(j -> j.length).sum();
+    return new Result(jpegs.size(), seconds, jpegs.size() / seconds, bytes);
   }
 
   private static int clamp(int v) {

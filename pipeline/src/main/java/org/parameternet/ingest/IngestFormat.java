@@ -10,7 +10,10 @@ public enum IngestFormat {
   IN22K("in22k", "train"),
   /** ILSVRC2012_img_train.tar (a tar of per-class tars) or a directory of per-class tars. */
   IN1K_TRAIN("in1k-train", "train"),
-  /** 50,000 flat validation images with the devkit's or Kaggle's label files. */
+  /**
+   * 50,000 flat validation images (a folder, or ILSVRC2012_img_val.tar) with the devkit's or
+   * Kaggle's label files.
+   */
   IN1K_VAL("in1k-val", "val"),
   /** Class folders {@code <wnid>/<image>}. */
   FOLDERS("folders", "train");

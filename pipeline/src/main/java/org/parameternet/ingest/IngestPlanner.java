@@ -160,6 +160,9 @@ final class IngestPlanner {
         }
       }
     }
+    if (fs.getFileStatus(source).isFile()) {
+      return validationArchive(fs, source, labels, wnidByImage, wnids, options);
+    }
     List<WorkUnit.LabelledFile> files = new ArrayList<>();
     for (FileStatus file : fs.listStatus(source)) {
       if (!file.isFile()) {
@@ -175,6 +178,55 @@ final class IngestPlanner {
               wnid == null ? "no label for " + stem + " in " + labels : labels));
     }
     return new IngestPlan(chunk(files, options.filesPerTask()), List.copyOf(wnids), List.of());
+  }
+
+  /**
+   * The val images as members of one flat tar (ILSVRC2012_img_val.tar as distributed): indexed from
+   * its headers, read by byte range on the executors. A cut-off archive keeps the members before
+   * the cut; the cut one is quarantined.
+   */
+  private static IngestPlan validationArchive(
+      FileSystem fs,
+      Path archive,
+      String labels,
+      Map<String, String> wnidByImage,
+      TreeSet<String> wnids,
+      IngestOptions options)
+      throws IOException {
+    TarIndex index = TarIndex.of(fs, archive);
+    List<WorkUnit.LabelledMember> members = new ArrayList<>();
+    for (TarMember member : index.members()) {
+      String name = member.baseName();
+      String stem = name.contains(".") ? name.substring(0, name.lastIndexOf('.')) : name;
+      String wnid = VAL_IMAGE.matcher(name).matches() ? wnidByImage.get(stem) : null;
+      members.add(
+          new WorkUnit.LabelledMember(
+              member.name(),
+              member.dataOffset(),
+              member.size(),
+              wnid,
+              wnid == null ? "no label for " + stem + " in " + labels : labels));
+    }
+    List<IngestRecord.Quarantined> planned = new ArrayList<>();
+    index
+        .cutMember()
+        .ifPresent(
+            cut ->
+                planned.add(
+                    new IngestRecord.Quarantined(
+                        archive.toString(),
+                        cut,
+                        Rejection.UNREADABLE_ARCHIVE.reason(),
+                        "archive cut off inside this member")));
+    List<WorkUnit> units = new ArrayList<>();
+    int size = options.filesPerTask();
+    for (int i = 0; i < members.size(); i += size) {
+      units.add(
+          new WorkUnit.ArchiveFiles(
+              archive.toString(),
+              List.copyOf(members.subList(i, Math.min(members.size(), i + size)))));
+    }
+    return new IngestPlan(units, List.copyOf(wnids), planned);
   }
 
   /**

@@ -35,6 +35,9 @@ final class UnitProcessor {
     if (unit instanceof WorkUnit.SynsetTar tar) {
       return synsetTar(tar);
     }
+    if (unit instanceof WorkUnit.ArchiveFiles archive) {
+      return archiveFiles(archive);
+    }
     return files((WorkUnit.Files) unit);
   }
 
@@ -103,6 +106,69 @@ final class UnitProcessor {
                 Rejection.CORRUPT.reason(),
                 "unreadable: " + e.getMessage()));
       }
+    }
+    return out;
+  }
+
+  private List<IngestRecord> archiveFiles(WorkUnit.ArchiveFiles unit) {
+    Path archive = new Path(unit.archive());
+    FSDataInputStream in;
+    try {
+      in = archive.getFileSystem(conf).open(archive);
+    } catch (IOException e) {
+      List<IngestRecord> out = new ArrayList<>();
+      for (WorkUnit.LabelledMember member : unit.members()) {
+        out.add(
+            new IngestRecord.Quarantined(
+                unit.archive() + "!" + member.name(),
+                member.name(),
+                Rejection.UNREADABLE_ARCHIVE.reason(),
+                "archive did not open: " + e.getMessage()));
+      }
+      return out;
+    }
+    try {
+      return archiveMembers(unit, in);
+    } finally {
+      org.apache.hadoop.io.IOUtils.closeStream(in);
+    }
+  }
+
+  /** Each member read by positional read from the open archive. */
+  private List<IngestRecord> archiveMembers(WorkUnit.ArchiveFiles unit, FSDataInputStream in) {
+    List<IngestRecord> out = new ArrayList<>();
+    String folder = new Path(unit.archive()).getName().replaceFirst("\\.tar$", "");
+    for (WorkUnit.LabelledMember member : unit.members()) {
+      String source = unit.archive() + "!" + member.name();
+      if (member.wnid() == null) {
+        out.add(
+            new IngestRecord.Quarantined(
+                source, member.name(), Rejection.UNKNOWN_WNID.reason(), member.labelSource()));
+        continue;
+      }
+      if (member.size() > Integer.MAX_VALUE - 16) {
+        out.add(
+            new IngestRecord.Quarantined(
+                source,
+                member.name(),
+                Rejection.CORRUPT.reason(),
+                member.size() + " bytes, too large to hold as one image"));
+        continue;
+      }
+      byte[] bytes = new byte[(int) member.size()];
+      try {
+        in.readFully(member.offset(), bytes);
+      } catch (IOException e) {
+        out.add(
+            new IngestRecord.Quarantined(
+                source,
+                member.name(),
+                Rejection.UNREADABLE_ARCHIVE.reason(),
+                "member unreadable: " + e.getMessage()));
+        continue;
+      }
+      String key = folder + "/" + TarMember.baseName(member.name());
+      out.add(image(member.wnid(), key, member.name(), bytes, source));
     }
     return out;
   }

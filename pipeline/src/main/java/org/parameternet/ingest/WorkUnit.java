@@ -18,6 +18,13 @@ public sealed interface WorkUnit extends Serializable {
   /** Loose image files with their wnid (null when the labels did not name one). */
   record Files(List<LabelledFile> files) implements WorkUnit {}
 
+  /** Images stored as members of one flat archive (ILSVRC2012_img_val.tar), read by byte range. */
+  record ArchiveFiles(String archive, List<LabelledMember> members) implements WorkUnit {}
+
+  /** A tar member's name and data range, with the class its labels assign it (or null). */
+  record LabelledMember(String name, long offset, long size, String wnid, String labelSource)
+      implements Serializable {}
+
   /** An image file and the class its source assigns it. */
   record LabelledFile(String path, String wnid, String labelSource) implements Serializable {}
 }

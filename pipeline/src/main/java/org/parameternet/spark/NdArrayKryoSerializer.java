@@ -6,6 +6,7 @@ import com.esotericsoftware.kryo.io.Input;
 import com.esotericsoftware.kryo.io.Output;
 import java.nio.ByteBuffer;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.shape.Shape;
 import org.nd4j.linalg.factory.Nd4j;
@@ -63,10 +64,16 @@ public final class NdArrayKryoSerializer extends Serializer<INDArray> {
       shape[i] = input.readLong(true);
     }
     if (input.readBoolean()) {
-      return Nd4j.create(dataType, shape);
+      try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+        return Nd4j.create(dataType, shape);
+      }
     }
     long bytes = input.readLong(true);
-    INDArray array = Nd4j.createUninitialized(dataType, shape, order);
+    INDArray array;
+    // outside any workspace: the array outlives whatever scope the reading thread is in
+    try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+      array = Nd4j.createUninitialized(dataType, shape, order);
+    }
     if (array.length() * dataType.width() != bytes) {
       throw new IllegalStateException(
           "serialized array has " + bytes + " bytes for shape " + java.util.Arrays.toString(shape));

@@ -41,7 +41,8 @@ public final class Evaluator {
     Configuration hadoop = sc.hadoopConfiguration();
     List<RowGroup> groups = TrainingData.rowGroups(sc, dataset, split);
     Broadcast<String> confJson = sc.broadcast(conf.toJson());
-    Broadcast<INDArray> weights = sc.broadcast(params);
+    // a copy: destroying a broadcast closes its driver-side value (INDArray is AutoCloseable)
+    Broadcast<INDArray> weights = sc.broadcast(params.dup());
     HadoopConf hadoopConf = new HadoopConf(hadoop);
     int partitions = Math.max(1, Math.min(groups.size(), sc.defaultParallelism() * 4));
     try {

@@ -18,6 +18,9 @@ public final class ResidentNetworkTrainingMaster extends ParameterAveragingTrain
   /** Networks built for one master's rounds are reusable in later rounds of that master only. */
   private final String runKey = UUID.randomUUID().toString();
 
+  /** The last round's broadcast, released when the next round starts. */
+  private transient Broadcast<NetBroadcastTuple> previous;
+
   private ResidentNetworkTrainingMaster(Builder builder) {
     super(builder);
   }
@@ -49,7 +52,13 @@ public final class ResidentNetworkTrainingMaster extends ParameterAveragingTrain
             graph.getNetwork().getConfiguration(),
             graph.getNetwork().params(),
             graph.getNetwork().getUpdater().getStateViewArray());
+    // DL4J leaves each round's broadcast (parameters + Adam state) to Spark's GC-driven cleaner;
+    // released here, a long run does not pile hundreds of MB per round into the block managers.
+    if (previous != null) {
+      previous.destroy();
+    }
     Broadcast<NetBroadcastTuple> broadcast = graph.getSparkContext().broadcast(tuple);
+    previous = broadcast;
     WorkerConfiguration configuration =
         new WorkerConfiguration(
             true,

@@ -204,6 +204,63 @@ class IngestJobTest {
     }
   }
 
+  /**
+   * ILSVRC2012_img_val.tar as distributed gives what the extracted folder gives: same images, same
+   * labels. Cut off inside a member, the members before the cut are written and the cut one is
+   * quarantined.
+   */
+  @Test
+  void in1kValFromTheFlatTarMatchesTheFolder() throws IOException {
+    String tar = synth + "/in1k/ILSVRC2012_img_val.tar";
+    IngestSummary s =
+        IngestJob.run(spark, options(IngestFormat.IN1K_VAL, tar, out("val-tar"), false));
+    long expected = (long) SPEC.classes1k() * SPEC.valPerClass();
+    assertEquals(expected, s.inputs());
+    assertEquals(expected, s.written());
+    Map<String, String> fromFolder = new HashMap<>();
+    IngestJob.run(
+        spark, options(IngestFormat.IN1K_VAL, synth + "/in1k/val", out("val-dir"), false));
+    for (Row r :
+        spark.read().parquet(out("val-dir") + "/data").select("key", "label").collectAsList()) {
+      fromFolder.put(r.getString(0).replace("val/", ""), String.valueOf(r.getInt(1)));
+    }
+    for (Row r :
+        spark
+            .read()
+            .parquet(out("val-tar") + "/data")
+            .select("key", "label", "source")
+            .collectAsList()) {
+      String name = r.getString(0).replace("ILSVRC2012_img_val/", "");
+      assertEquals(fromFolder.get(name), String.valueOf(r.getInt(1)), name);
+      assertTrue(r.getString(2).startsWith(tar + "!"), r.getString(2));
+    }
+
+    List<org.parameternet.data.tar.TarMember> members =
+        org.parameternet.data.tar.TarIndex.of(fs, new Path(tar)).members();
+    org.parameternet.data.tar.TarMember cutInside = members.get(members.size() / 2);
+    Path cut = new Path(dir.resolve("cut-val/ILSVRC2012_img_val.tar").toUri());
+    byte[] head = new byte[(int) (cutInside.dataOffset() + cutInside.size() / 2)];
+    try (var in = fs.open(new Path(tar))) {
+      in.readFully(0, head);
+    }
+    try (var o = fs.create(cut)) {
+      o.write(head);
+    }
+    IngestSummary c =
+        IngestJob.run(
+            spark,
+            with(
+                options(IngestFormat.IN1K_VAL, cut.toString(), out("val-cut"), false),
+                synth + "/in1k/LOC_val_solution.csv",
+                null,
+                null,
+                null));
+    assertEquals(members.size() / 2, c.written());
+    assertEquals(1, c.quarantined());
+    assertEquals(c.inputs(), c.written() + c.quarantined());
+    assertEquals(Map.of("unreadable_archive", 1L), c.byReason());
+  }
+
   @Test
   void in1kTrainAndFoldersIngestEveryImage() throws IOException {
     IngestSummary train =

@@ -1,6 +1,8 @@
 package org.parameternet.data.image;
 
+import static org.bytedeco.opencv.global.opencv_core.CV_8UC3;
 import static org.bytedeco.opencv.global.opencv_imgcodecs.IMREAD_COLOR;
+import static org.bytedeco.opencv.global.opencv_imgcodecs.IMREAD_IGNORE_ORIENTATION;
 import static org.bytedeco.opencv.global.opencv_imgcodecs.IMREAD_REDUCED_COLOR_2;
 import static org.bytedeco.opencv.global.opencv_imgcodecs.IMREAD_REDUCED_COLOR_4;
 import static org.bytedeco.opencv.global.opencv_imgcodecs.IMREAD_REDUCED_COLOR_8;
@@ -11,6 +13,7 @@ import static org.bytedeco.opencv.global.opencv_imgproc.INTER_AREA;
 import static org.bytedeco.opencv.global.opencv_imgproc.INTER_LINEAR;
 import static org.bytedeco.opencv.global.opencv_imgproc.resize;
 
+import com.sun.jna.Pointer;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.util.Iterator;
@@ -26,13 +29,21 @@ import org.bytedeco.opencv.opencv_core.Size;
  * Decodes by content (a PNG named .JPEG is a PNG), converts CMYK, grayscale, palette and alpha
  * images to 3-channel colour, resizes the shorter side and re-encodes as JPEG. The declared size is
  * read from the header first, so a decompression bomb is rejected without being decoded. ImageIO
- * reads headers only; OpenCV (JavaCPP) does the pixel work.
+ * reads headers only; TurboJPEG ({@link TurboJpeg}) codes JPEGs where installed, OpenCV (JavaCPP)
+ * resizes and codes everything else.
  */
 public final class ImageProcessor {
   private final ImageOptions options;
+  private final TurboJpeg turbo;
 
   public ImageProcessor(ImageOptions options) {
+    this(options, TurboJpeg.available().orElse(null));
+  }
+
+  /** With an explicit JPEG codec: {@code turbo} null means OpenCV's. */
+  public ImageProcessor(ImageOptions options, TurboJpeg turbo) {
     this.options = options;
+    this.turbo = turbo;
   }
 
   public ProcessedImage process(byte[] bytes) {
@@ -62,24 +73,68 @@ public final class ImageProcessor {
       return new ProcessedImage.Rejected(
           Rejection.CORRUPT, header.format() + " truncated (no end marker)");
     }
-    try (Mat encoded = new Mat(bytes);
-        Mat decoded = imdecode(encoded, IMREAD_COLOR)) {
+    try (Mat decoded = decode(bytes, header)) {
       if (decoded == null || decoded.empty()) {
         return new ProcessedImage.Rejected(
             Rejection.CORRUPT, header.format() + " failed to decode");
       }
-      int height = decoded.rows();
-      int width = decoded.cols();
-      try (Mat resized = resized(decoded);
-          BytePointer jpeg = new BytePointer();
-          IntPointer params = new IntPointer(IMWRITE_JPEG_QUALITY, options.jpegQuality())) {
-        if (!imencode(".jpg", resized, jpeg, params)) {
+      try (Mat resized = resized(decoded)) {
+        byte[] out = encode(resized);
+        if (out == null) {
           return new ProcessedImage.Rejected(Rejection.CORRUPT, "JPEG encoding failed");
         }
-        byte[] out = new byte[(int) jpeg.limit()];
-        jpeg.get(out);
-        return new ProcessedImage.Accepted(out, resized.rows(), resized.cols(), height, width);
+        return new ProcessedImage.Accepted(
+            out, resized.rows(), resized.cols(), header.height(), header.width());
       }
+    }
+  }
+
+  /**
+   * BGR pixels, or null when the content does not decode. JPEGs go through TurboJPEG when the
+   * system has it; CMYK/YCCK JPEGs (which TurboJPEG cannot turn into BGR), other formats and
+   * machines without it through OpenCV. EXIF orientation is ignored either way, as PIL-based
+   * ImageNet loaders do.
+   */
+  private Mat decode(byte[] bytes, Header header) {
+    int factor = dctFactor(header);
+    if (turbo != null && header.format().equals("JPEG")) {
+      int width = (header.width() + factor - 1) / factor;
+      int height = (header.height() + factor - 1) / factor;
+      Mat pixels = new Mat(height, width, CV_8UC3);
+      try {
+        turbo.decode(bytes, new Pointer(pixels.data().address()), width, 0, height);
+        return pixels;
+      } catch (TurboJpeg.JpegException e) {
+        pixels.close(); // OpenCV below gets its chance (CMYK, or its own error)
+      }
+    }
+    try (Mat encoded = new Mat(bytes)) {
+      return imdecode(encoded, openCvFlags(factor) | IMREAD_IGNORE_ORIENTATION);
+    }
+  }
+
+  /** JPEG bytes of a continuous BGR image, or null when encoding fails. */
+  private byte[] encode(Mat image) {
+    if (turbo != null) {
+      try {
+        return turbo.encode(
+            new Pointer(image.data().address()),
+            image.cols(),
+            0,
+            image.rows(),
+            options.jpegQuality());
+      } catch (TurboJpeg.JpegException e) {
+        return null;
+      }
+    }
+    try (BytePointer jpeg = new BytePointer();
+        IntPointer params = new IntPointer(IMWRITE_JPEG_QUALITY, options.jpegQuality())) {
+      if (!imencode(".jpg", image, jpeg, params)) {
+        return null;
+      }
+      byte[] out = new byte[(int) jpeg.limit()];
+      jpeg.get(out);
+      return out;
     }
   }
 
@@ -87,19 +142,32 @@ public final class ImageProcessor {
    * JPEGs at least twice the target size are decoded at 1/2, 1/4 or 1/8 scale in the DCT domain
    * (libjpeg's scaled decoding), which skips most of the decoding work on full-size photos.
    */
-  private int decodeFlags(Header header) {
+  private int dctFactor(Header header) {
     int shorter = Math.min(header.width(), header.height());
     int target = options.shorterSide();
     if (!header.format().equals("JPEG") || target == 0) {
-      return IMREAD_COLOR;
+      return 1;
     }
     if (shorter >= 8 * target) {
-      return IMREAD_REDUCED_COLOR_8;
+      return 8;
     }
     if (shorter >= 4 * target) {
-      return IMREAD_REDUCED_COLOR_4;
+      return 4;
     }
-    return shorter >= 2 * target ? IMREAD_REDUCED_COLOR_2 : IMREAD_COLOR;
+    return shorter >= 2 * target ? 2 : 1;
+  }
+
+  private static int openCvFlags(int factor) {
+    switch (factor) {
+      case 8:
+        return IMREAD_REDUCED_COLOR_8;
+      case 4:
+        return IMREAD_REDUCED_COLOR_4;
+      case 2:
+        return IMREAD_REDUCED_COLOR_2;
+      default:
+        return IMREAD_COLOR;
+    }
   }
 
   private Mat resized(Mat image) {

@@ -26,11 +26,12 @@ import org.apache.hadoop.fs.Path;
  *   <li>{@code in22k/fall11_whole.tar}: a tar of per-synset tars {@code <wnid>.tar} of {@code
  *       <wnid>_<n>.JPEG};
  *   <li>{@code in1k/ILSVRC2012_img_train.tar}: the same layout for the 1K-like classes;
- *   <li>{@code in1k/val/ILSVRC2012_val_<8 digits>.JPEG}, flat, with {@code
- *       ILSVRC2012_validation_ground_truth.txt} (one ILSVRC2012_ID per line, IDs in a shuffled
- *       order unlike the sorted wnids, as in the devkit), {@code synsets.tsv} (ILSVRC2012_ID, wnid,
- *       words: what the devkit's meta.mat holds), {@code LOC_val_solution.csv} and {@code
- *       LOC_synset_mapping.txt} (the Kaggle re-packaging);
+ *   <li>{@code in1k/val/ILSVRC2012_val_<8 digits>.JPEG}, flat, the same images as the flat tar
+ *       {@code in1k/ILSVRC2012_img_val.tar}, with {@code ILSVRC2012_validation_ground_truth.txt}
+ *       (one ILSVRC2012_ID per line, IDs in a shuffled order unlike the sorted wnids, as in the
+ *       devkit), {@code synsets.tsv} (ILSVRC2012_ID, wnid, words: what the devkit's meta.mat
+ *       holds), {@code LOC_val_solution.csv} and {@code LOC_synset_mapping.txt} (the Kaggle
+ *       re-packaging);
  *   <li>{@code folders/<wnid>/*.JPEG}: class folders;
  *   <li>{@code synth.json}: what was written, including the bad inputs and their expected reason.
  * </ul>
@@ -168,14 +169,17 @@ public final class SynthWriter {
     }
     Collections.shuffle(order, random);
     try (PrintWriter truth = writer(new Path(base, "ILSVRC2012_validation_ground_truth.txt"));
-        PrintWriter loc = writer(new Path(base, "LOC_val_solution.csv"))) {
+        PrintWriter loc = writer(new Path(base, "LOC_val_solution.csv"));
+        TarArchiveOutputStream valTar = tar(new Path(base, "ILSVRC2012_img_val.tar"))) {
       loc.println("ImageId,PredictionString");
       for (int n = 0; n < order.size(); n++) {
         int k = order.get(n);
         String name = String.format(java.util.Locale.ROOT, "ILSVRC2012_val_%08d", n + 1);
+        byte[] jpeg = jpeg(classes.get(k));
         try (OutputStream image = fs.create(new Path(base, "val/" + name + ".JPEG"), true)) {
-          image.write(jpeg(classes.get(k)));
+          image.write(jpeg);
         }
+        put(valTar, name + ".JPEG", jpeg);
         truth.println(ids.get(k));
         loc.println(name + "," + SynthSpec.wnid(classes.get(k)) + " 1 1 10 10");
       }

@@ -1,0 +1,187 @@
+package org.parameternet.data.image;
+
+import com.sun.jna.Library;
+import com.sun.jna.Native;
+import com.sun.jna.NativeLong;
+import com.sun.jna.Pointer;
+import com.sun.jna.ptr.IntByReference;
+import com.sun.jna.ptr.NativeLongByReference;
+import com.sun.jna.ptr.PointerByReference;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * libjpeg-turbo's TurboJPEG API (the system's {@code libturbojpeg.so.0}, Debian package {@code
+ * libturbojpeg0}) through JNA: SIMD JPEG decoding and encoding, the same library Pillow uses. The
+ * JPEG codec OpenCV's JavaCPP build bundles is about three times slower here. When the library is
+ * not installed, {@link #available()} is empty and callers use OpenCV.
+ */
+public final class TurboJpeg {
+  private static final Logger LOG = LoggerFactory.getLogger(TurboJpeg.class);
+  private static final int PIXEL_FORMAT_BGR = 1;
+  private static final int SUBSAMPLING_420 = 2;
+  private static final int ERROR_WARNING = 0;
+  private static final Optional<TurboJpeg> INSTANCE = load();
+
+  /** The C functions used, as declared in turbojpeg.h (2.x API; unsigned long is a NativeLong). */
+  interface Api extends Library {
+    Pointer tjInitDecompress();
+
+    Pointer tjInitCompress();
+
+    int tjDecompressHeader3(
+        Pointer handle,
+        byte[] jpeg,
+        NativeLong size,
+        IntByReference width,
+        IntByReference height,
+        IntByReference subsampling,
+        IntByReference colorspace);
+
+    int tjDecompress2(
+        Pointer handle,
+        byte[] jpeg,
+        NativeLong size,
+        Pointer destination,
+        int width,
+        int pitch,
+        int height,
+        int pixelFormat,
+        int flags);
+
+    int tjCompress2(
+        Pointer handle,
+        Pointer source,
+        int width,
+        int pitch,
+        int height,
+        int pixelFormat,
+        PointerByReference jpeg,
+        NativeLongByReference size,
+        int subsampling,
+        int quality,
+        int flags);
+
+    void tjFree(Pointer buffer);
+
+    String tjGetErrorStr2(Pointer handle);
+
+    int tjGetErrorCode(Pointer handle);
+  }
+
+  private final Api api;
+  // TurboJPEG handles are not thread-safe: one pair per thread (executors run a task per thread)
+  private final ThreadLocal<Pointer> decompressor;
+  private final ThreadLocal<Pointer> compressor;
+
+  private TurboJpeg(Api api) {
+    this.api = api;
+    this.decompressor = ThreadLocal.withInitial(api::tjInitDecompress);
+    this.compressor = ThreadLocal.withInitial(api::tjInitCompress);
+  }
+
+  /** The library, when this machine has it. */
+  public static Optional<TurboJpeg> available() {
+    return INSTANCE;
+  }
+
+  private static Optional<TurboJpeg> load() {
+    if (Boolean.getBoolean("pnet.turbojpeg.disable")) {
+      LOG.info("TurboJPEG disabled (pnet.turbojpeg.disable): JPEG work goes through OpenCV");
+      return Optional.empty();
+    }
+    for (String name : new String[] {"turbojpeg", "libturbojpeg.so.0"}) {
+      try {
+        @SuppressWarnings("deprecation")
+        Api api = (Api) Native.loadLibrary(name, Api.class);
+        return Optional.of(new TurboJpeg(api));
+      } catch (UnsatisfiedLinkError absent) {
+        // try the next name
+      }
+    }
+    LOG.warn(
+        "libturbojpeg not found (Debian/Ubuntu: apt-get install libturbojpeg0): JPEG decoding"
+            + " and encoding fall back to OpenCV's slower bundled codec");
+    return Optional.empty();
+  }
+
+  /** Width and height from the JPEG header. */
+  public int[] size(byte[] jpeg) throws JpegException {
+    Pointer handle = decompressor.get();
+    IntByReference width = new IntByReference();
+    IntByReference height = new IntByReference();
+    IntByReference subsampling = new IntByReference();
+    IntByReference colorspace = new IntByReference();
+    int status =
+        api.tjDecompressHeader3(
+            handle, jpeg, new NativeLong(jpeg.length), width, height, subsampling, colorspace);
+    if (status != 0) {
+      throw new JpegException(api.tjGetErrorStr2(handle));
+    }
+    return new int[] {width.getValue(), height.getValue()};
+  }
+
+  /**
+   * Decodes into {@code destination} (BGR, {@code pitch} bytes per row) at {@code width} x {@code
+   * height}, which may be the header's size scaled by 1/2, 1/4 or 1/8 (DCT-domain scaling).
+   * Warnings (e.g. extraneous bytes) are tolerated as libjpeg does; errors throw.
+   */
+  public void decode(byte[] jpeg, Pointer destination, int width, int pitch, int height)
+      throws JpegException {
+    Pointer handle = decompressor.get();
+    int status =
+        api.tjDecompress2(
+            handle,
+            jpeg,
+            new NativeLong(jpeg.length),
+            destination,
+            width,
+            pitch,
+            height,
+            PIXEL_FORMAT_BGR,
+            0);
+    if (status != 0 && api.tjGetErrorCode(handle) != ERROR_WARNING) {
+      throw new JpegException(api.tjGetErrorStr2(handle));
+    }
+  }
+
+  /** Encodes BGR pixels as a baseline 4:2:0 JPEG of the given quality. */
+  public byte[] encode(Pointer source, int width, int pitch, int height, int quality)
+      throws JpegException {
+    Pointer handle = compressor.get();
+    PointerByReference buffer = new PointerByReference();
+    NativeLongByReference size = new NativeLongByReference();
+    int status =
+        api.tjCompress2(
+            handle,
+            source,
+            width,
+            pitch,
+            height,
+            PIXEL_FORMAT_BGR,
+            buffer,
+            size,
+            SUBSAMPLING_420,
+            quality,
+            0);
+    Pointer jpeg = buffer.getValue();
+    try {
+      if (status != 0) {
+        throw new JpegException(api.tjGetErrorStr2(handle));
+      }
+      return jpeg.getByteArray(0, (int) size.getValue().longValue());
+    } finally {
+      if (jpeg != null) {
+        api.tjFree(jpeg);
+      }
+    }
+  }
+
+  /** A TurboJPEG error, with the library's message. */
+  public static final class JpegException extends Exception {
+    JpegException(String message) {
+      super(message);
+    }
+  }
+}
