@@ -9,16 +9,19 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.util.Random;
 import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
-/** TurboJPEG is installed where pnet runs, and codes JPEGs as OpenCV's codec does. */
+/**
+ * TurboJPEG codes JPEGs as OpenCV's codec does. Skipped where libturbojpeg.so.0 is absent (ingest
+ * then uses OpenCV); CI installs it first (bin/install-native-libraries.sh from .ci/run).
+ */
 class TurboJpegTest {
   private static TurboJpeg turbo() {
-    return TurboJpeg.available()
-        .orElseThrow(
-            () ->
-                new AssertionError(
-                    "libturbojpeg.so.0 is not installed: run bin/install-native-libraries.sh"));
+    Assumptions.assumeTrue(
+        TurboJpeg.available().isPresent(),
+        "libturbojpeg.so.0 is not installed: run bin/install-native-libraries.sh");
+    return TurboJpeg.available().get();
   }
 
   /** A photo-like image: smooth gradients with noise, so JPEG has real work to do. */
