@@ -10,7 +10,6 @@ import org.apache.spark.sql.SparkSession;
 import org.parameternet.benchmark.IngestBenchmark;
 import org.parameternet.data.image.ImageOptions;
 import org.parameternet.data.image.TurboJpeg;
-import org.parameternet.spark.SparkDefaults;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -92,15 +91,7 @@ final class BenchIngestCommand implements Callable<Integer> {
         IngestBenchmark.processAll(jpegs, options, rounds, null));
 
     Path work = Files.createTempDirectory("pnet-bench-ingest");
-    SparkSession.Builder builder = SparkSession.builder();
-    SparkDefaults.localMode().forEach(builder::config);
-    SparkSession spark =
-        builder
-            .master("local[1]")
-            .appName("pnet bench ingest")
-            .config("spark.ui.enabled", "false")
-            .config("spark.driver.host", "127.0.0.1")
-            .getOrCreate();
+    SparkSession spark = SparkSessions.local("pnet bench ingest", 1);
     try {
       List<byte[]> many = new java.util.ArrayList<>();
       for (int r = 0; r < rounds; r++) {
@@ -111,7 +102,7 @@ final class BenchIngestCommand implements Callable<Integer> {
           IngestBenchmark.endToEnd(spark, many, options, work));
     } finally {
       spark.stop();
-      deleteRecursively(work);
+      org.apache.hadoop.fs.FileUtil.fullyDelete(work.toFile());
     }
     return 0;
   }
@@ -124,13 +115,5 @@ final class BenchIngestCommand implements Callable<Integer> {
         r.imagesPerSecond(),
         1000 / r.imagesPerSecond(),
         r.images());
-  }
-
-  private static void deleteRecursively(Path root) throws java.io.IOException {
-    try (var paths = Files.walk(root)) {
-      for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-        Files.delete(p);
-      }
-    }
   }
 }

@@ -22,4 +22,15 @@ final class SparkSessions {
     }
     return builder.getOrCreate();
   }
+
+  /** Local mode on {@code cores} cores whatever spark-submit set: for benchmarks per core. */
+  static SparkSession local(String appName, int cores) {
+    SparkSession.Builder builder = SparkSession.builder().appName(appName);
+    SparkDefaults.localMode().forEach(builder::config);
+    return builder
+        .master("local[" + cores + "]")
+        .config("spark.driver.host", "127.0.0.1")
+        .config("spark.ui.enabled", "false")
+        .getOrCreate();
+  }
 }

@@ -95,23 +95,9 @@ public final class IngestBenchmark {
       java.nio.file.Files.createDirectories(file.getParent());
       java.nio.file.Files.write(file, jpegs.get(i));
     }
-    IngestOptions base =
-        IngestOptions.withDefaults(
-            IngestFormat.FOLDERS,
-            folders.toUri().toString(),
-            work.resolve("warm-up").toUri().toString(),
-            options.shorterSide(),
-            null);
-    IngestJob.run(spark, base); // JIT, native libraries, Spark's first jobs
-    IngestOptions timed =
-        IngestOptions.withDefaults(
-            IngestFormat.FOLDERS,
-            folders.toUri().toString(),
-            work.resolve("timed").toUri().toString(),
-            options.shorterSide(),
-            null);
+    IngestJob.run(spark, folders(folders, work.resolve("warm-up"), options)); // JIT, natives
     long start = System.nanoTime();
-    IngestSummary summary = IngestJob.run(spark, timed);
+    IngestSummary summary = IngestJob.run(spark, folders(folders, work.resolve("timed"), options));
     double seconds = (System.nanoTime() - start) / 1e9;
     if (summary.written() != jpegs.size()) {
       throw new IllegalStateException(
@@ -119,6 +105,16 @@ public final class IngestBenchmark {
     }
     long bytes = jpegs.stream().mapToLong(j -> j.length).sum();
     return new Result(jpegs.size(), seconds, jpegs.size() / seconds, bytes);
+  }
+
+  private static IngestOptions folders(
+      java.nio.file.Path source, java.nio.file.Path out, ImageOptions options) {
+    return IngestOptions.withDefaults(
+        IngestFormat.FOLDERS,
+        source.toUri().toString(),
+        out.toUri().toString(),
+        options.shorterSide(),
+        null);
   }
 
   private static int clamp(int v) {

@@ -64,16 +64,7 @@ final class IngestPlanner {
           planned.add(nonSynset(archive, member.name()));
         }
       }
-      index
-          .cutMember()
-          .ifPresent(
-              cut ->
-                  planned.add(
-                      new IngestRecord.Quarantined(
-                          archive,
-                          cut,
-                          Rejection.UNREADABLE_ARCHIVE.reason(),
-                          "the archive ends inside this member")));
+      index.cutMember().ifPresent(cut -> planned.add(cutOff(archive, cut)));
     }
     return new IngestPlan(units, List.copyOf(wnids), planned);
   }
@@ -168,14 +159,8 @@ final class IngestPlanner {
       if (!file.isFile()) {
         continue;
       }
-      String name = file.getPath().getName();
-      String stem = name.contains(".") ? name.substring(0, name.lastIndexOf('.')) : name;
-      String wnid = VAL_IMAGE.matcher(name).matches() ? wnidByImage.get(stem) : null;
-      files.add(
-          new WorkUnit.LabelledFile(
-              file.getPath().toString(),
-              wnid,
-              wnid == null ? "no label for " + stem + " in " + labels : labels));
+      ValLabel label = ValLabel.of(file.getPath().getName(), wnidByImage, labels);
+      files.add(new WorkUnit.LabelledFile(file.getPath().toString(), label.wnid(), label.source()));
     }
     return new IngestPlan(chunk(files, options.filesPerTask()), List.copyOf(wnids), List.of());
   }
@@ -196,35 +181,16 @@ final class IngestPlanner {
     TarIndex index = TarIndex.of(fs, archive);
     List<WorkUnit.LabelledMember> members = new ArrayList<>();
     for (TarMember member : index.members()) {
-      String name = member.baseName();
-      String stem = name.contains(".") ? name.substring(0, name.lastIndexOf('.')) : name;
-      String wnid = VAL_IMAGE.matcher(name).matches() ? wnidByImage.get(stem) : null;
+      ValLabel label = ValLabel.of(member.baseName(), wnidByImage, labels);
       members.add(
           new WorkUnit.LabelledMember(
-              member.name(),
-              member.dataOffset(),
-              member.size(),
-              wnid,
-              wnid == null ? "no label for " + stem + " in " + labels : labels));
+              member.name(), member.dataOffset(), member.size(), label.wnid(), label.source()));
     }
     List<IngestRecord.Quarantined> planned = new ArrayList<>();
-    index
-        .cutMember()
-        .ifPresent(
-            cut ->
-                planned.add(
-                    new IngestRecord.Quarantined(
-                        archive.toString(),
-                        cut,
-                        Rejection.UNREADABLE_ARCHIVE.reason(),
-                        "archive cut off inside this member")));
+    index.cutMember().ifPresent(cut -> planned.add(cutOff(archive.toString(), cut)));
     List<WorkUnit> units = new ArrayList<>();
-    int size = options.filesPerTask();
-    for (int i = 0; i < members.size(); i += size) {
-      units.add(
-          new WorkUnit.ArchiveFiles(
-              archive.toString(),
-              List.copyOf(members.subList(i, Math.min(members.size(), i + size)))));
+    for (List<WorkUnit.LabelledMember> part : partition(members, options.filesPerTask())) {
+      units.add(new WorkUnit.ArchiveFiles(archive.toString(), part));
     }
     return new IngestPlan(units, List.copyOf(wnids), planned);
   }
@@ -269,11 +235,40 @@ final class IngestPlanner {
 
   private static List<WorkUnit> chunk(List<WorkUnit.LabelledFile> files, int size) {
     List<WorkUnit> units = new ArrayList<>();
-    for (int i = 0; i < files.size(); i += size) {
-      units.add(
-          new WorkUnit.Files(List.copyOf(files.subList(i, Math.min(files.size(), i + size)))));
+    for (List<WorkUnit.LabelledFile> part : partition(files, size)) {
+      units.add(new WorkUnit.Files(part));
     }
     return units;
+  }
+
+  /** Consecutive pieces of at most {@code size} items. */
+  private static <T> List<List<T>> partition(List<T> items, int size) {
+    List<List<T>> parts = new ArrayList<>();
+    for (int i = 0; i < items.size(); i += size) {
+      parts.add(List.copyOf(items.subList(i, Math.min(items.size(), i + size))));
+    }
+    return parts;
+  }
+
+  /** The member an archive ends inside of: quarantined, the members before it kept. */
+  private static IngestRecord.Quarantined cutOff(String archive, String member) {
+    return new IngestRecord.Quarantined(
+        archive,
+        member,
+        Rejection.UNREADABLE_ARCHIVE.reason(),
+        "the archive ends inside this member");
+  }
+
+  /**
+   * A val image's wnid by its ILSVRC2012_val_N stem (null when the labels do not name one), and
+   * where that came from: the label file, or why there is none.
+   */
+  private record ValLabel(String wnid, String source) {
+    static ValLabel of(String name, Map<String, String> wnidByImage, String labels) {
+      String stem = name.contains(".") ? name.substring(0, name.lastIndexOf('.')) : name;
+      String wnid = VAL_IMAGE.matcher(name).matches() ? wnidByImage.get(stem) : null;
+      return new ValLabel(wnid, wnid == null ? "no label for " + stem + " in " + labels : labels);
+    }
   }
 
   private static List<String> lines(FileSystem fs, Path path) throws IOException {

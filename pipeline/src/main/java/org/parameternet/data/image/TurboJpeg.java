@@ -4,7 +4,6 @@ import com.sun.jna.Library;
 import com.sun.jna.Native;
 import com.sun.jna.NativeLong;
 import com.sun.jna.Pointer;
-import com.sun.jna.ptr.IntByReference;
 import com.sun.jna.ptr.NativeLongByReference;
 import com.sun.jna.ptr.PointerByReference;
 import java.util.Optional;
@@ -14,7 +13,7 @@ import org.slf4j.LoggerFactory;
 /**
  * libjpeg-turbo's TurboJPEG API (the system's {@code libturbojpeg.so.0}, Debian package {@code
  * libturbojpeg0}) through JNA: SIMD JPEG decoding and encoding, the same library Pillow uses. The
- * JPEG codec OpenCV's JavaCPP build bundles is about three times slower here. When the library is
+ * JPEG codec OpenCV's JavaCPP build bundles runs at about half its speed here. When the library is
  * not installed, {@link #available()} is empty and callers use OpenCV.
  */
 public final class TurboJpeg {
@@ -29,15 +28,6 @@ public final class TurboJpeg {
     Pointer tjInitDecompress();
 
     Pointer tjInitCompress();
-
-    int tjDecompressHeader3(
-        Pointer handle,
-        byte[] jpeg,
-        NativeLong size,
-        IntByReference width,
-        IntByReference height,
-        IntByReference subsampling,
-        IntByReference colorspace);
 
     int tjDecompress2(
         Pointer handle,
@@ -104,22 +94,6 @@ public final class TurboJpeg {
         "libturbojpeg not found (Debian/Ubuntu: apt-get install libturbojpeg0): JPEG decoding"
             + " and encoding fall back to OpenCV's slower bundled codec");
     return Optional.empty();
-  }
-
-  /** Width and height from the JPEG header. */
-  public int[] size(byte[] jpeg) throws JpegException {
-    Pointer handle = decompressor.get();
-    IntByReference width = new IntByReference();
-    IntByReference height = new IntByReference();
-    IntByReference subsampling = new IntByReference();
-    IntByReference colorspace = new IntByReference();
-    int status =
-        api.tjDecompressHeader3(
-            handle, jpeg, new NativeLong(jpeg.length), width, height, subsampling, colorspace);
-    if (status != 0) {
-      throw new JpegException(api.tjGetErrorStr2(handle));
-    }
-    return new int[] {width.getValue(), height.getValue()};
   }
 
   /**
