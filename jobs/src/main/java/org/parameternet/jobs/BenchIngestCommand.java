@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.OptionalDouble;
 import java.util.concurrent.Callable;
 import org.apache.spark.sql.SparkSession;
 import org.parameternet.benchmark.IngestBenchmark;
@@ -16,8 +17,8 @@ import picocli.CommandLine.Option;
 /**
  * {@code pnet bench ingest}: images/s on one core for decode -> RGB -> resize -> JPEG encode of
  * photo-like JPEGs, with TurboJPEG and with OpenCV's codec, then the whole ingest job to Parquet on
- * one core; with {@code --keep DIR} the inputs are saved so another tool (a Pillow script, say) can
- * be timed on exactly the same files.
+ * one core, between two runs of the straightforward Pillow script on the same files; with {@code
+ * --keep DIR} the inputs are kept so other tools can be timed on them too.
  */
 @Command(
     name = "ingest",
@@ -54,17 +55,33 @@ final class BenchIngestCommand implements Callable<Integer> {
       description = "Shorter side after resizing. Default: ${DEFAULT-VALUE}.")
   int resize;
 
+  @Option(
+      names = "--end-to-end-images",
+      defaultValue = "4800",
+      description =
+          "Images through the whole ingest job (cycled from the distinct ones), after a warm-up"
+              + " job of 600. Default: ${DEFAULT-VALUE}.")
+  int endToEndImages;
+
+  @Option(
+      names = "--python",
+      defaultValue = "/usr/bin/python3",
+      description =
+          "Python with Pillow for the baseline, run before and after pnet's figures on the same"
+              + " files; 'none' skips it. Default: ${DEFAULT-VALUE}.")
+  String python;
+
   @Option(names = "--keep", description = "Directory to save the input JPEGs in.")
   Path keep;
 
   @Override
   public Integer call() throws Exception {
     List<byte[]> jpegs = IngestBenchmark.sampleJpegs(images, width, height, quality, 7);
-    if (keep != null) {
-      Files.createDirectories(keep);
-      for (int i = 0; i < jpegs.size(); i++) {
-        Files.write(keep.resolve(String.format(Locale.ROOT, "img_%05d.jpg", i)), jpegs.get(i));
-      }
+    Path work = Files.createTempDirectory("pnet-bench-ingest");
+    Path inputs = keep != null ? keep : work.resolve("inputs");
+    Files.createDirectories(inputs);
+    for (int i = 0; i < jpegs.size(); i++) {
+      Files.write(inputs.resolve(String.format(Locale.ROOT, "img_%05d.jpg", i)), jpegs.get(i));
     }
     org.bytedeco.opencv.global.opencv_core.setNumThreads(1); // one core, as the figure claims
     ImageOptions options = new ImageOptions(resize, quality, 0, 90_000_000L);
@@ -78,33 +95,53 @@ final class BenchIngestCommand implements Callable<Integer> {
         jpegs.stream().mapToLong(j -> j.length).sum() / 1024.0 / jpegs.size(),
         resize,
         quality);
-    Optional<TurboJpeg> turbo = TurboJpeg.available();
-    if (turbo.isPresent()) {
-      print(
-          "per image, TurboJPEG, one thread",
-          IngestBenchmark.processAll(jpegs, options, rounds, turbo.get()));
-    } else {
-      System.out.println("per image, TurboJPEG: not installed (bin/install-native-libraries.sh)");
-    }
-    print(
-        "per image, OpenCV codec, one thread",
-        IngestBenchmark.processAll(jpegs, options, rounds, null));
-
-    Path work = Files.createTempDirectory("pnet-bench-ingest");
-    SparkSession spark = SparkSessions.local("pnet bench ingest", 1);
+    SparkSession spark = null;
     try {
-      List<byte[]> many = new java.util.ArrayList<>();
-      for (int r = 0; r < rounds; r++) {
-        many.addAll(jpegs);
+      OptionalDouble pillowBefore = pillow(inputs);
+      Optional<TurboJpeg> turbo = TurboJpeg.available();
+      IngestBenchmark.Result perImage = null;
+      if (turbo.isPresent()) {
+        perImage = IngestBenchmark.processAll(jpegs, options, rounds, turbo.get());
+        print("per image, TurboJPEG, one thread", perImage);
+      } else {
+        System.out.println("per image, TurboJPEG: not installed (bin/install-native-libraries.sh)");
       }
-      print(
-          "end to end: class folders -> Parquet shards, Spark local[1]",
-          IngestBenchmark.endToEnd(spark, many, options, work));
+      IngestBenchmark.Result openCv = IngestBenchmark.processAll(jpegs, options, rounds, null);
+      print("per image, OpenCV codec, one thread", openCv);
+      spark = SparkSessions.local("pnet bench ingest", 1);
+      IngestBenchmark.Result endToEnd =
+          IngestBenchmark.endToEnd(
+              spark, jpegs, endToEndImages, Math.min(600, endToEndImages), options, work);
+      print("end to end: class folders -> Parquet shards, Spark local[1]", endToEnd);
+      OptionalDouble pillowAfter = pillow(inputs);
+      if (pillowBefore.isPresent() && pillowAfter.isPresent()) {
+        double pillowRate = (pillowBefore.getAsDouble() + pillowAfter.getAsDouble()) / 2;
+        System.out.printf(
+            Locale.ROOT, "vs Pillow (%.1f images/s, mean of its two runs):%n", pillowRate);
+        if (perImage != null) {
+          ratio("per image, TurboJPEG", perImage, pillowRate);
+        }
+        ratio("per image, OpenCV codec", openCv, pillowRate);
+        ratio("end to end to Parquet", endToEnd, pillowRate);
+      }
     } finally {
-      spark.stop();
+      if (spark != null) {
+        spark.stop();
+      }
       org.apache.hadoop.fs.FileUtil.fullyDelete(work.toFile());
     }
     return 0;
+  }
+
+  private OptionalDouble pillow(Path inputs) throws Exception {
+    if (python.equals("none")) {
+      return OptionalDouble.empty();
+    }
+    return PillowBaseline.run(python, inputs, resize, quality, rounds);
+  }
+
+  private static void ratio(String what, IngestBenchmark.Result r, double pillowRate) {
+    System.out.printf(Locale.ROOT, "  %-58s %7.2fx%n", what, r.imagesPerSecond() / pillowRate);
   }
 
   private static void print(String what, IngestBenchmark.Result r) {

@@ -81,30 +81,46 @@ public final class IngestBenchmark {
   }
 
   /**
-   * The whole ingest job over {@code jpegs} laid out as class folders (10 classes) under {@code
-   * work}: plan, read, decode, resize, encode, shuffle into shards, write Parquet, account. Run on
-   * whatever cores {@code spark} has; divide by them for a per-core figure.
+   * The whole ingest job over {@code count} images cycled from {@code jpegs}, laid out as class
+   * folders (10 classes) under {@code work}: plan, read, decode, resize, encode, shuffle into
+   * shards, write Parquet, account. A smaller run of {@code warmUp} images goes first, so JIT
+   * compilation and first-job costs stay out of the figure. Run on whatever cores {@code spark}
+   * has; divide by them for a per-core figure.
    */
   public static Result endToEnd(
-      SparkSession spark, List<byte[]> jpegs, ImageOptions options, java.nio.file.Path work)
+      SparkSession spark,
+      List<byte[]> jpegs,
+      int count,
+      int warmUp,
+      ImageOptions options,
+      java.nio.file.Path work)
       throws IOException {
-    java.nio.file.Path folders = work.resolve("folders");
-    for (int i = 0; i < jpegs.size(); i++) {
-      java.nio.file.Path file =
-          folders.resolve(String.format(java.util.Locale.ROOT, "n%08d/img_%05d.JPEG", i % 10, i));
-      java.nio.file.Files.createDirectories(file.getParent());
-      java.nio.file.Files.write(file, jpegs.get(i));
-    }
-    IngestJob.run(spark, folders(folders, work.resolve("warm-up"), options)); // JIT, natives
+    java.nio.file.Path timed = classFolders(work.resolve("timed-input"), jpegs, count);
+    java.nio.file.Path first = classFolders(work.resolve("warm-up-input"), jpegs, warmUp);
+    IngestJob.run(spark, folders(first, work.resolve("warm-up"), options));
     long start = System.nanoTime();
-    IngestSummary summary = IngestJob.run(spark, folders(folders, work.resolve("timed"), options));
+    IngestSummary summary = IngestJob.run(spark, folders(timed, work.resolve("timed"), options));
     double seconds = (System.nanoTime() - start) / 1e9;
-    if (summary.written() != jpegs.size()) {
+    if (summary.written() != count) {
       throw new IllegalStateException(
-          "benchmark ingest wrote " + summary.written() + " of " + jpegs.size());
+          "benchmark ingest wrote " + summary.written() + " of " + count);
     }
-    long bytes = jpegs.stream().mapToLong(j -> j.length).sum();
-    return new Result(jpegs.size(), seconds, jpegs.size() / seconds, bytes);
+    long bytes = 0;
+    for (int i = 0; i < count; i++) {
+      bytes += jpegs.get(i % jpegs.size()).length;
+    }
+    return new Result(count, seconds, count / seconds, bytes);
+  }
+
+  private static java.nio.file.Path classFolders(
+      java.nio.file.Path root, List<byte[]> jpegs, int count) throws IOException {
+    for (int i = 0; i < count; i++) {
+      java.nio.file.Path file =
+          root.resolve(String.format(java.util.Locale.ROOT, "n%08d/img_%05d.JPEG", i % 10, i));
+      java.nio.file.Files.createDirectories(file.getParent());
+      java.nio.file.Files.write(file, jpegs.get(i % jpegs.size()));
+    }
+    return root;
   }
 
   private static IngestOptions folders(

@@ -1,9 +1,7 @@
 package org.parameternet.ingest;
 
 import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.length;
 import static org.apache.spark.sql.functions.rand;
-import static org.apache.spark.sql.functions.sum;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -24,13 +22,10 @@ import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
-import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.storage.StorageLevel;
-import org.apache.spark.util.LongAccumulator;
 import org.parameternet.data.HadoopConf;
 
 /**
@@ -97,68 +92,91 @@ public final class IngestJob {
     Broadcast<Map<String, Integer>> labelsByWnid = jsc.broadcast(labels);
     Broadcast<HadoopConf> conf = jsc.broadcast(new HadoopConf(hadoop));
     Broadcast<Map<String, java.util.Set<String>>> valByWnid = jsc.broadcast(valEntries);
-    LongAccumulator processed = spark.sparkContext().longAccumulator("ingest inputs processed");
+    UnitOutcomes outcomes = new UnitOutcomes();
+    spark.sparkContext().register(outcomes, "ingest work units");
     String split = options.format().split();
     int tasks = Math.max(1, plan.units().size());
+    // One unit per partition: the partition index names the unit in the outcome account
     JavaRDD<Row> rows =
         jsc.parallelize(plan.units(), tasks)
-            .flatMap(
-                unit -> {
-                  List<IngestRecord> records =
-                      new UnitProcessor(options.image(), conf.value().get()).process(unit);
-                  processed.add(records.size());
-                  List<Row> result = new ArrayList<>(records.size());
-                  for (IngestRecord r : records) {
-                    result.add(toRow(r, labelsByWnid.value(), split, valByWnid.value()));
+            .mapPartitionsWithIndex(
+                (index, units) -> {
+                  UnitProcessor processor = new UnitProcessor(options.image(), conf.value().get());
+                  List<Row> images = new ArrayList<>();
+                  Map<String, Long> bySplit = new TreeMap<>();
+                  List<IngestRecord.Quarantined> quarantined = new ArrayList<>();
+                  while (units.hasNext()) {
+                    for (IngestRecord r : processor.process(units.next())) {
+                      Row row = imageRow(r, labelsByWnid.value(), split, valByWnid.value());
+                      if (row == null) {
+                        quarantined.add(quarantine(r));
+                      } else {
+                        images.add(row);
+                        bySplit.merge(row.getString(SPLIT_COLUMN), 1L, Long::sum);
+                      }
+                    }
                   }
-                  return result.iterator();
-                })
-            .persist(StorageLevel.MEMORY_AND_DISK());
-    Dataset<Row> all = spark.createDataFrame(rows, ALL);
+                  outcomes.add(new UnitOutcome(index, bySplit, quarantined));
+                  return images.iterator();
+                },
+                false);
     spark
         .sparkContext()
-        .setJobDescription("ingest: decode and resize " + plan.units().size() + " work units");
-    IngestProgress progress = IngestProgress.start(spark, processed, tasks, "work units");
-    Dataset<Row> images = all.filter(col("status").equalTo("image")).select(recordColumns());
-    Dataset<Row> quarantined =
-        all.filter(col("status").equalTo("quarantine"))
-            .select(col("source"), col("entry"), col("reason"), col("detail"))
-            .union(spark.createDataFrame(plannedRows(plan), IngestSchema.QUARANTINE));
+        .setJobDescription(
+            "ingest: decode, resize and shuffle "
+                + plan.units().size()
+                + " work units into shards, write Parquet");
+    IngestProgress progress = IngestProgress.start(spark, outcomes, tasks, "work units");
     try {
-      Row totals =
-          images
-              .agg(sum(length(col("image.bytes"))), org.apache.spark.sql.functions.count("*"))
-              .first();
-      long bytes = totals.isNullAt(0) ? 0 : totals.getLong(0);
-      long written = totals.getLong(1);
-      int shards = (int) Math.max(1, (bytes + options.shardBytes() - 1) / options.shardBytes());
+      long inputBytes = plan.units().stream().mapToLong(WorkUnit::inputBytes).sum();
+      withAdaptiveShards(
+          spark,
+          options.shardBytes(),
+          inputBytes,
+          () ->
+              spark
+                  .createDataFrame(rows, IngestSchema.RECORD)
+                  .withColumn("_order", rand(options.seed()))
+                  .repartition(col("_order"))
+                  .sortWithinPartitions(col("split"), col("_order"))
+                  .drop("_order")
+                  .write()
+                  .mode(SaveMode.ErrorIfExists)
+                  .option("parquet.block.size", ROW_GROUP_BYTES)
+                  // Every image is distinct: hashing them for a dictionary only costs time
+                  .option("parquet.enable.dictionary#image.bytes", "false")
+                  .partitionBy("split")
+                  .parquet(new Path(staging, "data").toString()));
+      progress.stop();
 
-      spark.sparkContext().setJobDescription("ingest: write " + shards + " shards");
-      images
-          .withColumn("_order", rand(options.seed()))
-          .repartition(shards, col("_order"))
-          .sortWithinPartitions("_order")
-          .drop("_order")
-          .write()
-          .mode(SaveMode.ErrorIfExists)
-          .option("parquet.block.size", ROW_GROUP_BYTES)
-          .partitionBy("split")
-          .parquet(new Path(staging, "data").toString());
-
+      Map<Integer, UnitOutcome> reported = outcomes.value();
+      if (reported.size() != tasks) {
+        throw new IllegalStateException(
+            "ingest: " + reported.size() + " of " + tasks + " work units reported an outcome");
+      }
+      List<Row> quarantineRows = plannedRows(plan);
+      Map<String, Long> byReason = new TreeMap<>();
+      Map<String, Long> bySplit = new TreeMap<>();
+      long written = 0;
+      for (UnitOutcome o : new TreeMap<>(reported).values()) {
+        o.writtenBySplit().forEach((s, n) -> bySplit.merge(s, n, Long::sum));
+        written += o.written();
+        for (IngestRecord.Quarantined q : o.quarantined()) {
+          quarantineRows.add(RowFactory.create(q.source(), q.entry(), q.reason(), q.detail()));
+        }
+      }
+      for (Row q : quarantineRows) {
+        byReason.merge(q.getString(2), 1L, Long::sum);
+      }
+      long quarantinedCount = quarantineRows.size();
       spark.sparkContext().setJobDescription("ingest: quarantine table");
-      quarantined
+      spark
+          .createDataFrame(quarantineRows, IngestSchema.QUARANTINE)
+          .coalesce(1)
           .write()
           .mode(SaveMode.ErrorIfExists)
           .parquet(new Path(staging, "_ingest/quarantine").toString());
-      Map<String, Long> byReason = new TreeMap<>();
-      for (Row r : quarantined.groupBy("reason").count().collectAsList()) {
-        byReason.put(r.getString(0), r.getLong(1));
-      }
-      long quarantinedCount = byReason.values().stream().mapToLong(Long::longValue).sum();
-      Map<String, Long> bySplit = new TreeMap<>();
-      for (Row r : images.groupBy("split").count().collectAsList()) {
-        bySplit.put(r.getString(0), r.getLong(1));
-      }
+      int shards = countShards(fs, new Path(staging, "data"));
       double seconds = (System.nanoTime() - start) / 1e9;
       IngestSummary summary =
           new IngestSummary(
@@ -206,79 +224,112 @@ public final class IngestJob {
       return summary;
     } finally {
       progress.stop();
-      rows.unpersist(false);
       labelsByWnid.destroy();
       valByWnid.destroy();
       conf.destroy();
     }
   }
 
-  private static final org.apache.spark.sql.types.StructType ALL =
-      IngestSchema.RECORD
-          .add("status", org.apache.spark.sql.types.DataTypes.StringType, false)
-          .add("entry", org.apache.spark.sql.types.DataTypes.StringType, true)
-          .add("reason", org.apache.spark.sql.types.DataTypes.StringType, true)
-          .add("detail", org.apache.spark.sql.types.DataTypes.StringType, true);
+  private static final int SPLIT_COLUMN = IngestSchema.RECORD.fieldIndex("split");
 
-  private static org.apache.spark.sql.Column[] recordColumns() {
-    return java.util.Arrays.stream(IngestSchema.RECORD.fieldNames())
-        .map(org.apache.spark.sql.functions::col)
-        .toArray(org.apache.spark.sql.Column[]::new);
+  /**
+   * Shuffle partitions are sized after the decode stage from what it actually produced (adaptive
+   * query execution coalesces them to about {@code shardBytes}), so there is no counting pass over
+   * the images first. The initial partition count assumes output no larger than the input, four
+   * partitions per expected shard. Shards come out between about a quarter of and 1.25 times {@code
+   * shardBytes}, and one shard is smaller when everything is.
+   */
+  private static void withAdaptiveShards(
+      SparkSession spark, long shardBytes, long inputBytes, Runnable write) {
+    long expectedShards = Math.max(1, (inputBytes + shardBytes - 1) / shardBytes);
+    long initial =
+        Math.min(
+            MAX_SHUFFLE_PARTITIONS,
+            Math.max(spark.sparkContext().defaultParallelism(), 4 * expectedShards));
+    Map<String, String> settings = new LinkedHashMap<>();
+    settings.put("spark.sql.adaptive.enabled", "true");
+    settings.put("spark.sql.adaptive.coalescePartitions.enabled", "true");
+    // Otherwise AQE favours parallelism and ignores the advisory size
+    settings.put("spark.sql.adaptive.coalescePartitions.parallelismFirst", "false");
+    settings.put("spark.sql.adaptive.advisoryPartitionSizeInBytes", Long.toString(shardBytes));
+    // A remainder below this joins a neighbour (Spark's default, 1 MB, is for 64 MB targets)
+    settings.put(
+        "spark.sql.adaptive.coalescePartitions.minPartitionSize", Long.toString(shardBytes / 4));
+    settings.put(
+        "spark.sql.adaptive.coalescePartitions.initialPartitionNum", Long.toString(initial));
+    Map<String, scala.Option<String>> previous = new LinkedHashMap<>();
+    settings.forEach(
+        (key, value) -> {
+          previous.put(key, spark.conf().getOption(key));
+          spark.conf().set(key, value);
+        });
+    try {
+      write.run();
+    } finally {
+      previous.forEach(
+          (key, value) -> {
+            if (value.isDefined()) {
+              spark.conf().set(key, value.get());
+            } else {
+              spark.conf().unset(key);
+            }
+          });
+    }
   }
 
-  private static Row toRow(
+  private static final long MAX_SHUFFLE_PARTITIONS = 20_000;
+
+  private static int countShards(FileSystem fs, Path data) throws IOException {
+    int shards = 0;
+    org.apache.hadoop.fs.RemoteIterator<org.apache.hadoop.fs.LocatedFileStatus> files =
+        fs.listFiles(data, true);
+    while (files.hasNext()) {
+      if (files.next().getPath().getName().endsWith(".parquet")) {
+        shards++;
+      }
+    }
+    return shards;
+  }
+
+  /** The record's dataset row, or null when it is to be quarantined. */
+  private static Row imageRow(
       IngestRecord record,
       Map<String, Integer> labels,
       String defaultSplit,
       Map<String, java.util.Set<String>> valEntries) {
-    if (record instanceof IngestRecord.Image image) {
-      Integer label = labels.get(image.wnid());
-      java.util.Set<String> val = valEntries.get(image.wnid());
-      String entry = image.key().substring(image.wnid().length() + 1);
-      String split = val != null && val.contains(entry) ? "val" : defaultSplit;
-      if (label == null) {
-        return quarantineRow(
-            image.source(),
-            image.key(),
-            "unknown_wnid",
-            image.wnid() + " is not in the label space");
-      }
-      return RowFactory.create(
-          image.key(),
-          image.wnid(),
-          label,
-          RowFactory.create(image.jpeg(), image.fileName()),
-          image.height(),
-          image.width(),
-          image.originalHeight(),
-          image.originalWidth(),
-          image.source(),
-          split,
-          "image",
-          null,
-          null,
-          null);
+    if (!(record instanceof IngestRecord.Image image)) {
+      return null;
     }
-    IngestRecord.Quarantined q = (IngestRecord.Quarantined) record;
-    return quarantineRow(q.source(), q.entry(), q.reason(), q.detail());
+    Integer label = labels.get(image.wnid());
+    if (label == null) {
+      return null;
+    }
+    java.util.Set<String> val = valEntries.get(image.wnid());
+    String entry = image.key().substring(image.wnid().length() + 1);
+    String split = val != null && val.contains(entry) ? "val" : defaultSplit;
+    return RowFactory.create(
+        image.key(),
+        image.wnid(),
+        label,
+        RowFactory.create(image.jpeg(), image.fileName()),
+        image.height(),
+        image.width(),
+        image.originalHeight(),
+        image.originalWidth(),
+        image.source(),
+        split);
   }
 
-  private static Row quarantineRow(String source, String entry, String reason, String detail) {
-    return RowFactory.create(
-        entry,
-        "",
-        -1,
-        RowFactory.create(new byte[0], null),
-        0,
-        0,
-        0,
-        0,
-        source,
-        "",
-        "quarantine",
-        entry,
-        reason,
-        detail);
+  /** Why a record that {@link #imageRow} turned away is quarantined. */
+  private static IngestRecord.Quarantined quarantine(IngestRecord record) {
+    if (record instanceof IngestRecord.Image image) {
+      return new IngestRecord.Quarantined(
+          image.source(),
+          image.key(),
+          org.parameternet.data.image.Rejection.UNKNOWN_WNID.reason(),
+          image.wnid() + " is not in the label space");
+    }
+    return (IngestRecord.Quarantined) record;
   }
 
   private static List<Row> plannedRows(IngestPlan plan) {

@@ -99,7 +99,9 @@ final class IngestPlanner {
         wnids.add(wnid);
         for (FileStatus file : fs.listStatus(entry.getPath())) {
           if (file.isFile()) {
-            files.add(new WorkUnit.LabelledFile(file.getPath().toString(), wnid, "folder"));
+            files.add(
+                new WorkUnit.LabelledFile(
+                    file.getPath().toString(), file.getLen(), wnid, "folder"));
           }
         }
       } else {
@@ -160,7 +162,9 @@ final class IngestPlanner {
         continue;
       }
       ValLabel label = ValLabel.of(file.getPath().getName(), wnidByImage, labels);
-      files.add(new WorkUnit.LabelledFile(file.getPath().toString(), label.wnid(), label.source()));
+      files.add(
+          new WorkUnit.LabelledFile(
+              file.getPath().toString(), file.getLen(), label.wnid(), label.source()));
     }
     return new IngestPlan(chunk(files, options.filesPerTask()), List.copyOf(wnids), List.of());
   }

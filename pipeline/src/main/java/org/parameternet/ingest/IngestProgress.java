@@ -1,7 +1,6 @@
 package org.parameternet.ingest;
 
 import java.util.Locale;
-import java.util.concurrent.atomic.AtomicInteger;
 import me.tongfei.progressbar.DelegatingProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
@@ -9,7 +8,6 @@ import me.tongfei.progressbar.ProgressBarStyle;
 import org.apache.spark.scheduler.SparkListener;
 import org.apache.spark.scheduler.SparkListenerTaskEnd;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.util.LongAccumulator;
 
 /**
  * The driver's progress bar: work units done of total with ETA, and inputs processed per second. On
@@ -27,7 +25,7 @@ final class IngestProgress {
     this.spark = spark;
   }
 
-  static IngestProgress start(SparkSession spark, LongAccumulator inputs, int total, String unit) {
+  static IngestProgress start(SparkSession spark, UnitOutcomes outcomes, int total, String unit) {
     String stage = spark.sparkContext().getLocalProperty("spark.job.description");
     ProgressBarBuilder builder =
         new ProgressBarBuilder().setTaskName(stage).setInitialMax(total).setUnit(" " + unit, 1);
@@ -37,21 +35,18 @@ final class IngestProgress {
       builder.setUpdateIntervalMillis(5000);
     }
     ProgressBar bar = builder.build();
-    AtomicInteger done = new AtomicInteger();
     long start = System.nanoTime();
     SparkListener listener =
         new SparkListener() {
           @Override
           public void onTaskEnd(SparkListenerTaskEnd end) {
-            if (end.taskInfo().successful() && done.get() < total) {
-              bar.stepTo(done.incrementAndGet());
+            // The scheduler merges a task's accumulator updates before posting its end
+            if (end.taskInfo().successful()) {
+              bar.stepTo(outcomes.value().size());
+              long inputs = outcomes.inputs();
               double seconds = (System.nanoTime() - start) / 1e9;
               bar.setExtraMessage(
-                  String.format(
-                      Locale.ROOT,
-                      "%d inputs, %.1f inputs/s",
-                      inputs.value(),
-                      inputs.value() / seconds));
+                  String.format(Locale.ROOT, "%d inputs, %.1f inputs/s", inputs, inputs / seconds));
             }
           }
         };

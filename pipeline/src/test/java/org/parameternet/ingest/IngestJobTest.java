@@ -14,6 +14,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
@@ -388,6 +389,79 @@ class IngestJobTest {
     assertEquals(first.written(), spark.read().parquet(out + "/data").count());
     assertEquals(
         first.written(), spark.read().parquet(out + "/data").select("key").distinct().count());
+  }
+
+  /**
+   * Shards are sized from what the decode stage produced and mix classes in seeded random order,
+   * although every work unit holds one class: ~6 MB of images at a 1 MiB target.
+   */
+  @Test
+  void shardsMixClassesAndStayNearTheTargetSize() throws IOException {
+    List<byte[]> jpegs =
+        org.parameternet.benchmark.IngestBenchmark.sampleJpegs(20, 300, 225, 90, 5);
+    java.nio.file.Path source = dir.resolve("mixing");
+    long inputBytes = 0;
+    for (int i = 0; i < 160; i++) {
+      java.nio.file.Path file =
+          source.resolve(String.format(java.util.Locale.ROOT, "n%08d/img_%03d.JPEG", i / 16, i));
+      java.nio.file.Files.createDirectories(file.getParent());
+      java.nio.file.Files.write(file, jpegs.get(i % jpegs.size()));
+      inputBytes += jpegs.get(i % jpegs.size()).length;
+    }
+    IngestOptions options =
+        new IngestOptions(
+            IngestFormat.FOLDERS,
+            source.toUri().toString(),
+            out("mixing"),
+            new ImageOptions(0, 90, 0, 90_000_000L),
+            1 << 20,
+            1 << 20,
+            16,
+            11,
+            null,
+            null,
+            false,
+            null,
+            null);
+    IngestSummary summary = IngestJob.run(spark, options);
+    assertEquals(160, summary.written());
+
+    List<Path> shards = new java.util.ArrayList<>();
+    List<Long> sizes = new java.util.ArrayList<>();
+    var files = fs.listFiles(new Path(out("mixing") + "/data"), true);
+    while (files.hasNext()) {
+      var file = files.next();
+      if (file.getPath().getName().endsWith(".parquet")) {
+        shards.add(file.getPath());
+        sizes.add(file.getLen());
+      }
+    }
+    long outputBytes = sizes.stream().mapToLong(Long::longValue).sum();
+    long target = 1 << 20;
+    String shape = sizes + " bytes from " + inputBytes + " input bytes";
+    assertEquals(shards.size(), summary.shards());
+    // Coalesced up to the target; a remainder under a quarter of it joins a neighbour
+    assertTrue(sizes.stream().allMatch(size -> size < target * 3 / 2), shape);
+    assertTrue(shards.size() >= outputBytes / (target * 3 / 2), shape);
+    assertTrue(shards.size() <= 2 * ((outputBytes + target - 1) / target), shape);
+    for (Path shard : shards) {
+      List<String> wnids =
+          spark
+              .read()
+              .parquet(shard.toString())
+              .select("wnid")
+              .as(Encoders.STRING())
+              .collectAsList();
+      int sameAsPrevious = 0;
+      for (int i = 1; i < wnids.size(); i++) {
+        sameAsPrevious += wnids.get(i).equals(wnids.get(i - 1)) ? 1 : 0;
+      }
+      // Random order over 10 classes repeats the previous class about 1 time in 10
+      assertTrue(
+          sameAsPrevious < wnids.size() / 3,
+          shard + " keeps classes together: " + sameAsPrevious + " of " + wnids.size());
+      assertTrue(new java.util.HashSet<>(wnids).size() >= 5, shard + ": " + wnids);
+    }
   }
 
   private static long countOf(String layout) throws IOException {

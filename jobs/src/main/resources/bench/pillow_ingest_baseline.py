@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """The straightforward Pillow version of ingest's per-image work, timed on one core.
 
-Usage: bin/pnet bench ingest --keep /tmp/bench-jpegs
-       python3 bench/pillow_ingest_baseline.py /tmp/bench-jpegs [--resize 256] [--quality 90] [--rounds 3]
+Run by `bin/pnet bench ingest` (before and after its own figures, on the same files). By hand:
+       bin/pnet bench ingest --keep /tmp/bench-jpegs
+       python3 pillow_ingest_baseline.py /tmp/bench-jpegs [--resize 256] [--quality 90] [--rounds 3]
 
 Needs Pillow (Debian: apt-get install python3-pil). Reads every file into memory first, then for
 each: open, convert to RGB, resize the shorter side (bilinear, Pillow's default reducing filter
