@@ -101,6 +101,14 @@ final class IngestCommand implements Callable<Integer> {
   String mapTo;
 
   @Option(
+      names = "--class-names",
+      description =
+          "wnid -> name file for classes.tsv: words.txt, LOC_synset_mapping.txt, the devkit's"
+              + " meta.mat or synsets.tsv (default: words.txt or LOC_synset_mapping.txt beside"
+              + " --source).")
+  String classNames;
+
+  @Option(
       names = "--in21k-p",
       description =
           "Apply the ImageNet-21K-P recipe (keep classes with more than --in21k-p-min images;"
@@ -134,6 +142,7 @@ final class IngestCommand implements Callable<Integer> {
             valSynsets,
             overwrite,
             mapTo,
+            classNames,
             in21kP ? new IngestOptions.In21kPRecipe(in21kPMin, in21kPVal) : null);
     SparkSession spark = SparkSessions.create("pnet ingest " + options.format().cliName());
     try {

@@ -76,6 +76,7 @@ public final class IngestJob {
     FileSystem sourceFs = new Path(options.source()).getFileSystem(hadoop);
     spark.sparkContext().setJobDescription("ingest: plan " + options.source());
     IngestPlan plan = IngestPlanner.plan(sourceFs, options);
+    NamedClasses names = classNames(hadoop, options);
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     Map<String, java.util.Set<String>> valEntries = new HashMap<>();
     if (options.in21kP() != null) {
@@ -190,7 +191,7 @@ public final class IngestJob {
               seconds,
               false);
 
-      writeClasses(fs, new Path(staging, "classes.tsv"), plan.wnids());
+      writeClasses(fs, new Path(staging, "classes.tsv"), plan.wnids(), names.byWnid());
       Map<String, Object> labelMap =
           options.mapTo() == null
               ? null
@@ -211,6 +212,10 @@ public final class IngestJob {
       dataset.put("source", options.source());
       dataset.put("label_space", plan.wnids().size() + " sorted wnids, see classes.tsv");
       dataset.put("classes", plan.wnids().size());
+      Map<String, Object> named = new LinkedHashMap<>();
+      named.put("source", names.source());
+      named.put("named", plan.wnids().stream().filter(names.byWnid()::containsKey).count());
+      dataset.put("class_names", named);
       if (labelMap != null) {
         dataset.put("label_map", labelMap);
       }
@@ -381,11 +386,57 @@ public final class IngestJob {
     }
   }
 
-  private static void writeClasses(FileSystem fs, Path path, List<String> wnids)
+  /** Class names by wnid and the file they came from (null: none named or found). */
+  private record NamedClasses(String source, Map<String, String> byWnid) {}
+
+  private static NamedClasses classNames(Configuration hadoop, IngestOptions options)
       throws IOException {
-    StringBuilder tsv = new StringBuilder("index\twnid\n");
+    List<Path> candidates = new ArrayList<>();
+    if (options.classNames() != null) {
+      candidates.add(new Path(options.classNames()));
+    } else {
+      Path source = new Path(options.source());
+      FileSystem fs = source.getFileSystem(hadoop);
+      List<Path> folders = new ArrayList<>();
+      if (fs.getFileStatus(source).isDirectory()) {
+        folders.add(source);
+      }
+      if (source.getParent() != null) {
+        folders.add(source.getParent());
+      }
+      for (Path folder : folders) {
+        for (String name : org.parameternet.data.labels.ClassNames.BESIDE_SOURCE) {
+          candidates.add(new Path(folder, name));
+        }
+      }
+    }
+    for (Path candidate : candidates) {
+      FileSystem fs = candidate.getFileSystem(hadoop);
+      if (!fs.exists(candidate)) {
+        if (options.classNames() != null) {
+          throw new IllegalArgumentException("--class-names: no file at " + candidate);
+        }
+        continue;
+      }
+      try (java.io.InputStream in = fs.open(candidate)) {
+        return new NamedClasses(
+            candidate.toString(),
+            org.parameternet.data.labels.ClassNames.read(in, candidate.toString()));
+      }
+    }
+    return new NamedClasses(null, Map.of());
+  }
+
+  private static void writeClasses(
+      FileSystem fs, Path path, List<String> wnids, Map<String, String> names) throws IOException {
+    StringBuilder tsv = new StringBuilder("index\twnid\tname\n");
     for (int i = 0; i < wnids.size(); i++) {
-      tsv.append(i).append('\t').append(wnids.get(i)).append('\n');
+      tsv.append(i)
+          .append('\t')
+          .append(wnids.get(i))
+          .append('\t')
+          .append(names.getOrDefault(wnids.get(i), ""))
+          .append('\n');
     }
     write(fs, path, tsv.toString().getBytes(StandardCharsets.UTF_8));
   }

@@ -17,6 +17,8 @@ import org.parameternet.data.image.ImageOptions;
  * @param overwrite replace a complete dataset already at {@code out}
  * @param mapTo another dataset (its directory or its classes.tsv) whose label space this one is
  *     mapped to, e.g. the 22K pretraining set for a 1K set; null for none
+ * @param classNames wnid -> name file for classes.tsv (words.txt, LOC_synset_mapping.txt, meta.mat
+ *     or synsets.tsv); null: words.txt or LOC_synset_mapping.txt beside the source when present
  * @param in21kP the ImageNet-21K-P recipe for in22k sources; null for none
  */
 public record IngestOptions(
@@ -32,6 +34,7 @@ public record IngestOptions(
     String valSynsets,
     boolean overwrite,
     String mapTo,
+    String classNames,
     In21kPRecipe in21kP)
     implements Serializable {
 
@@ -71,6 +74,7 @@ public record IngestOptions(
         null,
         false,
         mapTo,
+        null,
         null);
   }
 

@@ -61,6 +61,7 @@ class IngestJobTest {
         null,
         overwrite,
         null,
+        null,
         null);
   }
 
@@ -84,6 +85,7 @@ class IngestJobTest {
         valSynsets,
         base.overwrite(),
         mapTo,
+        base.classNames(),
         recipe);
   }
 
@@ -136,6 +138,9 @@ class IngestJobTest {
     List<String> classes =
         fs.exists(new Path(out + "/classes.tsv")) ? lines(out + "/classes.tsv") : List.of();
     assertEquals(SPEC.classes22k() + 1, classes.size());
+    assertEquals("index\twnid\tname", classes.get(0));
+    // Names from the words.txt beside the tar
+    assertEquals("0\t" + SynthSpec.wnid(0) + "\tsynthetic class 0", classes.get(1));
     for (Row r :
         data.select("wnid", "label", "image", "height", "width", "split").collectAsList()) {
       assertEquals(SynthSpec.wnid(r.getInt(1)), r.getString(0));
@@ -421,6 +426,7 @@ class IngestJobTest {
             null,
             null,
             false,
+            null,
             null,
             null);
     IngestSummary summary = IngestJob.run(spark, options);

@@ -42,6 +42,7 @@ class StudyTest {
         null,
         false,
         mapTo,
+        null,
         null);
   }
 

@@ -52,6 +52,7 @@ final class TrainingFixture {
         null,
         false,
         null,
+        null,
         null);
   }
 

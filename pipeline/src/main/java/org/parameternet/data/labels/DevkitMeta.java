@@ -25,6 +25,31 @@ public final class DevkitMeta {
 
   /** ILSVRC2012_ID -> wnid of the leaf classes. */
   public static Map<Integer, String> wnidById(InputStream in, String name) throws IOException {
+    Struct synsets = synsets(in, name);
+    Map<Integer, String> byId = new LinkedHashMap<>();
+    int n = synsets.getNumElements();
+    for (int i = 0; i < n; i++) {
+      int children = synsets.getMatrix("num_children", i).getInt(0);
+      if (children == 0) {
+        byId.put(
+            synsets.getMatrix("ILSVRC2012_ID", i).getInt(0),
+            synsets.getChar("WNID", i).getString());
+      }
+    }
+    return byId;
+  }
+
+  /** wnid -> words of every synset in the file (leaves and their ancestors). */
+  public static Map<String, String> wordsByWnid(InputStream in, String name) throws IOException {
+    Struct synsets = synsets(in, name);
+    Map<String, String> words = new LinkedHashMap<>();
+    for (int i = 0; i < synsets.getNumElements(); i++) {
+      words.put(synsets.getChar("WNID", i).getString(), synsets.getChar("words", i).getString());
+    }
+    return words;
+  }
+
+  private static Struct synsets(InputStream in, String name) throws IOException {
     MatFile mat;
     try {
       mat = Mat5.newReader(Sources.wrapInputStream(in)).readMat();
@@ -38,17 +63,7 @@ public final class DevkitMeta {
       throw new IOException(
           name + ": no 'synsets' struct array (is this the devkit's meta.mat?)", e);
     }
-    Map<Integer, String> byId = new LinkedHashMap<>();
-    int n = synsets.getNumElements();
-    for (int i = 0; i < n; i++) {
-      int children = synsets.getMatrix("num_children", i).getInt(0);
-      if (children == 0) {
-        byId.put(
-            synsets.getMatrix("ILSVRC2012_ID", i).getInt(0),
-            synsets.getChar("WNID", i).getString());
-      }
-    }
-    return byId;
+    return synsets;
   }
 
   /** Writes a meta.mat with the devkit's field names (used by the synthetic data sets). */

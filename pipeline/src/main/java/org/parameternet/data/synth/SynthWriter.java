@@ -24,7 +24,7 @@ import org.apache.hadoop.fs.Path;
  *
  * <ul>
  *   <li>{@code in22k/fall11_whole.tar}: a tar of per-synset tars {@code <wnid>.tar} of {@code
- *       <wnid>_<n>.JPEG};
+ *       <wnid>_<n>.JPEG}, and {@code in22k/words.txt} (wnid, class name: ImageNet's layout);
  *   <li>{@code in1k/ILSVRC2012_img_train.tar}: the same layout for the 1K-like classes;
  *   <li>{@code in1k/val/ILSVRC2012_val_<8 digits>.JPEG}, flat, the same images as the flat tar
  *       {@code in1k/ILSVRC2012_img_val.tar}, with {@code ILSVRC2012_validation_ground_truth.txt}
@@ -71,6 +71,11 @@ public final class SynthWriter {
   }
 
   private void writeIn22k(List<Integer> classes) throws IOException {
+    try (PrintWriter words = writer(new Path(out, "in22k/words.txt"))) {
+      for (int c : classes) {
+        words.println(SynthSpec.wnid(c) + "\tsynthetic class " + c); // ImageNet's words.txt layout
+      }
+    }
     try (TarArchiveOutputStream tar = tar(new Path(out, "in22k/fall11_whole.tar"))) {
       int images = 0;
       for (int c : classes) {
