@@ -77,12 +77,6 @@ final class BenchIngestCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     List<byte[]> jpegs = IngestBenchmark.sampleJpegs(images, width, height, quality, 7);
-    Path work = Files.createTempDirectory("pnet-bench-ingest");
-    Path inputs = keep != null ? keep : work.resolve("inputs");
-    Files.createDirectories(inputs);
-    for (int i = 0; i < jpegs.size(); i++) {
-      Files.write(inputs.resolve(String.format(Locale.ROOT, "img_%05d.jpg", i)), jpegs.get(i));
-    }
     org.bytedeco.opencv.global.opencv_core.setNumThreads(1); // one core, as the figure claims
     ImageOptions options = new ImageOptions(resize, quality, 0, 90_000_000L);
     System.out.printf(
@@ -95,8 +89,20 @@ final class BenchIngestCommand implements Callable<Integer> {
         jpegs.stream().mapToLong(j -> j.length).sum() / 1024.0 / jpegs.size(),
         resize,
         quality);
+    Path work = Files.createTempDirectory("pnet-bench-ingest");
     SparkSession spark = null;
     try {
+      // Pillow reads every file in its folder: a fresh one holds exactly these inputs
+      Path inputs = work.resolve("inputs");
+      Files.createDirectories(inputs);
+      for (int i = 0; i < jpegs.size(); i++) {
+        String name = String.format(Locale.ROOT, "img_%05d.jpg", i);
+        Files.write(inputs.resolve(name), jpegs.get(i));
+        if (keep != null) {
+          Files.createDirectories(keep);
+          Files.write(keep.resolve(name), jpegs.get(i));
+        }
+      }
       OptionalDouble pillowBefore = pillow(inputs);
       Optional<TurboJpeg> turbo = TurboJpeg.available();
       IngestBenchmark.Result perImage = null;

@@ -2,7 +2,6 @@ package org.parameternet.jobs;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -30,32 +29,43 @@ final class PillowBaseline {
           PillowBaseline.class.getResourceAsStream("/bench/pillow_ingest_baseline.py")) {
         Files.copy(in, script, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
       }
-      Process process;
+      Path log = Files.createTempFile("pillow_ingest_baseline", ".log");
+      String output;
+      int exit;
       try {
-        process =
-            new ProcessBuilder(
-                    List.of(
-                        python,
-                        script.toString(),
-                        images.toString(),
-                        "--resize",
-                        Integer.toString(resize),
-                        "--quality",
-                        Integer.toString(quality),
-                        "--rounds",
-                        Integer.toString(rounds)))
-                .redirectErrorStream(true)
-                .start();
-      } catch (IOException e) {
-        System.out.println("  Pillow baseline: skipped, " + python + " did not start: " + e);
-        return OptionalDouble.empty();
-      }
-      String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      if (!process.waitFor(30, TimeUnit.MINUTES)) {
-        process.destroyForcibly();
+        Process process;
+        try {
+          process =
+              new ProcessBuilder(
+                      List.of(
+                          python,
+                          script.toString(),
+                          images.toString(),
+                          "--resize",
+                          Integer.toString(resize),
+                          "--quality",
+                          Integer.toString(quality),
+                          "--rounds",
+                          Integer.toString(rounds)))
+                  .redirectErrorStream(true)
+                  .redirectOutput(log.toFile())
+                  .start();
+        } catch (IOException e) {
+          System.out.println("  Pillow baseline: skipped, " + python + " did not start: " + e);
+          return OptionalDouble.empty();
+        }
+        if (!process.waitFor(30, TimeUnit.MINUTES)) {
+          process.destroyForcibly().waitFor();
+          System.out.println("  Pillow baseline: skipped, still running after 30 minutes");
+          return OptionalDouble.empty();
+        }
+        output = Files.readString(log);
+        exit = process.exitValue();
+      } finally {
+        Files.deleteIfExists(log);
       }
       Matcher rate = RATE.matcher(output);
-      if (process.exitValue() != 0 || !rate.find()) {
+      if (exit != 0 || !rate.find()) {
         String[] lines = output.strip().split("\n");
         System.out.println(
             "  Pillow baseline: skipped ("

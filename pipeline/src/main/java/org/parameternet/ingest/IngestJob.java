@@ -45,6 +45,7 @@ public final class IngestJob {
   public static final long ROW_GROUP_BYTES = 16L << 20;
 
   private static final String STAGING_PREFIX = ".staging-";
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(IngestJob.class);
 
   private IngestJob() {}
 
@@ -75,8 +76,8 @@ public final class IngestJob {
 
     FileSystem sourceFs = new Path(options.source()).getFileSystem(hadoop);
     spark.sparkContext().setJobDescription("ingest: plan " + options.source());
+    NamedClasses names = classNames(hadoop, options); // before planning: a typo fails fast
     IngestPlan plan = IngestPlanner.plan(sourceFs, options);
-    NamedClasses names = classNames(hadoop, options);
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     Map<String, java.util.Set<String>> valEntries = new HashMap<>();
     if (options.in21kP() != null) {
@@ -94,7 +95,8 @@ public final class IngestJob {
     Broadcast<HadoopConf> conf = jsc.broadcast(new HadoopConf(hadoop));
     Broadcast<Map<String, java.util.Set<String>>> valByWnid = jsc.broadcast(valEntries);
     UnitOutcomes outcomes = new UnitOutcomes();
-    spark.sparkContext().register(outcomes, "ingest work units");
+    // Unnamed: Spark copies a named accumulator's whole value into every task's UI record
+    spark.sparkContext().register(outcomes);
     String split = options.format().split();
     int tasks = Math.max(1, plan.units().size());
     // One unit per partition: the partition index names the unit in the outcome account
@@ -151,6 +153,7 @@ public final class IngestJob {
       progress.stop();
 
       Map<Integer, UnitOutcome> reported = outcomes.value();
+      verifyWritten(spark, new Path(staging, "data"), reported);
       if (reported.size() != tasks) {
         throw new IllegalStateException(
             "ingest: " + reported.size() + " of " + tasks + " work units reported an outcome");
@@ -283,6 +286,35 @@ public final class IngestJob {
   }
 
   private static final long MAX_SHUFFLE_PARTITIONS = 20_000;
+
+  /**
+   * The outcome of a unit comes from its first successful attempt; the rows written come from
+   * whichever attempt the shuffle used. They differ only when a re-executed task read different
+   * data (a transient read error the first time), so the account is checked against the shards' row
+   * counts (Parquet footers, no image bytes) before anything is published.
+   */
+  static void verifyWritten(SparkSession spark, Path data, Map<Integer, UnitOutcome> reported) {
+    Map<String, Long> expected = new TreeMap<>();
+    for (UnitOutcome o : reported.values()) {
+      o.writtenBySplit().forEach((split, n) -> expected.merge(split, n, Long::sum));
+    }
+    Map<String, Long> actual = new TreeMap<>();
+    if (expected.values().stream().anyMatch(n -> n > 0)) {
+      spark.sparkContext().setJobDescription("ingest: check shard row counts");
+      for (Row r : spark.read().parquet(data.toString()).groupBy("split").count().collectAsList()) {
+        actual.put(r.getString(0), r.getLong(1));
+      }
+    }
+    expected.values().removeIf(n -> n == 0);
+    if (!expected.equals(actual)) {
+      throw new IllegalStateException(
+          "ingest: the shards hold "
+              + actual
+              + " images per split but the tasks reported "
+              + expected
+              + " (a re-executed task read different data); nothing was published, rerun");
+    }
+  }
 
   private static int countShards(FileSystem fs, Path data) throws IOException {
     int shards = 0;
@@ -422,6 +454,12 @@ public final class IngestJob {
         return new NamedClasses(
             candidate.toString(),
             org.parameternet.data.labels.ClassNames.read(in, candidate.toString()));
+      } catch (IOException e) {
+        if (options.classNames() != null) {
+          throw e;
+        }
+        // A file that only happens to share the name must not stop the ingest
+        LOG.warn("not reading class names from {}: {}", candidate, e.getMessage());
       }
     }
     return new NamedClasses(null, Map.of());

@@ -18,6 +18,8 @@ final class IngestProgress {
   private final ProgressBar bar;
   private final SparkListener listener;
   private final SparkSession spark;
+  private final java.util.concurrent.atomic.AtomicBoolean stopped =
+      new java.util.concurrent.atomic.AtomicBoolean();
 
   private IngestProgress(ProgressBar bar, SparkListener listener, SparkSession spark) {
     this.bar = bar;
@@ -54,8 +56,11 @@ final class IngestProgress {
     return new IngestProgress(bar, listener, spark);
   }
 
+  /** Idempotent: the job stops the bar when the images are written and again on the way out. */
   void stop() {
-    spark.sparkContext().removeSparkListener(listener);
-    bar.close();
+    if (stopped.compareAndSet(false, true)) {
+      spark.sparkContext().removeSparkListener(listener);
+      bar.close();
+    }
   }
 }

@@ -3,6 +3,7 @@ package org.parameternet.ingest;
 import java.util.Collections;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.spark.util.AccumulatorV2;
 
 /**
@@ -13,6 +14,7 @@ import org.apache.spark.util.AccumulatorV2;
 final class UnitOutcomes extends AccumulatorV2<UnitOutcome, Map<Integer, UnitOutcome>> {
   // Read by the progress listener while the scheduler merges: concurrent
   private final ConcurrentHashMap<Integer, UnitOutcome> byUnit = new ConcurrentHashMap<>();
+  private final AtomicLong inputs = new AtomicLong();
 
   @Override
   public boolean isZero() {
@@ -22,24 +24,27 @@ final class UnitOutcomes extends AccumulatorV2<UnitOutcome, Map<Integer, UnitOut
   @Override
   public UnitOutcomes copy() {
     UnitOutcomes copy = new UnitOutcomes();
-    copy.byUnit.putAll(byUnit);
+    byUnit.values().forEach(copy::add);
     return copy;
   }
 
   @Override
   public void reset() {
     byUnit.clear();
+    inputs.set(0);
   }
 
   @Override
   public void add(UnitOutcome outcome) {
-    byUnit.putIfAbsent(outcome.unit(), outcome);
+    if (byUnit.putIfAbsent(outcome.unit(), outcome) == null) {
+      inputs.addAndGet(outcome.written() + outcome.quarantined().size());
+    }
   }
 
   @Override
   public void merge(
       org.apache.spark.util.AccumulatorV2<UnitOutcome, Map<Integer, UnitOutcome>> other) {
-    other.value().forEach(byUnit::putIfAbsent);
+    other.value().values().forEach(this::add);
   }
 
   @Override
@@ -49,10 +54,6 @@ final class UnitOutcomes extends AccumulatorV2<UnitOutcome, Map<Integer, UnitOut
 
   /** Inputs the reported units have accounted for so far. */
   long inputs() {
-    long inputs = 0;
-    for (UnitOutcome o : byUnit.values()) {
-      inputs += o.written() + o.quarantined().size();
-    }
-    return inputs;
+    return inputs.get();
   }
 }

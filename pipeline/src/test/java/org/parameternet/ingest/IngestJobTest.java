@@ -2,6 +2,7 @@ package org.parameternet.ingest;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayInputStream;
@@ -468,6 +469,56 @@ class IngestJobTest {
           shard + " keeps classes together: " + sameAsPrevious + " of " + wnids.size());
       assertTrue(new java.util.HashSet<>(wnids).size() >= 5, shard + ": " + wnids);
     }
+  }
+
+  /** A words.txt that merely sits beside the source is skipped; a named one must exist. */
+  @Test
+  void classNamesBesideTheSourceAreOptionalNamedOnesRequired() throws IOException {
+    java.nio.file.Path root = dir.resolve("stray");
+    List<byte[]> jpegs = org.parameternet.benchmark.IngestBenchmark.sampleJpegs(4, 80, 60, 90, 9);
+    for (int i = 0; i < jpegs.size(); i++) {
+      java.nio.file.Path file =
+          root.resolve(String.format(java.util.Locale.ROOT, "src/n%08d/img_%d.JPEG", i % 2, i));
+      java.nio.file.Files.createDirectories(file.getParent());
+      java.nio.file.Files.write(file, jpegs.get(i));
+    }
+    java.nio.file.Files.writeString(root.resolve("words.txt"), "shopping list\nmilk\n");
+    String source = root.resolve("src").toUri().toString();
+    IngestSummary s =
+        IngestJob.run(spark, options(IngestFormat.FOLDERS, source, out("stray"), false));
+    assertEquals(4, s.written());
+    // The guard against a re-executed task that read different data: the account must match
+    Path data = new Path(out("stray") + "/data");
+    IngestJob.verifyWritten(
+        spark, data, Map.of(0, new UnitOutcome(0, Map.of("train", 4L), List.of())));
+    assertThrows(
+        IllegalStateException.class,
+        () ->
+            IngestJob.verifyWritten(
+                spark, data, Map.of(0, new UnitOutcome(0, Map.of("train", 5L), List.of()))));
+    assertEquals(
+        List.of("index\twnid\tname", "0\tn00000000\t", "1\tn00000001\t"),
+        lines(out("stray") + "/classes.tsv"));
+
+    IngestOptions named =
+        new IngestOptions(
+            IngestFormat.FOLDERS,
+            source,
+            out("stray-named"),
+            new ImageOptions(48, 90, 0, 90_000_000L),
+            1 << 20,
+            1 << 20,
+            7,
+            11,
+            null,
+            null,
+            false,
+            null,
+            root.resolve("no-such-words.txt").toUri().toString(),
+            null);
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> IngestJob.run(spark, named));
+    assertTrue(e.getMessage().contains("--class-names"), e.getMessage());
   }
 
   private static long countOf(String layout) throws IOException {

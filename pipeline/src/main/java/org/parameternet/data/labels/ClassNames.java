@@ -26,30 +26,39 @@ public final class ClassNames {
 
   /** wnid -> name; {@code name} (the file's name or path) picks the format and names errors. */
   public static Map<String, String> read(InputStream in, String name) throws IOException {
-    if (name.endsWith(".mat")) {
-      return DevkitMeta.wordsByWnid(in, name);
-    }
     Map<String, String> names = new LinkedHashMap<>();
+    if (name.endsWith(".mat")) {
+      DevkitMeta.wordsByWnid(in, name).forEach((wnid, words) -> names.put(wnid, clean(words)));
+      return names;
+    }
     BufferedReader lines = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
     String line;
     int number = 0;
     while ((line = lines.readLine()) != null) {
       number++;
-      if (line.isBlank() || (number == 1 && line.startsWith("ILSVRC2012_ID"))) {
+      if (line.isBlank()) {
+        continue;
+      }
+      String[] columns = line.split("\t", -1);
+      if (columns.length >= 2
+          && WNID.matcher(columns[1].strip()).matches()
+          && !WNID.matcher(columns[0].strip()).matches()) {
+        // ILSVRC2012_ID<TAB>wnid[<TAB>words]: synsets.tsv and the val planner's ID table
+        names.put(columns[1].strip(), columns.length > 2 ? clean(columns[2]) : "");
         continue;
       }
       String[] fields = line.strip().split("\\s+", 2);
       if (WNID.matcher(fields[0]).matches()) {
         names.put(fields[0], fields.length > 1 ? clean(fields[1]) : "");
-        continue;
-      }
-      String[] columns = line.split("\t");
-      if (columns.length >= 3 && WNID.matcher(columns[1]).matches()) {
-        names.put(columns[1], clean(columns[2])); // synsets.tsv
-        continue;
-      }
-      throw new IOException(
-          name + " line " + number + ": expected 'wnid<TAB or SPACE>name', got '" + line + "'");
+      } else if (number > 1) {
+        throw new IOException(
+            name
+                + " line "
+                + number
+                + ": expected 'wnid<TAB or SPACE>name' or 'ILSVRC2012_ID<TAB>wnid<TAB>name', got '"
+                + line
+                + "'");
+      } // else a header line
     }
     return names;
   }

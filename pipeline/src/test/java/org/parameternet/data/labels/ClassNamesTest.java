@@ -35,6 +35,14 @@ class ClassNamesTest {
             .get("n01440764"));
   }
 
+  /** The val planner's two-column ID table names no classes but is still a wnid list. */
+  @Test
+  void readsIdTablesWithAndWithoutNames() throws IOException {
+    assertEquals(
+        Map.of("n01440764", "", "n01443537", "goldfish"),
+        read("ILSVRC2012_ID\twnid\n449\tn01440764\n1\tn01443537\tgoldfish\n", "ids.tsv"));
+  }
+
   @Test
   void readsTheDevkitMetaMat() throws IOException {
     ByteArrayOutputStream mat = new ByteArrayOutputStream();
