@@ -17,8 +17,9 @@ import picocli.CommandLine.Option;
 /**
  * {@code pnet bench ingest}: images/s on one core for decode -> RGB -> resize -> JPEG encode of
  * photo-like JPEGs, with TurboJPEG and with OpenCV's codec, then the whole ingest job to Parquet on
- * one core, between two runs of the straightforward Pillow script on the same files; with {@code
- * --keep DIR} the inputs are kept so other tools can be timed on them too.
+ * one core, each figure between two runs of the straightforward Pillow script on the same files
+ * (this machine's speed drifts between minutes, so each figure is compared with its neighbours);
+ * with {@code --keep DIR} the inputs are kept so other tools can be timed on them too.
  */
 @Command(
     name = "ingest",
@@ -64,6 +65,14 @@ final class BenchIngestCommand implements Callable<Integer> {
   int endToEndImages;
 
   @Option(
+      names = "--end-to-end-runs",
+      defaultValue = "3",
+      description =
+          "Timed end-to-end jobs, each between two Pillow runs; the median ratio is printed."
+              + " Default: ${DEFAULT-VALUE}.")
+  int endToEndRuns;
+
+  @Option(
       names = "--python",
       defaultValue = "/usr/bin/python3",
       description =
@@ -76,6 +85,9 @@ final class BenchIngestCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if (endToEndRuns < 1) {
+      throw new IllegalArgumentException("--end-to-end-runs must be >= 1, got " + endToEndRuns);
+    }
     List<byte[]> jpegs = IngestBenchmark.sampleJpegs(images, width, height, quality, 7);
     org.bytedeco.opencv.global.opencv_core.setNumThreads(1); // one core, as the figure claims
     ImageOptions options = new ImageOptions(resize, quality, 0, 90_000_000L);
@@ -103,7 +115,9 @@ final class BenchIngestCommand implements Callable<Integer> {
           Files.write(keep.resolve(name), jpegs.get(i));
         }
       }
-      OptionalDouble pillowBefore = pillow(inputs);
+      // Pillow runs between pnet's figures; each is compared with the two Pillow runs around it
+      List<OptionalDouble> pillow = new java.util.ArrayList<>();
+      pillow.add(pillow(inputs));
       Optional<TurboJpeg> turbo = TurboJpeg.available();
       IngestBenchmark.Result perImage = null;
       if (turbo.isPresent()) {
@@ -114,21 +128,40 @@ final class BenchIngestCommand implements Callable<Integer> {
       }
       IngestBenchmark.Result openCv = IngestBenchmark.processAll(jpegs, options, rounds, null);
       print("per image, OpenCV codec, one thread", openCv);
+      pillow.add(pillow(inputs));
       spark = SparkSessions.local("pnet bench ingest", 1);
-      IngestBenchmark.Result endToEnd =
-          IngestBenchmark.endToEnd(
-              spark, jpegs, endToEndImages, Math.min(600, endToEndImages), options, work);
-      print("end to end: class folders -> Parquet shards, Spark local[1]", endToEnd);
-      OptionalDouble pillowAfter = pillow(inputs);
-      if (pillowBefore.isPresent() && pillowAfter.isPresent()) {
-        double pillowRate = (pillowBefore.getAsDouble() + pillowAfter.getAsDouble()) / 2;
+      List<IngestBenchmark.Result> endToEnd = new java.util.ArrayList<>();
+      for (int run = 0; run < endToEndRuns; run++) {
+        Path runWork = work.resolve("end-to-end-" + run);
+        endToEnd.add(
+            IngestBenchmark.endToEnd(
+                spark,
+                jpegs,
+                endToEndImages,
+                run == 0 ? Math.min(600, endToEndImages) : 0,
+                options,
+                runWork));
+        print("end to end: class folders -> Parquet shards, Spark local[1]", endToEnd.get(run));
+        org.apache.hadoop.fs.FileUtil.fullyDelete(runWork.toFile());
+        pillow.add(pillow(inputs));
+      }
+      if (pillow.stream().allMatch(OptionalDouble::isPresent)) {
+        double around = (pillow.get(0).getAsDouble() + pillow.get(1).getAsDouble()) / 2;
         System.out.printf(
-            Locale.ROOT, "vs Pillow (%.1f images/s, mean of its two runs):%n", pillowRate);
+            Locale.ROOT, "vs Pillow (the mean of the Pillow runs before and after each figure):%n");
         if (perImage != null) {
-          ratio("per image, TurboJPEG", perImage, pillowRate);
+          ratio("per image, TurboJPEG", perImage.imagesPerSecond() / around);
         }
-        ratio("per image, OpenCV codec", openCv, pillowRate);
-        ratio("end to end to Parquet", endToEnd, pillowRate);
+        ratio("per image, OpenCV codec", openCv.imagesPerSecond() / around);
+        double[] ratios = new double[endToEnd.size()];
+        for (int run = 0; run < ratios.length; run++) {
+          double pillowRate =
+              (pillow.get(run + 1).getAsDouble() + pillow.get(run + 2).getAsDouble()) / 2;
+          ratios[run] = endToEnd.get(run).imagesPerSecond() / pillowRate;
+          ratio("end to end to Parquet, run " + (run + 1), ratios[run]);
+        }
+        java.util.Arrays.sort(ratios);
+        ratio("end to end to Parquet, median", ratios[ratios.length / 2]);
       }
     } finally {
       if (spark != null) {
@@ -146,8 +179,8 @@ final class BenchIngestCommand implements Callable<Integer> {
     return PillowBaseline.run(python, inputs, resize, quality, rounds);
   }
 
-  private static void ratio(String what, IngestBenchmark.Result r, double pillowRate) {
-    System.out.printf(Locale.ROOT, "  %-58s %7.2fx%n", what, r.imagesPerSecond() / pillowRate);
+  private static void ratio(String what, double ratio) {
+    System.out.printf(Locale.ROOT, "  %-58s %7.2fx%n", what, ratio);
   }
 
   private static void print(String what, IngestBenchmark.Result r) {

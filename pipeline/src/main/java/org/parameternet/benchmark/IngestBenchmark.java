@@ -83,9 +83,9 @@ public final class IngestBenchmark {
   /**
    * The whole ingest job over {@code count} images cycled from {@code jpegs}, laid out as class
    * folders (10 classes) under {@code work}: plan, read, decode, resize, encode, shuffle into
-   * shards, write Parquet, account. A smaller run of {@code warmUp} images goes first, so JIT
-   * compilation and first-job costs stay out of the figure. Run on whatever cores {@code spark}
-   * has; divide by them for a per-core figure.
+   * shards, write Parquet, account. A smaller run of {@code warmUp} images (none for 0) goes first,
+   * so JIT compilation and first-job costs stay out of the figure. Run on whatever cores {@code
+   * spark} has; divide by them for a per-core figure.
    */
   public static Result endToEnd(
       SparkSession spark,
@@ -96,8 +96,10 @@ public final class IngestBenchmark {
       java.nio.file.Path work)
       throws IOException {
     java.nio.file.Path timed = classFolders(work.resolve("timed-input"), jpegs, count);
-    java.nio.file.Path first = classFolders(work.resolve("warm-up-input"), jpegs, warmUp);
-    IngestJob.run(spark, folders(first, work.resolve("warm-up"), options));
+    if (warmUp > 0) {
+      java.nio.file.Path first = classFolders(work.resolve("warm-up-input"), jpegs, warmUp);
+      IngestJob.run(spark, folders(first, work.resolve("warm-up"), options));
+    }
     long start = System.nanoTime();
     IngestSummary summary = IngestJob.run(spark, folders(timed, work.resolve("timed"), options));
     double seconds = (System.nanoTime() - start) / 1e9;
