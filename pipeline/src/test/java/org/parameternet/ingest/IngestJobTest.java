@@ -73,6 +73,17 @@ class IngestJobTest {
       String valSynsets,
       String mapTo,
       IngestOptions.In21kPRecipe recipe) {
+    return with(base, valLabels, valSynsets, mapTo, base.classNames(), recipe);
+  }
+
+  /** ... and another class-names file. */
+  static IngestOptions with(
+      IngestOptions base,
+      String valLabels,
+      String valSynsets,
+      String mapTo,
+      String classNames,
+      IngestOptions.In21kPRecipe recipe) {
     return new IngestOptions(
         base.format(),
         base.source(),
@@ -86,7 +97,7 @@ class IngestJobTest {
         valSynsets,
         base.overwrite(),
         mapTo,
-        base.classNames(),
+        classNames,
         recipe);
   }
 
@@ -501,18 +512,10 @@ class IngestJobTest {
         lines(out("stray") + "/classes.tsv"));
 
     IngestOptions named =
-        new IngestOptions(
-            IngestFormat.FOLDERS,
-            source,
-            out("stray-named"),
-            new ImageOptions(48, 90, 0, 90_000_000L),
-            1 << 20,
-            1 << 20,
-            7,
-            11,
+        with(
+            options(IngestFormat.FOLDERS, source, out("stray-named"), false),
             null,
             null,
-            false,
             null,
             root.resolve("no-such-words.txt").toUri().toString(),
             null);
