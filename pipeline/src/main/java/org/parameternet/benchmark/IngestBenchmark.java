@@ -30,7 +30,11 @@ import org.parameternet.ingest.IngestSummary;
 public final class IngestBenchmark {
   private IngestBenchmark() {}
 
-  public record Result(int images, double seconds, double imagesPerSecond, long inputBytes) {}
+  public record Result(int images, double seconds) {
+    public double imagesPerSecond() {
+      return images / seconds;
+    }
+  }
 
   /**
    * Photo-like JPEGs: drawn classes with per-pixel noise, so their entropy (and decode cost) is
@@ -64,7 +68,6 @@ public final class IngestBenchmark {
     for (byte[] j : jpegs.subList(0, Math.min(20, jpegs.size()))) {
       processor.process(j);
     }
-    long bytes = 0;
     long start = System.nanoTime();
     int done = 0;
     for (int round = 0; round < rounds; round++) {
@@ -72,49 +75,37 @@ public final class IngestBenchmark {
         if (!(processor.process(j) instanceof ProcessedImage.Accepted)) {
           throw new IllegalStateException("benchmark image rejected");
         }
-        bytes += j.length;
         done++;
       }
     }
-    double seconds = (System.nanoTime() - start) / 1e9;
-    return new Result(done, seconds, done / seconds, bytes);
+    return new Result(done, (System.nanoTime() - start) / 1e9);
   }
 
   /**
-   * The whole ingest job over {@code count} images cycled from {@code jpegs}, laid out as class
-   * folders (10 classes) under {@code work}: plan, read, decode, resize, encode, shuffle into
-   * shards, write Parquet, account. A smaller run of {@code warmUp} images (none for 0) goes first,
-   * so JIT compilation and first-job costs stay out of the figure. Run on whatever cores {@code
-   * spark} has; divide by them for a per-core figure.
+   * The whole ingest job over {@code count} images in class {@code folders} (from {@link
+   * #classFolders}) into {@code out}: plan, read, decode, resize, encode, shuffle into shards,
+   * write Parquet, account. Run on whatever cores {@code spark} has; divide by them for a per-core
+   * figure.
    */
   public static Result endToEnd(
       SparkSession spark,
-      List<byte[]> jpegs,
+      java.nio.file.Path folders,
       int count,
-      int warmUp,
       ImageOptions options,
-      java.nio.file.Path work)
+      java.nio.file.Path out)
       throws IOException {
-    java.nio.file.Path timed = classFolders(work.resolve("timed-input"), jpegs, count);
-    if (warmUp > 0) {
-      java.nio.file.Path first = classFolders(work.resolve("warm-up-input"), jpegs, warmUp);
-      IngestJob.run(spark, folders(first, work.resolve("warm-up"), options));
-    }
     long start = System.nanoTime();
-    IngestSummary summary = IngestJob.run(spark, folders(timed, work.resolve("timed"), options));
+    IngestSummary summary = IngestJob.run(spark, folders(folders, out, options));
     double seconds = (System.nanoTime() - start) / 1e9;
     if (summary.written() != count) {
       throw new IllegalStateException(
           "benchmark ingest wrote " + summary.written() + " of " + count);
     }
-    long bytes = 0;
-    for (int i = 0; i < count; i++) {
-      bytes += jpegs.get(i % jpegs.size()).length;
-    }
-    return new Result(count, seconds, count / seconds, bytes);
+    return new Result(count, seconds);
   }
 
-  private static java.nio.file.Path classFolders(
+  /** {@code count} images cycled from {@code jpegs} as 10 class folders under {@code root}. */
+  public static java.nio.file.Path classFolders(
       java.nio.file.Path root, List<byte[]> jpegs, int count) throws IOException {
     for (int i = 0; i < count; i++) {
       java.nio.file.Path file =

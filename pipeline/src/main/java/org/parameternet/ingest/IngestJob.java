@@ -27,6 +27,7 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 import org.parameternet.data.HadoopConf;
+import org.parameternet.data.shards.ShardReader;
 
 /**
  * Ingest on Spark: plan on the driver (headers and label files only), process each work unit in a
@@ -153,7 +154,6 @@ public final class IngestJob {
       progress.stop();
 
       Map<Integer, UnitOutcome> reported = outcomes.value();
-      verifyWritten(spark, new Path(staging, "data"), reported);
       if (reported.size() != tasks) {
         throw new IllegalStateException(
             "ingest: " + reported.size() + " of " + tasks + " work units reported an outcome");
@@ -161,14 +161,14 @@ public final class IngestJob {
       List<Row> quarantineRows = plannedRows(plan);
       Map<String, Long> byReason = new TreeMap<>();
       Map<String, Long> bySplit = new TreeMap<>();
-      long written = 0;
       for (UnitOutcome o : new TreeMap<>(reported).values()) {
         o.writtenBySplit().forEach((s, n) -> bySplit.merge(s, n, Long::sum));
-        written += o.written();
         for (IngestRecord.Quarantined q : o.quarantined()) {
           quarantineRows.add(RowFactory.create(q.source(), q.entry(), q.reason(), q.detail()));
         }
       }
+      verifyWritten(spark, new Path(staging, "data"), bySplit);
+      long written = bySplit.values().stream().mapToLong(Long::longValue).sum();
       for (Row q : quarantineRows) {
         byReason.merge(q.getString(2), 1L, Long::sum);
       }
@@ -180,7 +180,10 @@ public final class IngestJob {
           .write()
           .mode(SaveMode.ErrorIfExists)
           .parquet(new Path(staging, "_ingest/quarantine").toString());
-      int shards = countShards(fs, new Path(staging, "data"));
+      int shards = 0;
+      for (String splitName : bySplit.keySet()) {
+        shards += ShardReader.shardFiles(fs, staging, splitName).size();
+      }
       double seconds = (System.nanoTime() - start) / 1e9;
       IngestSummary summary =
           new IngestSummary(
@@ -293,19 +296,16 @@ public final class IngestJob {
    * data (a transient read error the first time), so the account is checked against the shards' row
    * counts (Parquet footers, no image bytes) before anything is published.
    */
-  static void verifyWritten(SparkSession spark, Path data, Map<Integer, UnitOutcome> reported) {
-    Map<String, Long> expected = new TreeMap<>();
-    for (UnitOutcome o : reported.values()) {
-      o.writtenBySplit().forEach((split, n) -> expected.merge(split, n, Long::sum));
-    }
+  static void verifyWritten(SparkSession spark, Path data, Map<String, Long> reportedBySplit) {
+    Map<String, Long> expected = new TreeMap<>(reportedBySplit);
+    expected.values().removeIf(n -> n == 0);
     Map<String, Long> actual = new TreeMap<>();
-    if (expected.values().stream().anyMatch(n -> n > 0)) {
+    if (!expected.isEmpty()) {
       spark.sparkContext().setJobDescription("ingest: check shard row counts");
       for (Row r : spark.read().parquet(data.toString()).groupBy("split").count().collectAsList()) {
         actual.put(r.getString(0), r.getLong(1));
       }
     }
-    expected.values().removeIf(n -> n == 0);
     if (!expected.equals(actual)) {
       throw new IllegalStateException(
           "ingest: the shards hold "
@@ -314,18 +314,6 @@ public final class IngestJob {
               + expected
               + " (a re-executed task read different data); nothing was published, rerun");
     }
-  }
-
-  private static int countShards(FileSystem fs, Path data) throws IOException {
-    int shards = 0;
-    org.apache.hadoop.fs.RemoteIterator<org.apache.hadoop.fs.LocatedFileStatus> files =
-        fs.listFiles(data, true);
-    while (files.hasNext()) {
-      if (files.next().getPath().getName().endsWith(".parquet")) {
-        shards++;
-      }
-    }
-    return shards;
   }
 
   /** The record's dataset row, or null when it is to be quarantined. */
@@ -421,48 +409,50 @@ public final class IngestJob {
   /** Class names by wnid and the file they came from (null: none named or found). */
   private record NamedClasses(String source, Map<String, String> byWnid) {}
 
+  /**
+   * The names in {@code --class-names}, which must exist and parse; otherwise those in the first
+   * readable {@link org.parameternet.data.labels.ClassNames#BESIDE_SOURCE} file in the source
+   * folder or beside the source. A file there that does not parse only happens to share the name:
+   * it is logged and skipped.
+   */
   private static NamedClasses classNames(Configuration hadoop, IngestOptions options)
       throws IOException {
-    List<Path> candidates = new ArrayList<>();
     if (options.classNames() != null) {
-      candidates.add(new Path(options.classNames()));
-    } else {
-      Path source = new Path(options.source());
-      FileSystem fs = source.getFileSystem(hadoop);
-      List<Path> folders = new ArrayList<>();
-      if (fs.getFileStatus(source).isDirectory()) {
-        folders.add(source);
+      Path named = new Path(options.classNames());
+      if (!named.getFileSystem(hadoop).exists(named)) {
+        throw new IllegalArgumentException("--class-names: no file at " + named);
       }
-      if (source.getParent() != null) {
-        folders.add(source.getParent());
-      }
-      for (Path folder : folders) {
-        for (String name : org.parameternet.data.labels.ClassNames.BESIDE_SOURCE) {
-          candidates.add(new Path(folder, name));
-        }
-      }
+      return new NamedClasses(named.toString(), readClassNames(hadoop, named));
     }
-    for (Path candidate : candidates) {
-      FileSystem fs = candidate.getFileSystem(hadoop);
-      if (!fs.exists(candidate)) {
-        if (options.classNames() != null) {
-          throw new IllegalArgumentException("--class-names: no file at " + candidate);
+    Path source = new Path(options.source());
+    List<Path> folders = new ArrayList<>();
+    if (source.getFileSystem(hadoop).getFileStatus(source).isDirectory()) {
+      folders.add(source);
+    }
+    if (source.getParent() != null) {
+      folders.add(source.getParent());
+    }
+    for (Path folder : folders) {
+      for (String name : org.parameternet.data.labels.ClassNames.BESIDE_SOURCE) {
+        Path candidate = new Path(folder, name);
+        if (!candidate.getFileSystem(hadoop).exists(candidate)) {
+          continue;
         }
-        continue;
-      }
-      try (java.io.InputStream in = fs.open(candidate)) {
-        return new NamedClasses(
-            candidate.toString(),
-            org.parameternet.data.labels.ClassNames.read(in, candidate.toString()));
-      } catch (IOException e) {
-        if (options.classNames() != null) {
-          throw e;
+        try {
+          return new NamedClasses(candidate.toString(), readClassNames(hadoop, candidate));
+        } catch (IOException e) {
+          LOG.warn("not reading class names from {}: {}", candidate, e.getMessage());
         }
-        // A file that only happens to share the name must not stop the ingest
-        LOG.warn("not reading class names from {}: {}", candidate, e.getMessage());
       }
     }
     return new NamedClasses(null, Map.of());
+  }
+
+  private static Map<String, String> readClassNames(Configuration hadoop, Path path)
+      throws IOException {
+    try (java.io.InputStream in = path.getFileSystem(hadoop).open(path)) {
+      return org.parameternet.data.labels.ClassNames.read(in, path.toString());
+    }
   }
 
   private static void writeClasses(
