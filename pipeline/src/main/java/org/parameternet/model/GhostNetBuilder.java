@@ -7,7 +7,6 @@ import org.deeplearning4j.nn.conf.distribution.UniformDistribution;
 import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
 import org.deeplearning4j.nn.conf.graph.MergeVertex;
 import org.deeplearning4j.nn.conf.inputs.InputType;
-import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.DepthwiseConvolution2D;
@@ -24,12 +23,14 @@ import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 import org.parameternet.model.layers.ActivationHardSigmoidGate;
 import org.parameternet.model.layers.ActivationHardSwish;
+import org.parameternet.model.layers.BatchNormActivation;
 import org.parameternet.model.layers.ChannelScale;
 import org.parameternet.model.layers.DynamicConv;
 
 /**
- * Builds the DL4J {@link ComputationGraph} of a {@link ModelSpec}. Weights start as PyTorch's
- * defaults (U(-1/sqrt(fanIn), 1/sqrt(fanIn)) with the true per-group fan-in; BN gamma 1, beta 0).
+ * Builds the DL4J {@link ComputationGraph} of a {@link ModelSpec}. Weights and biases start as
+ * PyTorch's defaults (U(-1/sqrt(fanIn), 1/sqrt(fanIn)) with the true per-group fan-in; BN gamma 1,
+ * beta 0).
  */
 public final class GhostNetBuilder implements GraphSink<String> {
   public static final String INPUT = "input";
@@ -71,8 +72,18 @@ public final class GhostNetBuilder implements GraphSink<String> {
             .dataType(dataType)
             .updater(new Adam(1e-3))
             .convolutionMode(ConvolutionMode.Truncate);
-    ComputationGraph net = new ComputationGraph(configuration(spec, base));
+    return initialise(configuration(spec, base));
+  }
+
+  /**
+   * A network of {@code conf} with PyTorch's initial values: DL4J draws the weights from the
+   * configured distributions, then every bias is drawn as PyTorch does (DL4J can only set a
+   * constant).
+   */
+  public static ComputationGraph initialise(ComputationGraphConfiguration conf) {
+    ComputationGraph net = new ComputationGraph(conf);
     net.init();
+    PytorchBiasInit.apply(net, conf.getDefaultConfiguration().getSeed());
     return net;
   }
 
@@ -142,16 +153,8 @@ public final class GhostNetBuilder implements GraphSink<String> {
 
   @Override
   public String batchNorm(String name, String input, FeatureShape shape, Activation activation) {
-    graph.addLayer(
-        name,
-        new BatchNormalization.Builder()
-            .nIn(shape.channels())
-            .nOut(shape.channels())
-            .eps(1e-5)
-            .decay(0.9)
-            .activation(activation(activation))
-            .build(),
-        input);
+    // Not DL4J's BatchNormalization with .activation(): that layer never applies it.
+    graph.addLayer(name, BatchNormActivation.of(shape.channels(), activation(activation)), input);
     return name;
   }
 

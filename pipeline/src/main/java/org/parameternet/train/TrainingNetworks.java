@@ -53,9 +53,7 @@ public final class TrainingNetworks {
 
   public static ComputationGraph create(
       TrainConfig config, ModelSpec spec, CosineWarmupSchedule schedule) {
-    ComputationGraph net = new ComputationGraph(configuration(config, spec, schedule));
-    net.init();
-    return net;
+    return GhostNetBuilder.initialise(configuration(config, spec, schedule));
   }
 
   static IUpdater adam(TrainConfig config, CosineWarmupSchedule schedule) {
