@@ -1,16 +1,19 @@
 package org.parameternet.train;
 
+import java.util.ArrayList;
+import java.util.List;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.graph.GraphVertex;
 import org.deeplearning4j.nn.conf.graph.LayerVertex;
 import org.deeplearning4j.nn.conf.layers.BaseLayer;
-import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.learning.config.IUpdater;
+import org.nd4j.linalg.learning.regularization.Regularization;
+import org.nd4j.linalg.learning.regularization.WeightDecay;
 import org.parameternet.model.GhostNetBuilder;
 import org.parameternet.model.ModelSpec;
 
@@ -30,25 +33,33 @@ public final class TrainingNetworks {
             .dataType(DataType.FLOAT)
             .updater(adam(config, schedule))
             .convolutionMode(ConvolutionMode.Truncate);
-    if (config.weightDecay() > 0) {
-      base.weightDecay(config.weightDecay(), true);
-    }
     ComputationGraphConfiguration conf = GhostNetBuilder.configuration(spec, base);
-    if (config.layerDecay() < 1) {
-      LayerGroups groups = new LayerGroups(spec);
-      for (var entry : conf.getVertices().entrySet()) {
-        GraphVertex v = entry.getValue();
-        if (v instanceof LayerVertex lv) {
-          Layer layer = lv.getLayerConf().getLayer();
-          if (layer instanceof BaseLayer b) {
-            double scale = groups.scale(entry.getKey(), config.layerDecay());
-            // batch norm is a BaseLayer too; its running statistics keep their no-op updater
-            b.setIUpdater(adam(config, schedule.scaled(scale)));
-          }
+    LayerGroups groups = new LayerGroups(spec);
+    for (var entry : conf.getVertices().entrySet()) {
+      GraphVertex v = entry.getValue();
+      if (v instanceof LayerVertex lv && lv.getLayerConf().getLayer() instanceof BaseLayer b) {
+        b.setRegularization(weightDecay(config));
+        b.setRegularizationBias(List.of());
+        if (config.layerDecay() < 1) {
+          double scale = groups.scale(entry.getKey(), config.layerDecay());
+          // batch norm is a BaseLayer too; its running statistics keep their no-op updater
+          b.setIUpdater(adam(config, schedule.scaled(scale)));
         }
       }
     }
     return conf;
+  }
+
+  /**
+   * Set on each layer after the graph is built, not through the builder's {@code weightDecay}: DL4J
+   * M2.1 configures a graph's layers twice and appends the global WeightDecay each time, so every
+   * weight was decayed at twice the configured rate. DL4J applies the list to weight parameters
+   * only (W, DynamicConv's experts and routing weights); BN declares none.
+   */
+  private static List<Regularization> weightDecay(TrainConfig config) {
+    return config.weightDecay() > 0
+        ? new ArrayList<>(List.of(new WeightDecay(config.weightDecay(), true)))
+        : new ArrayList<>();
   }
 
   public static ComputationGraph create(

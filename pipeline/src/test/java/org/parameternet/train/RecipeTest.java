@@ -10,6 +10,7 @@ import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.graph.LayerVertex;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Adam;
@@ -90,6 +91,7 @@ class RecipeTest {
                 || param.equals("log10stdev");
         assertEquals(!vector, isDecayed, layer.conf().getLayer().getLayerName() + "." + param);
         if (isDecayed) {
+          assertEquals(1, r.size(), layer.conf().getLayer().getLayerName() + "." + param + ": " + r);
           WeightDecay wd = (WeightDecay) r.get(0);
           assertTrue(wd.isApplyLR());
           assertEquals(0.05, wd.getCoeff().valueAt(0, 0), 1e-12);
@@ -100,6 +102,56 @@ class RecipeTest {
       }
     }
     assertTrue(decayed > 10 && exempt > 10, decayed + " decayed, " + exempt + " exempt");
+  }
+
+  /**
+   * The effect, not the setting: one step of two identical networks, with and without decay, differ
+   * by exactly lr * coeff * p in every weight matrix and kernel, and not at all elsewhere.
+   */
+  @Test
+  void weightDecayMovesExactlyTheWeightsByLrTimesCoefficient() {
+    double coeff = 0.5;
+    double lr = 1e-3;
+    CosineWarmupSchedule schedule = new CosineWarmupSchedule(lr, 1e-6, lr, 0, 10, 1.0);
+    ComputationGraph decayed = oneStep(coeff, schedule);
+    ComputationGraph plain = oneStep(0, schedule);
+    ComputationGraph start = oneStep(-1, schedule);
+    int weights = 0;
+    for (Layer layer : decayed.getLayers()) {
+      String name = layer.conf().getLayer().getLayerName();
+      for (String param : layer.paramTable().keySet()) {
+        INDArray difference = layer.getParam(param).sub(plain.getLayer(name).getParam(param));
+        INDArray initial = start.getLayer(name).getParam(param);
+        boolean isWeight = param.equals("W") || param.equals("RW");
+        INDArray expected = isWeight ? initial.mul(-lr * coeff) : initial.mul(0);
+        double error = difference.sub(expected).amaxNumber().doubleValue();
+        double scale = lr * coeff * initial.amaxNumber().doubleValue();
+        assertTrue(error <= 0.02 * scale + 1e-9, name + "." + param + ": off by " + error + " (decay " + scale + "); difference / initial at 0: "
+                + difference.getDouble(0) / initial.getDouble(0) + " (want " + (isWeight ? -lr * coeff : 0) + ")");
+        weights += isWeight ? 1 : 0;
+      }
+    }
+    assertTrue(weights > 20, weights + " weight arrays");
+  }
+
+  /** A micro ParameterNet after one step with decay {@code coeff} (none taken when negative). */
+  private static ComputationGraph oneStep(double coeff, CosineWarmupSchedule schedule) {
+    TrainConfig config =
+        TrainConfig.from(
+            ConfigFactory.parseString(
+                "train { model = parameternet_micro_32, data.path = x, out = x, epochs = 2, seed = 5,"
+                    + " optimizer.weight-decay = " + Math.max(coeff, 0) + ", schedule.warmup-epochs = 0 }"));
+    ComputationGraph net = TrainingNetworks.create(config, config.spec(10).withDropout(0), schedule);
+    if (coeff >= 0) {
+      Nd4j.getRandom().setSeed(6);
+      INDArray images = Nd4j.randn(DataType.FLOAT, 8, 3, 32, 32);
+      INDArray labels = Nd4j.zeros(DataType.FLOAT, 8, 10);
+      for (int i = 0; i < 8; i++) {
+        labels.putScalar(i, i % 10, 1.0);
+      }
+      net.fit(new org.nd4j.linalg.dataset.DataSet(images, labels));
+    }
+    return net;
   }
 
   @Test

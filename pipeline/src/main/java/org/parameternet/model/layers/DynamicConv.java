@@ -11,6 +11,7 @@ import org.deeplearning4j.nn.conf.layers.FeedForwardLayer;
 import org.deeplearning4j.nn.conf.memory.LayerMemoryReport;
 import org.deeplearning4j.nn.conf.memory.MemoryReport;
 import org.deeplearning4j.optimize.api.TrainingListener;
+import org.nd4j.linalg.activations.impl.ActivationIdentity;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -56,6 +57,11 @@ public class DynamicConv extends FeedForwardLayer {
               + padding
               + " groups="
               + groups);
+    }
+    if (activationFn != null && !(activationFn instanceof ActivationIdentity)) {
+      // The layer computes the conv only; an activation given here would be silently dropped.
+      throw new IllegalArgumentException(
+          id + "takes no activation (got " + activationFn + "): a BatchNormActivation follows it");
     }
     if (nIn > 0 && (nIn % groups != 0 || nOut % groups != 0)) {
       throw new IllegalArgumentException(
@@ -254,6 +260,11 @@ public class DynamicConv extends FeedForwardLayer {
     private int padding;
     private int groups = 1;
     private int experts = 4;
+
+    public Builder() {
+      // Without this, DL4J would hand the layer the network's default activation (sigmoid).
+      activation(new ActivationIdentity());
+    }
 
     public Builder kernelSize(int k) {
       this.kernelSize = k;

@@ -14,6 +14,7 @@ import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.params.BatchNormalizationParamInitializer;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -35,10 +36,15 @@ class OnnxParityTest {
     return ModelRegistry.names().stream();
   }
 
+  /** 32 halves evenly at every stride; 35 leaves odd sizes (35, 9, 5, 3) for the paddings. */
+  static Stream<Arguments> variantsAndResolutions() {
+    return variants().flatMap(v -> Stream.of(Arguments.of(v, 32), Arguments.of(v, 35)));
+  }
+
   @ParameterizedTest
-  @MethodSource("variants")
-  void dl4jAndOnnxRuntimeAgreeOnEveryVariant(String name) {
-    ModelSpec spec = ModelRegistry.get(name).withResolution(32).withClasses(100);
+  @MethodSource("variantsAndResolutions")
+  void dl4jAndOnnxRuntimeAgreeOnEveryVariant(String name, int resolution) {
+    ModelSpec spec = ModelRegistry.get(name).withResolution(resolution).withClasses(100);
     ComputationGraph net = GhostNetBuilder.build(spec, 11);
     giveEveryParameterNonTrivialValues(net, 12);
     List<String> checked = checkedNodes(spec);
@@ -47,7 +53,7 @@ class OnnxParityTest {
             .toByteArray();
 
     Nd4j.getRandom().setSeed(13);
-    INDArray images = Nd4j.randn(DataType.FLOAT, BATCH, 3, 32, 32);
+    INDArray images = Nd4j.randn(DataType.FLOAT, BATCH, 3, resolution, resolution);
     Map<String, INDArray> dl4j = net.feedForward(images, false);
     dl4j.put(OnnxExport.LOGITS, logits(net, dl4j.get("head_conv")));
     Set<String> wanted = new LinkedHashSet<>(checked);
@@ -63,7 +69,7 @@ class OnnxParityTest {
       double error = actual.castTo(DataType.DOUBLE).sub(expected.castTo(DataType.DOUBLE))
           .amaxNumber().doubleValue() / scale;
       if (error > RELATIVE_TOLERANCE) {
-        fail(name + ": DL4J and ONNX Runtime first differ at '" + node + "' (max |diff| / max |onnx| = "
+        fail(name + "@" + resolution + ": DL4J and ONNX Runtime first differ at '" + node + "' (max |diff| / max |onnx| = "
             + error + ")");
       }
     }
