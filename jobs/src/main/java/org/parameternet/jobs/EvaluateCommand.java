@@ -4,6 +4,7 @@ import java.time.Instant;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.apache.spark.sql.SparkSession;
+import org.parameternet.benchmark.ModelBenchmark;
 import org.parameternet.model.cost.CostCounter;
 import org.parameternet.model.cost.ModelCost;
 import org.parameternet.report.ResultRow;
@@ -20,7 +21,8 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     description =
         "Distributed top-1/top-5 of a checkpoint on ingested validation shards, with params, FLOPs,"
-            + " single-thread latency and throughput; appends one row to a results table.")
+            + " single-thread latency (DL4J and ONNX Runtime) and throughput; appends one row to a"
+            + " results table.")
 final class EvaluateCommand implements Callable<Integer> {
   @Option(
       names = "--checkpoint",
@@ -93,6 +95,7 @@ final class EvaluateCommand implements Callable<Integer> {
               o.result().top1(),
               o.result().top5(),
               latency,
+              ModelBenchmark.onnxLatency(o.spec(), 5, latencyRuns).medianMs(),
               o.imagesPerSecond(),
               o.result().images(),
               o.weights(),
@@ -103,7 +106,7 @@ final class EvaluateCommand implements Callable<Integer> {
       System.out.printf(
           Locale.ROOT,
           "evaluate %s (%s weights, %d images): top-1 %.2f%%, top-5 %.2f%%, %.2fM params,"
-              + " %.1fM FLOPs, latency %.1f ms, %.1f img/s at batch %d%n",
+              + " %.1fM FLOPs, latency %.1f ms (ONNX Runtime %.1f ms), %.1f img/s at batch %d%n",
           row.model(),
           row.weights(),
           row.evalImages(),
@@ -112,6 +115,7 @@ final class EvaluateCommand implements Callable<Integer> {
           row.params() / 1e6,
           row.flops() / 1e6,
           row.latencyMs(),
+          row.onnxLatencyMs(),
           row.imagesPerSecond(),
           batch);
       System.out.println("results: " + results + "/results.csv");

@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
       PretrainCommand.class,
       FinetuneCommand.class,
       EvaluateCommand.class,
+      ExportCommand.class,
       ReportCommand.class,
       StudyCommand.class,
       DemoCommand.class,

@@ -8,6 +8,8 @@ import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
 import org.parameternet.model.GhostNetBuilder;
 import org.parameternet.model.ModelSpec;
+import org.parameternet.model.onnx.OnnxExport;
+import org.parameternet.model.onnx.OnnxRuntimeModel;
 
 /** Measures a model's training throughput and inference latency on this machine. */
 public final class ModelBenchmark {
@@ -87,6 +89,40 @@ public final class ModelBenchmark {
         percentile(ms, 0.1),
         percentile(ms, 0.9),
         cpu0 < 0 ? Double.NaN : cpu / wall);
+  }
+
+  /**
+   * Batch-1 latency in ONNX Runtime on one thread, the paper's method (Figure 5: "ONNX toolkit ...
+   * single-thread mode"): the model exported at batch 1 with ORT's full graph optimisation.
+   */
+  public static LatencyResult onnxLatency(ModelSpec spec, int warmup, int runs) {
+    ComputationGraph net = GhostNetBuilder.build(spec, 1);
+    byte[] model = OnnxExport.export(spec, net, OnnxExport.Options.batch(1)).toByteArray();
+    INDArray image = Nd4j.rand(DataType.FLOAT, 1, 3, spec.resolution(), spec.resolution());
+    try (OnnxRuntimeModel session = OnnxRuntimeModel.load(model, 1)) {
+      for (int i = 0; i < warmup; i++) {
+        session.probabilities(image);
+      }
+      double[] ms = new double[runs];
+      double cpu0 = ProcessCpu.seconds();
+      long start = System.nanoTime();
+      for (int i = 0; i < runs; i++) {
+        long t0 = System.nanoTime();
+        session.probabilities(image);
+        ms[i] = (System.nanoTime() - t0) / 1e6;
+      }
+      double wall = (System.nanoTime() - start) / 1e9;
+      double cpu = ProcessCpu.seconds() - cpu0;
+      Arrays.sort(ms);
+      return new LatencyResult(
+          spec.name(),
+          spec.resolution(),
+          runs,
+          percentile(ms, 0.5),
+          percentile(ms, 0.1),
+          percentile(ms, 0.9),
+          cpu0 < 0 ? Double.NaN : cpu / wall);
+    }
   }
 
   private static double percentile(double[] sorted, double q) {

@@ -17,7 +17,8 @@ public final class ReportWriter {
     "FLOPs",
     "Top-1 (gain)",
     "Top-5",
-    "Latency ms",
+    "Latency ms (ONNX)",
+    "Latency ms (DL4J)",
     "Paper top-1"
   };
 
@@ -27,7 +28,8 @@ public final class ReportWriter {
         "Top-1/top-5 in % on the evaluation data; the gain in brackets is the change in top-1 from"
             + " pretraining, against the same model trained on the finetuning data only (the"
             + " paper's Table 2). FLOPs are multiply-accumulates at the evaluation resolution;"
-            + " latency is batch 1 on one CPU thread. \"Paper top-1\" is the paper's own ImageNet-1K"
+            + " latency is batch 1 on one CPU thread, in ONNX Runtime (the paper's method) and in"
+            + " DL4J. \"Paper top-1\" is the paper's own ImageNet-1K"
             + " number for a model of the same name (224x224), for comparison only.\n\n");
     md.append("## Top-1 by model size\n\n");
     for (StudyTables.Section s : tables.sizes()) {
@@ -53,7 +55,7 @@ public final class ReportWriter {
 
   private static void table(StringBuilder md, List<StudyTables.Line> lines) {
     md.append("| ").append(String.join(" | ", HEADER)).append(" |\n");
-    md.append("|---|---:|---|---:|---:|---:|---:|---:|---:|\n");
+    md.append("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|\n");
     for (StudyTables.Line l : lines) {
       md.append("| ").append(String.join(" | ", cells(l))).append(" |\n");
     }
@@ -74,6 +76,10 @@ public final class ReportWriter {
     }
     c.add(top1);
     c.add(String.format(Locale.ROOT, "%.1f", r.top5()));
+    c.add(
+        Double.isNaN(r.onnxLatencyMs())
+            ? ""
+            : String.format(Locale.ROOT, "%.1f", r.onnxLatencyMs()));
     c.add(String.format(Locale.ROOT, "%.1f", r.latencyMs()));
     c.add(Double.isNaN(l.paperTop1()) ? "" : String.format(Locale.ROOT, "%.1f", l.paperTop1()));
     return c;
@@ -83,7 +89,7 @@ public final class ReportWriter {
     StringBuilder csv =
         new StringBuilder(
             "section,model,experts,pretrain_data,finetune_data,params,flops,top1,top1_gain,top5,"
-                + "latency_ms,paper_top1\n");
+                + "onnx_latency_ms,latency_ms,paper_top1\n");
     List<StudyTables.Section> all = new ArrayList<>(tables.sizes());
     for (StudyTables.Section s : tables.experts()) {
       all.add(new StudyTables.Section("experts:" + s.size(), s.lines()));
@@ -104,6 +110,7 @@ public final class ReportWriter {
                     Csv.number(r.top1()),
                     Csv.number(l.gain()),
                     Csv.number(r.top5()),
+                    Csv.number(r.onnxLatencyMs()),
                     Csv.number(r.latencyMs()),
                     Csv.number(l.paperTop1())))
             .append('\n');
@@ -123,7 +130,8 @@ public final class ReportWriter {
         .append("</style></head><body>\n<h1>Study report</h1>\n")
         .append("<p>Top-1/top-5 in % on the evaluation data; the gain in brackets is the change in")
         .append(" top-1 from pretraining against the same model trained on the finetuning data")
-        .append(" only. Latency: batch 1, one CPU thread. Paper top-1: the paper's ImageNet-1K")
+        .append(
+            " only. Latency: batch 1, one CPU thread, in ONNX Runtime and in DL4J. Paper top-1: the paper's ImageNet-1K")
         .append(" number for a model of the same name, for comparison only.</p>\n");
     h.append("<h2>Top-1 by model size</h2>\n");
     for (StudyTables.Section s : tables.sizes()) {

@@ -6,6 +6,9 @@ package org.parameternet.report;
  * @param pretrainData label of the data the model was (pre)trained on, e.g. {@code in1k} or {@code
  *     in22k}
  * @param finetuneData label of the finetuning data, or empty for a model trained from scratch
+ * @param latencyMs batch-1, single-thread inference latency in DL4J
+ * @param onnxLatencyMs the same in ONNX Runtime (the paper's method); NaN in tables written before
+ *     it was measured
  * @param weights {@code ema} or {@code raw}
  */
 public record ResultRow(
@@ -19,6 +22,7 @@ public record ResultRow(
     double top1,
     double top5,
     double latencyMs,
+    double onnxLatencyMs,
     double imagesPerSecond,
     long evalImages,
     String weights,

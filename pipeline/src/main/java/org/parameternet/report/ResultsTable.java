@@ -32,6 +32,7 @@ public final class ResultsTable {
           .add("top1", DataTypes.DoubleType, false)
           .add("top5", DataTypes.DoubleType, false)
           .add("latency_ms", DataTypes.DoubleType, false)
+          .add("onnx_latency_ms", DataTypes.DoubleType, true)
           .add("images_per_s", DataTypes.DoubleType, false)
           .add("eval_images", DataTypes.LongType, false)
           .add("weights", DataTypes.StringType, false)
@@ -54,6 +55,7 @@ public final class ResultsTable {
             r.top1(),
             r.top5(),
             r.latencyMs(),
+            r.onnxLatencyMs(),
             r.imagesPerSecond(),
             r.evalImages(),
             r.weights(),
@@ -86,12 +88,13 @@ public final class ResultsTable {
               x.getDouble(7),
               x.getDouble(8),
               x.getDouble(9),
-              x.getDouble(10),
-              x.getLong(11),
-              x.getString(12),
+              x.isNullAt(10) ? Double.NaN : x.getDouble(10), // tables from before the column
+              x.getDouble(11),
+              x.getLong(12),
               x.getString(13),
               x.getString(14),
-              x.getString(15)));
+              x.getString(15),
+              x.getString(16)));
     }
     return out;
   }
@@ -113,6 +116,7 @@ public final class ResultsTable {
               Csv.number(r.top1()),
               Csv.number(r.top5()),
               Csv.number(r.latencyMs()),
+              Csv.number(r.onnxLatencyMs()),
               Csv.number(r.imagesPerSecond()),
               Long.toString(r.evalImages()),
               Csv.field(r.weights()),

@@ -11,6 +11,7 @@ import java.util.Locale;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.SparkSession;
+import org.parameternet.benchmark.ModelBenchmark;
 import org.parameternet.model.ModelSpec;
 import org.parameternet.model.cost.CostCounter;
 import org.parameternet.model.cost.ModelCost;
@@ -143,6 +144,7 @@ public final class Study {
             o.result().top1(),
             o.result().top5(),
             latency.medianMs(o.spec()),
+            ModelBenchmark.onnxLatency(o.spec(), 5, study.latencyRuns()).medianMs(),
             o.imagesPerSecond(),
             o.result().images(),
             o.weights(),

@@ -13,7 +13,6 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.parameternet.data.augment.AugmentOptions;
-import org.parameternet.model.ModelRegistry;
 import org.parameternet.model.ModelSpec;
 import org.parameternet.model.Natives;
 
@@ -48,28 +47,17 @@ public final class CheckpointEvaluation {
       String weights,
       int batch)
       throws IOException {
-    if (!weights.equals("auto") && !weights.equals("ema") && !weights.equals("raw")) {
-      throw new IllegalArgumentException("--weights must be auto, ema or raw, not " + weights);
-    }
     Path given = new Path(checkpointOrRun);
     FileSystem fs = given.getFileSystem(spark.sparkContext().hadoopConfiguration());
     Path checkpoint = Checkpoints.resolve(fs, given);
     Natives.useOneDnnHelpers();
     Checkpoints.Loaded loaded = Checkpoints.load(fs, checkpoint, false);
     Config train = loaded.train();
-    String used = weights.equals("auto") ? (loaded.ema() != null ? "ema" : "raw") : weights;
-    if (used.equals("ema") && loaded.ema() == null) {
-      throw new IllegalArgumentException(checkpoint + " has no EMA weights (the run had EMA off)");
-    }
+    String used = loaded.weights(weights);
     ComputationGraph net = loaded.network();
-    INDArray params = used.equals("ema") ? loaded.ema() : net.params();
-    int configured = train.getInt("resolution");
-    int resolution =
-        configured > 0 ? configured : ModelRegistry.get(loaded.state().model()).resolution();
-    ModelSpec spec =
-        ModelRegistry.get(loaded.state().model())
-            .withResolution(resolution)
-            .withClasses(loaded.state().classes());
+    INDArray params = loaded.parameters(used);
+    ModelSpec spec = loaded.spec();
+    int resolution = spec.resolution();
     int dataClasses = TrainingData.classes(spark.sparkContext().hadoopConfiguration(), data);
     if (dataClasses != loaded.state().classes()) {
       throw new IllegalArgumentException(

@@ -18,6 +18,8 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.util.ModelSerializer;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.parameternet.model.ModelRegistry;
+import org.parameternet.model.ModelSpec;
 
 /**
  * Training checkpoints on a Hadoop FileSystem: {@code <out>/checkpoints/step-<n>/} holding {@code
@@ -49,7 +51,37 @@ public final class Checkpoints {
       ComputationGraph network,
       INDArray ema,
       TrainingState state,
-      com.typesafe.config.Config train) {}
+      com.typesafe.config.Config train) {
+
+    /**
+     * Which weights to use: {@code auto} (EMA when the run kept one), {@code ema} or {@code raw}.
+     */
+    public String weights(String asked) {
+      if (!asked.equals("auto") && !asked.equals("ema") && !asked.equals("raw")) {
+        throw new IllegalArgumentException("weights must be auto, ema or raw, not " + asked);
+      }
+      String used = asked.equals("auto") ? (ema != null ? "ema" : "raw") : asked;
+      if (used.equals("ema") && ema == null) {
+        throw new IllegalArgumentException(
+            "the checkpoint has no EMA weights (the run had EMA off)");
+      }
+      return used;
+    }
+
+    /** The flat parameter vector of {@code weights} ({@code ema} or {@code raw}). */
+    public INDArray parameters(String weights) {
+      return weights.equals("ema") ? ema : network.params();
+    }
+
+    /** The model as trained: the run's resolution (the model's own when unset) and classes. */
+    public ModelSpec spec() {
+      int configured = train.getInt("resolution");
+      ModelSpec registered = ModelRegistry.get(state.model());
+      return registered
+          .withResolution(configured > 0 ? configured : registered.resolution())
+          .withClasses(state.classes());
+    }
+  }
 
   public Path save(
       ComputationGraph network, INDArray ema, TrainingState state, String config, int keep)

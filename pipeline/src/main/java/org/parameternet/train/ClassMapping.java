@@ -55,6 +55,12 @@ public final class ClassMapping {
     return map;
   }
 
+  /** The wnids of an ingested data set, in label order. */
+  public static List<String> wnids(Configuration hadoop, String dataset) throws IOException {
+    Path dir = new Path(dataset);
+    return wnids(dir.getFileSystem(hadoop), new Path(dir, "classes.tsv"));
+  }
+
   private static List<String> wnids(FileSystem fs, Path classes) throws IOException {
     if (!fs.exists(classes)) {
       throw new IllegalArgumentException("no " + classes + " (is it an ingested data set?)");

@@ -1,6 +1,5 @@
 package org.parameternet.model;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -48,7 +47,8 @@ class BatchNormActivationTest {
   @ParameterizedTest
   @MethodSource("activationsAndTypes")
   void outputIsTheActivationOfTheNormInTrainingAndInference(Activation activation, DataType type) {
-    ComputationGraph net = network(BatchNormActivation.of(CHANNELS, GhostNetBuilder.activation(activation)), type);
+    ComputationGraph net =
+        network(BatchNormActivation.of(CHANNELS, GhostNetBuilder.activation(activation)), type);
     if (type == DataType.FLOAT) {
       assertNotNull(net.getLayer("bn").getHelper(), "oneDNN's batch norm is in use");
     }
@@ -57,18 +57,22 @@ class BatchNormActivationTest {
 
     INDArray mean = net.getLayer("bn").getParam(BatchNormalizationParamInitializer.GLOBAL_MEAN);
     INDArray var = net.getLayer("bn").getParam(BatchNormalizationParamInitializer.GLOBAL_VAR);
-    assertClose(expected(x, mean, var, gamma, net, activation), net.feedForward(x, false).get("bn"));
+    assertClose(
+        expected(x, mean, var, gamma, net, activation), net.feedForward(x, false).get("bn"));
 
     INDArray batchMean = x.mean(0, 2, 3);
     INDArray batchVar = x.var(false, 0, 2, 3);
-    assertClose(expected(x, batchMean, batchVar, gamma, net, activation),
+    assertClose(
+        expected(x, batchMean, batchVar, gamma, net, activation),
         net.feedForward(x, true).get("bn"));
   }
 
   @ParameterizedTest
   @MethodSource("activationsAndTypes")
-  void runningStatisticsMoveByMomentumTowardsTheUnbiasedBatchVariance(Activation activation, DataType type) {
-    ComputationGraph net = network(BatchNormActivation.of(CHANNELS, GhostNetBuilder.activation(activation)), type);
+  void runningStatisticsMoveByMomentumTowardsTheUnbiasedBatchVariance(
+      Activation activation, DataType type) {
+    ComputationGraph net =
+        network(BatchNormActivation.of(CHANNELS, GhostNetBuilder.activation(activation)), type);
     Nd4j.getRandom().setSeed(2);
     INDArray x = Nd4j.randn(type, 4, CHANNELS, 5, 5).muli(3).addi(1);
     net.fit(new DataSet(x, Nd4j.rand(type, 4, 2)));
@@ -77,18 +81,24 @@ class BatchNormActivationTest {
     INDArray unbiased = x.var(false, 0, 2, 3).muli((double) n / (n - 1));
     INDArray expectedVar = unbiased.mul(0.1).addi(0.9); // running var starts at 1
     INDArray expectedMean = x.mean(0, 2, 3).muli(0.1); // running mean starts at 0
-    assertClose(expectedMean, net.getLayer("bn").getParam(BatchNormalizationParamInitializer.GLOBAL_MEAN));
-    assertClose(expectedVar, net.getLayer("bn").getParam(BatchNormalizationParamInitializer.GLOBAL_VAR));
+    assertClose(
+        expectedMean, net.getLayer("bn").getParam(BatchNormalizationParamInitializer.GLOBAL_MEAN));
+    assertClose(
+        expectedVar, net.getLayer("bn").getParam(BatchNormalizationParamInitializer.GLOBAL_VAR));
   }
 
   @Test
   void activationSurvivesSerialisation() throws Exception {
-    ComputationGraph net = network(BatchNormActivation.of(CHANNELS, GhostNetBuilder.activation(Activation.HARD_SWISH)), DataType.FLOAT);
+    ComputationGraph net =
+        network(
+            BatchNormActivation.of(CHANNELS, GhostNetBuilder.activation(Activation.HARD_SWISH)),
+            DataType.FLOAT);
     randomStatistics(net, 7);
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     ModelSerializer.writeModel(net, bytes, true);
     ComputationGraph restored =
-        ModelSerializer.restoreComputationGraph(new ByteArrayInputStream(bytes.toByteArray()), true);
+        ModelSerializer.restoreComputationGraph(
+            new ByteArrayInputStream(bytes.toByteArray()), true);
     INDArray x = Nd4j.randn(DataType.FLOAT, 2, CHANNELS, 5, 5).muli(3);
     INDArray original = net.feedForward(x, false).get("bn");
     assertTrue(original.minNumber().doubleValue() < -0.1, "hardswish dips below zero");
@@ -103,10 +113,15 @@ class BatchNormActivationTest {
   @Test
   void dl4jsOwnBatchNormStillIgnoresItsActivation() {
     Layer plain =
-        new BatchNormalization.Builder().nIn(CHANNELS).nOut(CHANNELS).activation(new ActivationReLU()).build();
+        new BatchNormalization.Builder()
+            .nIn(CHANNELS)
+            .nOut(CHANNELS)
+            .activation(new ActivationReLU())
+            .build();
     ComputationGraph net = network(plain, DataType.FLOAT);
     INDArray x = Nd4j.randn(DataType.FLOAT, 4, CHANNELS, 5, 5);
-    assertTrue(net.feedForward(x, false).get("bn").minNumber().doubleValue() < 0,
+    assertTrue(
+        net.feedForward(x, false).get("bn").minNumber().doubleValue() < 0,
         "DL4J's BatchNormalization now applies its activation: BatchNormActivation would apply it twice");
   }
 
@@ -115,12 +130,15 @@ class BatchNormActivationTest {
     Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
     try {
       ComputationGraph net =
-          network(BatchNormActivation.of(CHANNELS, GhostNetBuilder.activation(Activation.HARD_SWISH)), DataType.DOUBLE);
+          network(
+              BatchNormActivation.of(CHANNELS, GhostNetBuilder.activation(Activation.HARD_SWISH)),
+              DataType.DOUBLE);
       randomStatistics(net, 3);
       Nd4j.getRandom().setSeed(4);
       INDArray x = Nd4j.randn(DataType.DOUBLE, 4, CHANNELS, 5, 5).muli(3);
       FiniteDifferences.Result result =
-          FiniteDifferences.check(net, new DataSet(x, Nd4j.rand(DataType.DOUBLE, 4, 2)), 6, 1e-6, new Random(4));
+          FiniteDifferences.check(
+              net, new DataSet(x, Nd4j.rand(DataType.DOUBLE, 4, 2)), 6, 1e-6, new Random(4));
       assertTrue(result.checked() >= 12, "checked " + result.checked());
       assertTrue(result.failures().isEmpty(), result.failures().toString());
     } finally {
@@ -173,13 +191,21 @@ class BatchNormActivationTest {
   }
 
   private static INDArray expected(
-      INDArray x, INDArray mean, INDArray var, INDArray gamma, ComputationGraph net, Activation activation) {
+      INDArray x,
+      INDArray mean,
+      INDArray var,
+      INDArray gamma,
+      ComputationGraph net,
+      Activation activation) {
     INDArray beta = net.getLayer("bn").getParam(BatchNormalizationParamInitializer.BETA);
     INDArray c = x.dup();
     for (int ch = 0; ch < CHANNELS; ch++) {
-      INDArray slice = c.get(org.nd4j.linalg.indexing.NDArrayIndex.all(),
-          org.nd4j.linalg.indexing.NDArrayIndex.point(ch),
-          org.nd4j.linalg.indexing.NDArrayIndex.all(), org.nd4j.linalg.indexing.NDArrayIndex.all());
+      INDArray slice =
+          c.get(
+              org.nd4j.linalg.indexing.NDArrayIndex.all(),
+              org.nd4j.linalg.indexing.NDArrayIndex.point(ch),
+              org.nd4j.linalg.indexing.NDArrayIndex.all(),
+              org.nd4j.linalg.indexing.NDArrayIndex.all());
       double std = Math.sqrt(var.getDouble(ch) + 1e-5);
       slice.subi(mean.getDouble(ch)).divi(std).muli(gamma.getDouble(ch)).addi(beta.getDouble(ch));
     }
@@ -194,7 +220,8 @@ class BatchNormActivationTest {
   private static void assertClose(INDArray expected, INDArray actual) {
     INDArray e = expected.castTo(DataType.DOUBLE).reshape(actual.shape());
     double diff = e.sub(actual.castTo(DataType.DOUBLE)).amaxNumber().doubleValue();
-    assertTrue(diff < 1e-4 * Math.max(1, e.amaxNumber().doubleValue()), "max |diff| " + diff
-        + "\nexpected " + e + "\nactual " + actual);
+    assertTrue(
+        diff < 1e-4 * Math.max(1, e.amaxNumber().doubleValue()),
+        "max |diff| " + diff + "\nexpected " + e + "\nactual " + actual);
   }
 }

@@ -53,10 +53,14 @@ class Dl4jSettingsTest {
     int checked = 0;
     for (String layer : new String[] {"b3_se_reduce", "b3_se_expand", "head_conv", "classifier"}) {
       INDArray b = net.getLayer(layer).getParam("b");
-      long fanIn = ((org.deeplearning4j.nn.conf.layers.FeedForwardLayer) net.getLayer(layer).conf().getLayer()).getNIn();
+      long fanIn =
+          ((org.deeplearning4j.nn.conf.layers.FeedForwardLayer)
+                  net.getLayer(layer).conf().getLayer())
+              .getNIn();
       double bound = 1 / Math.sqrt(fanIn);
       double max = b.amaxNumber().doubleValue();
-      assertTrue(max <= bound && max > 0.8 * bound, layer + ": max |b| " + max + ", bound " + bound);
+      assertTrue(
+          max <= bound && max > 0.8 * bound, layer + ": max |b| " + max + ", bound " + bound);
       assertUniformVariance(layer + ".b", b, bound);
       checked++;
     }
@@ -68,9 +72,19 @@ class Dl4jSettingsTest {
   void staticWeightsAreDrawnWithTheTrueFanIn() {
     ModelSpec spec = ModelRegistry.get("ghostnet_300m");
     ComputationGraph net = GhostNetBuilder.build(spec, 2);
-    String[] layers = {"stem_conv", "b1_ghost1_primary_conv", "b1_ghost1_cheap_conv", "b1_dw_conv", "b1_sc_dw_conv", "final_conv", "head_conv", "classifier"};
+    String[] layers = {
+      "stem_conv",
+      "b1_ghost1_primary_conv",
+      "b1_ghost1_cheap_conv",
+      "b1_dw_conv",
+      "b1_sc_dw_conv",
+      "final_conv",
+      "head_conv",
+      "classifier"
+    };
     for (String name : layers) {
-      var conf = (org.deeplearning4j.nn.conf.layers.FeedForwardLayer) net.getLayer(name).conf().getLayer();
+      var conf =
+          (org.deeplearning4j.nn.conf.layers.FeedForwardLayer) net.getLayer(name).conf().getLayer();
       long fanIn = conf.getNIn();
       if (conf instanceof DepthwiseConvolution2D dw) {
         fanIn = (long) dw.getKernelSize()[0] * dw.getKernelSize()[1];
@@ -80,7 +94,8 @@ class Dl4jSettingsTest {
       double bound = 1 / Math.sqrt(fanIn);
       INDArray w = net.getLayer(name).getParam("W");
       double max = w.amaxNumber().doubleValue();
-      assertTrue(max <= bound && max > 0.95 * bound, name + ": max |W| " + max + ", bound " + bound);
+      assertTrue(
+          max <= bound && max > 0.95 * bound, name + ": max |W| " + max + ", bound " + bound);
       assertUniformVariance(name + ".W", w, bound);
     }
   }
@@ -97,21 +112,33 @@ class Dl4jSettingsTest {
     classifier.activate(true, LayerWorkspaceMgr.noWorkspaces());
     INDArray dropped = classifier.input();
     INDArray keptMask = dropped.neq(0).castTo(DataType.FLOAT);
-    double kept = keptMask.sumNumber().doubleValue() / head.neq(0).castTo(DataType.FLOAT).sumNumber().doubleValue();
+    double kept =
+        keptMask.sumNumber().doubleValue()
+            / head.neq(0).castTo(DataType.FLOAT).sumNumber().doubleValue();
     assertEquals(0.7, kept, 0.02, "share of the classifier's inputs kept");
     // Inverted dropout, as PyTorch's: what is kept is scaled by 1 / (1 - p).
     INDArray scaled = head.div(0.7).muli(keptMask);
-    assertTrue(scaled.sub(dropped).amaxNumber().doubleValue() < 1e-4, "kept inputs scaled by 1/0.7");
+    assertTrue(
+        scaled.sub(dropped).amaxNumber().doubleValue() < 1e-4, "kept inputs scaled by 1/0.7");
 
     classifier.setInput(head.dup(), LayerWorkspaceMgr.noWorkspaces());
     classifier.activate(false, LayerWorkspaceMgr.noWorkspaces());
-    assertEquals(0.0, classifier.input().sub(head).amaxNumber().doubleValue(), 0.0, "no dropout at inference");
+    assertEquals(
+        0.0,
+        classifier.input().sub(head).amaxNumber().doubleValue(),
+        0.0,
+        "no dropout at inference");
   }
 
   @Test
   void dynamicConvRefusesAnActivationItWouldDrop() {
     var builder =
-        new DynamicConv.Builder().kernelSize(1).experts(2).nIn(4).nOut(4).activation(new ActivationReLU());
+        new DynamicConv.Builder()
+            .kernelSize(1)
+            .experts(2)
+            .nIn(4)
+            .nOut(4)
+            .activation(new ActivationReLU());
     assertThrows(IllegalArgumentException.class, builder::build);
   }
 
@@ -143,17 +170,55 @@ class Dl4jSettingsTest {
       var layer = conf(name);
       if (op.isDynamic()) {
         DynamicConv d = assertInstanceOf(DynamicConv.class, layer, name);
-        assertArrayEquals(new long[] {op.in(), op.out(), op.kernel(), op.stride(), op.padding(), op.groups(), op.experts()},
-            new long[] {d.getNIn(), d.getNOut(), d.getKernelSize(), d.getStride(), d.getPadding(), d.getGroups(), d.getExperts()}, name);
+        assertArrayEquals(
+            new long[] {
+              op.in(), op.out(), op.kernel(), op.stride(), op.padding(), op.groups(), op.experts()
+            },
+            new long[] {
+              d.getNIn(),
+              d.getNOut(),
+              d.getKernelSize(),
+              d.getStride(),
+              d.getPadding(),
+              d.getGroups(),
+              d.getExperts()
+            },
+            name);
         return name;
       }
       ConvolutionLayer c = assertInstanceOf(ConvolutionLayer.class, layer, name);
       assertEquals(op.isDepthwise(), c instanceof DepthwiseConvolution2D, name + " depthwise");
-      long out = c instanceof DepthwiseConvolution2D dw ? c.getNIn() * dw.getDepthMultiplier() : c.getNOut();
-      assertArrayEquals(new long[] {op.in(), op.out(), op.kernel(), op.kernel(), op.stride(), op.stride(), op.padding(), op.padding()},
-          new long[] {c.getNIn(), out, c.getKernelSize()[0], c.getKernelSize()[1], c.getStride()[0], c.getStride()[1], c.getPadding()[0], c.getPadding()[1]}, name);
+      long out =
+          c instanceof DepthwiseConvolution2D dw
+              ? c.getNIn() * dw.getDepthMultiplier()
+              : c.getNOut();
+      assertArrayEquals(
+          new long[] {
+            op.in(),
+            op.out(),
+            op.kernel(),
+            op.kernel(),
+            op.stride(),
+            op.stride(),
+            op.padding(),
+            op.padding()
+          },
+          new long[] {
+            c.getNIn(),
+            out,
+            c.getKernelSize()[0],
+            c.getKernelSize()[1],
+            c.getStride()[0],
+            c.getStride()[1],
+            c.getPadding()[0],
+            c.getPadding()[1]
+          },
+          name);
       assertEquals(op.bias(), c.hasBias(), name + " bias");
-      assertEquals(GhostNetBuilder.activation(op.activation()).getClass(), c.getActivationFn().getClass(), name);
+      assertEquals(
+          GhostNetBuilder.activation(op.activation()).getClass(),
+          c.getActivationFn().getClass(),
+          name);
       return name;
     }
 
@@ -161,7 +226,8 @@ class Dl4jSettingsTest {
     public String batchNorm(String name, String input, FeatureShape shape, Activation activation) {
       BatchNormActivation bn = assertInstanceOf(BatchNormActivation.class, conf(name), name);
       assertEquals(shape.channels(), bn.getNOut(), name);
-      assertEquals(GhostNetBuilder.activation(activation).getClass(), bn.getActivationFn().getClass(), name);
+      assertEquals(
+          GhostNetBuilder.activation(activation).getClass(), bn.getActivationFn().getClass(), name);
       assertEquals(1e-5, bn.getEps(), 0, name + " eps (PyTorch's)");
       assertEquals(0.9, bn.getDecay(), 0, name + " decay = 1 - PyTorch's momentum 0.1");
       assertFalse(bn.isUseLogStd(), name + " running variance stored as a variance");
@@ -194,7 +260,8 @@ class Dl4jSettingsTest {
       DenseLayer d = assertInstanceOf(DenseLayer.class, conf(name), name);
       assertArrayEquals(new long[] {in, out}, new long[] {d.getNIn(), d.getNOut()}, name);
       assertTrue(d.hasBias(), name);
-      assertEquals(GhostNetBuilder.activation(activation).getClass(), d.getActivationFn().getClass(), name);
+      assertEquals(
+          GhostNetBuilder.activation(activation).getClass(), d.getActivationFn().getClass(), name);
       return name;
     }
 

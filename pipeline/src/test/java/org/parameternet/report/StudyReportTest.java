@@ -106,6 +106,7 @@ class StudyReportTest {
         top1,
         top1 + 15,
         latency,
+        latency / 2,
         100,
         50_000,
         "ema",

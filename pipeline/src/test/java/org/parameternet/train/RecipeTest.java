@@ -91,7 +91,8 @@ class RecipeTest {
                 || param.equals("log10stdev");
         assertEquals(!vector, isDecayed, layer.conf().getLayer().getLayerName() + "." + param);
         if (isDecayed) {
-          assertEquals(1, r.size(), layer.conf().getLayer().getLayerName() + "." + param + ": " + r);
+          assertEquals(
+              1, r.size(), layer.conf().getLayer().getLayerName() + "." + param + ": " + r);
           WeightDecay wd = (WeightDecay) r.get(0);
           assertTrue(wd.isApplyLR());
           assertEquals(0.05, wd.getCoeff().valueAt(0, 0), 1e-12);
@@ -126,8 +127,20 @@ class RecipeTest {
         INDArray expected = isWeight ? initial.mul(-lr * coeff) : initial.mul(0);
         double error = difference.sub(expected).amaxNumber().doubleValue();
         double scale = lr * coeff * initial.amaxNumber().doubleValue();
-        assertTrue(error <= 0.02 * scale + 1e-9, name + "." + param + ": off by " + error + " (decay " + scale + "); difference / initial at 0: "
-                + difference.getDouble(0) / initial.getDouble(0) + " (want " + (isWeight ? -lr * coeff : 0) + ")");
+        assertTrue(
+            error <= 0.02 * scale + 1e-9,
+            name
+                + "."
+                + param
+                + ": off by "
+                + error
+                + " (decay "
+                + scale
+                + "); difference / initial at 0: "
+                + difference.getDouble(0) / initial.getDouble(0)
+                + " (want "
+                + (isWeight ? -lr * coeff : 0)
+                + ")");
         weights += isWeight ? 1 : 0;
       }
     }
@@ -140,8 +153,11 @@ class RecipeTest {
         TrainConfig.from(
             ConfigFactory.parseString(
                 "train { model = parameternet_micro_32, data.path = x, out = x, epochs = 2, seed = 5,"
-                    + " optimizer.weight-decay = " + Math.max(coeff, 0) + ", schedule.warmup-epochs = 0 }"));
-    ComputationGraph net = TrainingNetworks.create(config, config.spec(10).withDropout(0), schedule);
+                    + " optimizer.weight-decay = "
+                    + Math.max(coeff, 0)
+                    + ", schedule.warmup-epochs = 0 }"));
+    ComputationGraph net =
+        TrainingNetworks.create(config, config.spec(10).withDropout(0), schedule);
     if (coeff >= 0) {
       Nd4j.getRandom().setSeed(6);
       INDArray images = Nd4j.randn(DataType.FLOAT, 8, 3, 32, 32);

@@ -13,8 +13,8 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * The runtime of {@link BatchNormActivation}: DL4J's batch norm (oneDNN where helpers are on),
- * then the activation; backprop runs the activation's derivative first, then the norm's.
+ * The runtime of {@link BatchNormActivation}: DL4J's batch norm (oneDNN where helpers are on), then
+ * the activation; backprop runs the activation's derivative first, then the norm's.
  */
 public class BatchNormActivationLayer extends BatchNormalization {
   /** The norm's output of the last training forward pass: the activation's backprop needs it. */
@@ -49,7 +49,8 @@ public class BatchNormActivationLayer extends BatchNormalization {
   }
 
   @Override
-  public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
+  public Pair<Gradient, INDArray> backpropGradient(
+      INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
     INDArray normGradient = epsilon;
     if (hasActivation()) {
       if (normalized == null) {
@@ -67,8 +68,8 @@ public class BatchNormActivationLayer extends BatchNormalization {
 
   /**
    * DL4J moves the running variance by the "gradient" {@code D = (1-d)(v - b)}, b the biased batch
-   * variance; PyTorch uses the unbiased one, {@code b n/(n-1)}. Since {@code (1-d) b = (1-d) v - D},
-   * the unbiased step is {@code (n D - (1-d) v) / (n-1)}.
+   * variance; PyTorch uses the unbiased one, {@code b n/(n-1)}. Since {@code (1-d) b = (1-d) v -
+   * D}, the unbiased step is {@code (n D - (1-d) v) / (n-1)}.
    */
   private void useUnbiasedBatchVariance(INDArray epsilon) {
     INDArray step = gradientViews.get(BatchNormalizationParamInitializer.GLOBAL_VAR);

@@ -20,7 +20,11 @@ final class NetworkWeights {
     INDArray value = layer(layer).paramTable().get(key);
     if (value == null) {
       throw new IllegalArgumentException(
-          "layer '" + layer + "' has no parameter '" + key + "'; it has "
+          "layer '"
+              + layer
+              + "' has no parameter '"
+              + key
+              + "'; it has "
               + layer(layer).paramTable().keySet());
     }
     return value;

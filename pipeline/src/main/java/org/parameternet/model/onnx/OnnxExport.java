@@ -26,6 +26,7 @@ public final class OnnxExport {
   public static final int OPSET = 17;
 
   public static final long IR_VERSION = 8;
+  public static final String PRODUCER = "parameternet-spark";
   public static final String INPUT = OnnxGraphSink.INPUT;
   public static final String LOGITS = OnnxGraphSink.LOGITS;
   public static final String PROBABILITIES = OnnxGraphSink.PROBABILITIES;
@@ -63,10 +64,12 @@ public final class OnnxExport {
         ModelProto.newBuilder()
             .setIrVersion(IR_VERSION)
             .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(OPSET))
-            .setProducerName("parameternet-spark")
+            .setProducerName(PRODUCER)
             .setGraph(built);
-    metadata(spec, options).forEach(
-        (k, v) -> model.addMetadataProps(StringStringEntryProto.newBuilder().setKey(k).setValue(v)));
+    metadata(spec, options)
+        .forEach(
+            (k, v) ->
+                model.addMetadataProps(StringStringEntryProto.newBuilder().setKey(k).setValue(v)));
     return model.build();
   }
 
@@ -90,7 +93,9 @@ public final class OnnxExport {
     for (String name : names) {
       if (!produced.contains(name)) {
         throw new IllegalArgumentException(
-            "no node named '" + name + "' in the exported graph; node names are the topology's"
+            "no node named '"
+                + name
+                + "' in the exported graph; node names are the topology's"
                 + " (stem_bn, b0_ghost1_concat, final_bn, head_conv, ...)");
       }
     }

@@ -28,8 +28,7 @@ final class OnnxGraph {
 
   /** Adds {@code op(inputs) -> output} and returns the output's name. */
   String node(String op, String output, List<String> inputs, AttributeProto... attributes) {
-    NodeProto.Builder node =
-        NodeProto.newBuilder().setOpType(op).setName(output).addOutput(output);
+    NodeProto.Builder node = NodeProto.newBuilder().setOpType(op).setName(output).addOutput(output);
     inputs.forEach(node::addInput);
     for (AttributeProto attribute : attributes) {
       node.addAttribute(attribute);
@@ -42,7 +41,8 @@ final class OnnxGraph {
   String floats(String name, INDArray values) {
     INDArray c = values.castTo(DataType.FLOAT).dup('c');
     float[] data = c.data().asFloat();
-    ByteBuffer bytes = ByteBuffer.allocate(data.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+    ByteBuffer bytes =
+        ByteBuffer.allocate(data.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
     bytes.asFloatBuffer().put(data);
     TensorProto.Builder tensor =
         TensorProto.newBuilder()

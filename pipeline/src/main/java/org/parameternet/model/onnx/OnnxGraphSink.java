@@ -24,10 +24,10 @@ import org.parameternet.model.layers.DynamicConvParamInitializer;
  * the node names the topology gives both builders. Every node's output tensor carries the
  * topology's node name, so the ONNX graph's intermediates line up with DL4J's vertices.
  *
- * <p>A dynamic conv is routing (GlobalAveragePool, Gemm, Sigmoid), the fused kernels
- * (MatMul of alpha with the M x |W| expert matrix) and one Conv whose weight is that computed
- * tensor, the batch folded into the groups as timm's CondConv does. The group count then depends
- * on the batch, which ONNX attributes cannot express: the graph has a fixed batch size.
+ * <p>A dynamic conv is routing (GlobalAveragePool, Gemm, Sigmoid), the fused kernels (MatMul of
+ * alpha with the M x |W| expert matrix) and one Conv whose weight is that computed tensor, the
+ * batch folded into the groups as timm's CondConv does. The group count then depends on the batch,
+ * which ONNX attributes cannot express: the graph has a fixed batch size.
  */
 final class OnnxGraphSink implements GraphSink<String> {
   static final String INPUT = "input";
@@ -60,7 +60,11 @@ final class OnnxGraphSink implements GraphSink<String> {
     if (op.isDepthwise()) {
       w = w.permute(2, 3, 0, 1); // DL4J keeps depthwise kernels as [kH, kW, C, 1]
     }
-    String weight = graph.floats(name + "/W", w.dup('c').reshape(new long[] {op.out(), op.in() / op.groups(), op.kernel(), op.kernel()}));
+    String weight =
+        graph.floats(
+            name + "/W",
+            w.dup('c')
+                .reshape(new long[] {op.out(), op.in() / op.groups(), op.kernel(), op.kernel()}));
     List<String> inputs =
         op.bias()
             ? List.of(input, weight, graph.floats(name + "/b", flat(weights.get(name, "b"))))
@@ -74,10 +78,13 @@ final class OnnxGraphSink implements GraphSink<String> {
     String pooled = graph.node("GlobalAveragePool", name + "/route_pool", List.of(input));
     String flat = graph.node("Flatten", name + "/route_flat", List.of(pooled), integer("axis", 1));
     String routeWeight =
-        graph.floats(name + "/RW", weights.get(name, DynamicConvParamInitializer.ROUTING_WEIGHT_KEY));
+        graph.floats(
+            name + "/RW", weights.get(name, DynamicConvParamInitializer.ROUTING_WEIGHT_KEY));
     String routeBias =
-        graph.floats(name + "/Rb", flat(weights.get(name, DynamicConvParamInitializer.ROUTING_BIAS_KEY)));
-    String logits = graph.node("Gemm", name + "/route_logits", List.of(flat, routeWeight, routeBias));
+        graph.floats(
+            name + "/Rb", flat(weights.get(name, DynamicConvParamInitializer.ROUTING_BIAS_KEY)));
+    String logits =
+        graph.node("Gemm", name + "/route_logits", List.of(flat, routeWeight, routeBias));
     String alpha = graph.node("Sigmoid", name + "/alpha", List.of(logits));
     String experts =
         graph.floats(name + "/experts", weights.get(name, DynamicConvParamInitializer.EXPERTS_KEY));
@@ -87,7 +94,14 @@ final class OnnxGraphSink implements GraphSink<String> {
         graph.node(
             "Reshape",
             name + "/kernels",
-            List.of(fused, graph.int64s(name + "/kernels_shape", (long) batch * op.out(), perGroupIn, op.kernel(), op.kernel())));
+            List.of(
+                fused,
+                graph.int64s(
+                    name + "/kernels_shape",
+                    (long) batch * op.out(),
+                    perGroupIn,
+                    op.kernel(),
+                    op.kernel())));
     FeatureShape outShape = op.outputShape(in);
     if (batch == 1) {
       return graph.node("Conv", name, List.of(input, kernels), convAttributes(op, op.groups()));
@@ -96,13 +110,27 @@ final class OnnxGraphSink implements GraphSink<String> {
         graph.node(
             "Reshape",
             name + "/folded",
-            List.of(input, graph.int64s(name + "/folded_shape", 1, (long) batch * in.channels(), in.height(), in.width())));
+            List.of(
+                input,
+                graph.int64s(
+                    name + "/folded_shape",
+                    1,
+                    (long) batch * in.channels(),
+                    in.height(),
+                    in.width())));
     String conv =
-        graph.node("Conv", name + "/conv", List.of(folded, kernels), convAttributes(op, (long) op.groups() * batch));
+        graph.node(
+            "Conv",
+            name + "/conv",
+            List.of(folded, kernels),
+            convAttributes(op, (long) op.groups() * batch));
     return graph.node(
         "Reshape",
         name,
-        List.of(conv, graph.int64s(name + "/unfold_shape", batch, op.out(), outShape.height(), outShape.width())));
+        List.of(
+            conv,
+            graph.int64s(
+                name + "/unfold_shape", batch, op.out(), outShape.height(), outShape.width())));
   }
 
   @Override
@@ -110,9 +138,13 @@ final class OnnxGraphSink implements GraphSink<String> {
     List<String> inputs =
         List.of(
             input,
-            graph.floats(name + "/gamma", flat(weights.get(name, BatchNormalizationParamInitializer.GAMMA))),
-            graph.floats(name + "/beta", flat(weights.get(name, BatchNormalizationParamInitializer.BETA))),
-            graph.floats(name + "/mean", flat(weights.get(name, BatchNormalizationParamInitializer.GLOBAL_MEAN))),
+            graph.floats(
+                name + "/gamma", flat(weights.get(name, BatchNormalizationParamInitializer.GAMMA))),
+            graph.floats(
+                name + "/beta", flat(weights.get(name, BatchNormalizationParamInitializer.BETA))),
+            graph.floats(
+                name + "/mean",
+                flat(weights.get(name, BatchNormalizationParamInitializer.GLOBAL_MEAN))),
             graph.floats(name + "/var", flat(runningVariance(name))));
     String normalized = activated(name, activation, name + "/norm");
     graph.node("BatchNormalization", normalized, inputs, real("epsilon", BN_EPSILON));
@@ -125,7 +157,9 @@ final class OnnxGraphSink implements GraphSink<String> {
     }
     // DL4J's log-std parameterisation: var = (10^log10(std))^2
     INDArray log10Std = weights.get(layer, BatchNormalizationParamInitializer.GLOBAL_LOG_STD);
-    INDArray std = Transforms.pow(Nd4j.valueArrayOf(log10Std.shape(), 10.0, log10Std.dataType()), log10Std, false);
+    INDArray std =
+        Transforms.pow(
+            Nd4j.valueArrayOf(log10Std.shape(), 10.0, log10Std.dataType()), log10Std, false);
     return std.mul(std);
   }
 
@@ -169,7 +203,8 @@ final class OnnxGraphSink implements GraphSink<String> {
 
   private void gemm(String output, String layer, String input) {
     String w = graph.floats(layer + "/W", weights.get(layer, DefaultParamInitializer.WEIGHT_KEY));
-    String b = graph.floats(layer + "/b", flat(weights.get(layer, DefaultParamInitializer.BIAS_KEY)));
+    String b =
+        graph.floats(layer + "/b", flat(weights.get(layer, DefaultParamInitializer.BIAS_KEY)));
     graph.node("Gemm", output, List.of(input, w, b));
   }
 
@@ -183,10 +218,10 @@ final class OnnxGraphSink implements GraphSink<String> {
       case IDENTITY -> input;
       case RELU -> graph.node("Relu", name, List.of(input));
       case HARD_SWISH -> graph.node("HardSwish", name, List.of(input));
-      // relu6(x + 3) / 6 == clip(x / 6 + 0.5, 0, 1), which is ONNX's HardSigmoid with these
-      // constants (its defaults, 0.2 and 0.5, are Keras's gate, not PyTorch's).
-      case HARD_SIGMOID ->
-          graph.node("HardSigmoid", name, List.of(input), real("alpha", 1.0 / 6), real("beta", 0.5));
+        // relu6(x + 3) / 6 == clip(x / 6 + 0.5, 0, 1), which is ONNX's HardSigmoid with these
+        // constants (its defaults, 0.2 and 0.5, are Keras's gate, not PyTorch's).
+      case HARD_SIGMOID -> graph.node(
+          "HardSigmoid", name, List.of(input), real("alpha", 1.0 / 6), real("beta", 0.5));
     };
   }
 

@@ -35,7 +35,8 @@ public final class OnnxRuntimeModel implements AutoCloseable {
       options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
       return new OnnxRuntimeModel(env, env.createSession(model, options));
     } catch (OrtException e) {
-      throw new IllegalStateException("ONNX Runtime could not load the model: " + e.getMessage(), e);
+      throw new IllegalStateException(
+          "ONNX Runtime could not load the model: " + e.getMessage(), e);
     }
   }
 

@@ -66,11 +66,23 @@ class OnnxParityTest {
       INDArray expected = ort.get(node);
       INDArray actual = dl4j.get(node).reshape(expected.shape());
       double scale = Math.max(expected.amaxNumber().doubleValue(), 1e-6);
-      double error = actual.castTo(DataType.DOUBLE).sub(expected.castTo(DataType.DOUBLE))
-          .amaxNumber().doubleValue() / scale;
+      double error =
+          actual
+                  .castTo(DataType.DOUBLE)
+                  .sub(expected.castTo(DataType.DOUBLE))
+                  .amaxNumber()
+                  .doubleValue()
+              / scale;
       if (error > RELATIVE_TOLERANCE) {
-        fail(name + "@" + resolution + ": DL4J and ONNX Runtime first differ at '" + node + "' (max |diff| / max |onnx| = "
-            + error + ")");
+        fail(
+            name
+                + "@"
+                + resolution
+                + ": DL4J and ONNX Runtime first differ at '"
+                + node
+                + "' (max |diff| / max |onnx| = "
+                + error
+                + ")");
       }
     }
   }
@@ -80,17 +92,33 @@ class OnnxParityTest {
   void dynamicConvsAreRoutedFusedAndConvolvedInTheGraph(String name) {
     ModelSpec spec = ModelRegistry.get(name).withResolution(32).withClasses(10);
     ComputationGraph net = GhostNetBuilder.build(spec, 1);
-    Set<String> ops = OnnxExport.operators(OnnxExport.export(spec, net, OnnxExport.Options.batch(1)));
-    assertTrue(ops.containsAll(Set.of("Conv", "BatchNormalization", "HardSwish", "HardSigmoid",
-        "GlobalAveragePool", "Concat", "Add", "Mul", "Gemm", "Softmax")), name + ": " + ops);
-    assertEquals(spec.experts() > 0, ops.containsAll(Set.of("Sigmoid", "MatMul", "Reshape")),
+    Set<String> ops =
+        OnnxExport.operators(OnnxExport.export(spec, net, OnnxExport.Options.batch(1)));
+    assertTrue(
+        ops.containsAll(
+            Set.of(
+                "Conv",
+                "BatchNormalization",
+                "HardSwish",
+                "HardSigmoid",
+                "GlobalAveragePool",
+                "Concat",
+                "Add",
+                "Mul",
+                "Gemm",
+                "Softmax")),
+        name + ": " + ops);
+    assertEquals(
+        spec.experts() > 0,
+        ops.containsAll(Set.of("Sigmoid", "MatMul", "Reshape")),
         name + ": " + ops);
   }
 
   /** Stem, the first ghost module, every block's output, the last feature map, the head. */
   private static List<String> checkedNodes(ModelSpec spec) {
-    List<String> nodes = new ArrayList<>(List.of("stem_conv", "stem_bn", "b0_ghost1_primary_bn",
-        "b0_ghost1_concat"));
+    List<String> nodes =
+        new ArrayList<>(
+            List.of("stem_conv", "stem_bn", "b0_ghost1_primary_bn", "b0_ghost1_concat"));
     for (int i = 0; i < spec.blocks().size(); i++) {
       nodes.add("b" + i + "_add");
     }
@@ -107,12 +135,12 @@ class OnnxParityTest {
         switch (p.getKey()) {
           case BatchNormalizationParamInitializer.GAMMA -> value.assign(uniform(value, 0.6, 1.4));
           case BatchNormalizationParamInitializer.BETA -> value.assign(uniform(value, -0.3, 0.3));
-          case BatchNormalizationParamInitializer.GLOBAL_MEAN ->
-              value.assign(uniform(value, -0.2, 0.2));
-          case BatchNormalizationParamInitializer.GLOBAL_VAR ->
-              value.assign(uniform(value, 0.5, 2.0));
-          case BatchNormalizationParamInitializer.GLOBAL_LOG_STD ->
-              value.assign(uniform(value, -0.15, 0.15));
+          case BatchNormalizationParamInitializer.GLOBAL_MEAN -> value.assign(
+              uniform(value, -0.2, 0.2));
+          case BatchNormalizationParamInitializer.GLOBAL_VAR -> value.assign(
+              uniform(value, 0.5, 2.0));
+          case BatchNormalizationParamInitializer.GLOBAL_LOG_STD -> value.assign(
+              uniform(value, -0.15, 0.15));
           case "b", "Rb" -> value.assign(uniform(value, -0.2, 0.2));
           default -> {} // weights keep their (PyTorch-like) initialisation
         }
