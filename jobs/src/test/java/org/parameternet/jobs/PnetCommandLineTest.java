@@ -1,5 +1,6 @@
 package org.parameternet.jobs;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -9,10 +10,17 @@ import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.parameternet.model.onnx.OnnxRuntimeModel;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
@@ -74,6 +82,67 @@ class PnetCommandLineTest {
     assertEquals(0, r.exitCode(), r.err());
     assertTrue(r.out().startsWith("model,experts,params"), r.out());
     assertTrue(r.out().trim().endsWith(",32,7"), r.out());
+  }
+
+  @Test
+  void exportWritesAnOnnxModelThatOnnxRuntimeRunsAndNeverReplacesAForeignFile(@TempDir Path dir)
+      throws Exception {
+    Path onnx = dir.resolve("micro.onnx");
+    Run r =
+        run(
+            ConfigFactory.empty(),
+            "export",
+            "--model",
+            "parameternet_micro_32",
+            "--classes",
+            "10",
+            "--batch",
+            "2",
+            "--out",
+            onnx.toString());
+    assertEquals(0, r.exitCode(), r.err());
+    assertTrue(r.out().contains("check: ONNX Runtime vs DL4J"), r.out());
+    try (OnnxRuntimeModel model = OnnxRuntimeModel.load(Files.readAllBytes(onnx), 1)) {
+      INDArray p = model.probabilities(Nd4j.rand(DataType.FLOAT, 2, 3, 32, 32));
+      assertArrayEquals(new long[] {2, 10}, p.shape());
+      assertEquals(2.0, p.sumNumber().doubleValue(), 1e-4);
+    }
+
+    Run again =
+        run(
+            ConfigFactory.empty(),
+            "export",
+            "--model",
+            "ghostnet_micro_32",
+            "--out",
+            onnx.toString());
+    assertEquals(2, again.exitCode(), "an existing export needs --overwrite");
+    assertTrue(again.err().contains("--overwrite"), again.err());
+    Run replaced =
+        run(
+            ConfigFactory.empty(),
+            "export",
+            "--model",
+            "ghostnet_micro_32",
+            "--out",
+            onnx.toString(),
+            "--overwrite");
+    assertEquals(0, replaced.exitCode(), replaced.err());
+
+    Path notes = dir.resolve("notes.onnx");
+    Files.writeString(notes, "my notes");
+    Run foreign =
+        run(
+            ConfigFactory.empty(),
+            "export",
+            "--model",
+            "ghostnet_micro_32",
+            "--out",
+            notes.toString(),
+            "--overwrite");
+    assertEquals(2, foreign.exitCode());
+    assertTrue(foreign.err().contains("not replaced"), foreign.err());
+    assertEquals("my notes", Files.readString(notes));
   }
 
   @Test

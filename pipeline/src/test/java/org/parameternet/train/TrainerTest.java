@@ -10,10 +10,15 @@ import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.parameternet.model.onnx.OnnxRuntimeModel;
 
 /** Parameter-averaged training in Spark local mode, on synthesized and ingested data. */
 class TrainerTest {
@@ -48,6 +53,35 @@ class TrainerTest {
     double first = ((Number) epochs.get(0).get("loss")).doubleValue();
     double last = ((Number) epochs.get(3).get("loss")).doubleValue();
     assertTrue(last < first, "training loss " + first + " -> " + last);
+  }
+
+  /**
+   * A checkpoint exports with the weights evaluation uses (EMA here) and the run's class wnids, and
+   * ONNX Runtime computes what DL4J computes with those weights.
+   */
+  @Test
+  void aCheckpointExportsToOnnxWithItsEmaWeightsAndClasses() throws IOException {
+    TrainConfig config = fixture.config("export", "epochs = 1", "ema-decay = 0.9");
+    Trainer.run(fixture.spark, config, false);
+    CheckpointExport.Exported exported =
+        CheckpointExport.export(
+            fixture.spark.sparkContext().hadoopConfiguration(), config.out(), "auto", 2);
+    assertEquals("ema", exported.weights());
+    assertEquals(TrainingFixture.SPEC.classes1k(), exported.labels().size());
+    assertTrue(exported.labels().get(0).matches("n\\d{8}"), exported.labels().toString());
+    Checkpoints.Loaded loaded =
+        Checkpoints.load(fs, Checkpoints.resolve(fs, new Path(config.out())), false);
+    assertTrue(
+        loaded.ema().sub(loaded.network().params()).amaxNumber().doubleValue() > 0,
+        "EMA and raw weights differ, so the test can tell them apart");
+    ComputationGraph ema = loaded.network();
+    ema.setParams(loaded.ema());
+    INDArray images = Nd4j.randn(DataType.FLOAT, 2, 3, 32, 32);
+    INDArray onnx;
+    try (OnnxRuntimeModel model = OnnxRuntimeModel.load(exported.model().toByteArray(), 1)) {
+      onnx = model.probabilities(images);
+    }
+    assertTrue(ema.outputSingle(false, images).sub(onnx).amaxNumber().doubleValue() < 1e-4);
   }
 
   /**
