@@ -2,8 +2,10 @@ package org.parameternet.jobs;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import org.parameternet.benchmark.ModelBenchmark;
 import org.parameternet.benchmark.NativeThreads;
@@ -66,6 +68,11 @@ final class BenchModelsCommand implements Callable<Integer> {
   @Option(names = "--skip-latency", description = "Measure training throughput only.")
   boolean skipLatency;
 
+  @Option(
+      names = "--skip-onnx",
+      description = "Leave out the ONNX Runtime latency table (measured after DL4J's).")
+  boolean skipOnnx;
+
   @Override
   public Integer call() {
     int allThreads = NativeThreads.current();
@@ -101,9 +108,11 @@ final class BenchModelsCommand implements Callable<Integer> {
       System.out.println(
           "| model | resolution | latency median ms | p10 ms | p90 ms | cores busy |");
       System.out.println("|---|---:|---:|---:|---:|---:|");
+      Map<String, Double> dl4j = new LinkedHashMap<>();
       for (String name : models) {
         ModelSpec spec = ModelRegistry.get(name).withClasses(classes);
         ModelBenchmark.LatencyResult r = ModelBenchmark.latency(spec, warmup, runs);
+        dl4j.put(name, r.medianMs());
         System.out.printf(
             Locale.ROOT,
             "| %s | %d | %.1f | %.1f | %.1f | %.2f |%n",
@@ -114,8 +123,34 @@ final class BenchModelsCommand implements Callable<Integer> {
             r.p90Ms(),
             r.cpuCores());
       }
+      if (!skipOnnx) {
+        onnxLatency(dl4j);
+      }
     }
     return 0;
+  }
+
+  /** The same models exported to ONNX, in ONNX Runtime on one thread (the paper's method). */
+  private void onnxLatency(Map<String, Double> dl4j) {
+    System.out.println();
+    System.out.println(
+        "| model | resolution | ONNX Runtime latency median ms | p10 ms | p90 ms | cores busy"
+            + " | DL4J / ONNX Runtime |");
+    System.out.println("|---|---:|---:|---:|---:|---:|---:|");
+    for (String name : models) {
+      ModelSpec spec = ModelRegistry.get(name).withClasses(classes);
+      ModelBenchmark.LatencyResult r = ModelBenchmark.onnxLatency(spec, warmup, runs);
+      System.out.printf(
+          Locale.ROOT,
+          "| %s | %d | %.1f | %.1f | %.1f | %.2f | %.2fx |%n",
+          r.model(),
+          r.resolution(),
+          r.medianMs(),
+          r.p10Ms(),
+          r.p90Ms(),
+          r.cpuCores(),
+          dl4j.get(name) / r.medianMs());
+    }
   }
 
   /**
@@ -124,21 +159,24 @@ final class BenchModelsCommand implements Callable<Integer> {
    * own GC and JIT threads still run beside it).
    */
   private int latencyInSingleThreadedJvm() {
-    ProcessBuilder child =
-        SingleThreadLatency.singleThreaded(
-                List.of(
-                    "bench",
-                    "models",
-                    "--skip-training",
-                    "--model",
-                    String.join(",", models),
-                    "--warmup",
-                    Integer.toString(warmup),
-                    "--runs",
-                    Integer.toString(runs),
-                    "--classes",
-                    Integer.toString(classes)))
-            .inheritIO();
+    List<String> args =
+        new java.util.ArrayList<>(
+            List.of(
+                "bench",
+                "models",
+                "--skip-training",
+                "--model",
+                String.join(",", models),
+                "--warmup",
+                Integer.toString(warmup),
+                "--runs",
+                Integer.toString(runs),
+                "--classes",
+                Integer.toString(classes)));
+    if (skipOnnx) {
+      args.add("--skip-onnx");
+    }
+    ProcessBuilder child = SingleThreadLatency.singleThreaded(args).inheritIO();
     try {
       return child.start().waitFor();
     } catch (IOException e) {

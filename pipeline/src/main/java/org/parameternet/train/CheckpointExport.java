@@ -11,6 +11,7 @@ import org.apache.hadoop.fs.Path;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.parameternet.model.ModelSpec;
 import org.parameternet.model.Natives;
+import org.parameternet.model.layers.BatchNormActivation;
 import org.parameternet.model.onnx.OnnxExport;
 
 /**
@@ -42,6 +43,7 @@ public final class CheckpointExport {
     Checkpoints.Loaded loaded = Checkpoints.load(fs, checkpoint, false);
     String used = loaded.weights(weights);
     ComputationGraph net = loaded.network();
+    refuseNetworksWithoutBatchNormActivations(net, checkpoint);
     net.setParams(loaded.parameters(used));
     ModelSpec spec = loaded.spec();
     List<String> labels = labels(hadoop, loaded.train().getString("data.path"), spec.numClasses());
@@ -55,6 +57,26 @@ public final class CheckpointExport {
     ModelProto model =
         OnnxExport.export(spec, net, new OnnxExport.Options(batch, List.of(), metadata));
     return new Exported(spec, checkpoint, used, labels, net, model);
+  }
+
+  /**
+   * Checkpoints written before BatchNormActivation hold DL4J's BatchNormalization, which never
+   * applied its activation: they are not the network the spec (and so the export) describes.
+   */
+  private static void refuseNetworksWithoutBatchNormActivations(
+      ComputationGraph net, Path checkpoint) {
+    for (org.deeplearning4j.nn.api.Layer layer : net.getLayers()) {
+      var conf = layer.conf().getLayer();
+      if (conf instanceof org.deeplearning4j.nn.conf.layers.BatchNormalization
+          && !(conf instanceof BatchNormActivation)) {
+        throw new IllegalArgumentException(
+            checkpoint
+                + " was trained before pnet applied the activation after batch norm (layer '"
+                + conf.getLayerName()
+                + "' is DL4J's BatchNormalization, which drops it): it is not the GhostNet /"
+                + " ParameterNet its model name says, so it is not exported; retrain it");
+      }
+    }
   }
 
   /** The run's class wnids, or none when its data set is gone or does not match the classifier. */

@@ -61,7 +61,7 @@ class TrainerTest {
    */
   @Test
   void aCheckpointExportsToOnnxWithItsEmaWeightsAndClasses() throws IOException {
-    TrainConfig config = fixture.config("export", "epochs = 1", "ema-decay = 0.9");
+    TrainConfig config = fixture.config("export", "epochs = 2", "ema-decay = 0.9");
     Trainer.run(fixture.spark, config, false);
     CheckpointExport.Exported exported =
         CheckpointExport.export(
