@@ -108,41 +108,25 @@ class PnetCommandLineTest {
       assertEquals(2.0, p.sumNumber().doubleValue(), 1e-4);
     }
 
-    Run again =
-        run(
-            ConfigFactory.empty(),
-            "export",
-            "--model",
-            "ghostnet_micro_32",
-            "--out",
-            onnx.toString());
+    Run again = exportMicro(onnx);
     assertEquals(2, again.exitCode(), "an existing export needs --overwrite");
     assertTrue(again.err().contains("--overwrite"), again.err());
-    Run replaced =
-        run(
-            ConfigFactory.empty(),
-            "export",
-            "--model",
-            "ghostnet_micro_32",
-            "--out",
-            onnx.toString(),
-            "--overwrite");
+    Run replaced = exportMicro(onnx, "--overwrite");
     assertEquals(0, replaced.exitCode(), replaced.err());
 
     Path notes = dir.resolve("notes.onnx");
     Files.writeString(notes, "my notes");
-    Run foreign =
-        run(
-            ConfigFactory.empty(),
-            "export",
-            "--model",
-            "ghostnet_micro_32",
-            "--out",
-            notes.toString(),
-            "--overwrite");
+    Run foreign = exportMicro(notes, "--overwrite");
     assertEquals(2, foreign.exitCode());
     assertTrue(foreign.err().contains("not replaced"), foreign.err());
     assertEquals("my notes", Files.readString(notes));
+  }
+
+  private static Run exportMicro(Path out, String... more) {
+    List<String> args =
+        new ArrayList<>(List.of("export", "--model", "ghostnet_micro_32", "--out", out.toString()));
+    args.addAll(List.of(more));
+    return run(ConfigFactory.empty(), args.toArray(String[]::new));
   }
 
   @Test

@@ -67,15 +67,33 @@ public final class ModelBenchmark {
   public static LatencyResult latency(ModelSpec spec, int warmup, int runs) {
     ComputationGraph net = GhostNetBuilder.build(spec, 1);
     INDArray image = Nd4j.rand(DataType.FLOAT, 1, 3, spec.resolution(), spec.resolution());
+    return timed(spec, warmup, runs, () -> net.outputSingle(false, image));
+  }
+
+  /**
+   * Batch-1 latency in ONNX Runtime on one thread, the paper's method (Figure 5: "ONNX toolkit ...
+   * single-thread mode"): the model exported at batch 1 with ORT's full graph optimisation.
+   */
+  public static LatencyResult onnxLatency(ModelSpec spec, int warmup, int runs) {
+    ComputationGraph net = GhostNetBuilder.build(spec, 1);
+    byte[] model = OnnxExport.export(spec, net, OnnxExport.Options.batch(1)).toByteArray();
+    INDArray image = Nd4j.rand(DataType.FLOAT, 1, 3, spec.resolution(), spec.resolution());
+    try (OnnxRuntimeModel session = OnnxRuntimeModel.load(model, 1)) {
+      return timed(spec, warmup, runs, () -> session.probabilities(image));
+    }
+  }
+
+  /** {@code warmup} untimed then {@code runs} timed calls of {@code inference}. */
+  private static LatencyResult timed(ModelSpec spec, int warmup, int runs, Runnable inference) {
     for (int i = 0; i < warmup; i++) {
-      net.outputSingle(false, image);
+      inference.run();
     }
     double[] ms = new double[runs];
     double cpu0 = ProcessCpu.seconds();
     long start = System.nanoTime();
     for (int i = 0; i < runs; i++) {
       long t0 = System.nanoTime();
-      net.outputSingle(false, image);
+      inference.run();
       ms[i] = (System.nanoTime() - t0) / 1e6;
     }
     double wall = (System.nanoTime() - start) / 1e9;
@@ -89,40 +107,6 @@ public final class ModelBenchmark {
         percentile(ms, 0.1),
         percentile(ms, 0.9),
         cpu0 < 0 ? Double.NaN : cpu / wall);
-  }
-
-  /**
-   * Batch-1 latency in ONNX Runtime on one thread, the paper's method (Figure 5: "ONNX toolkit ...
-   * single-thread mode"): the model exported at batch 1 with ORT's full graph optimisation.
-   */
-  public static LatencyResult onnxLatency(ModelSpec spec, int warmup, int runs) {
-    ComputationGraph net = GhostNetBuilder.build(spec, 1);
-    byte[] model = OnnxExport.export(spec, net, OnnxExport.Options.batch(1)).toByteArray();
-    INDArray image = Nd4j.rand(DataType.FLOAT, 1, 3, spec.resolution(), spec.resolution());
-    try (OnnxRuntimeModel session = OnnxRuntimeModel.load(model, 1)) {
-      for (int i = 0; i < warmup; i++) {
-        session.probabilities(image);
-      }
-      double[] ms = new double[runs];
-      double cpu0 = ProcessCpu.seconds();
-      long start = System.nanoTime();
-      for (int i = 0; i < runs; i++) {
-        long t0 = System.nanoTime();
-        session.probabilities(image);
-        ms[i] = (System.nanoTime() - t0) / 1e6;
-      }
-      double wall = (System.nanoTime() - start) / 1e9;
-      double cpu = ProcessCpu.seconds() - cpu0;
-      Arrays.sort(ms);
-      return new LatencyResult(
-          spec.name(),
-          spec.resolution(),
-          runs,
-          percentile(ms, 0.5),
-          percentile(ms, 0.1),
-          percentile(ms, 0.9),
-          cpu0 < 0 ? Double.NaN : cpu / wall);
-    }
   }
 
   private static double percentile(double[] sorted, double q) {
