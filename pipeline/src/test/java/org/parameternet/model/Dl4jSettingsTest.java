@@ -100,6 +100,40 @@ class Dl4jSettingsTest {
     }
   }
 
+  /**
+   * Each expert kaiming-uniform(a=sqrt 5) with its own fan-in, i.e. U(+-1/sqrt(C_in/g k k)), as
+   * timm's CondConv2d; the routing linear as nn.Linear, U(+-1/sqrt(C_in)) for weight and bias.
+   */
+  @Test
+  void dynamicConvExpertsAndRoutingAreDrawnAsTheReleasedCode() {
+    ModelSpec spec = ModelRegistry.get("parameternet_300m");
+    ComputationGraph net = GhostNetBuilder.build(spec, 3);
+    for (String name :
+        new String[] {
+          "stem_conv", "b1_ghost1_primary_conv", "b1_ghost1_cheap_conv", "final_conv"
+        }) {
+      DynamicConv conf = (DynamicConv) net.getLayer(name).conf().getLayer();
+      long fanIn = conf.getNIn() / conf.getGroups() * conf.getKernelSize() * conf.getKernelSize();
+      INDArray experts = net.getLayer(name).getParam("W");
+      for (int e = 0; e < conf.getExperts(); e++) {
+        INDArray expert = experts.getRow(e);
+        double bound = 1 / Math.sqrt(fanIn);
+        double max = expert.amaxNumber().doubleValue();
+        assertTrue(
+            max <= bound && max > 0.95 * bound,
+            name + " expert " + e + ": max " + max + ", bound " + bound);
+        assertUniformVariance(name + " expert " + e, expert, bound);
+      }
+      double routingBound = 1 / Math.sqrt(conf.getNIn());
+      for (String key : new String[] {"RW", "Rb"}) {
+        double max = net.getLayer(name).getParam(key).amaxNumber().doubleValue();
+        // four bias draws can all be small: only "not the constant DL4J would set" for Rb
+        double floor = key.equals("RW") ? 0.5 * routingBound : 0;
+        assertTrue(max <= routingBound && max > floor, name + "." + key + ": max " + max);
+      }
+    }
+  }
+
   @Test
   void classifierInputIsDroppedWithTheSpecsProbabilityInTrainingOnly() {
     ModelSpec spec = ModelRegistry.get("ghostnet_micro_32").withClasses(10).withDropout(0.3);
