@@ -26,6 +26,8 @@ import org.parameternet.model.layers.ActivationHardSwish;
 import org.parameternet.model.layers.BatchNormActivation;
 import org.parameternet.model.layers.ChannelScale;
 import org.parameternet.model.layers.DynamicConv;
+import org.parameternet.model.layers.LeanConvolution;
+import org.parameternet.model.layers.LeanDepthwiseConvolution;
 
 /**
  * Builds the DL4J {@link ComputationGraph} of a {@link ModelSpec}. Weights and biases start as
@@ -117,8 +119,7 @@ public final class GhostNetBuilder implements GraphSink<String> {
     UniformDistribution init =
         pytorchDefault((long) (op.in() / op.groups()) * op.kernel() * op.kernel());
     if (op.isDepthwise()) {
-      graph.addLayer(
-          name,
+      DepthwiseConvolution2D.Builder depthwise =
           new DepthwiseConvolution2D.Builder(op.kernel(), op.kernel())
               .stride(op.stride(), op.stride())
               .padding(op.padding(), op.padding())
@@ -127,12 +128,11 @@ public final class GhostNetBuilder implements GraphSink<String> {
               .nOut(op.out())
               .hasBias(op.bias())
               .activation(new ActivationIdentity())
-              .weightInit(init)
-              .build(),
-          input);
+              .weightInit(init);
+      depthwise.build(); // DL4J's validation of the geometry
+      graph.addLayer(name, new LeanDepthwiseConvolution(depthwise), input);
     } else if (op.groups() == 1) {
-      graph.addLayer(
-          name,
+      ConvolutionLayer.Builder conv =
           new ConvolutionLayer.Builder(op.kernel(), op.kernel())
               .stride(op.stride(), op.stride())
               .padding(op.padding(), op.padding())
@@ -141,9 +141,9 @@ public final class GhostNetBuilder implements GraphSink<String> {
               .hasBias(op.bias())
               .biasInit(0.0)
               .activation(activation(op.activation()))
-              .weightInit(init)
-              .build(),
-          input);
+              .weightInit(init);
+      conv.build(); // DL4J's validation of the geometry
+      graph.addLayer(name, new LeanConvolution(conv), input);
     } else {
       throw new IllegalArgumentException(
           name + ": static grouped convs other than depthwise are not supported: " + op);

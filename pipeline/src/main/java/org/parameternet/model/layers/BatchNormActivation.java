@@ -1,7 +1,6 @@
 package org.parameternet.model.layers;
 
 import java.util.Collection;
-import java.util.Map;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
@@ -43,14 +42,14 @@ public class BatchNormActivation extends BatchNormalization {
       INDArray layerParamsView,
       boolean initializeParams,
       DataType networkDataType) {
-    BatchNormActivationLayer layer = new BatchNormActivationLayer(conf, networkDataType);
-    layer.setListeners(listeners);
-    layer.setIndex(layerIndex);
-    layer.setParamsViewArray(layerParamsView);
-    Map<String, INDArray> params = initializer().init(conf, layerParamsView, initializeParams);
-    layer.setParamTable(params);
-    layer.setConf(conf);
-    return layer;
+    return LayerWiring.wire(
+        new BatchNormActivationLayer(conf, networkDataType),
+        conf,
+        listeners,
+        layerIndex,
+        layerParamsView,
+        initializeParams,
+        initializer());
   }
 
   @Override

@@ -1,7 +1,6 @@
 package org.parameternet.model.layers;
 
 import java.util.Collection;
-import java.util.Map;
 import java.util.Objects;
 import org.deeplearning4j.nn.api.ParamInitializer;
 import org.deeplearning4j.nn.conf.InputPreProcessor;
@@ -106,14 +105,14 @@ public class DynamicConv extends FeedForwardLayer {
       INDArray layerParamsView,
       boolean initializeParams,
       DataType networkDataType) {
-    DynamicConvLayer layer = new DynamicConvLayer(conf, networkDataType);
-    layer.setListeners(listeners);
-    layer.setIndex(layerIndex);
-    layer.setParamsViewArray(layerParamsView);
-    Map<String, INDArray> params = initializer().init(conf, layerParamsView, initializeParams);
-    layer.setParamTable(params);
-    layer.setConf(conf);
-    return layer;
+    return LayerWiring.wire(
+        new DynamicConvLayer(conf, networkDataType),
+        conf,
+        listeners,
+        layerIndex,
+        layerParamsView,
+        initializeParams,
+        initializer());
   }
 
   @Override
