@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs the native libraries pnet uses from the system: libjpeg-turbo's TurboJPEG
-# (libturbojpeg.so.0), which ingest uses for JPEG decoding and encoding. Without it ingest falls
-# back to OpenCV's bundled codec, about twice as slow. Run on every machine that runs Spark
-# executors; the Docker image already has it.
+# (libturbojpeg.so.0), which ingest uses for JPEG decoding and encoding (without it ingest falls
+# back to OpenCV's bundled codec, about twice as slow), and jemalloc (libjemalloc.so.2), the
+# allocator bin/pnet preloads because glibc's malloc slows training steps (README, "Native code").
+# Run on every machine that runs Spark executors; the Docker image already has both.
 set -euo pipefail
-packages=(libturbojpeg0)
+packages=(libturbojpeg0 libjemalloc2)
 exec "$(dirname "${BASH_SOURCE[0]}")/apt-install.sh" "${packages[@]}"
