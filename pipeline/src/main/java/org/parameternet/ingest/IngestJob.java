@@ -56,6 +56,8 @@ public final class IngestJob {
     Path out = new Path(options.out());
     FileSystem fs = out.getFileSystem(hadoop);
     ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    Path source = new Path(options.source());
+    OutputGuard.check(fs, out, source.getFileSystem(hadoop), source);
     if (fs.exists(new Path(out, DATASET_MARKER)) && !options.overwrite()) {
       Map<?, ?> previous;
       try (java.io.InputStream in = fs.open(new Path(out, "_ingest/summary.json"))) {
@@ -376,16 +378,21 @@ public final class IngestJob {
     }
   }
 
+  /** What a pnet dataset holds at its top level: all that publishing may move aside. */
+  private static final java.util.Set<String> DATASET_ENTRIES =
+      java.util.Set.of("data", "_ingest", "classes.tsv", "label_map.tsv", DATASET_MARKER);
+
   /**
-   * Moves the staged dataset into {@code out}: previous contents go aside first, the marker {@code
-   * _dataset.json} comes last, so a dataset with its marker is always complete.
+   * Moves the staged dataset into {@code out}: the previous dataset's entries go aside first (and
+   * only those: anything else a user put there stays), the marker {@code _dataset.json} comes last,
+   * so a dataset with its marker is always complete.
    */
   private static void publish(FileSystem fs, Path staging, Path out) throws IOException {
     Path trash = new Path(out, ".replaced-" + UUID.randomUUID());
     fs.delete(new Path(out, DATASET_MARKER), false);
     for (FileStatus child : fs.listStatus(out)) {
       String name = child.getPath().getName();
-      if (!name.startsWith(".") && !child.getPath().equals(staging)) {
+      if (DATASET_ENTRIES.contains(name)) {
         fs.mkdirs(trash);
         rename(fs, child.getPath(), new Path(trash, name));
       }

@@ -385,6 +385,84 @@ class IngestJobTest {
     }
   }
 
+  /**
+   * The reported loss: val images, both label files and a user's notes in one folder, ingested with
+   * --out that folder. It is refused before any work and every file is still there.
+   */
+  @Test
+  void anOutputHoldingTheSourceOrForeignFilesIsRefusedAndKeepsEverything() throws IOException {
+    java.nio.file.Path x = dir.resolve("user-folder");
+    copyTree(java.nio.file.Path.of(synth.toUri()).resolve("in1k"), x);
+    java.nio.file.Files.writeString(x.resolve("my-notes.txt"), "mine");
+    List<String> before = listing(x);
+    String source = x.resolve("val").toUri().toString();
+
+    IllegalArgumentException overlap =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                IngestJob.run(
+                    spark, options(IngestFormat.IN1K_VAL, source, x.toUri().toString(), true)));
+    assertTrue(overlap.getMessage().contains("overlap"), overlap.getMessage());
+    assertEquals(before, listing(x));
+
+    // Not overlapping, but not empty and not a pnet dataset.
+    java.nio.file.Path other = dir.resolve("notes-only");
+    java.nio.file.Files.createDirectories(other);
+    java.nio.file.Files.writeString(other.resolve("my-notes.txt"), "mine");
+    IllegalArgumentException foreign =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                IngestJob.run(
+                    spark, options(IngestFormat.IN1K_VAL, source, other.toUri().toString(), true)));
+    assertTrue(foreign.getMessage().contains("my-notes.txt"), foreign.getMessage());
+    assertEquals("mine", java.nio.file.Files.readString(other.resolve("my-notes.txt")));
+
+    // Inside the source, reached through a symbolic link and "..".
+    java.nio.file.Path link = dir.resolve("link-to-user-folder");
+    java.nio.file.Files.createSymbolicLink(link, x);
+    String inside = link.toUri() + "val/../val/shards";
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> IngestJob.run(spark, options(IngestFormat.IN1K_VAL, source, inside, false)));
+    assertEquals(before, listing(x));
+  }
+
+  /** Replacing a pnet dataset removes only the dataset's own entries. */
+  @Test
+  void overwriteReplacesTheDatasetAndLeavesAUsersFileInIt() throws IOException {
+    String out = out("overwrite-keeps-foreign");
+    String tar = synth + "/in1k/ILSVRC2012_img_train.tar";
+    IngestSummary first = IngestJob.run(spark, options(IngestFormat.IN1K_TRAIN, tar, out, false));
+    java.nio.file.Path notes =
+        java.nio.file.Path.of(java.net.URI.create(out)).resolve("README-mine.txt");
+    java.nio.file.Files.writeString(notes, "mine");
+    IngestSummary replaced = IngestJob.run(spark, options(IngestFormat.IN1K_TRAIN, tar, out, true));
+    assertFalse(replaced.reused());
+    assertEquals(first.written(), spark.read().parquet(out + "/data").count());
+    assertEquals("mine", java.nio.file.Files.readString(notes));
+  }
+
+  private static void copyTree(java.nio.file.Path from, java.nio.file.Path to) throws IOException {
+    try (var paths = java.nio.file.Files.walk(from)) {
+      for (java.nio.file.Path p : (Iterable<java.nio.file.Path>) paths::iterator) {
+        java.nio.file.Path target = to.resolve(from.relativize(p).toString());
+        if (java.nio.file.Files.isDirectory(p)) {
+          java.nio.file.Files.createDirectories(target);
+        } else {
+          java.nio.file.Files.copy(p, target);
+        }
+      }
+    }
+  }
+
+  private static List<String> listing(java.nio.file.Path root) throws IOException {
+    try (var paths = java.nio.file.Files.walk(root)) {
+      return paths.map(p -> root.relativize(p) + ":" + p.toFile().length()).sorted().toList();
+    }
+  }
+
   @Test
   void rerunsNeverDuplicateAndCleanUpAfterACrash() throws IOException {
     String out = out("rerun");
@@ -429,7 +507,7 @@ class IngestJobTest {
         new IngestOptions(
             IngestFormat.FOLDERS,
             source.toUri().toString(),
-            out("mixing"),
+            out("mixing-shards"),
             new ImageOptions(0, 90, 0, 90_000_000L),
             1 << 20,
             1 << 20,
@@ -446,7 +524,7 @@ class IngestJobTest {
 
     List<Path> shards = new java.util.ArrayList<>();
     List<Long> sizes = new java.util.ArrayList<>();
-    var files = fs.listFiles(new Path(out("mixing") + "/data"), true);
+    var files = fs.listFiles(new Path(out("mixing-shards") + "/data"), true);
     while (files.hasNext()) {
       var file = files.next();
       if (file.getPath().getName().endsWith(".parquet")) {
@@ -496,21 +574,21 @@ class IngestJobTest {
     java.nio.file.Files.writeString(root.resolve("words.txt"), "shopping list\nmilk\n");
     String source = root.resolve("src").toUri().toString();
     IngestSummary s =
-        IngestJob.run(spark, options(IngestFormat.FOLDERS, source, out("stray"), false));
+        IngestJob.run(spark, options(IngestFormat.FOLDERS, source, out("stray-shards"), false));
     assertEquals(4, s.written());
     // The guard against a re-executed task that read different data: the account must match
-    Path data = new Path(out("stray") + "/data");
+    Path data = new Path(out("stray-shards") + "/data");
     IngestJob.verifyWritten(spark, data, Map.of("train", 4L));
     assertThrows(
         IllegalStateException.class,
         () -> IngestJob.verifyWritten(spark, data, Map.of("train", 5L)));
     assertEquals(
         List.of("index\twnid\tname", "0\tn00000000\t", "1\tn00000001\t"),
-        lines(out("stray") + "/classes.tsv"));
+        lines(out("stray-shards") + "/classes.tsv"));
 
     IngestOptions named =
         with(
-            options(IngestFormat.FOLDERS, source, out("stray-named"), false),
+            options(IngestFormat.FOLDERS, source, out("stray-named-shards"), false),
             null,
             null,
             null,
