@@ -170,18 +170,29 @@ class StandaloneClusterIT {
     Process driver = SparkSubmitter.start(pretrain(out, 3, false), log, env);
     Path rounds = dir.resolve("killed/metrics");
     long deadline = System.currentTimeMillis() + 300_000;
-    while (roundsLogged(rounds) < 3 && System.currentTimeMillis() < deadline && driver.isAlive()) {
-      Thread.sleep(500);
+    // Training has started when the driver's progress line or a round record appears (the
+    // metrics file reaches the disk late, in buffered blocks, so it alone can come too late).
+    while (!trainingStarted(log.toPath(), rounds)
+        && System.currentTimeMillis() < deadline
+        && driver.isAlive()) {
+      Thread.sleep(200);
     }
     assertTrue(
-        roundsLogged(rounds) >= 3, "training never got going: " + Files.readString(log.toPath()));
-    Optional<ProcessHandle> executor =
-        workers
-            .get(0)
-            .descendants()
-            .filter(h -> h.info().commandLine().orElse("").contains("CoarseGrainedExecutorBackend"))
-            .findFirst();
-    assertTrue(executor.isPresent(), "worker 0 runs an executor");
+        trainingStarted(log.toPath(), rounds),
+        "training never got going: " + Files.readString(log.toPath()));
+    Optional<ProcessHandle> executor = Optional.empty();
+    while (executor.isEmpty() && driver.isAlive() && System.currentTimeMillis() < deadline) {
+      executor =
+          workers.stream()
+              .flatMap(Process::descendants)
+              .filter(
+                  h -> h.info().commandLine().orElse("").contains("CoarseGrainedExecutorBackend"))
+              .findFirst();
+      if (executor.isEmpty()) {
+        Thread.sleep(100);
+      }
+    }
+    assertTrue(executor.isPresent(), "an executor to kill while the driver runs");
     executor.get().destroyForcibly();
     SparkSubmitter.Result first = SparkSubmitter.finish(driver, log, 10);
     String outcome = "survived";
@@ -280,6 +291,13 @@ class StandaloneClusterIT {
   private static void submitOk(String... args) throws Exception {
     SparkSubmitter.Result r = submit(SparkSubmitter.command(masterUrl, clusterConfs(), args));
     assertEquals(0, r.exitCode(), r.text());
+  }
+
+  private static boolean trainingStarted(Path driverLog, Path metrics) throws IOException {
+    return roundsLogged(metrics) >= 1
+        || java.util.regex.Pattern.compile("\\b[1-9]\\d*/\\d+ steps \\(")
+            .matcher(Files.readString(driverLog))
+            .find();
   }
 
   private static long roundsLogged(Path metrics) throws IOException {
