@@ -68,6 +68,15 @@ public final class CheckpointEvaluation {
               + loaded.state().classes()
               + ": evaluate on data of the label space it was trained for");
     }
+    String trainedOn = train.getString("data.path");
+    if (fs.exists(new Path(trainedOn, "classes.tsv"))) { // the run's data may have moved since
+      TrainingData.requireSameLabelSpace(
+          spark.sparkContext().hadoopConfiguration(),
+          trainedOn,
+          data,
+          split,
+          "the evaluation data");
+    }
     AugmentOptions eval =
         new AugmentOptions(resolution, 1, 1, 1, 1, 0, "", 0, train.getDouble("augment.eval-crop"));
     EvaluationResult result =

@@ -79,6 +79,10 @@ public final class Trainer {
     }
     checkpoints.removeIncomplete();
     int classes = TrainingData.classes(hadoop, config.dataPath());
+    if (!config.valPath().isBlank()) { // before step one: a typo must not cost an epoch
+      TrainingData.requireSameLabelSpace(
+          hadoop, config.dataPath(), config.valPath(), config.valSplit(), "train.data.val-path");
+    }
     ModelSpec spec = config.spec(classes);
     List<RowGroup> groups = TrainingData.rowGroups(sc, config.dataPath(), config.dataSplit());
     int workers = config.workers() > 0 ? config.workers() : sc.defaultParallelism();

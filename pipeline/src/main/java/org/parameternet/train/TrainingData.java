@@ -38,6 +38,48 @@ public final class TrainingData {
   }
 
   /**
+   * Refuses an evaluation data set whose labels mean something else: it must be an ingested data
+   * set with the {@code split} split, and its classes must be the training set's wnids in the same
+   * order (a set with as many classes in another order would give silently wrong top-1).
+   *
+   * @param what the configuration key or role named in errors, e.g. {@code train.data.val-path}
+   */
+  public static void requireSameLabelSpace(
+      Configuration hadoop, String trained, String evaluated, String split, String what)
+      throws IOException {
+    classes(hadoop, evaluated); // an ingested data set at all
+    Path path = new Path(evaluated);
+    ShardReader.shardFiles(path.getFileSystem(hadoop), path, split); // the split exists
+    List<String> expected = ClassMapping.wnids(hadoop, trained);
+    List<String> actual = ClassMapping.wnids(hadoop, evaluated);
+    if (expected.equals(actual)) {
+      return;
+    }
+    int i = 0;
+    while (i < Math.min(expected.size(), actual.size()) && expected.get(i).equals(actual.get(i))) {
+      i++;
+    }
+    throw new IllegalArgumentException(
+        what
+            + " "
+            + evaluated
+            + " does not share the label space of "
+            + trained
+            + ": "
+            + actual.size()
+            + " against "
+            + expected.size()
+            + " classes, first difference at label "
+            + i
+            + " ("
+            + (i < actual.size() ? actual.get(i) : "none")
+            + " against "
+            + (i < expected.size() ? expected.get(i) : "none")
+            + "); ingest it mapped onto the training set's classes (ingest's map-to), or use data of that label"
+            + " space");
+  }
+
+  /**
    * Row groups of one split, footers read in parallel on the executors (22K has thousands of
    * shards), in file order.
    */

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.FileUtil;
 import org.apache.hadoop.fs.Path;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.junit.jupiter.api.AfterAll;
@@ -53,6 +54,46 @@ class TrainerTest {
     double first = ((Number) epochs.get(0).get("loss")).doubleValue();
     double last = ((Number) epochs.get(3).get("loss")).doubleValue();
     assertTrue(last < first, "training loss " + first + " -> " + last);
+  }
+
+  /**
+   * A validation set that cannot be evaluated is refused before step one: a missing path, and a set
+   * with the same classes in another order (same count, so top-1 would be silently wrong).
+   */
+  @Test
+  void aBadValidationSetIsRefusedBeforeTraining() throws IOException {
+    TrainConfig missing =
+        fixture.config("bad-val", "epochs = 2", "data.val-path = \"" + fixture.val + "-typo\"");
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class, () -> Trainer.run(fixture.spark, missing, false));
+    assertTrue(e.getMessage().contains("not an ingested data set"), e.getMessage());
+    assertNothingTrained(missing);
+
+    java.nio.file.Path reordered = fixture.dir.resolve("val-reordered");
+    FileUtil.copy(
+        fs, new Path(fixture.val), fs, new Path(reordered.toUri()), false, new Configuration());
+    java.nio.file.Path classes = reordered.resolve("classes.tsv");
+    List<String> lines = new java.util.ArrayList<>(java.nio.file.Files.readAllLines(classes));
+    String first = lines.get(1).split("\t", 2)[1];
+    lines.set(1, "0\t" + lines.get(2).split("\t", 2)[1]);
+    lines.set(2, "1\t" + first);
+    java.nio.file.Files.write(classes, lines);
+    java.nio.file.Files.deleteIfExists(reordered.resolve(".classes.tsv.crc")); // Hadoop's checksum
+    TrainConfig swapped =
+        fixture.config("bad-val-2", "epochs = 2", "data.val-path = \"" + reordered.toUri() + "\"");
+    e =
+        assertThrows(
+            IllegalArgumentException.class, () -> Trainer.run(fixture.spark, swapped, false));
+    assertTrue(e.getMessage().contains("first difference at label 0"), e.getMessage());
+    assertTrue(e.getMessage().contains("train.data.val-path"), e.getMessage());
+    assertNothingTrained(swapped);
+  }
+
+  private static void assertNothingTrained(TrainConfig config) throws IOException {
+    Path out = new Path(config.out());
+    boolean steps = fs.exists(out) && !MetricsLog.read(fs, out, MetricsLog.Kind.STEPS).isEmpty();
+    assertTrue(!steps, config.out() + ": refused before step one");
   }
 
   /**
