@@ -27,6 +27,7 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 import org.parameternet.data.HadoopConf;
+import org.parameternet.data.OutputLock;
 import org.parameternet.data.shards.ShardReader;
 
 /**
@@ -46,6 +47,10 @@ public final class IngestJob {
   public static final long ROW_GROUP_BYTES = 16L << 20;
 
   private static final String STAGING_PREFIX = ".staging-";
+
+  /** Held while an ingest writes into its output ({@link OutputLock}). */
+  static final String LOCK = ".pnet-ingest.lock";
+
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(IngestJob.class);
 
   private IngestJob() {}
@@ -74,6 +79,24 @@ public final class IngestJob {
           0,
           true);
     }
+    fs.mkdirs(out);
+    // One ingest per output at a time: a second one would delete the first one's staging.
+    try (OutputLock lock =
+        OutputLock.acquire(fs, new Path(out, LOCK), "the ingest output " + out)) {
+      return ingestLocked(spark, options, hadoop, fs, out, json, start);
+    }
+  }
+
+  /** The ingest proper, under the output's lock. */
+  private static IngestSummary ingestLocked(
+      SparkSession spark,
+      IngestOptions options,
+      Configuration hadoop,
+      FileSystem fs,
+      Path out,
+      ObjectMapper json,
+      long start)
+      throws IOException {
     removeStaleStaging(fs, out);
     Path staging = new Path(out, STAGING_PREFIX + UUID.randomUUID());
 

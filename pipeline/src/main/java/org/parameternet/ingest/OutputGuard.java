@@ -15,7 +15,8 @@ import org.apache.hadoop.fs.Path;
  */
 final class OutputGuard {
   /** Left behind by an interrupted pnet ingest, and so its own to clean up. */
-  private static final List<String> OWN_LEFTOVER_PREFIXES = List.of(".staging-", ".replaced-");
+  private static final List<String> OWN_LEFTOVER_PREFIXES =
+      List.of(".staging-", ".replaced-", IngestJob.LOCK);
 
   private OutputGuard() {}
 

@@ -429,6 +429,37 @@ class IngestJobTest {
     assertEquals(before, listing(x));
   }
 
+  /**
+   * Two ingests into one output: while another process holds the output (its staging there), a
+   * second ingest is refused and deletes nothing; once that process is killed, the next ingest
+   * takes over, removes the dead one's staging and completes.
+   */
+  @Test
+  void aSecondIngestIntoALockedOutputIsRefusedUntilTheHolderDies() throws Exception {
+    java.nio.file.Path outDir = dir.resolve("locked-out");
+    java.nio.file.Path theirs = outDir.resolve(".staging-first/data");
+    java.nio.file.Files.createDirectories(theirs);
+    String out = outDir.toUri().toString();
+    String tar = synth + "/in1k/ILSVRC2012_img_train.tar";
+    Process holder =
+        org.parameternet.data.OutputLockTest.holdInAnotherProcess(
+            new Path(outDir.resolve(".pnet-ingest.lock").toUri()));
+    try {
+      IllegalStateException refused =
+          assertThrows(
+              IllegalStateException.class,
+              () -> IngestJob.run(spark, options(IngestFormat.IN1K_TRAIN, tar, out, false)));
+      assertTrue(refused.getMessage().contains("in use"), refused.getMessage());
+      assertTrue(java.nio.file.Files.isDirectory(theirs), "the other run's staging is untouched");
+    } finally {
+      holder.destroyForcibly().waitFor();
+    }
+    IngestSummary after = IngestJob.run(spark, options(IngestFormat.IN1K_TRAIN, tar, out, false));
+    assertFalse(after.reused());
+    assertFalse(java.nio.file.Files.exists(outDir.resolve(".staging-first")));
+    assertFalse(java.nio.file.Files.exists(outDir.resolve(".pnet-ingest.lock")), "released");
+  }
+
   /** Replacing a pnet dataset removes only the dataset's own entries. */
   @Test
   void overwriteReplacesTheDatasetAndLeavesAUsersFileInIt() throws IOException {

@@ -1,0 +1,92 @@
+package org.parameternet.data;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.util.List;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Two processes, one lock: the second is refused; after a SIGKILL the lock is taken over. */
+public class OutputLockTest {
+  @TempDir java.nio.file.Path dir;
+
+  @Test
+  void aSecondProcessIsRefusedUntilTheHolderIsKilled() throws Exception {
+    FileSystem fs = FileSystem.getLocal(new Configuration());
+    Path lock = new Path(dir.resolve("out/.pnet-test.lock").toUri());
+    Process holder = holdInAnotherProcess(lock);
+    try {
+      IllegalStateException refused =
+          assertThrows(
+              IllegalStateException.class, () -> OutputLock.acquire(fs, lock, "the output"));
+      assertTrue(refused.getMessage().contains("pid=" + holder.pid()), refused.getMessage());
+
+      holder.destroyForcibly().waitFor(); // SIGKILL: the holder never releases the lock
+      assertTrue(fs.exists(lock), "a killed holder leaves its lock file");
+      try (OutputLock taken = OutputLock.acquire(fs, lock, "the output")) {
+        assertTrue(
+            Files.readString(dir.resolve("out/.pnet-test.lock"))
+                .contains("pid=" + ProcessHandle.current().pid()));
+      }
+      assertFalse(fs.exists(lock), "released on close");
+    } finally {
+      holder.destroyForcibly();
+    }
+  }
+
+  @Test
+  void aLockFromAnotherHostIsNeverTakenOver() throws Exception {
+    FileSystem fs = FileSystem.getLocal(new Configuration());
+    java.nio.file.Path file = dir.resolve(".pnet-test.lock");
+    Files.writeString(file, "host=some-other-host pid=1 started=2026-01-01T00:00:00Z\n");
+    Path lock = new Path(file.toUri());
+    IllegalStateException refused =
+        assertThrows(IllegalStateException.class, () -> OutputLock.acquire(fs, lock, "the output"));
+    assertTrue(refused.getMessage().contains("some-other-host"), refused.getMessage());
+    assertTrue(Files.exists(file));
+  }
+
+  /** A child JVM holding {@code lock} until it is killed; returns once the lock is taken. */
+  public static Process holdInAnotherProcess(Path lock) throws java.io.IOException {
+    Process holder =
+        new ProcessBuilder(
+                List.of(
+                    ProcessHandle.current().info().command().orElse("java"),
+                    "-cp",
+                    System.getProperty("java.class.path"),
+                    LockHolder.class.getName(),
+                    lock.toString()))
+            .redirectErrorStream(true)
+            .start();
+    BufferedReader out =
+        new BufferedReader(new InputStreamReader(holder.getInputStream(), StandardCharsets.UTF_8));
+    String line;
+    while ((line = out.readLine()) != null && !line.equals("locked")) {
+      // the child's log lines, if any
+    }
+    if (line == null) {
+      throw new IllegalStateException("the lock holder exited before taking " + lock);
+    }
+    return holder;
+  }
+
+  /** Takes the lock named by its argument, says so, and holds it until killed. */
+  public static final class LockHolder {
+    public static void main(String[] args) throws Exception {
+      FileSystem fs = FileSystem.getLocal(new Configuration());
+      OutputLock.acquire(fs, new Path(args[0]), "test");
+      System.out.println("locked");
+      System.out.flush();
+      Thread.sleep(600_000);
+    }
+  }
+}
