@@ -241,10 +241,12 @@ final class ExportCommand implements Callable<Integer> {
       o.write(bytes);
     }
     if (fs.exists(target)) {
+      // Only an earlier pnet export reaches this point, and only with --overwrite
+      // (refuseForeignOutput ran before any work).
       fs.delete(target, false);
     }
     if (!fs.rename(tmp, target)) {
-      fs.delete(tmp, false);
+      fs.delete(tmp, false); // our own temporary file
       throw new IOException("could not move " + tmp + " to " + target);
     }
   }

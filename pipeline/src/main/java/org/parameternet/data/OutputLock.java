@@ -49,13 +49,15 @@ public final class OutputLock implements AutoCloseable {
                 + "). Wait for it to finish; if that process is certainly gone, delete the lock"
                 + " file.");
       }
-      fs.delete(file, false); // its owner is gone: take it over
+      // A pnet lock file (by name and content) whose owner on this host is gone: take it over.
+      fs.delete(file, false);
     }
     throw new IllegalStateException("could not take the lock " + file + " for " + what);
   }
 
   @Override
   public void close() throws IOException {
+    // Deleted only while it still holds this process's own record.
     if (owner.equals(read(fs, file))) {
       fs.delete(file, false);
     }
