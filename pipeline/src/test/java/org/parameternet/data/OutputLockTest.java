@@ -43,6 +43,19 @@ public class OutputLockTest {
     }
   }
 
+  /** Closing deletes the lock only while it is still this process's: never another owner's. */
+  @Test
+  void closeLeavesALockFileThatAnotherOwnerNowHolds() throws Exception {
+    FileSystem fs = FileSystem.getLocal(new Configuration());
+    java.nio.file.Path file = dir.resolve(".pnet-test.lock");
+    OutputLock lock = OutputLock.acquire(fs, new Path(file.toUri()), "the output");
+    String theirs = "host=some-other-host pid=1 started=2026-01-01T00:00:00Z\n";
+    Files.writeString(file, theirs);
+    lock.close();
+    assertTrue(Files.exists(file), "another owner's lock survives our close");
+    assertTrue(Files.readString(file).equals(theirs));
+  }
+
   @Test
   void aLockFromAnotherHostIsNeverTakenOver() throws Exception {
     FileSystem fs = FileSystem.getLocal(new Configuration());
