@@ -1,6 +1,5 @@
 package org.parameternet.model.layers;
 
-import java.nio.FloatBuffer;
 import java.util.function.IntConsumer;
 import java.util.stream.IntStream;
 import org.nd4j.linalg.activations.IActivation;
@@ -23,6 +22,8 @@ final class FusedBatchNorm {
   static final int RELU = 1;
   static final int HARD_SWISH = 2;
   private static final int THREADS = Runtime.getRuntime().availableProcessors();
+  private static final ThreadLocal<float[][]> SCRATCH =
+      ThreadLocal.withInitial(() -> new float[][] {new float[0], new float[0]});
 
   private FusedBatchNorm() {}
 
@@ -43,33 +44,29 @@ final class FusedBatchNorm {
     forEachChannel(
         x.channels(),
         c -> {
-          FloatBuffer d = x.data();
-          float shift = d.get(x.start(0, c));
+          float[] v = scratch(0, x.plane());
+          float shift = x.data().get(x.start(0, c));
           double sum = 0;
           double squares = 0;
           for (int n = 0; n < x.batch(); n++) {
-            int i = x.start(n, c);
-            int end = i + x.plane();
-            float s0 = 0, s1 = 0, s2 = 0, s3 = 0, q0 = 0, q1 = 0, q2 = 0, q3 = 0;
-            for (; i + 3 < end; i += 4) {
-              float v0 = d.get(i) - shift, v1 = d.get(i + 1) - shift;
-              float v2 = d.get(i + 2) - shift, v3 = d.get(i + 3) - shift;
+            x.data().get(x.start(n, c), v, 0, x.plane());
+            float s0 = 0, s1 = 0, q0 = 0, q1 = 0;
+            int i = 0;
+            for (; i + 1 < x.plane(); i += 2) {
+              float v0 = v[i] - shift;
+              float v1 = v[i + 1] - shift;
               s0 += v0;
               s1 += v1;
-              s2 += v2;
-              s3 += v3;
               q0 += v0 * v0;
               q1 += v1 * v1;
-              q2 += v2 * v2;
-              q3 += v3 * v3;
             }
-            for (; i < end; i++) {
-              float v = d.get(i) - shift;
-              s0 += v;
-              q0 += v * v;
+            for (; i < x.plane(); i++) {
+              float v0 = v[i] - shift;
+              s0 += v0;
+              q0 += v0 * v0;
             }
-            sum += (double) s0 + s1 + s2 + s3;
-            squares += (double) q0 + q1 + q2 + q3;
+            sum += (double) s0 + s1;
+            squares += (double) q0 + q1;
           }
           double shiftedMean = sum / count;
           mean[c] = shift + shiftedMean;
@@ -83,18 +80,35 @@ final class FusedBatchNorm {
     forEachChannel(
         x.channels(),
         c -> {
-          FloatBuffer in = x.data();
-          FloatBuffer o = out.data();
-          float a = scale[c];
-          float b = shift[c];
+          float[] v = scratch(0, x.plane());
           for (int n = 0; n < x.batch(); n++) {
-            int i = x.start(n, c);
-            int j = out.start(n, c);
-            for (int end = i + x.plane(); i < end; i++, j++) {
-              o.put(j, activate(activation, in.get(i) * a + b));
-            }
+            x.data().get(x.start(n, c), v, 0, x.plane());
+            affineActivate(v, x.plane(), scale[c], shift[c], activation);
+            out.data().put(out.start(n, c), v, 0, x.plane());
           }
         });
+  }
+
+  /** {@code v[i] = activation(v[i] * a + b)}: one loop per activation, so each vectorises. */
+  private static void affineActivate(float[] v, int length, float a, float b, int activation) {
+    switch (activation) {
+      case RELU -> {
+        for (int i = 0; i < length; i++) {
+          v[i] = Math.max(v[i] * a + b, 0f);
+        }
+      }
+      case HARD_SWISH -> {
+        for (int i = 0; i < length; i++) {
+          float z = v[i] * a + b;
+          v[i] = z * Math.min(Math.max(z + 3f, 0f), 6f) * (1f / 6f);
+        }
+      }
+      default -> {
+        for (int i = 0; i < length; i++) {
+          v[i] = v[i] * a + b;
+        }
+      }
+    }
   }
 
   /**
@@ -113,38 +127,32 @@ final class FusedBatchNorm {
     forEachChannel(
         x.channels(),
         c -> {
-          FloatBuffer in = x.data();
-          FloatBuffer e = eps.data();
-          float a = scale[c];
-          float b = shift[c];
+          float[] v = scratch(0, x.plane());
+          float[] g = scratch(1, x.plane());
           float m = (float) mean[c];
-          double g = 0;
-          double gc = 0;
+          double total = 0;
+          double centred = 0;
           for (int n = 0; n < x.batch(); n++) {
-            int i = x.start(n, c);
-            int j = eps.start(n, c);
+            x.data().get(x.start(n, c), v, 0, x.plane());
+            eps.data().get(eps.start(n, c), g, 0, x.plane());
+            activationGradient(v, g, x.plane(), scale[c], shift[c], activation);
             float g0 = 0, g1 = 0, c0 = 0, c1 = 0;
-            int end = i + x.plane();
-            for (; i + 1 < end; i += 2, j += 2) {
-              float x0 = in.get(i), x1 = in.get(i + 1);
-              float d0 = derivative(activation, x0 * a + b, e.get(j));
-              float d1 = derivative(activation, x1 * a + b, e.get(j + 1));
-              g0 += d0;
-              g1 += d1;
-              c0 += d0 * (x0 - m);
-              c1 += d1 * (x1 - m);
+            int i = 0;
+            for (; i + 1 < x.plane(); i += 2) {
+              g0 += g[i];
+              g1 += g[i + 1];
+              c0 += g[i] * (v[i] - m);
+              c1 += g[i + 1] * (v[i + 1] - m);
             }
-            for (; i < end; i++, j++) {
-              float x0 = in.get(i);
-              float d0 = derivative(activation, x0 * a + b, e.get(j));
-              g0 += d0;
-              c0 += d0 * (x0 - m);
+            for (; i < x.plane(); i++) {
+              g0 += g[i];
+              c0 += g[i] * (v[i] - m);
             }
-            g += (double) g0 + g1;
-            gc += (double) c0 + c1;
+            total += (double) g0 + g1;
+            centred += (double) c0 + c1;
           }
-          sumG[c] = g;
-          sumGCentred[c] = gc;
+          sumG[c] = total;
+          sumGCentred[c] = centred;
         });
   }
 
@@ -161,40 +169,49 @@ final class FusedBatchNorm {
     forEachChannel(
         x.channels(),
         c -> {
-          FloatBuffer in = x.data();
-          FloatBuffer e = eps.data();
-          FloatBuffer out = dx.data();
+          float[] v = scratch(0, x.plane());
+          float[] g = scratch(1, x.plane());
           float a = scale[c];
-          float b = shift[c];
           float k1 = xCoefficient[c];
           float k0 = constant[c];
           for (int n = 0; n < x.batch(); n++) {
-            int i = x.start(n, c);
-            int j = eps.start(n, c);
-            int k = dx.start(n, c);
-            for (int end = i + x.plane(); i < end; i++, j++, k++) {
-              float v = in.get(i);
-              out.put(k, derivative(activation, v * a + b, e.get(j)) * a + v * k1 + k0);
+            x.data().get(x.start(n, c), v, 0, x.plane());
+            eps.data().get(eps.start(n, c), g, 0, x.plane());
+            activationGradient(v, g, x.plane(), a, shift[c], activation);
+            for (int i = 0; i < x.plane(); i++) {
+              v[i] = g[i] * a + v[i] * k1 + k0;
             }
+            dx.data().put(dx.start(n, c), v, 0, x.plane());
           }
         });
   }
 
-  static float activate(int activation, float z) {
-    return switch (activation) {
-      case RELU -> Math.max(z, 0f);
-      case HARD_SWISH -> z * Math.min(Math.max(z + 3f, 0f), 6f) * (1f / 6f);
-      default -> z;
-    };
+  /** {@code g[i] *= activation'(x[i] * a + b)}, with PyTorch's choices at the kinks. */
+  private static void activationGradient(
+      float[] x, float[] g, int length, float a, float b, int activation) {
+    switch (activation) {
+      case RELU -> {
+        for (int i = 0; i < length; i++) {
+          g[i] = x[i] * a + b > 0f ? g[i] : 0f;
+        }
+      }
+      case HARD_SWISH -> {
+        for (int i = 0; i < length; i++) {
+          float z = x[i] * a + b;
+          g[i] = z < -3f ? 0f : z > 3f ? g[i] : g[i] * (z * (1f / 3f) + 0.5f);
+        }
+      }
+      default -> {}
+    }
   }
 
-  /** {@code eps * activation'(z)}, with PyTorch's choices at the kinks. */
-  static float derivative(int activation, float z, float eps) {
-    return switch (activation) {
-      case RELU -> z > 0f ? eps : 0f;
-      case HARD_SWISH -> z < -3f ? 0f : z > 3f ? eps : eps * (z * (1f / 3f) + 0.5f);
-      default -> eps;
-    };
+  /** A per-thread buffer of at least {@code length} floats: planes are copied in, worked, out. */
+  private static float[] scratch(int slot, int length) {
+    float[][] buffers = SCRATCH.get();
+    if (buffers[slot].length < length) {
+      buffers[slot] = new float[length];
+    }
+    return buffers[slot];
   }
 
   private static void forEachChannel(int channels, IntConsumer body) {
