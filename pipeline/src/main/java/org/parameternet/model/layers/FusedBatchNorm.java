@@ -1,7 +1,5 @@
 package org.parameternet.model.layers;
 
-import java.util.function.IntConsumer;
-import java.util.stream.IntStream;
 import org.nd4j.linalg.activations.IActivation;
 import org.nd4j.linalg.activations.impl.ActivationIdentity;
 import org.nd4j.linalg.activations.impl.ActivationReLU;
@@ -21,9 +19,6 @@ final class FusedBatchNorm {
   static final int IDENTITY = 0;
   static final int RELU = 1;
   static final int HARD_SWISH = 2;
-  private static final int THREADS = Runtime.getRuntime().availableProcessors();
-  private static final ThreadLocal<float[][]> SCRATCH =
-      ThreadLocal.withInitial(() -> new float[][] {new float[0], new float[0]});
 
   private FusedBatchNorm() {}
 
@@ -41,10 +36,10 @@ final class FusedBatchNorm {
   /** Per-channel batch mean and biased variance of {@code x}. */
   static void statistics(ChannelPlanes x, double[] mean, double[] variance) {
     long count = (long) x.batch() * x.plane();
-    forEachChannel(
+    PlaneWork.forEachChannel(
         x.channels(),
         c -> {
-          float[] v = scratch(0, x.plane());
+          float[] v = PlaneWork.scratch(0, x.plane());
           float shift = x.data().get(x.start(0, c));
           double sum = 0;
           double squares = 0;
@@ -77,10 +72,10 @@ final class FusedBatchNorm {
   /** {@code out = activation(x * scale[c] + shift[c])}. */
   static void normalize(
       ChannelPlanes x, float[] scale, float[] shift, int activation, ChannelPlanes out) {
-    forEachChannel(
+    PlaneWork.forEachChannel(
         x.channels(),
         c -> {
-          float[] v = scratch(0, x.plane());
+          float[] v = PlaneWork.scratch(0, x.plane());
           for (int n = 0; n < x.batch(); n++) {
             x.data().get(x.start(n, c), v, 0, x.plane());
             affineActivate(v, x.plane(), scale[c], shift[c], activation);
@@ -124,11 +119,11 @@ final class FusedBatchNorm {
       double[] mean,
       double[] sumG,
       double[] sumGCentred) {
-    forEachChannel(
+    PlaneWork.forEachChannel(
         x.channels(),
         c -> {
-          float[] v = scratch(0, x.plane());
-          float[] g = scratch(1, x.plane());
+          float[] v = PlaneWork.scratch(0, x.plane());
+          float[] g = PlaneWork.scratch(1, x.plane());
           float m = (float) mean[c];
           double total = 0;
           double centred = 0;
@@ -166,11 +161,11 @@ final class FusedBatchNorm {
       float[] xCoefficient,
       float[] constant,
       ChannelPlanes dx) {
-    forEachChannel(
+    PlaneWork.forEachChannel(
         x.channels(),
         c -> {
-          float[] v = scratch(0, x.plane());
-          float[] g = scratch(1, x.plane());
+          float[] v = PlaneWork.scratch(0, x.plane());
+          float[] g = PlaneWork.scratch(1, x.plane());
           float a = scale[c];
           float k1 = xCoefficient[c];
           float k0 = constant[c];
@@ -203,32 +198,5 @@ final class FusedBatchNorm {
       }
       default -> {}
     }
-  }
-
-  /** A per-thread buffer of at least {@code length} floats: planes are copied in, worked, out. */
-  private static float[] scratch(int slot, int length) {
-    float[][] buffers = SCRATCH.get();
-    if (buffers[slot].length < length) {
-      buffers[slot] = new float[length];
-    }
-    return buffers[slot];
-  }
-
-  private static void forEachChannel(int channels, IntConsumer body) {
-    int threads = Math.min(channels, THREADS);
-    if (threads <= 1) {
-      for (int c = 0; c < channels; c++) {
-        body.accept(c);
-      }
-      return;
-    }
-    IntStream.range(0, threads)
-        .parallel()
-        .forEach(
-            t -> {
-              for (int c = t; c < channels; c += threads) {
-                body.accept(c);
-              }
-            });
   }
 }
