@@ -50,6 +50,11 @@ record ChannelPlanes(
     return n * batchStride + c * channelStride;
   }
 
+  /** The number of floats. */
+  long size() {
+    return (long) batch * channels * plane;
+  }
+
   boolean sameShape(ChannelPlanes other) {
     return batch == other.batch && channels == other.channels && plane == other.plane;
   }

@@ -38,6 +38,7 @@ final class FusedBatchNorm {
     long count = (long) x.batch() * x.plane();
     PlaneWork.forEachChannel(
         x.channels(),
+        x.size(),
         c -> {
           float[] v = PlaneWork.scratch(0, x.plane());
           float shift = x.data().get(x.start(0, c));
@@ -74,6 +75,7 @@ final class FusedBatchNorm {
       ChannelPlanes x, float[] scale, float[] shift, int activation, ChannelPlanes out) {
     PlaneWork.forEachChannel(
         x.channels(),
+        x.size(),
         c -> {
           float[] v = PlaneWork.scratch(0, x.plane());
           for (int n = 0; n < x.batch(); n++) {
@@ -121,6 +123,7 @@ final class FusedBatchNorm {
       double[] sumGCentred) {
     PlaneWork.forEachChannel(
         x.channels(),
+        x.size(),
         c -> {
           float[] v = PlaneWork.scratch(0, x.plane());
           float[] g = PlaneWork.scratch(1, x.plane());
@@ -163,6 +166,7 @@ final class FusedBatchNorm {
       ChannelPlanes dx) {
     PlaneWork.forEachChannel(
         x.channels(),
+        x.size(),
         c -> {
           float[] v = PlaneWork.scratch(0, x.plane());
           float[] g = PlaneWork.scratch(1, x.plane());

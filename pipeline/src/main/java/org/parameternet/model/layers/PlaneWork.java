@@ -1,7 +1,9 @@
 package org.parameternet.model.layers;
 
+import java.util.concurrent.ForkJoinPool;
 import java.util.function.IntConsumer;
 import java.util.stream.IntStream;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * How the plane kernels ({@link FusedBatchNorm}) run: channels in parallel, each plane copied into
@@ -9,16 +11,20 @@ import java.util.stream.IntStream;
  * over native buffers (3-4x here), and bulk copies run at memory speed.
  */
 final class PlaneWork {
-  private static final int THREADS = Runtime.getRuntime().availableProcessors();
-  private static final int SLOTS = 4;
+  private static final int SLOTS = 2;
+  private static final long PARALLEL_SIZE = 1 << 16;
   private static final ThreadLocal<float[][]> SCRATCH =
       ThreadLocal.withInitial(() -> new float[SLOTS][0]);
 
   private PlaneWork() {}
 
-  /** Runs {@code body} for every channel, spread over the machine's cores. */
-  static void forEachChannel(int channels, IntConsumer body) {
-    int threads = Math.min(channels, THREADS);
+  /**
+   * Runs {@code body} for every channel, spread over the machine's cores when there is enough work
+   * ({@code size} floats in all) to pay for handing it out: a batch-1 inference's 7x7 planes are
+   * done in fewer microseconds than the fork-join pool takes to wake.
+   */
+  static void forEachChannel(int channels, long size, IntConsumer body) {
+    int threads = size < PARALLEL_SIZE ? 1 : Math.min(channels, threads());
     if (threads <= 1) {
       for (int c = 0; c < channels; c++) {
         body.accept(c);
@@ -36,7 +42,17 @@ final class PlaneWork {
   }
 
   /**
-   * This thread's buffer {@code slot} (0-3), at least {@code length} floats, contents undefined.
+   * As many threads as ND4J's native ops use (OpenMP's, {@code OMP_NUM_THREADS}), at most the
+   * fork-join pool's workers and the caller, so a single-threaded measurement stays
+   * single-threaded.
+   */
+  private static int threads() {
+    int nd4j = Math.max(1, Nd4j.getEnvironment().maxThreads());
+    return Math.min(nd4j, ForkJoinPool.getCommonPoolParallelism() + 1);
+  }
+
+  /**
+   * This thread's buffer {@code slot} (0 or 1), at least {@code length} floats, contents undefined.
    */
   static float[] scratch(int slot, int length) {
     float[][] buffers = SCRATCH.get();
