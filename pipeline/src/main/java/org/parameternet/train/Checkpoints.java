@@ -24,14 +24,20 @@ import org.parameternet.model.ModelSpec;
 /**
  * Training checkpoints on a Hadoop FileSystem: {@code <out>/checkpoints/step-<n>/} holding {@code
  * model.zip} (parameters and updater state), {@code ema.bin} (when EMA is on), {@code state.json}
- * and {@code train.conf}. A checkpoint is written under a temporary name and renamed into place, so
- * a directory named {@code step-*} is always complete; the newest {@code keep} are kept.
+ * and {@code train.conf}. A checkpoint is written under a temporary name, then {@code _COMPLETE}
+ * last, then renamed into place. On HDFS and local disks the rename is atomic; on object stores it
+ * is a copy that a crash can leave half done, so only a {@code step-*} holding {@code _COMPLETE}
+ * counts. The newest {@code keep} complete ones are kept.
  */
 public final class Checkpoints {
   public static final String MODEL = "model.zip";
   public static final String EMA = "ema.bin";
   public static final String STATE = "state.json";
   public static final String CONFIG = "train.conf";
+
+  /** Written last: a checkpoint directory without it is not a checkpoint. */
+  public static final String COMPLETE = "_COMPLETE";
+
   private static final String PREFIX = "step-";
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -103,6 +109,9 @@ public final class Checkpoints {
     try (OutputStream out = fs.create(new Path(tmp, STATE), false)) {
       out.write(JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(state));
     }
+    try (OutputStream out = fs.create(new Path(tmp, COMPLETE), false)) {
+      out.write(("step " + state.iteration() + "\n").getBytes(StandardCharsets.UTF_8));
+    }
     Path target = new Path(dir, String.format("%s%012d", PREFIX, state.iteration()));
     if (fs.exists(target)) {
       fs.delete(target, true);
@@ -116,12 +125,26 @@ public final class Checkpoints {
 
   /** Complete checkpoints, oldest first. */
   public List<Path> list() throws IOException {
+    return stepDirectories(true);
+  }
+
+  /**
+   * {@code step-*} directories without {@link #COMPLETE}, oldest first: a crash during a copying
+   * rename, or checkpoints of a pnet that wrote no marker.
+   */
+  public List<Path> incomplete() throws IOException {
+    return stepDirectories(false);
+  }
+
+  private List<Path> stepDirectories(boolean complete) throws IOException {
     List<Path> result = new ArrayList<>();
     if (!fs.exists(dir)) {
       return result;
     }
     for (FileStatus s : fs.listStatus(dir)) {
-      if (s.isDirectory() && s.getPath().getName().startsWith(PREFIX)) {
+      if (s.isDirectory()
+          && s.getPath().getName().startsWith(PREFIX)
+          && fs.exists(new Path(s.getPath(), COMPLETE)) == complete) {
         result.add(s.getPath());
       }
     }
@@ -152,6 +175,13 @@ public final class Checkpoints {
     if (!fs.exists(state)) {
       throw new IllegalArgumentException(
           checkpoint + " is not a training checkpoint (no " + STATE + ")");
+    }
+    if (!fs.exists(new Path(checkpoint, COMPLETE))) {
+      throw new IllegalArgumentException(
+          checkpoint
+              + " is an incomplete checkpoint (no "
+              + COMPLETE
+              + ": its write was cut short, or a pnet without completion markers wrote it)");
     }
     TrainingState s;
     try (InputStream in = fs.open(state)) {

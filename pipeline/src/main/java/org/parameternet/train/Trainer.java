@@ -21,6 +21,7 @@ import org.nd4j.linalg.api.ops.impl.reduce.longer.MatchCondition;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.conditions.Conditions;
 import org.parameternet.data.HadoopConf;
+import org.parameternet.data.OutputLock;
 import org.parameternet.data.shards.RowGroup;
 import org.parameternet.data.shards.ShardSlice;
 import org.parameternet.model.ModelSpec;
@@ -65,18 +66,64 @@ public final class Trainer {
     return new Trainer(spark, config).run(resume, afterRound);
   }
 
+  /**
+   * Held in {@code train.out} for the whole run: a second run on the same output is refused before
+   * it touches anything (each would delete the other's temporary checkpoints).
+   */
+  static final String LOCK = ".pnet-train.lock";
+
   private TrainingSummary run(boolean resume, Consumer<TrainingState> afterRound)
       throws IOException {
-    Configuration hadoop = sc.hadoopConfiguration();
-    Checkpoints checkpoints = new Checkpoints(fs, out);
+    fs.mkdirs(out);
+    try (OutputLock lock = OutputLock.acquire(fs, new Path(out, LOCK), "train.out " + out)) {
+      return runLocked(resume, afterRound);
+    }
+  }
+
+  /** The checkpoint to resume from (null: a fresh run), refusing what cannot be resumed. */
+  private Path startingPoint(Checkpoints checkpoints, boolean resume) throws IOException {
     Path latest = checkpoints.latest();
-    if (latest != null && !resume) {
+    List<Path> incomplete = checkpoints.incomplete();
+    if (!resume && (latest != null || !incomplete.isEmpty())) {
       throw new IllegalArgumentException(
           config.out()
               + " already holds checkpoints ("
-              + latest.getName()
+              + (latest != null ? latest : incomplete.get(incomplete.size() - 1)).getName()
               + "); pass --resume to continue that run or choose another train.out");
     }
+    if (latest == null && incomplete.isEmpty()) {
+      return null;
+    }
+    if (latest == null) {
+      throw new IllegalArgumentException(
+          config.out()
+              + " holds no complete checkpoint to resume: "
+              + names(incomplete)
+              + " lack "
+              + Checkpoints.COMPLETE
+              + " (a write cut short, or checkpoints of a pnet without completion markers)");
+    }
+    List<Path> newer =
+        incomplete.stream().filter(p -> p.getName().compareTo(latest.getName()) > 0).toList();
+    if (!newer.isEmpty()) {
+      LOG.warn(
+          "ignoring incomplete checkpoint(s) {} (no {}, a write cut short): resuming from {}",
+          names(newer),
+          Checkpoints.COMPLETE,
+          latest.getName());
+    }
+    return latest;
+  }
+
+  private static String names(List<Path> paths) {
+    return paths.stream().map(Path::getName).collect(java.util.stream.Collectors.joining(", "));
+  }
+
+  private TrainingSummary runLocked(boolean resume, Consumer<TrainingState> afterRound)
+      throws IOException {
+    Configuration hadoop = sc.hadoopConfiguration();
+    Checkpoints checkpoints = new Checkpoints(fs, out);
+    Path latest = startingPoint(checkpoints, resume);
     checkpoints.removeIncomplete();
     int classes = TrainingData.classes(hadoop, config.dataPath());
     if (!config.valPath().isBlank()) { // before step one: a typo must not cost an epoch

@@ -82,4 +82,36 @@ class CheckpointsTest {
     assertTrue(!fs.exists(new Path(out, "checkpoints/.tmp-crashed")));
     assertEquals(store.latest(), Checkpoints.resolve(fs, out));
   }
+
+  /**
+   * On an object store the rename into place is a copy: a crash can leave a {@code step-*} with
+   * some files. Without its completion marker it is not listed, the previous one is the latest, and
+   * loading it is refused.
+   */
+  @Test
+  void aCheckpointCopiedOnlyInPartIsNotACheckpoint() throws IOException {
+    FileSystem fs = FileSystem.getLocal(new Configuration());
+    Path out = new Path(dir.toUri());
+    Checkpoints store = new Checkpoints(fs, out);
+    ComputationGraph net = network();
+    for (int step = 1; step <= 2; step++) {
+      store.save(
+          net,
+          null,
+          new TrainingState("ghostnet_micro_32", 6, 0, step, step, 100, step, 1, 1),
+          "train {}",
+          5);
+    }
+    Path cut = store.latest();
+    fs.delete(new Path(cut, Checkpoints.COMPLETE), false);
+    fs.delete(new Path(cut, Checkpoints.MODEL), false);
+
+    assertEquals(List.of(cut), store.incomplete());
+    assertEquals(1, store.list().size());
+    assertTrue(store.latest().getName().endsWith("000000000001"));
+    IllegalArgumentException e =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            IllegalArgumentException.class, () -> Checkpoints.load(fs, cut, false));
+    assertTrue(e.getMessage().contains("incomplete checkpoint"), e.getMessage());
+  }
 }

@@ -211,4 +211,56 @@ class TrainerTest {
     double largest = good.network().params().amaxNumber().doubleValue();
     assertTrue(Double.isFinite(largest), "checkpoint parameters are finite");
   }
+
+  /**
+   * Two runs on one train.out: while another process holds it, a second run is refused and leaves
+   * the first one's files (a temporary checkpoint here) alone; once that process is killed, the run
+   * takes the lock over and trains.
+   */
+  @Test
+  void aSecondRunOnALockedOutputIsRefusedUntilTheHolderDies() throws Exception {
+    TrainConfig config = fixture.config("locked", "epochs = 2");
+    Path out = new Path(config.out());
+    Path theirs = new Path(out, "checkpoints/.tmp-first-run");
+    fs.mkdirs(theirs);
+    Process holder =
+        org.parameternet.data.OutputLockTest.holdInAnotherProcess(new Path(out, Trainer.LOCK));
+    try {
+      IllegalStateException refused =
+          assertThrows(
+              IllegalStateException.class, () -> Trainer.run(fixture.spark, config, false));
+      assertTrue(refused.getMessage().contains("in use"), refused.getMessage());
+      assertTrue(fs.exists(theirs), "the other run's temporary checkpoint is untouched");
+      assertNothingTrained(config);
+    } finally {
+      holder.destroyForcibly().waitFor();
+    }
+    TrainingSummary trained = Trainer.run(fixture.spark, config, false);
+    assertTrue(trained.state().iteration() > 0);
+    assertTrue(!fs.exists(new Path(out, Trainer.LOCK)), "the lock is released");
+  }
+
+  /**
+   * The newest checkpoint lost its completion marker (a copying rename cut short): resume falls
+   * back to the one before and ends where an uninterrupted run ends, each step logged once.
+   */
+  @Test
+  void resumeFallsBackPastACheckpointCutShort() throws IOException {
+    String[] settings = {"epochs = 2", "checkpoint.every-rounds = 2", "checkpoint.keep = 10"};
+    TrainConfig config = fixture.config("cut-short", settings);
+    TrainingSummary whole = Trainer.run(fixture.spark, config, false);
+    Checkpoints checkpoints = new Checkpoints(fs, new Path(config.out()));
+    List<Path> saved = checkpoints.list();
+    assertTrue(saved.size() >= 3, "checkpoints " + saved);
+    Path cut = saved.get(saved.size() - 1);
+    fs.delete(new Path(cut, Checkpoints.COMPLETE), false);
+    fs.delete(new Path(cut, Checkpoints.EMA), false);
+
+    TrainingSummary resumed = Trainer.run(fixture.spark, config, true);
+    assertEquals(whole.state().iteration(), resumed.state().iteration());
+    List<Map<String, Object>> steps =
+        MetricsLog.read(fs, new Path(config.out()), MetricsLog.Kind.STEPS);
+    assertEquals(whole.state().iteration(), steps.size(), "each step once");
+    assertTrue(fs.exists(new Path(resumed.checkpoint(), Checkpoints.COMPLETE)));
+  }
 }
