@@ -17,7 +17,9 @@ import java.util.regex.Pattern;
 import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.LocalFileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.fs.StreamCapabilities;
 
 /**
  * JSON-lines metrics of a run under {@code <out>/metrics/}: {@code steps} (one line per update,
@@ -45,10 +47,13 @@ public final class MetricsLog implements Closeable {
   public MetricsLog(FileSystem fs, Path out, int segment, long fromIteration) throws IOException {
     Path dir = new Path(out, "metrics");
     fs.mkdirs(dir);
+    // Hadoop's local file system buffers a checksummed stream's last few KB even through hflush:
+    // a killed driver would lose its last rounds. Its raw file system's hflush reaches the OS.
+    FileSystem target = fs instanceof LocalFileSystem local ? local.getRawFileSystem() : fs;
     for (Kind kind : Kind.values()) {
       String name =
           String.format("%s-s%03d-from%012d.jsonl", kind.fileName(), segment, fromIteration);
-      streams.put(kind, fs.create(new Path(dir, name), true));
+      streams.put(kind, target.create(new Path(dir, name), true));
     }
   }
 
@@ -61,10 +66,17 @@ public final class MetricsLog implements Closeable {
     s.write('\n');
   }
 
-  /** Makes what was written visible to readers (called after every round). */
+  /**
+   * Makes what was written durable (called after every round): synced to the disk where the stream
+   * can sync (HDFS), at least handed to the OS (and so kept through a killed process) elsewhere.
+   */
   public void flush() throws IOException {
     for (FSDataOutputStream s : streams.values()) {
-      s.hflush();
+      if (s.hasCapability(StreamCapabilities.HSYNC)) {
+        s.hsync();
+      } else {
+        s.hflush();
+      }
     }
   }
 
