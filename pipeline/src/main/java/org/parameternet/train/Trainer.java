@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.function.Consumer;
 import org.apache.hadoop.conf.Configuration;
@@ -17,9 +18,6 @@ import org.apache.spark.util.CollectionAccumulator;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.spark.impl.graph.SparkComputationGraph;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.impl.reduce.longer.MatchCondition;
-import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.indexing.conditions.Conditions;
 import org.parameternet.data.HadoopConf;
 import org.parameternet.data.OutputLock;
 import org.parameternet.data.shards.RowGroup;
@@ -295,9 +293,12 @@ public final class Trainer {
             }
           }
           roundLoss = k == 0 ? Double.NaN : roundLoss / k;
-          checkFinite(net.params(), after, epoch);
           if (ema != null) {
             ema.update(net.params(), roundSteps);
+          }
+          Optional<String> poison = FiniteGuard.nonFinite(net, emaArray(ema));
+          if (poison.isPresent()) {
+            throw diverged(poison.get() + " after step " + after, epoch);
           }
           imagesThisStart += images;
           epochLoss += roundLoss * k;
@@ -466,17 +467,6 @@ public final class Trainer {
 
   private static INDArray emaArray(ExponentialMovingAverage ema) {
     return ema == null ? null : ema.average();
-  }
-
-  private void checkFinite(INDArray params, long step, int epoch) {
-    long bad =
-        Nd4j.getExecutioner().exec(new MatchCondition(params, Conditions.isNan())).getLong(0)
-            + Nd4j.getExecutioner()
-                .exec(new MatchCondition(params, Conditions.isInfinite()))
-                .getLong(0);
-    if (bad > 0) {
-      throw diverged(bad + " non-finite parameters after step " + step, epoch);
-    }
   }
 
   private TrainingDivergedException diverged(String what, int epoch) {
