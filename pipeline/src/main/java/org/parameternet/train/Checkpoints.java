@@ -189,7 +189,7 @@ public final class Checkpoints {
     }
     ComputationGraph net;
     try (InputStream in = fs.open(new Path(checkpoint, MODEL))) {
-      net = ModelSerializer.restoreComputationGraph(in, withUpdater);
+      net = ModelArchive.read(in, withUpdater, new Path(checkpoint, MODEL).toString());
     }
     INDArray ema = null;
     if (fs.exists(new Path(checkpoint, EMA))) {

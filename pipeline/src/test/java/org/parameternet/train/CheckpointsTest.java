@@ -114,4 +114,62 @@ class CheckpointsTest {
             IllegalArgumentException.class, () -> Checkpoints.load(fs, cut, false));
     assertTrue(e.getMessage().contains("incomplete checkpoint"), e.getMessage());
   }
+
+  /** Set when a {@link Tripwire} is deserialized: the code a crafted archive would run. */
+  static volatile boolean tripped;
+
+  /** A preprocessor whose deserialization has a visible effect. */
+  public static final class Tripwire
+      implements org.nd4j.linalg.dataset.api.DataSetPreProcessor, java.io.Serializable {
+    @Override
+    public void preProcess(org.nd4j.linalg.dataset.api.DataSet dataSet) {}
+
+    private void readObject(java.io.ObjectInputStream in)
+        throws IOException, ClassNotFoundException {
+      in.defaultReadObject();
+      tripped = true;
+    }
+  }
+
+  /**
+   * A model.zip with an extra {@code preprocessor.bin} (a Java-serialized object): DL4J's loader
+   * deserializes it, running its code; the checkpoint loader refuses the archive unread.
+   */
+  @Test
+  void aModelArchiveWithAnEntryPnetNeverWritesIsRefusedUnread() throws Exception {
+    FileSystem fs = FileSystem.getLocal(new Configuration());
+    Checkpoints store = new Checkpoints(fs, new Path(dir.toUri()));
+    Path saved =
+        store.save(
+            network(),
+            null,
+            new TrainingState("ghostnet_micro_32", 6, 0, 1, 1, 100, 1, 1, 1),
+            "train {}",
+            2);
+    java.nio.file.Path model = java.nio.file.Path.of(new Path(saved, Checkpoints.MODEL).toUri());
+    java.nio.file.Path crafted = dir.resolve("crafted.zip");
+    try (var in = new java.util.zip.ZipInputStream(java.nio.file.Files.newInputStream(model));
+        var out = new java.util.zip.ZipOutputStream(java.nio.file.Files.newOutputStream(crafted))) {
+      for (var e = in.getNextEntry(); e != null; e = in.getNextEntry()) {
+        out.putNextEntry(new java.util.zip.ZipEntry(e.getName()));
+        in.transferTo(out);
+      }
+      out.putNextEntry(new java.util.zip.ZipEntry("preprocessor.bin"));
+      var objects = new java.io.ObjectOutputStream(out);
+      objects.writeObject(new Tripwire());
+      objects.flush();
+    }
+    tripped = false;
+    org.deeplearning4j.util.ModelSerializer.restoreComputationGraph(crafted.toFile(), false);
+    assertTrue(tripped, "DL4J's own loader runs the archive's code (the danger is real)");
+
+    tripped = false;
+    java.nio.file.Files.copy(crafted, model, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    fs.delete(new Path(saved, "." + Checkpoints.MODEL + ".crc"), false);
+    IllegalArgumentException e =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            IllegalArgumentException.class, () -> Checkpoints.load(fs, saved, true));
+    assertTrue(e.getMessage().contains("'preprocessor.bin'"), e.getMessage());
+    assertTrue(!tripped, "refused unread");
+  }
 }
