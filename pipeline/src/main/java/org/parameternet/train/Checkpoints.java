@@ -23,17 +23,19 @@ import org.parameternet.model.ModelSpec;
 
 /**
  * Training checkpoints on a Hadoop FileSystem: {@code <out>/checkpoints/step-<n>/} holding {@code
- * model.zip} (parameters and updater state), {@code ema.bin} (when EMA is on), {@code state.json}
- * and {@code train.conf}. A checkpoint is written under a temporary name, then {@code _COMPLETE}
- * last, then renamed into place. On HDFS and local disks the rename is atomic; on object stores it
- * is a copy that a crash can leave half done, so only a {@code step-*} holding {@code _COMPLETE}
- * counts. The newest {@code keep} complete ones are kept.
+ * model.zip} (parameters and updater state), {@code ema.bin} (when EMA is on), {@code state.json},
+ * {@code fingerprint.json} (what a resume must not change) and {@code train.conf}. A checkpoint is
+ * written under a temporary name, then {@code _COMPLETE} last, then renamed into place. On HDFS and
+ * local disks the rename is atomic; on object stores it is a copy that a crash can leave half done,
+ * so only a {@code step-*} holding {@code _COMPLETE} counts. The newest {@code keep} complete ones
+ * are kept.
  */
 public final class Checkpoints {
   public static final String MODEL = "model.zip";
   public static final String EMA = "ema.bin";
   public static final String STATE = "state.json";
   public static final String CONFIG = "train.conf";
+  public static final String FINGERPRINT = "fingerprint.json";
 
   /** Written last: a checkpoint directory without it is not a checkpoint. */
   public static final String COMPLETE = "_COMPLETE";
@@ -57,7 +59,8 @@ public final class Checkpoints {
       ComputationGraph network,
       INDArray ema,
       TrainingState state,
-      com.typesafe.config.Config train) {
+      com.typesafe.config.Config train,
+      RunFingerprint fingerprint) {
 
     /**
      * Which weights to use: {@code auto} (EMA when the run kept one), {@code ema} or {@code raw}.
@@ -89,8 +92,14 @@ public final class Checkpoints {
     }
   }
 
+  /** Saves a checkpoint; {@code fingerprint} may be null outside a training run (tests). */
   public Path save(
-      ComputationGraph network, INDArray ema, TrainingState state, String config, int keep)
+      ComputationGraph network,
+      INDArray ema,
+      TrainingState state,
+      RunFingerprint fingerprint,
+      String config,
+      int keep)
       throws IOException {
     Path tmp = new Path(dir, ".tmp-" + UUID.randomUUID());
     fs.mkdirs(tmp);
@@ -108,6 +117,11 @@ public final class Checkpoints {
     }
     try (OutputStream out = fs.create(new Path(tmp, STATE), false)) {
       out.write(JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(state));
+    }
+    if (fingerprint != null) {
+      try (OutputStream out = fs.create(new Path(tmp, FINGERPRINT), false)) {
+        out.write(JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(fingerprint));
+      }
     }
     try (OutputStream out = fs.create(new Path(tmp, COMPLETE), false)) {
       out.write(("step " + state.iteration() + "\n").getBytes(StandardCharsets.UTF_8));
@@ -169,6 +183,17 @@ public final class Checkpoints {
     }
   }
 
+  /** The fingerprint stored with {@code checkpoint}, or null when it has none. */
+  public static RunFingerprint fingerprint(FileSystem fs, Path checkpoint) throws IOException {
+    Path file = new Path(checkpoint, FINGERPRINT);
+    if (!fs.exists(file)) {
+      return null;
+    }
+    try (InputStream in = fs.open(file)) {
+      return JSON.readValue(in, RunFingerprint.class);
+    }
+  }
+
   public static Loaded load(FileSystem fs, Path checkpoint, boolean withUpdater)
       throws IOException {
     Path state = new Path(checkpoint, STATE);
@@ -204,7 +229,7 @@ public final class Checkpoints {
                   new String(in.readAllBytes(), StandardCharsets.UTF_8))
               .getConfig(TrainConfig.ROOT);
     }
-    return new Loaded(net, ema, s, train);
+    return new Loaded(net, ema, s, train, fingerprint(fs, checkpoint));
   }
 
   /** A checkpoint directory itself, or the latest checkpoint of a training output directory. */

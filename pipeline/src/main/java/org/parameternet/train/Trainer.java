@@ -113,6 +113,38 @@ public final class Trainer {
     return latest;
   }
 
+  /**
+   * The configured worker count; {@code workers = 0} means the executors Spark reports, resolved at
+   * the first start and taken from the checkpoint on a resume (executors may still be registering
+   * then).
+   */
+  private int workers(RunFingerprint saved) {
+    if (config.workers() > 0) {
+      return config.workers();
+    }
+    return saved != null ? saved.workers() : sc.defaultParallelism();
+  }
+
+  private void requireSameRun(Path latest, RunFingerprint saved, RunFingerprint now) {
+    if (saved == null) {
+      throw new IllegalArgumentException(
+          "cannot resume "
+              + latest
+              + ": it has no "
+              + Checkpoints.FINGERPRINT
+              + ", so nothing shows that this configuration continues the run that wrote it");
+    }
+    List<String> differences = saved.differences(now);
+    if (!differences.isEmpty()) {
+      throw new IllegalArgumentException(
+          "cannot resume "
+              + latest
+              + ": the configuration changes what the run's steps are: "
+              + String.join(", ", differences)
+              + ". Set them back, or train into another train.out");
+    }
+  }
+
   private static String names(List<Path> paths) {
     return paths.stream().map(Path::getName).collect(java.util.stream.Collectors.joining(", "));
   }
@@ -130,7 +162,13 @@ public final class Trainer {
     }
     ModelSpec spec = config.spec(classes);
     List<RowGroup> groups = TrainingData.rowGroups(sc, config.dataPath(), config.dataSplit());
-    int workers = config.workers() > 0 ? config.workers() : sc.defaultParallelism();
+    RunFingerprint savedRun = latest == null ? null : Checkpoints.fingerprint(fs, latest);
+    int workers = workers(savedRun);
+    RunFingerprint fingerprint =
+        RunFingerprint.of(config, workers, groups, ClassMapping.wnids(hadoop, config.dataPath()));
+    if (latest != null) {
+      requireSameRun(latest, savedRun, fingerprint);
+    }
     long totalSteps = 0;
     for (int e = 0; e < config.epochs(); e++) {
       totalSteps += plan(groups, e, workers).stepsPerEpoch();
@@ -340,7 +378,8 @@ public final class Trainer {
           if (!endOfEpoch
               && config.checkpointEveryRounds() > 0
               && (r + 1) % config.checkpointEveryRounds() == 0) {
-            checkpoints.save(net, emaArray(ema), state, config.rendered(), config.checkpointKeep());
+            checkpoints.save(
+                net, emaArray(ema), state, fingerprint, config.rendered(), config.checkpointKeep());
           }
           afterRound.accept(state);
         }
@@ -377,7 +416,8 @@ public final class Trainer {
                 state.seed(),
                 state.starts());
         if ((epoch + 1) % config.checkpointEveryEpochs() == 0 || epoch + 1 == config.epochs()) {
-          checkpoints.save(net, emaArray(ema), state, config.rendered(), config.checkpointKeep());
+          checkpoints.save(
+              net, emaArray(ema), state, fingerprint, config.rendered(), config.checkpointKeep());
         }
       }
     } finally {

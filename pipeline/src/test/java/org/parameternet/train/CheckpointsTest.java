@@ -45,7 +45,7 @@ class CheckpointsTest {
     }
     Checkpoints store = new Checkpoints(fs, new Path(dir.toUri()));
     TrainingState state = new TrainingState("ghostnet_micro_32", 6, 0, 1, 4, 100, 32, 1, 1);
-    Path saved = store.save(net, null, state, "train {}", 2);
+    Path saved = store.save(net, null, state, null, "train {}", 2);
     Checkpoints.Loaded loaded = Checkpoints.load(fs, saved, true);
     assertEquals(state, loaded.state());
     assertNull(loaded.ema());
@@ -70,6 +70,7 @@ class CheckpointsTest {
           net,
           net.params(),
           new TrainingState("ghostnet_micro_32", 6, 0, step, step, 100, step, 1, 1),
+          null,
           "train {}",
           2);
     }
@@ -99,6 +100,7 @@ class CheckpointsTest {
           net,
           null,
           new TrainingState("ghostnet_micro_32", 6, 0, step, step, 100, step, 1, 1),
+          null,
           "train {}",
           5);
     }
@@ -144,6 +146,7 @@ class CheckpointsTest {
             network(),
             null,
             new TrainingState("ghostnet_micro_32", 6, 0, 1, 1, 100, 1, 1, 1),
+            null,
             "train {}",
             2);
     java.nio.file.Path model = java.nio.file.Path.of(new Path(saved, Checkpoints.MODEL).toUri());

@@ -263,4 +263,39 @@ class TrainerTest {
     assertEquals(whole.state().iteration(), steps.size(), "each step once");
     assertTrue(fs.exists(new Path(resumed.checkpoint(), Checkpoints.COMPLETE)));
   }
+
+  /**
+   * A resume that would change the data order or the meaning of a step is refused before any work,
+   * naming each field that differs: the seed, the averaging frequency, and the data set (another
+   * set with the same label space).
+   */
+  @Test
+  void resumeRefusesAChangedRunNamingWhatChanged() throws IOException {
+    String[] settings = {"epochs = 2", "checkpoint.every-rounds = 2"};
+    TrainConfig config = fixture.config("fingerprint", settings);
+    TrainingSummary first = Trainer.run(fixture.spark, config, false);
+    Path out = new Path(config.out());
+    long stepsBefore = MetricsLog.read(fs, out, MetricsLog.Kind.STEPS).size();
+
+    TrainConfig changed =
+        fixture.config("fingerprint", "epochs = 2", "seed = 7", "averaging-frequency = 2");
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class, () -> Trainer.run(fixture.spark, changed, true));
+    assertTrue(e.getMessage().contains("seed ("), e.getMessage());
+    assertTrue(e.getMessage().contains("averaging-frequency (4 -> 2)"), e.getMessage());
+
+    TrainConfig otherData =
+        fixture.config(
+            "fingerprint", "epochs = 2", "data.path = \"" + fixture.val + "\"", "data.split = val");
+    e =
+        assertThrows(
+            IllegalArgumentException.class, () -> Trainer.run(fixture.spark, otherData, true));
+    assertTrue(e.getMessage().contains("data rows ("), e.getMessage());
+    assertEquals(stepsBefore, MetricsLog.read(fs, out, MetricsLog.Kind.STEPS).size());
+    assertEquals(first.checkpoint(), new Checkpoints(fs, out).latest(), "nothing was written");
+
+    TrainingSummary same = Trainer.run(fixture.spark, config, true);
+    assertEquals(first.state().iteration(), same.state().iteration(), "the same run resumes");
+  }
 }
