@@ -298,4 +298,103 @@ class TrainerTest {
     TrainingSummary same = Trainer.run(fixture.spark, config, true);
     assertEquals(first.state().iteration(), same.state().iteration(), "the same run resumes");
   }
+
+  /**
+   * The driver killed with SIGKILL, once between rounds and once while it writes a checkpoint:
+   * resuming continues from the last complete checkpoint (the dead process's lock taken over), the
+   * merged step log has every step exactly once, and the parameters end as an uninterrupted run's.
+   */
+  @Test
+  void aDriverKilledTwiceResumesToTheUninterruptedRunsParameters() throws Exception {
+    String[] settings = {"epochs = 2", "checkpoint.every-rounds = 2", "checkpoint.keep = 10"};
+    TrainingSummary whole = Trainer.run(fixture.spark, fixture.config("unkilled", settings), false);
+    TrainConfig config = fixture.config("killed", settings);
+    java.nio.file.Path out = java.nio.file.Path.of(java.net.URI.create(config.out()));
+    java.nio.file.Path checkpoints = out.resolve("checkpoints");
+
+    Process first = TrainingChild.start(config, false, fixture.dir);
+    awaitOrFail(first, () -> completeCheckpoints(checkpoints) >= 1 && stepLines(out) > 0, 240);
+    first.destroyForcibly().waitFor(); // SIGKILL
+    long afterFirstKill = MetricsLog.read(fs, new Path(config.out()), MetricsLog.Kind.STEPS).size();
+    assertTrue(afterFirstKill > 0, "steps were logged before the kill");
+
+    int before = completeCheckpoints(checkpoints);
+    Process second = TrainingChild.start(config, true, fixture.dir);
+    awaitOrFail(
+        second, () -> writing(checkpoints) || completeCheckpoints(checkpoints) > before, 240);
+    boolean caughtWriting = writing(checkpoints);
+    second.destroyForcibly().waitFor();
+    System.out.println("second kill while a checkpoint was being written: " + caughtWriting);
+
+    TrainingSummary resumed = Trainer.run(fixture.spark, config, true);
+    assertEquals(whole.state().iteration(), resumed.state().iteration());
+    List<Map<String, Object>> steps =
+        MetricsLog.read(fs, new Path(config.out()), MetricsLog.Kind.STEPS);
+    for (int i = 0; i < steps.size(); i++) {
+      assertEquals(i + 1, ((Number) steps.get(i).get("iteration")).intValue(), "step " + (i + 1));
+    }
+    assertEquals(whole.state().iteration(), steps.size(), "every step once, no gap");
+    var a = Checkpoints.load(fs, whole.checkpoint(), false).network().params();
+    var b = Checkpoints.load(fs, resumed.checkpoint(), false).network().params();
+    double diff = a.sub(b).amaxNumber().doubleValue();
+    assertTrue(diff < 1e-4, "parameters differ from the uninterrupted run's by " + diff);
+  }
+
+  private static int completeCheckpoints(java.nio.file.Path dir) throws IOException {
+    if (!java.nio.file.Files.isDirectory(dir)) {
+      return 0;
+    }
+    try (var files = java.nio.file.Files.list(dir)) {
+      return (int)
+          files
+              .filter(f -> f.getFileName().toString().startsWith("step-"))
+              .filter(f -> java.nio.file.Files.exists(f.resolve(Checkpoints.COMPLETE)))
+              .count();
+    }
+  }
+
+  private static boolean writing(java.nio.file.Path dir) throws IOException {
+    if (!java.nio.file.Files.isDirectory(dir)) {
+      return false;
+    }
+    try (var files = java.nio.file.Files.list(dir)) {
+      return files.anyMatch(f -> f.getFileName().toString().startsWith(".tmp-"));
+    }
+  }
+
+  private static long stepLines(java.nio.file.Path out) throws IOException {
+    java.nio.file.Path metrics = out.resolve("metrics");
+    if (!java.nio.file.Files.isDirectory(metrics)) {
+      return 0;
+    }
+    long lines = 0;
+    try (var files = java.nio.file.Files.list(metrics)) {
+      for (var f : (Iterable<java.nio.file.Path>) files::iterator) {
+        if (f.getFileName().toString().startsWith("steps-")) {
+          lines += java.nio.file.Files.readAllLines(f).size();
+        }
+      }
+    }
+    return lines;
+  }
+
+  private interface Condition {
+    boolean holds() throws IOException;
+  }
+
+  /** Polls every 2 ms until {@code condition} holds; fails if the child exits or time runs out. */
+  private static void awaitOrFail(Process child, Condition condition, int seconds)
+      throws Exception {
+    long deadline = System.nanoTime() + seconds * 1_000_000_000L;
+    while (!condition.holds()) {
+      if (!child.isAlive()) {
+        throw new AssertionError("the child exited (" + child.exitValue() + ") before the kill");
+      }
+      if (System.nanoTime() > deadline) {
+        child.destroyForcibly();
+        throw new AssertionError("the child did not get there in " + seconds + " s");
+      }
+      Thread.sleep(2);
+    }
+  }
 }
