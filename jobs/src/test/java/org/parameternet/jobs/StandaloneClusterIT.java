@@ -1,6 +1,7 @@
 package org.parameternet.jobs;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.File;
@@ -170,8 +171,7 @@ class StandaloneClusterIT {
     Process driver = SparkSubmitter.start(pretrain(out, 3, false), log, env);
     Path rounds = dir.resolve("killed/metrics");
     long deadline = System.currentTimeMillis() + 300_000;
-    // Training has started when the driver's progress line or a round record appears (the
-    // metrics file reaches the disk late, in buffered blocks, so it alone can come too late).
+    // Training has started when the driver's progress line or a round record appears.
     while (!trainingStarted(log.toPath(), rounds)
         && System.currentTimeMillis() < deadline
         && driver.isAlive()) {
@@ -205,6 +205,20 @@ class StandaloneClusterIT {
     String state =
         Files.readString(latestCheckpoint(dir.resolve("killed/checkpoints")).resolve("state.json"));
     assertTrue(state.replace(" ", "").contains("\"epoch\":3"), state);
+    // A task re-run after the kill reports its worker's steps again: each step still counts each
+    // of the 2 workers once, and appears once.
+    List<java.util.Map<String, Object>> steps =
+        org.parameternet.train.MetricsLog.read(
+            org.apache.hadoop.fs.FileSystem.getLocal(new org.apache.hadoop.conf.Configuration()),
+            new org.apache.hadoop.fs.Path(out),
+            org.parameternet.train.MetricsLog.Kind.STEPS);
+    assertFalse(steps.isEmpty());
+    for (int i = 0; i < steps.size(); i++) {
+      assertEquals(i + 1, ((Number) steps.get(i).get("iteration")).intValue(), "step " + (i + 1));
+      int workers = ((Number) steps.get(i).get("workers")).intValue();
+      assertTrue(
+          workers >= 1 && workers <= 2, "step " + (i + 1) + " counted " + workers + " workers");
+    }
   }
 
   /**

@@ -298,12 +298,7 @@ public final class Trainer {
           net.getConfiguration().setIterationCount((int) after);
           net.getConfiguration().setEpochCount(epoch);
 
-          TreeMap<Long, double[]> byStep = new TreeMap<>();
-          for (StepRecord s : steps.value()) {
-            double[] acc = byStep.computeIfAbsent(s.iteration(), k -> new double[2]);
-            acc[0] += s.loss();
-            acc[1]++;
-          }
+          TreeMap<Long, RoundSteps.Step> byStep = RoundSteps.byStep(steps.value());
           steps.reset();
           if (!byStep.isEmpty()
               && (byStep.firstKey() != before || byStep.lastKey() != before + byStep.size() - 1)) {
@@ -315,15 +310,15 @@ public final class Trainer {
           }
           double roundLoss = 0;
           long k = 0;
-          for (Map.Entry<Long, double[]> e : byStep.entrySet()) {
-            double loss = e.getValue()[0] / e.getValue()[1];
+          for (Map.Entry<Long, RoundSteps.Step> e : byStep.entrySet()) {
+            double loss = e.getValue().loss();
             long step = before + (++k);
             Map<String, Object> line = new LinkedHashMap<>();
             line.put("iteration", step);
             line.put("epoch", epoch);
             line.put("loss", loss);
             line.put("lr", schedule.valueAt((int) (step - 1), epoch));
-            line.put("workers", (int) e.getValue()[1]);
+            line.put("workers", e.getValue().workers());
             metrics.write(MetricsLog.Kind.STEPS, line);
             roundLoss += loss;
             if (!Double.isFinite(loss)) {
