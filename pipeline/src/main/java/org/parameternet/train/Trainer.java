@@ -239,6 +239,11 @@ public final class Trainer {
         ema = new ExponentialMovingAverage(config.emaDecay(), net.params());
       }
     }
+    INDArray updaterState = net.getUpdater().getStateViewArray();
+    DriverMemory.requireRoom(
+        net.numParams() + (updaterState == null ? 0 : updaterState.length()),
+        workers,
+        Runtime.getRuntime().maxMemory());
     net.getConfiguration().setIterationCount((int) state.iteration());
     net.getConfiguration().setEpochCount(state.epoch());
 
