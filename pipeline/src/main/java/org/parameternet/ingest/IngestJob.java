@@ -14,9 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.UUID;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaRDD;
@@ -46,8 +44,6 @@ public final class IngestJob {
    */
   public static final long ROW_GROUP_BYTES = 16L << 20;
 
-  private static final String STAGING_PREFIX = ".staging-";
-
   /** Held while an ingest writes into its output ({@link OutputLock}). */
   static final String LOCK = ".pnet-ingest.lock";
 
@@ -56,6 +52,12 @@ public final class IngestJob {
   private IngestJob() {}
 
   public static IngestSummary run(SparkSession spark, IngestOptions options) throws IOException {
+    return run(spark, options, step -> {});
+  }
+
+  /** As {@link #run(SparkSession, IngestOptions)}, telling {@code steps} each publishing step. */
+  static IngestSummary run(SparkSession spark, IngestOptions options, DatasetPublisher.Steps steps)
+      throws IOException {
     long start = System.nanoTime();
     Configuration hadoop = spark.sparkContext().hadoopConfiguration();
     Path out = new Path(options.out());
@@ -63,28 +65,36 @@ public final class IngestJob {
     ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     Path source = new Path(options.source());
     OutputGuard.check(fs, out, source.getFileSystem(hadoop), source);
-    if (fs.exists(new Path(out, DATASET_MARKER)) && !options.overwrite()) {
-      Map<?, ?> previous;
-      try (java.io.InputStream in = fs.open(new Path(out, "_ingest/summary.json"))) {
-        previous = json.readValue(in, Map.class);
-      }
-      return new IngestSummary(
-          ((Number) previous.get("inputs")).longValue(),
-          ((Number) previous.get("written")).longValue(),
-          ((Number) previous.get("quarantined")).longValue(),
-          Map.of(),
-          Map.of(),
-          ((Number) previous.get("classes")).intValue(),
-          ((Number) previous.get("shards")).intValue(),
-          0,
-          true);
-    }
     fs.mkdirs(out);
     // One ingest per output at a time: a second one would delete the first one's staging.
     try (OutputLock lock =
         OutputLock.acquire(fs, new Path(out, LOCK), "the ingest output " + out)) {
-      return ingestLocked(spark, options, hadoop, fs, out, json, start);
+      DatasetPublisher publisher = new DatasetPublisher(fs, steps);
+      publisher.removeLeftovers(out);
+      if (fs.exists(new Path(out, DATASET_MARKER)) && !options.overwrite()) {
+        return previousSummary(fs, out, json);
+      }
+      return ingestLocked(spark, options, hadoop, fs, out, json, start, publisher);
     }
+  }
+
+  /** The summary of the dataset already in {@code out}, which a run without overwrite reuses. */
+  private static IngestSummary previousSummary(FileSystem fs, Path out, ObjectMapper json)
+      throws IOException {
+    Map<?, ?> previous;
+    try (java.io.InputStream in = fs.open(new Path(out, "_ingest/summary.json"))) {
+      previous = json.readValue(in, Map.class);
+    }
+    return new IngestSummary(
+        ((Number) previous.get("inputs")).longValue(),
+        ((Number) previous.get("written")).longValue(),
+        ((Number) previous.get("quarantined")).longValue(),
+        Map.of(),
+        Map.of(),
+        ((Number) previous.get("classes")).intValue(),
+        ((Number) previous.get("shards")).intValue(),
+        0,
+        true);
   }
 
   /** The ingest proper, under the output's lock. */
@@ -95,10 +105,10 @@ public final class IngestJob {
       FileSystem fs,
       Path out,
       ObjectMapper json,
-      long start)
+      long start,
+      DatasetPublisher publisher)
       throws IOException {
-    removeStaleStaging(fs, out);
-    Path staging = new Path(out, STAGING_PREFIX + UUID.randomUUID());
+    Path staging = DatasetPublisher.staging(out);
 
     FileSystem sourceFs = new Path(options.source()).getFileSystem(hadoop);
     spark.sparkContext().setJobDescription("ingest: plan " + options.source());
@@ -256,7 +266,7 @@ public final class IngestJob {
       dataset.put("options", options);
       dataset.put("schema", IngestSchema.RECORD.simpleString());
       write(fs, new Path(staging, DATASET_MARKER), json.writeValueAsBytes(dataset));
-      publish(fs, staging, out);
+      publisher.publish(staging, out);
       return summary;
     } finally {
       progress.stop();
@@ -388,52 +398,6 @@ public final class IngestJob {
       rows.add(RowFactory.create(q.source(), q.entry(), q.reason(), q.detail()));
     }
     return rows;
-  }
-
-  private static void removeStaleStaging(FileSystem fs, Path out) throws IOException {
-    if (!fs.exists(out)) {
-      return;
-    }
-    for (FileStatus child : fs.listStatus(out)) {
-      if (child.getPath().getName().startsWith(STAGING_PREFIX)) {
-        fs.delete(child.getPath(), true);
-      }
-    }
-  }
-
-  /** What a pnet dataset holds at its top level: all that publishing may move aside. */
-  private static final java.util.Set<String> DATASET_ENTRIES =
-      java.util.Set.of("data", "_ingest", "classes.tsv", "label_map.tsv", DATASET_MARKER);
-
-  /**
-   * Moves the staged dataset into {@code out}: the previous dataset's entries go aside first (and
-   * only those: anything else a user put there stays), the marker {@code _dataset.json} comes last,
-   * so a dataset with its marker is always complete.
-   */
-  private static void publish(FileSystem fs, Path staging, Path out) throws IOException {
-    Path trash = new Path(out, ".replaced-" + UUID.randomUUID());
-    fs.delete(new Path(out, DATASET_MARKER), false);
-    for (FileStatus child : fs.listStatus(out)) {
-      String name = child.getPath().getName();
-      if (DATASET_ENTRIES.contains(name)) {
-        fs.mkdirs(trash);
-        rename(fs, child.getPath(), new Path(trash, name));
-      }
-    }
-    for (FileStatus child : fs.listStatus(staging)) {
-      if (!child.getPath().getName().equals(DATASET_MARKER)) {
-        rename(fs, child.getPath(), new Path(out, child.getPath().getName()));
-      }
-    }
-    rename(fs, new Path(staging, DATASET_MARKER), new Path(out, DATASET_MARKER));
-    fs.delete(staging, true);
-    fs.delete(trash, true);
-  }
-
-  private static void rename(FileSystem fs, Path from, Path to) throws IOException {
-    if (!fs.rename(from, to)) {
-      throw new IOException("could not move " + from + " to " + to);
-    }
   }
 
   /** Class names by wnid and the file they came from (null: none named or found). */

@@ -14,10 +14,6 @@ import org.apache.hadoop.fs.Path;
  * the output aside, so anything else there (a user's archive, label files, notes) would be lost.
  */
 final class OutputGuard {
-  /** Left behind by an interrupted pnet ingest, and so its own to clean up. */
-  private static final List<String> OWN_LEFTOVER_PREFIXES =
-      List.of(".staging-", ".replaced-", IngestJob.LOCK);
-
   private OutputGuard() {}
 
   static void check(FileSystem outFs, Path out, FileSystem sourceFs, Path source)
@@ -42,13 +38,17 @@ final class OutputGuard {
     if (!outFs.getFileStatus(out).isDirectory()) {
       throw new IllegalArgumentException("the output " + out + " exists and is a file");
     }
-    if (outFs.exists(new Path(out, IngestJob.DATASET_MARKER))) {
-      return; // a pnet dataset: reused, or replaced with overwrite
+    if (outFs.exists(new Path(out, IngestJob.DATASET_MARKER))
+        || outFs.exists(new Path(out, DatasetPublisher.JOURNAL))) {
+      return; // a pnet dataset (reused, or replaced with overwrite), or one a crash left
+      // mid-publish
     }
+    // What an interrupted pnet ingest left is its own to clean up; anything else is not.
+    List<String> own = DatasetPublisher.leftovers(outFs, out);
     List<String> foreign = new ArrayList<>();
     for (FileStatus child : outFs.listStatus(out)) {
       String name = child.getPath().getName();
-      if (OWN_LEFTOVER_PREFIXES.stream().noneMatch(name::startsWith)) {
+      if (!own.contains(name) && !name.equals(IngestJob.LOCK)) {
         foreign.add(name);
       }
     }

@@ -22,6 +22,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.parameternet.data.image.ImageOptions;
 import org.parameternet.data.synth.SynthSpec;
 import org.parameternet.data.synth.SynthWriter;
@@ -643,5 +645,70 @@ class IngestJobTest {
           .lines()
           .toList();
     }
+  }
+
+  /**
+   * Publishing crashed at each of its steps while an in1k-train ingest replaces an in1k-val one:
+   * the output is never half a dataset (a marker always comes with its entries), and a rerun ends
+   * with exactly the new dataset, a user's file kept, and nothing of pnet's left over.
+   */
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "journal written",
+        "old marker deleted",
+        "old data moved aside",
+        "old _ingest moved aside",
+        "old classes.tsv moved aside",
+        "new data moved in",
+        "new _ingest moved in",
+        "new classes.tsv moved in",
+        "new marker moved in",
+        "staging deleted",
+        "old dataset deleted"
+      })
+  void aPublishCrashedAtAnyStepEndsAfterARerunWithOneCompleteDataset(String crashAt)
+      throws IOException {
+    String out = out("crash-" + crashAt.replace(' ', '-').replace(".", ""));
+    java.nio.file.Path outDir = java.nio.file.Path.of(java.net.URI.create(out));
+    IngestJob.run(spark, options(IngestFormat.IN1K_VAL, synth + "/in1k/val", out, false));
+    java.nio.file.Files.writeString(outDir.resolve("notes.txt"), "mine");
+    IngestOptions replacement =
+        options(IngestFormat.IN1K_TRAIN, synth + "/in1k/ILSVRC2012_img_train.tar", out, true);
+    IOException crash =
+        assertThrows(
+            IOException.class,
+            () ->
+                IngestJob.run(
+                    spark,
+                    replacement,
+                    step -> {
+                      if (step.equals(crashAt)) {
+                        throw new IOException("crashed at " + step);
+                      }
+                    }));
+    assertEquals("crashed at " + crashAt, crash.getMessage());
+    if (java.nio.file.Files.exists(outDir.resolve(IngestJob.DATASET_MARKER))) {
+      for (String entry : new String[] {"data", "_ingest", "classes.tsv"}) {
+        assertTrue(java.nio.file.Files.exists(outDir.resolve(entry)), "marker without " + entry);
+      }
+    }
+
+    IngestSummary rerun = IngestJob.run(spark, replacement);
+    assertFalse(rerun.reused());
+    String marker = java.nio.file.Files.readString(outDir.resolve(IngestJob.DATASET_MARKER));
+    assertTrue(marker.contains("\"in1k-train\""), marker);
+    assertEquals(rerun.written(), rowsIn(out));
+    assertEquals("mine", java.nio.file.Files.readString(outDir.resolve("notes.txt")));
+    try (var children = java.nio.file.Files.list(outDir)) {
+      List<String> names =
+          children.map(c -> c.getFileName().toString()).filter(n -> n.startsWith(".")).toList();
+      assertTrue(
+          names.stream().allMatch(n -> n.endsWith(".crc")), "pnet's leftovers remain: " + names);
+    }
+  }
+
+  private static long rowsIn(String dataset) {
+    return spark.read().parquet(dataset + "/data").count();
   }
 }
