@@ -57,7 +57,16 @@ final class IngestPlanner {
       for (TarMember member : index.members()) {
         if (SYNSET_TAR.matcher(member.baseName()).matches()) {
           String wnid = member.baseName().substring(0, 9);
-          wnids.add(wnid);
+          if (!wnids.add(wnid)) {
+            // A tar may hold one name twice; a second synset tar would repeat every key.
+            planned.add(
+                new IngestRecord.Quarantined(
+                    archive,
+                    member.name(),
+                    Rejection.DUPLICATE_KEY.reason(),
+                    "a second " + member.baseName() + " in the archive; the first is kept"));
+            continue;
+          }
           addSynset(
               units, archive, member.dataOffset(), member.size(), member.name(), wnid, options);
         } else {
@@ -184,13 +193,23 @@ final class IngestPlanner {
       throws IOException {
     TarIndex index = TarIndex.of(fs, archive);
     List<WorkUnit.LabelledMember> members = new ArrayList<>();
+    List<IngestRecord.Quarantined> planned = new ArrayList<>();
+    java.util.Set<String> seen = new java.util.HashSet<>();
     for (TarMember member : index.members()) {
+      if (!seen.add(member.baseName())) {
+        planned.add(
+            new IngestRecord.Quarantined(
+                archive + "!" + member.name(),
+                member.name(),
+                Rejection.DUPLICATE_KEY.reason(),
+                "a second " + member.baseName() + " in the archive; the first is kept"));
+        continue;
+      }
       ValLabel label = ValLabel.of(member.baseName(), wnidByImage, labels);
       members.add(
           new WorkUnit.LabelledMember(
               member.name(), member.dataOffset(), member.size(), label.wnid(), label.source()));
     }
-    List<IngestRecord.Quarantined> planned = new ArrayList<>();
     index.cutMember().ifPresent(cut -> planned.add(cutOff(archive.toString(), cut)));
     List<WorkUnit> units = new ArrayList<>();
     for (List<WorkUnit.LabelledMember> part : partition(members, options.filesPerTask())) {

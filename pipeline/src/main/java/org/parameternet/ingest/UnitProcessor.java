@@ -25,10 +25,12 @@ import org.parameternet.data.tar.TarMember;
 final class UnitProcessor {
   private final ImageProcessor images;
   private final Configuration conf;
+  private final long maxFileBytes;
 
   UnitProcessor(ImageOptions options, Configuration conf) {
     this.images = new ImageProcessor(options);
     this.conf = conf;
+    this.maxFileBytes = options.maxFileBytes();
   }
 
   List<IngestRecord> process(WorkUnit unit) {
@@ -47,6 +49,8 @@ final class UnitProcessor {
     Path archive = new Path(unit.archive());
     int index = -1;
     String current = null;
+    // Every part walks every header, so each sees the names before its own entries.
+    java.util.Set<String> seen = new java.util.HashSet<>();
     try (FSDataInputStream raw = archive.getFileSystem(conf).open(archive)) {
       raw.seek(unit.offset());
       InputStream bounded = new BoundedInputStream(raw, unit.length());
@@ -59,8 +63,17 @@ final class UnitProcessor {
         }
         index++;
         current = entry.getName();
+        boolean repeated = !seen.add(current);
         if (index % unit.parts() != unit.part()) {
           continue;
+        }
+        if (repeated) {
+          out.add(rejected(source, current, Rejection.DUPLICATE_KEY, "repeats an earlier member"));
+          continue;
+        }
+        if (entry.getRealSize() > maxFileBytes) {
+          out.add(rejected(source, current, Rejection.TOO_LARGE, tooLarge(entry.getRealSize())));
+          continue; // the next header read skips the data
         }
         byte[] bytes = tar.readAllBytes();
         if (bytes.length != entry.getRealSize()) {
@@ -94,6 +107,10 @@ final class UnitProcessor {
         out.add(
             new IngestRecord.Quarantined(
                 file.path(), path.getName(), Rejection.UNKNOWN_WNID.reason(), file.labelSource()));
+        continue;
+      }
+      if (file.size() > maxFileBytes) {
+        out.add(rejected(file.path(), path.getName(), Rejection.TOO_LARGE, tooLarge(file.size())));
         continue;
       }
       try (FSDataInputStream in = path.getFileSystem(conf).open(path)) {
@@ -146,13 +163,8 @@ final class UnitProcessor {
                 source, member.name(), Rejection.UNKNOWN_WNID.reason(), member.labelSource()));
         continue;
       }
-      if (member.size() > Integer.MAX_VALUE - 16) {
-        out.add(
-            new IngestRecord.Quarantined(
-                source,
-                member.name(),
-                Rejection.CORRUPT.reason(),
-                member.size() + " bytes, too large to hold as one image"));
+      if (member.size() > maxFileBytes) {
+        out.add(rejected(source, member.name(), Rejection.TOO_LARGE, tooLarge(member.size())));
         continue;
       }
       byte[] bytes = new byte[(int) member.size()];
@@ -171,6 +183,15 @@ final class UnitProcessor {
       out.add(image(member.wnid(), key, member.name(), bytes, source));
     }
     return out;
+  }
+
+  private static IngestRecord.Quarantined rejected(
+      String source, String entry, Rejection reason, String detail) {
+    return new IngestRecord.Quarantined(source, entry, reason.reason(), detail);
+  }
+
+  private String tooLarge(long bytes) {
+    return bytes + " bytes, above the " + maxFileBytes + " any image within the pixel limit takes";
   }
 
   private IngestRecord image(String wnid, String key, String entry, byte[] bytes, String source) {

@@ -711,4 +711,77 @@ class IngestJobTest {
   private static long rowsIn(String dataset) {
     return spark.read().parquet(dataset + "/data").count();
   }
+
+  /**
+   * Crafted synset tars: a member larger than any image within the pixel limit is rejected unread
+   * (streamed past, not held), a member name repeated inside a synset tar and a synset tar repeated
+   * in the outer tar are duplicate keys with the first kept, and the members after them still
+   * count.
+   */
+  @Test
+  void oversizedMembersAndRepeatedKeysAreQuarantinedAndTheRestIngested() throws IOException {
+    byte[] jpeg = firstTrainImage();
+    byte[] huge = new byte[17 << 20]; // above 16 MB + 4 bytes x 100 x 100 pixels
+    byte[] first =
+        tarOf(
+            new String[] {
+              "n01440764_1.JPEG", "n01440764_1.JPEG", "n01440764_2.JPEG", "n01440764_3.JPEG"
+            },
+            new byte[][] {jpeg, jpeg, huge, jpeg});
+    byte[] second = tarOf(new String[] {"n01443537_1.JPEG"}, new byte[][] {jpeg});
+    java.nio.file.Path source = dir.resolve("crafted-train/ILSVRC2012_img_train.tar");
+    java.nio.file.Files.createDirectories(source.getParent());
+    java.nio.file.Files.write(
+        source,
+        tarOf(
+            new String[] {"n01440764.tar", "n01440764.tar", "n01443537.tar"},
+            new byte[][] {first, second, second}));
+    IngestOptions base =
+        options(IngestFormat.IN1K_TRAIN, source.toUri().toString(), out("crafted"), false);
+    IngestOptions small =
+        new IngestOptions(
+            base.format(),
+            base.source(),
+            base.out(),
+            new org.parameternet.data.image.ImageOptions(48, 90, 0, 100 * 100),
+            base.shardBytes(),
+            base.splitBytes(),
+            base.filesPerTask(),
+            base.seed(),
+            base.valLabels(),
+            base.valSynsets(),
+            false,
+            base.mapTo(),
+            base.classNames(),
+            base.in21kP());
+    IngestSummary summary = IngestJob.run(spark, small);
+    assertEquals(Map.of("duplicate_key", 2L, "too_large", 1L), summary.byReason());
+    assertEquals(3, summary.written(), "n01440764_1, n01440764_3 and n01443537_1");
+    assertEquals(summary.inputs(), summary.written() + summary.quarantined());
+  }
+
+  private static byte[] firstTrainImage() throws IOException {
+    Path train = new Path(synth + "/in1k/ILSVRC2012_img_train.tar");
+    try (var outer =
+        new org.apache.commons.compress.archivers.tar.TarArchiveInputStream(fs.open(train))) {
+      outer.getNextTarEntry();
+      var inner = new org.apache.commons.compress.archivers.tar.TarArchiveInputStream(outer);
+      inner.getNextTarEntry();
+      return inner.readAllBytes();
+    }
+  }
+
+  private static byte[] tarOf(String[] names, byte[][] contents) throws IOException {
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    try (var tar = new org.apache.commons.compress.archivers.tar.TarArchiveOutputStream(bytes)) {
+      for (int i = 0; i < names.length; i++) {
+        var entry = new org.apache.commons.compress.archivers.tar.TarArchiveEntry(names[i]);
+        entry.setSize(contents[i].length);
+        tar.putArchiveEntry(entry);
+        tar.write(contents[i]);
+        tar.closeArchiveEntry();
+      }
+    }
+    return bytes.toByteArray();
+  }
 }

@@ -9,6 +9,10 @@ public enum Rejection {
   UNKNOWN_WNID("unknown_wnid"),
   UNREADABLE_ARCHIVE("unreadable_archive"),
   NON_SYNSET_MEMBER("non_synset_member"),
+  /** Larger than any image within the pixel limit can be as a file: rejected unread. */
+  TOO_LARGE("too_large"),
+  /** A key (class folder and file name) seen before in this ingest: the first one is kept. */
+  DUPLICATE_KEY("duplicate_key"),
   /** The ImageNet-21K-P recipe sets aside classes with too few images. */
   EXCLUDED_SMALL_CLASS("excluded_small_class");
 
