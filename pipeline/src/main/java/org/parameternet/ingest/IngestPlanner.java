@@ -19,6 +19,7 @@ import org.parameternet.data.tar.TarMember;
 /** Lists a source on the driver and cuts it into work units. Reads headers and labels only. */
 final class IngestPlanner {
   private static final Pattern SYNSET_TAR = Pattern.compile("n\\d{8}\\.tar");
+  private static final Pattern WNID = Pattern.compile("[nN]\\d{8}");
   private static final Pattern VAL_IMAGE = Pattern.compile("ILSVRC2012_val_(\\d{8})\\.[A-Za-z]+");
 
   private IngestPlanner() {}
@@ -103,11 +104,25 @@ final class IngestPlanner {
     List<IngestRecord.Quarantined> planned = new ArrayList<>();
     TreeSet<String> wnids = new TreeSet<>();
     for (FileStatus entry : fs.listStatus(source)) {
-      if (entry.isDirectory()) {
-        String wnid = entry.getPath().getName();
+      String name = entry.getPath().getName();
+      if (name.startsWith(".")) {
+        continue; // .ipynb_checkpoints, .Trash, .DS_Store: a tool's, not a class or an image
+      }
+      if (entry.isDirectory() && !WNID.matcher(name).matches()) {
+        for (FileStatus file : fs.listStatus(entry.getPath())) {
+          planned.add(
+              new IngestRecord.Quarantined(
+                  file.getPath().toString(),
+                  file.getPath().getName(),
+                  Rejection.NON_SYNSET_MEMBER.reason(),
+                  "in a folder not named by a wnid (n and 8 digits), so of no class"));
+        }
+      } else if (entry.isDirectory()) {
+        // N01440764 and n01440764 are one wnid, so one class
+        String wnid = name.toLowerCase(java.util.Locale.ROOT);
         wnids.add(wnid);
         for (FileStatus file : fs.listStatus(entry.getPath())) {
-          if (file.isFile()) {
+          if (file.isFile() && !file.getPath().getName().startsWith(".")) {
             files.add(
                 new WorkUnit.LabelledFile(
                     file.getPath().toString(), file.getLen(), wnid, "folder"));

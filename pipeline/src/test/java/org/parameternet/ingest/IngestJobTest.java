@@ -784,4 +784,33 @@ class IngestJobTest {
     }
     return bytes.toByteArray();
   }
+
+  /**
+   * Class folders: a hidden folder (a notebook's checkpoints) is no class and no input, a folder
+   * not named by a wnid is no class (its files quarantined), and N01440764 is n01440764.
+   */
+  @Test
+  void onlyWnidFoldersAreClassesAndCaseDoesNotSplitOne() throws IOException {
+    byte[] jpeg = firstTrainImage();
+    java.nio.file.Path root = dir.resolve("crafted-folders");
+    String[][] files = {
+      {"n01440764", "a.JPEG"},
+      {"N01440764", "b.JPEG"},
+      {"n01443537", "c.JPEG"},
+      {".ipynb_checkpoints", "a-checkpoint.JPEG"},
+      {"cats", "d.JPEG"}
+    };
+    for (String[] f : files) {
+      java.nio.file.Files.createDirectories(root.resolve(f[0]));
+      java.nio.file.Files.write(root.resolve(f[0]).resolve(f[1]), jpeg);
+    }
+    IngestSummary summary =
+        IngestJob.run(
+            spark,
+            options(
+                IngestFormat.FOLDERS, root.toUri().toString(), out("crafted-folders-out"), false));
+    assertEquals(2, summary.classes(), "n01440764 (both cases) and n01443537");
+    assertEquals(3, summary.written());
+    assertEquals(Map.of("non_synset_member", 1L), summary.byReason());
+  }
 }
