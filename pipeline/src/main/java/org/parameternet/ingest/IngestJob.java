@@ -113,6 +113,7 @@ public final class IngestJob {
     FileSystem sourceFs = new Path(options.source()).getFileSystem(hadoop);
     spark.sparkContext().setJobDescription("ingest: plan " + options.source());
     NamedClasses names = classNames(hadoop, options); // before planning: a typo fails fast
+    LabelMap.Target mapTo = options.mapTo() == null ? null : LabelMap.read(hadoop, options.mapTo());
     IngestPlan plan = IngestPlanner.plan(sourceFs, options);
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     Map<String, java.util.Set<String>> valEntries = new HashMap<>();
@@ -236,8 +237,7 @@ public final class IngestJob {
       Map<String, Object> labelMap =
           options.mapTo() == null
               ? null
-              : LabelMap.write(
-                  fs, hadoop, options.mapTo(), plan.wnids(), new Path(staging, "label_map.tsv"));
+              : LabelMap.write(fs, mapTo, plan.wnids(), new Path(staging, "label_map.tsv"));
       Map<String, Object> summaryJson = new LinkedHashMap<>();
       summaryJson.put("inputs", summary.inputs());
       summaryJson.put("written", summary.written());

@@ -21,10 +21,14 @@ import org.apache.hadoop.fs.Path;
 final class LabelMap {
   private LabelMap() {}
 
-  /** Writes the map and returns what {@code _dataset.json} records about it. */
-  static Map<String, Object> write(
-      FileSystem fs, Configuration hadoop, String target, List<String> wnids, Path out)
-      throws IOException {
+  /** The target label space, {@code classes.tsv} of a dataset (or the file itself). */
+  record Target(Path classes, Map<String, Integer> labels) {}
+
+  /**
+   * Reads and checks the target's {@code classes.tsv} (before any decoding: a typo must not cost
+   * the decode pass); a malformed line is an error naming the file and line.
+   */
+  static Target read(Configuration hadoop, String target) throws IOException {
     Path classes = target.endsWith(".tsv") ? new Path(target) : new Path(target, "classes.tsv");
     FileSystem targetFs = classes.getFileSystem(hadoop);
     if (!targetFs.exists(classes)) {
@@ -33,11 +37,28 @@ final class LabelMap {
     Map<String, Integer> there = new HashMap<>();
     try (InputStream in = targetFs.open(classes)) {
       List<String> lines = new String(in.readAllBytes(), StandardCharsets.UTF_8).lines().toList();
-      for (String line : lines.subList(1, lines.size())) {
-        String[] cols = line.split("\t");
+      for (int n = 1; n < lines.size(); n++) {
+        String[] cols = lines.get(n).split("\t");
+        if (cols.length < 2 || !cols[0].matches("\\d+") || cols[1].isBlank()) {
+          throw new IllegalArgumentException(
+              "--map-to: "
+                  + classes
+                  + " line "
+                  + (n + 1)
+                  + " is not '<label><TAB><wnid>...': "
+                  + lines.get(n));
+        }
         there.put(cols[1], Integer.parseInt(cols[0]));
       }
     }
+    return new Target(classes, there);
+  }
+
+  /** Writes the map and returns what {@code _dataset.json} records about it. */
+  static Map<String, Object> write(FileSystem fs, Target target, List<String> wnids, Path out)
+      throws IOException {
+    Map<String, Integer> there = target.labels();
+    Path classes = target.classes();
     StringBuilder tsv = new StringBuilder("label\twnid\ttarget_label\n");
     List<String> missing = new ArrayList<>();
     for (int i = 0; i < wnids.size(); i++) {

@@ -813,4 +813,40 @@ class IngestJobTest {
     assertEquals(3, summary.written());
     assertEquals(Map.of("non_synset_member", 1L), summary.byReason());
   }
+
+  /** A wrong --map-to (missing, or a malformed classes.tsv) fails before the decode pass. */
+  @Test
+  void aBadMapToIsRefusedBeforeAnyImageIsDecoded() throws IOException {
+    String tar = synth + "/in1k/ILSVRC2012_img_train.tar";
+    String out = out("bad-map-to");
+    IngestOptions missing =
+        with(
+            options(IngestFormat.IN1K_TRAIN, tar, out, false),
+            null,
+            null,
+            dir.resolve("no-such-dataset").toUri().toString(),
+            null);
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> IngestJob.run(spark, missing));
+    assertTrue(e.getMessage().contains("no classes.tsv"), e.getMessage());
+    assertNothingStaged(out);
+
+    java.nio.file.Path bad = dir.resolve("bad-classes.tsv");
+    java.nio.file.Files.writeString(bad, "label\twnid\n0\tn01440764\nn01443537 1\n");
+    IngestOptions malformed =
+        with(options(IngestFormat.IN1K_TRAIN, tar, out, false), null, null, bad.toString(), null);
+    e = assertThrows(IllegalArgumentException.class, () -> IngestJob.run(spark, malformed));
+    assertTrue(e.getMessage().contains("line 3"), e.getMessage());
+    assertNothingStaged(out);
+  }
+
+  private static void assertNothingStaged(String out) throws IOException {
+    java.nio.file.Path outDir = java.nio.file.Path.of(java.net.URI.create(out));
+    if (java.nio.file.Files.isDirectory(outDir)) {
+      try (var children = java.nio.file.Files.list(outDir)) {
+        List<String> names = children.map(c -> c.getFileName().toString()).toList();
+        assertTrue(names.stream().noneMatch(n -> n.startsWith(".staging-")), names.toString());
+      }
+    }
+  }
 }
