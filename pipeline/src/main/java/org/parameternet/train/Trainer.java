@@ -1,27 +1,19 @@
 package org.parameternet.train;
 
 import java.io.IOException;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.TreeMap;
 import java.util.function.Consumer;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
-import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.util.CollectionAccumulator;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.spark.impl.graph.SparkComputationGraph;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.parameternet.data.HadoopConf;
 import org.parameternet.data.OutputLock;
 import org.parameternet.data.shards.RowGroup;
-import org.parameternet.data.shards.ShardSlice;
 import org.parameternet.model.ModelSpec;
 import org.parameternet.model.Natives;
 import org.slf4j.Logger;
@@ -149,8 +141,37 @@ public final class Trainer {
     return paths.stream().map(Path::getName).collect(java.util.stream.Collectors.joining(", "));
   }
 
+  /** What a run is, fixed before step one: its data, workers, length, schedule and identity. */
+  record RunPlan(
+      Checkpoints checkpoints,
+      Path latest,
+      int classes,
+      ModelSpec spec,
+      List<RowGroup> groups,
+      int workers,
+      RunFingerprint fingerprint,
+      long totalSteps,
+      CosineWarmupSchedule schedule) {}
+
+  /** Where the run starts: the network, its position, and the EMA (null when off). */
+  record Start(ComputationGraph net, TrainingState state, ExponentialMovingAverage ema) {}
+
   private TrainingSummary runLocked(boolean resume, Consumer<TrainingState> afterRound)
       throws IOException {
+    RunPlan plan = plan(resume);
+    Natives.useOneDnnHelpers();
+    Start start = plan.latest() != null ? resume(plan) : fresh(plan);
+    INDArray updaterState = start.net().getUpdater().getStateViewArray();
+    DriverMemory.requireRoom(
+        start.net().numParams() + (updaterState == null ? 0 : updaterState.length()),
+        plan.workers(),
+        Runtime.getRuntime().maxMemory());
+    writeConfig();
+    return new TrainingRun(spark, config, plan, start).train(afterRound);
+  }
+
+  /** Checks everything that can be checked before step one, and fixes the run's plan. */
+  private RunPlan plan(boolean resume) throws IOException {
     Configuration hadoop = sc.hadoopConfiguration();
     Checkpoints checkpoints = new Checkpoints(fs, out);
     Path latest = startingPoint(checkpoints, resume);
@@ -160,270 +181,96 @@ public final class Trainer {
       TrainingData.requireSameLabelSpace(
           hadoop, config.dataPath(), config.valPath(), config.valSplit(), "train.data.val-path");
     }
-    ModelSpec spec = config.spec(classes);
     List<RowGroup> groups = TrainingData.rowGroups(sc, config.dataPath(), config.dataSplit());
-    RunFingerprint savedRun = latest == null ? null : Checkpoints.fingerprint(fs, latest);
-    int workers = workers(savedRun);
+    RunFingerprint saved = latest == null ? null : Checkpoints.fingerprint(fs, latest);
+    int workers = workers(saved);
     RunFingerprint fingerprint =
         RunFingerprint.of(config, workers, groups, ClassMapping.wnids(hadoop, config.dataPath()));
     if (latest != null) {
-      requireSameRun(latest, savedRun, fingerprint);
+      requireSameRun(latest, saved, fingerprint);
     }
     long totalSteps = 0;
     for (int e = 0; e < config.epochs(); e++) {
-      totalSteps += plan(groups, e, workers).stepsPerEpoch();
+      totalSteps += TrainingRun.epochPlan(config, groups, e, workers).stepsPerEpoch();
     }
     long warmupSteps = Math.round(config.warmupEpochs() * totalSteps / config.epochs());
     CosineWarmupSchedule schedule =
         new CosineWarmupSchedule(
             config.lr(), config.warmupLr(), config.minLr(), warmupSteps, totalSteps, 1.0);
-
-    ComputationGraph net;
-    TrainingState state;
-    ExponentialMovingAverage ema = null;
-    Natives.useOneDnnHelpers();
-    if (latest != null) {
-      Checkpoints.Loaded loaded = Checkpoints.load(fs, latest, true);
-      TrainingState saved = loaded.state();
-      if (!saved.model().equals(config.model())
-          || saved.classes() != classes
-          || saved.totalSteps() != totalSteps) {
-        throw new IllegalArgumentException(
-            "cannot resume "
-                + latest
-                + ": it trained "
-                + saved.model()
-                + " with "
-                + saved.classes()
-                + " classes for "
-                + saved.totalSteps()
-                + " steps, the configuration now asks for "
-                + config.model()
-                + ", "
-                + classes
-                + " classes, "
-                + totalSteps
-                + " steps");
-      }
-      net = loaded.network();
-      state =
-          new TrainingState(
-              saved.model(),
-              saved.classes(),
-              saved.epoch(),
-              saved.round(),
-              saved.iteration(),
-              saved.totalSteps(),
-              saved.images(),
-              saved.seed(),
-              saved.starts() + 1);
-      if (config.emaEnabled()) {
-        ema =
-            new ExponentialMovingAverage(
-                config.emaDecay(), loaded.ema() != null ? loaded.ema() : net.params());
-      }
-      LOG.info(
-          "resuming {} at epoch {} round {} (step {} of {})",
-          latest,
-          state.epoch() + 1,
-          state.round(),
-          state.iteration(),
-          totalSteps);
-    } else {
-      net = TrainingNetworks.create(config, spec, schedule);
-      if (!config.initCheckpoint().isBlank()) {
-        initialiseFrom(net, classes);
-      }
-      state = new TrainingState(config.model(), classes, 0, 0, 0, totalSteps, 0, config.seed(), 1);
-      if (config.emaEnabled()) {
-        ema = new ExponentialMovingAverage(config.emaDecay(), net.params());
-      }
-    }
-    INDArray updaterState = net.getUpdater().getStateViewArray();
-    DriverMemory.requireRoom(
-        net.numParams() + (updaterState == null ? 0 : updaterState.length()),
+    return new RunPlan(
+        checkpoints,
+        latest,
+        classes,
+        config.spec(classes),
+        groups,
         workers,
-        Runtime.getRuntime().maxMemory());
-    net.getConfiguration().setIterationCount((int) state.iteration());
-    net.getConfiguration().setEpochCount(state.epoch());
+        fingerprint,
+        totalSteps,
+        schedule);
+  }
 
-    ResidentNetworkTrainingMaster master =
-        ResidentNetworkTrainingMaster.create(
-            workers,
-            config.batchPerWorker(),
-            config.averagingFrequency(),
-            config.prefetch(),
-            config.seed());
-    SparkComputationGraph sparkNet = new SparkComputationGraph(sc, net, master);
-    CollectionAccumulator<StepRecord> steps = sc.sc().collectionAccumulator("pnet steps");
-    StepListener stepListener = new StepListener(steps);
-    sparkNet.setListeners(List.of(stepListener));
-    ShardDataSetLoader loader =
-        new ShardDataSetLoader(
-            config.augment(), classes, config.labelSmoothing(), new HadoopConf(hadoop));
-    TaskTimer timer = new TaskTimer();
-    sc.sc().addSparkListener(timer);
-    writeConfig();
-
-    Map<String, Object> lastEpoch = new LinkedHashMap<>();
-    try (MetricsLog metrics = new MetricsLog(fs, out, state.starts(), state.iteration());
-        TrainingProgress progress =
-            new TrainingProgress("train " + config.model(), totalSteps, state.iteration())) {
-      long runStart = System.nanoTime();
-      long imagesThisStart = 0;
-      for (int epoch = state.epoch(); epoch < config.epochs(); epoch++) {
-        EpochPlan plan = plan(groups, epoch, workers);
-        int firstRound = epoch == state.epoch() ? state.round() : 0;
-        double epochLoss = 0;
-        long epochLossSteps = 0;
-        long epochStart = System.nanoTime();
-        for (int r = firstRound; r < plan.rounds(); r++) {
-          List<ShardSlice> round = plan.round(r);
-          List<String> descriptors = new ArrayList<>(round.size());
-          long images = 0;
-          for (ShardSlice s : round) {
-            descriptors.add(s.toDescriptor());
-            images += s.size();
-          }
-          long before = state.iteration();
-          sc.setJobDescription(
-              String.format(
-                  "train %s: epoch %d/%d, round %d/%d",
-                  config.model(), epoch + 1, config.epochs(), r + 1, plan.rounds()));
-          stepListener.startRound(before, epoch);
-          timer.reset();
-          long t0 = System.nanoTime();
-          JavaRDD<String> rdd = sc.parallelize(descriptors, Math.min(workers, descriptors.size()));
-          sparkNet.fitPaths(rdd, loader);
-          rdd.unpersist(false);
-          double wallMillis = (System.nanoTime() - t0) / 1e6;
-          awaitTaskEvents(timer, 2 * rdd.getNumPartitions());
-          int roundSteps = plan.steps(r);
-          long after = before + roundSteps;
-          net.getConfiguration().setIterationCount((int) after);
-          net.getConfiguration().setEpochCount(epoch);
-
-          TreeMap<Long, RoundSteps.Step> byStep = RoundSteps.byStep(steps.value());
-          steps.reset();
-          if (!byStep.isEmpty()
-              && (byStep.firstKey() != before || byStep.lastKey() != before + byStep.size() - 1)) {
-            throw new IllegalStateException(
-                "workers updated at steps "
-                    + byStep.keySet()
-                    + " but the round starts at global step "
-                    + before);
-          }
-          double roundLoss = 0;
-          long k = 0;
-          for (Map.Entry<Long, RoundSteps.Step> e : byStep.entrySet()) {
-            double loss = e.getValue().loss();
-            long step = before + (++k);
-            Map<String, Object> line = new LinkedHashMap<>();
-            line.put("iteration", step);
-            line.put("epoch", epoch);
-            line.put("loss", loss);
-            line.put("lr", schedule.valueAt((int) (step - 1), epoch));
-            line.put("workers", e.getValue().workers());
-            metrics.write(MetricsLog.Kind.STEPS, line);
-            roundLoss += loss;
-            if (!Double.isFinite(loss)) {
-              throw diverged("non-finite loss " + loss + " at step " + step, epoch);
-            }
-          }
-          roundLoss = k == 0 ? Double.NaN : roundLoss / k;
-          if (ema != null) {
-            ema.update(net.params(), roundSteps);
-          }
-          Optional<String> poison = FiniteGuard.nonFinite(net, emaArray(ema));
-          if (poison.isPresent()) {
-            throw diverged(poison.get() + " after step " + after, epoch);
-          }
-          imagesThisStart += images;
-          epochLoss += roundLoss * k;
-          epochLossSteps += k;
-          double computeMillis = timer.maxRunMillis();
-          Map<String, Object> line = new LinkedHashMap<>();
-          line.put("iteration", after);
-          line.put("epoch", epoch);
-          line.put("round", r);
-          line.put("steps", roundSteps);
-          line.put("images", images);
-          line.put("loss", roundLoss);
-          line.put("lr", schedule.valueAt((int) after - 1, epoch));
-          line.put("wall_ms", wallMillis);
-          line.put("compute_ms", computeMillis);
-          line.put("mean_task_ms", timer.meanRunMillis());
-          line.put("overhead_ms", Math.max(0, wallMillis - computeMillis));
-          line.put("images_per_s", images / (wallMillis / 1e3));
-          metrics.write(MetricsLog.Kind.ROUNDS, line);
-          metrics.flush();
-          state =
-              new TrainingState(
-                  state.model(),
-                  classes,
-                  epoch,
-                  r + 1,
-                  after,
-                  totalSteps,
-                  state.images() + images,
-                  state.seed(),
-                  state.starts());
-          progress.update(
-              after,
-              epoch,
-              config.epochs(),
-              roundLoss,
-              imagesThisStart / ((System.nanoTime() - runStart) / 1e9));
-          boolean endOfEpoch = r + 1 == plan.rounds();
-          if (!endOfEpoch
-              && config.checkpointEveryRounds() > 0
-              && (r + 1) % config.checkpointEveryRounds() == 0) {
-            checkpoints.save(
-                net, emaArray(ema), state, fingerprint, config.rendered(), config.checkpointKeep());
-          }
-          afterRound.accept(state);
-        }
-        Map<String, Object> line = new LinkedHashMap<>();
-        line.put("iteration", state.iteration());
-        line.put("epoch", epoch);
-        line.put("loss", epochLossSteps == 0 ? Double.NaN : epochLoss / epochLossSteps);
-        line.put("images", plan.images());
-        line.put("seconds", (System.nanoTime() - epochStart) / 1e9);
-        if (!config.valPath().isBlank()) {
-          EvaluationResult val = evaluate(net, net.params());
-          line.put("val_top1", val.top1());
-          line.put("val_top5", val.top5());
-          line.put("val_loss", val.loss());
-          if (ema != null) {
-            EvaluationResult valEma = evaluate(net, ema.average());
-            line.put("val_top1_ema", valEma.top1());
-            line.put("val_top5_ema", valEma.top5());
-          }
-          LOG.info("epoch {}: validation {}", epoch + 1, line);
-        }
-        metrics.write(MetricsLog.Kind.EPOCHS, line);
-        metrics.flush();
-        lastEpoch = line;
-        state =
-            new TrainingState(
-                state.model(),
-                classes,
-                epoch + 1,
-                0,
-                state.iteration(),
-                totalSteps,
-                state.images(),
-                state.seed(),
-                state.starts());
-        if ((epoch + 1) % config.checkpointEveryEpochs() == 0 || epoch + 1 == config.epochs()) {
-          checkpoints.save(
-              net, emaArray(ema), state, fingerprint, config.rendered(), config.checkpointKeep());
-        }
-      }
-    } finally {
-      sc.sc().removeSparkListener(timer);
+  private Start fresh(RunPlan plan) throws IOException {
+    ComputationGraph net = TrainingNetworks.create(config, plan.spec(), plan.schedule());
+    if (!config.initCheckpoint().isBlank()) {
+      initialiseFrom(net, plan.classes());
     }
-    return new TrainingSummary(checkpoints.latest(), state, lastEpoch);
+    TrainingState state =
+        new TrainingState(
+            config.model(), plan.classes(), 0, 0, 0, plan.totalSteps(), 0, config.seed(), 1);
+    ExponentialMovingAverage ema =
+        config.emaEnabled() ? new ExponentialMovingAverage(config.emaDecay(), net.params()) : null;
+    return new Start(net, state, ema);
+  }
+
+  private Start resume(RunPlan plan) throws IOException {
+    Path latest = plan.latest();
+    Checkpoints.Loaded loaded = Checkpoints.load(fs, latest, true);
+    TrainingState saved = loaded.state();
+    if (!saved.model().equals(config.model())
+        || saved.classes() != plan.classes()
+        || saved.totalSteps() != plan.totalSteps()) {
+      throw new IllegalArgumentException(
+          "cannot resume "
+              + latest
+              + ": it trained "
+              + saved.model()
+              + " with "
+              + saved.classes()
+              + " classes for "
+              + saved.totalSteps()
+              + " steps, the configuration now asks for "
+              + config.model()
+              + ", "
+              + plan.classes()
+              + " classes, "
+              + plan.totalSteps()
+              + " steps");
+    }
+    ComputationGraph net = loaded.network();
+    TrainingState state =
+        new TrainingState(
+            saved.model(),
+            saved.classes(),
+            saved.epoch(),
+            saved.round(),
+            saved.iteration(),
+            saved.totalSteps(),
+            saved.images(),
+            saved.seed(),
+            saved.starts() + 1);
+    ExponentialMovingAverage ema =
+        config.emaEnabled()
+            ? new ExponentialMovingAverage(
+                config.emaDecay(), loaded.ema() != null ? loaded.ema() : net.params())
+            : null;
+    LOG.info(
+        "resuming {} at epoch {} round {} (step {} of {})",
+        latest,
+        state.epoch() + 1,
+        state.round(),
+        state.iteration(),
+        plan.totalSteps());
+    return new Start(net, state, ema);
   }
 
   /** Finetuning: copies a pretrained network into {@code net}, carrying classifier rows. */
@@ -468,54 +315,10 @@ public final class Trainer {
         checkpoint, r.carried(), r.classes());
   }
 
-  /** The round's two jobs (count, train) report one task end per partition each. */
-  private static void awaitTaskEvents(TaskTimer timer, int tasks) {
-    try {
-      timer.await(tasks, 5000);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-  }
-
-  private EpochPlan plan(List<RowGroup> groups, int epoch, int workers) {
-    return EpochPlan.of(
-        groups,
-        config.seed(),
-        epoch,
-        workers,
-        config.batchPerWorker(),
-        config.averagingFrequency());
-  }
-
-  private EvaluationResult evaluate(ComputationGraph net, INDArray params) throws IOException {
-    return Evaluator.evaluate(
-        spark,
-        net.getConfiguration(),
-        params,
-        config.valPath(),
-        config.valSplit(),
-        config.augment(),
-        config.evalBatch());
-  }
-
   private void writeConfig() throws IOException {
     fs.mkdirs(out);
     try (var stream = fs.create(new Path(out, "train.conf"), true)) {
       stream.write(config.rendered().getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
-  }
-
-  private static INDArray emaArray(ExponentialMovingAverage ema) {
-    return ema == null ? null : ema.average();
-  }
-
-  private TrainingDivergedException diverged(String what, int epoch) {
-    return new TrainingDivergedException(
-        what
-            + " (epoch "
-            + (epoch + 1)
-            + "); the run stops here and the last checkpoint in "
-            + out
-            + "/checkpoints is untouched");
   }
 }

@@ -22,4 +22,19 @@ public record TrainingState(
     long totalSteps,
     long images,
     long seed,
-    int starts) {}
+    int starts) {
+
+  /**
+   * After round {@code round - 1} of {@code epoch}: at step {@code iteration}, more images seen.
+   */
+  TrainingState afterRound(int epoch, int round, long iteration, long roundImages) {
+    return new TrainingState(
+        model, classes, epoch, round, iteration, totalSteps, images + roundImages, seed, starts);
+  }
+
+  /** At the start of {@code nextEpoch}. */
+  TrainingState afterEpoch(int nextEpoch) {
+    return new TrainingState(
+        model, classes, nextEpoch, 0, iteration, totalSteps, images, seed, starts);
+  }
+}

@@ -8,10 +8,15 @@ public final class LocalSpark {
   private LocalSpark() {}
 
   public static SparkSession start(String appName) {
+    return start(appName, "local[2]");
+  }
+
+  /** As {@link #start(String)} with another local master, such as {@code local[3]}. */
+  public static SparkSession start(String appName, String master) {
     SparkSession.Builder builder = SparkSession.builder();
     SparkDefaults.localMode().forEach(builder::config);
     return builder
-        .master("local[2]")
+        .master(master)
         .appName(appName)
         .config("spark.ui.enabled", "false")
         .config("spark.driver.host", "127.0.0.1")

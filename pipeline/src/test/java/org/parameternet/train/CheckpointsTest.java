@@ -20,7 +20,8 @@ import org.nd4j.linalg.factory.Nd4j;
 class CheckpointsTest {
   @TempDir java.nio.file.Path dir;
 
-  private static ComputationGraph network() {
+  /** A micro network as training builds it (also for other tests of this package). */
+  static ComputationGraph network() {
     TrainConfig config =
         TrainConfig.from(
             ConfigFactory.parseString(

@@ -3,7 +3,6 @@ package org.parameternet.train;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.typesafe.config.ConfigFactory;
 import java.util.Optional;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.junit.jupiter.api.Test;
@@ -15,13 +14,7 @@ import org.nd4j.linalg.factory.Nd4j;
 /** The guard before every checkpoint looks at the parameters, Adam's state and the EMA. */
 class FiniteGuardTest {
   private static ComputationGraph trainedNetwork() {
-    TrainConfig config =
-        TrainConfig.from(
-            ConfigFactory.parseString(
-                "train { model = ghostnet_micro_32, data.path = x, out = x, epochs = 2,"
-                    + " dropout = 0, schedule.warmup-epochs = 1 }"));
-    CosineWarmupSchedule schedule = new CosineWarmupSchedule(0.005, 1e-6, 1e-5, 20, 100, 1.0);
-    ComputationGraph net = TrainingNetworks.create(config, config.spec(6), schedule);
+    ComputationGraph net = CheckpointsTest.network();
     Nd4j.getRandom().setSeed(3);
     net.fit(
         new DataSet(

@@ -9,7 +9,8 @@ import org.parameternet.testing.LocalSpark;
 
 /**
  * A training driver in its own JVM, for tests that kill it: trains the configuration rendered in
- * the file {@code args[0]}, resuming when {@code args[1]} is {@code true}.
+ * the file {@code args[0]}, resuming when {@code args[1]} is {@code true}, on the local master
+ * {@code args[2]}.
  */
 public final class TrainingChild {
   private TrainingChild() {}
@@ -17,7 +18,7 @@ public final class TrainingChild {
   public static void main(String[] args) throws Exception {
     String rendered = Files.readString(Path.of(args[0]), StandardCharsets.UTF_8);
     TrainConfig config = TrainConfig.from(ConfigFactory.parseString(rendered));
-    SparkSession spark = LocalSpark.start("training-child");
+    SparkSession spark = LocalSpark.start("training-child", args[2]);
     try {
       Trainer.run(spark, config, Boolean.parseBoolean(args[1]));
     } finally {
@@ -26,7 +27,7 @@ public final class TrainingChild {
   }
 
   /** Starts a child training {@code config} (its JVM flags are this JVM's, heap 2 GB). */
-  static Process start(TrainConfig config, boolean resume, java.nio.file.Path dir)
+  static Process start(TrainConfig config, boolean resume, java.nio.file.Path dir, String master)
       throws java.io.IOException {
     Path conf = Files.createTempFile(dir, "child-", ".conf");
     Files.writeString(conf, config.rendered(), StandardCharsets.UTF_8);
@@ -39,6 +40,7 @@ public final class TrainingChild {
     command.add(TrainingChild.class.getName());
     command.add(conf.toString());
     command.add(Boolean.toString(resume));
+    command.add(master);
     return new ProcessBuilder(command)
         .redirectErrorStream(true)
         .redirectOutput(dir.resolve("child-" + System.nanoTime() + ".log").toFile())
