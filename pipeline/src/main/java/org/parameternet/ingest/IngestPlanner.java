@@ -75,6 +75,7 @@ final class IngestPlanner {
         }
       }
       index.cutMember().ifPresent(cut -> planned.add(cutOff(archive, cut)));
+      index.special().forEach(name -> planned.add(notRegular(archive, name)));
     }
     return new IngestPlan(units, List.copyOf(wnids), planned);
   }
@@ -91,6 +92,15 @@ final class IngestPlanner {
     for (int part = 0; part < parts; part++) {
       units.add(new WorkUnit.SynsetTar(archive, offset, length, member, wnid, part, parts));
     }
+  }
+
+  /** A link, device or FIFO member: not read, whatever its header says. */
+  static IngestRecord.Quarantined notRegular(String archive, String name) {
+    return new IngestRecord.Quarantined(
+        archive + "!" + name,
+        name,
+        Rejection.NOT_A_REGULAR_FILE.reason(),
+        "a link, device or FIFO, not a file with image data");
   }
 
   private static IngestRecord.Quarantined nonSynset(String source, String name) {
@@ -226,6 +236,7 @@ final class IngestPlanner {
               member.name(), member.dataOffset(), member.size(), label.wnid(), label.source()));
     }
     index.cutMember().ifPresent(cut -> planned.add(cutOff(archive.toString(), cut)));
+    index.special().forEach(name -> planned.add(notRegular(archive.toString(), name)));
     List<WorkUnit> units = new ArrayList<>();
     for (List<WorkUnit.LabelledMember> part : partition(members, options.filesPerTask())) {
       units.add(new WorkUnit.ArchiveFiles(archive.toString(), part));

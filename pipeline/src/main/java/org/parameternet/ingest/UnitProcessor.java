@@ -15,6 +15,7 @@ import org.parameternet.data.image.ImageOptions;
 import org.parameternet.data.image.ImageProcessor;
 import org.parameternet.data.image.ProcessedImage;
 import org.parameternet.data.image.Rejection;
+import org.parameternet.data.tar.TarIndex;
 import org.parameternet.data.tar.TarMember;
 
 /**
@@ -58,11 +59,18 @@ final class UnitProcessor {
           new TarArchiveInputStream(new BufferedInputStream(bounded, 1 << 16));
       TarArchiveEntry entry;
       while ((entry = tar.getNextTarEntry()) != null) {
-        if (!entry.isFile()) {
-          continue;
+        if (!TarIndex.regular(entry) && !TarIndex.special(entry)) {
+          continue; // directories: no input
         }
         index++;
         current = entry.getName();
+        if (TarIndex.special(entry)) {
+          if (index % unit.parts() == unit.part()) {
+            out.add(
+                rejected(source, current, Rejection.NOT_A_REGULAR_FILE, "a link, device or FIFO"));
+          }
+          continue;
+        }
         boolean repeated = !seen.add(current);
         if (index % unit.parts() != unit.part()) {
           continue;

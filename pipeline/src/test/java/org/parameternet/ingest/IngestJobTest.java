@@ -849,4 +849,81 @@ class IngestJobTest {
       }
     }
   }
+
+  /**
+   * Crafted member types: links and devices inside a synset tar and in the outer tar are
+   * quarantined unread (a header's size is not image data), a directory entry is no input, and an
+   * image with a 150-character PAX name is ingested under its name.
+   */
+  @Test
+  void linksAndDevicesAreQuarantinedAndLongNamesIngested() throws IOException {
+    byte[] jpeg = firstTrainImage();
+    String longName = "n01440764_" + "x".repeat(140) + ".JPEG";
+    java.io.ByteArrayOutputStream inner = new java.io.ByteArrayOutputStream();
+    try (var tar = new org.apache.commons.compress.archivers.tar.TarArchiveOutputStream(inner)) {
+      tar.setLongFileMode(
+          org.apache.commons.compress.archivers.tar.TarArchiveOutputStream.LONGFILE_POSIX);
+      putFile(tar, "n01440764_1.JPEG", jpeg);
+      putFile(tar, longName, jpeg);
+      putSpecial(
+          tar,
+          "n01440764_2.JPEG",
+          org.apache.commons.compress.archivers.tar.TarConstants.LF_SYMLINK);
+      putSpecial(
+          tar, "n01440764_3.JPEG", org.apache.commons.compress.archivers.tar.TarConstants.LF_LINK);
+      putSpecial(
+          tar, "n01440764_4.JPEG", org.apache.commons.compress.archivers.tar.TarConstants.LF_CHR);
+      var directory = new org.apache.commons.compress.archivers.tar.TarArchiveEntry("sub/");
+      tar.putArchiveEntry(directory);
+      tar.closeArchiveEntry();
+    }
+    java.io.ByteArrayOutputStream outer = new java.io.ByteArrayOutputStream();
+    try (var tar = new org.apache.commons.compress.archivers.tar.TarArchiveOutputStream(outer)) {
+      putFile(tar, "n01440764.tar", inner.toByteArray());
+      putSpecial(
+          tar, "n01443537.tar", org.apache.commons.compress.archivers.tar.TarConstants.LF_SYMLINK);
+    }
+    java.nio.file.Path source = dir.resolve("crafted-types-source/ILSVRC2012_img_train.tar");
+    java.nio.file.Files.createDirectories(source.getParent());
+    java.nio.file.Files.write(source, outer.toByteArray());
+    IngestSummary summary =
+        IngestJob.run(
+            spark,
+            options(
+                IngestFormat.IN1K_TRAIN, source.toUri().toString(), out("crafted-types"), false));
+    assertEquals(Map.of("not_a_regular_file", 4L), summary.byReason());
+    assertEquals(2, summary.written());
+    List<String> names =
+        spark
+            .read()
+            .parquet(out("crafted-types") + "/data")
+            .select("image.path")
+            .as(Encoders.STRING())
+            .collectAsList();
+    assertTrue(names.contains(longName), names.toString());
+  }
+
+  private static void putFile(
+      org.apache.commons.compress.archivers.tar.TarArchiveOutputStream tar,
+      String name,
+      byte[] data)
+      throws IOException {
+    var entry = new org.apache.commons.compress.archivers.tar.TarArchiveEntry(name);
+    entry.setSize(data.length);
+    tar.putArchiveEntry(entry);
+    tar.write(data);
+    tar.closeArchiveEntry();
+  }
+
+  private static void putSpecial(
+      org.apache.commons.compress.archivers.tar.TarArchiveOutputStream tar, String name, byte type)
+      throws IOException {
+    var entry = new org.apache.commons.compress.archivers.tar.TarArchiveEntry(name, type);
+    if (type == org.apache.commons.compress.archivers.tar.TarConstants.LF_SYMLINK
+        || type == org.apache.commons.compress.archivers.tar.TarConstants.LF_LINK) {
+      entry.setLinkName("n01440764_1.JPEG");
+    }
+    tar.putArchiveEntry(entry);
+    tar.closeArchiveEntry();
+  }
 }

@@ -9,6 +9,8 @@ public enum Rejection {
   UNKNOWN_WNID("unknown_wnid"),
   UNREADABLE_ARCHIVE("unreadable_archive"),
   NON_SYNSET_MEMBER("non_synset_member"),
+  /** A tar member that is a symbolic or hard link, a device or a FIFO: no image data of its own. */
+  NOT_A_REGULAR_FILE("not_a_regular_file"),
   /** Larger than any image within the pixel limit can be as a file: rejected unread. */
   TOO_LARGE("too_large"),
   /** A key (class folder and file name) seen before in this ingest: the first one is kept. */

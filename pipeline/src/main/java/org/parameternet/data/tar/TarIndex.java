@@ -15,8 +15,28 @@ import org.apache.hadoop.fs.Path;
  *
  * @param members regular-file members whose bytes are all present, in archive order
  * @param cutMember the member the archive ends inside of, when it was cut off
+ * @param special names of members that are neither regular files nor directories (symbolic and hard
+ *     links, devices, FIFOs): never read, for the caller to account for
  */
-public record TarIndex(List<TarMember> members, Optional<String> cutMember) {
+public record TarIndex(List<TarMember> members, Optional<String> cutMember, List<String> special) {
+
+  /**
+   * A member that holds data of its own: a regular file (sparse ones included), not a link, device
+   * or FIFO, whose header may claim a size but whose "data" is something else.
+   */
+  public static boolean regular(TarArchiveEntry entry) {
+    return entry.isFile()
+        && !entry.isSymbolicLink()
+        && !entry.isLink()
+        && !entry.isCharacterDevice()
+        && !entry.isBlockDevice()
+        && !entry.isFIFO();
+  }
+
+  /** A member that is neither a regular file nor a directory (nor a PAX global header). */
+  public static boolean special(TarArchiveEntry entry) {
+    return !regular(entry) && !entry.isDirectory() && !entry.isGlobalPaxHeader();
+  }
 
   public boolean truncated() {
     return cutMember.isPresent();
@@ -37,20 +57,24 @@ public record TarIndex(List<TarMember> members, Optional<String> cutMember) {
     try (HadoopSeekableChannel channel = opened;
         TarFile tar = new TarFile(channel)) {
       List<TarMember> members = new ArrayList<>();
+      List<String> special = new ArrayList<>();
       List<TarArchiveEntry> entries = tar.getEntries();
       if (entries.isEmpty() && !isEmptyTar(channel)) {
         throw new IOException(archive + ": not a tar (no valid header)");
       }
       for (TarArchiveEntry entry : entries) {
-        if (!entry.isFile()) {
+        if (special(entry)) {
+          special.add(entry.getName());
+        }
+        if (!regular(entry)) {
           continue;
         }
         if (entry.getDataOffset() + entry.getRealSize() > channel.size()) {
-          return new TarIndex(members, Optional.of(entry.getName()));
+          return new TarIndex(members, Optional.of(entry.getName()), special);
         }
         members.add(new TarMember(entry.getName(), entry.getDataOffset(), entry.getRealSize()));
       }
-      return new TarIndex(members, Optional.empty());
+      return new TarIndex(members, Optional.empty(), special);
     } catch (IllegalArgumentException e) {
       // commons-compress reports malformed headers this way
       throw new IOException(archive + ": not a readable tar (" + e.getMessage() + ")", e);
