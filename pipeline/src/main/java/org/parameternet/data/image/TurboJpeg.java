@@ -2,8 +2,10 @@ package org.parameternet.data.image;
 
 import com.sun.jna.Library;
 import com.sun.jna.Native;
+import com.sun.jna.NativeLibrary;
 import com.sun.jna.NativeLong;
 import com.sun.jna.Pointer;
+import com.sun.jna.ptr.IntByReference;
 import com.sun.jna.ptr.NativeLongByReference;
 import com.sun.jna.ptr.PointerByReference;
 import java.util.Optional;
@@ -21,6 +23,29 @@ public final class TurboJpeg {
   private static final int PIXEL_FORMAT_BGR = 1;
   private static final int SUBSAMPLING_420 = 2;
   private static final int ERROR_WARNING = 0;
+
+  /**
+   * libjpeg-turbo 2.1's TJFLAG_LIMITSCANS: a progressive JPEG with an absurd number of scans (a
+   * decompression-time bomb) is an error instead of minutes of work. Older libraries ignore it.
+   */
+  private static final int FLAG_LIMIT_SCANS = 32768;
+
+  /**
+   * Every function {@link Api} declares. JNA binds them lazily, so a libjpeg-turbo older than 2.0
+   * (RHEL 8 and Ubuntu 18.04 ship 1.5, without {@code tjGetErrorStr2}) would fail mid-job; they are
+   * looked up when the library loads instead.
+   */
+  static final java.util.List<String> FUNCTIONS =
+      java.util.List.of(
+          "tjInitDecompress",
+          "tjInitCompress",
+          "tjDecompressHeader3",
+          "tjDecompress2",
+          "tjCompress2",
+          "tjFree",
+          "tjGetErrorStr2",
+          "tjGetErrorCode");
+
   private static final Optional<TurboJpeg> INSTANCE = load();
 
   /** The C functions used, as declared in turbojpeg.h (2.x API; unsigned long is a NativeLong). */
@@ -53,6 +78,15 @@ public final class TurboJpeg {
         int quality,
         int flags);
 
+    int tjDecompressHeader3(
+        Pointer handle,
+        byte[] jpeg,
+        NativeLong size,
+        IntByReference width,
+        IntByReference height,
+        IntByReference subsampling,
+        IntByReference colorspace);
+
     void tjFree(Pointer buffer);
 
     String tjGetErrorStr2(Pointer handle);
@@ -82,18 +116,66 @@ public final class TurboJpeg {
       return Optional.empty();
     }
     for (String name : new String[] {"turbojpeg", "libturbojpeg.so.0"}) {
+      NativeLibrary library;
       try {
-        @SuppressWarnings("deprecation")
-        Api api = (Api) Native.loadLibrary(name, Api.class);
-        return Optional.of(new TurboJpeg(api));
+        library = NativeLibrary.getInstance(name);
       } catch (UnsatisfiedLinkError absent) {
-        // try the next name
+        continue; // try the next name
       }
+      java.util.List<String> missing = missing(library, FUNCTIONS);
+      if (!missing.isEmpty()) {
+        LOG.warn(
+            "{} lacks {} (libjpeg-turbo older than 2.0): JPEG decoding and encoding fall back to"
+                + " OpenCV's slower bundled codec",
+            library.getFile(),
+            missing);
+        return Optional.empty();
+      }
+      @SuppressWarnings("deprecation")
+      Api api = (Api) Native.loadLibrary(name, Api.class);
+      return Optional.of(new TurboJpeg(api));
     }
     LOG.warn(
         "libturbojpeg not found (Debian/Ubuntu: apt-get install libturbojpeg0): JPEG decoding"
             + " and encoding fall back to OpenCV's slower bundled codec");
     return Optional.empty();
+  }
+
+  /** The names in {@code functions} that {@code library} does not export. */
+  static java.util.List<String> missing(NativeLibrary library, java.util.List<String> functions) {
+    java.util.List<String> missing = new java.util.ArrayList<>();
+    for (String function : functions) {
+      try {
+        library.getFunction(function);
+      } catch (UnsatisfiedLinkError e) {
+        missing.add(function);
+      }
+    }
+    return missing;
+  }
+
+  /**
+   * The size the decoder will decode, {@code {width, height}}, read by libjpeg's own marker parser
+   * (which knows which markers carry lengths, so an RSTn before the frame header or a fake one
+   * inside a comment cannot mislead it); throws when the header does not parse.
+   */
+  public int[] header(byte[] jpeg) throws JpegException {
+    Pointer handle = decompressor.get();
+    IntByReference width = new IntByReference();
+    IntByReference height = new IntByReference();
+    int status =
+        api.tjDecompressHeader3(
+            handle,
+            jpeg,
+            new NativeLong(jpeg.length),
+            width,
+            height,
+            new IntByReference(),
+            new IntByReference());
+    if (status != 0) {
+      throw new JpegException(api.tjGetErrorStr2(handle));
+    }
+    return new int[] {width.getValue(), height.getValue()};
   }
 
   /**
@@ -114,7 +196,7 @@ public final class TurboJpeg {
             pitch,
             height,
             PIXEL_FORMAT_BGR,
-            0);
+            FLAG_LIMIT_SCANS);
     if (status != 0 && api.tjGetErrorCode(handle) != ERROR_WARNING) {
       throw new JpegException(api.tjGetErrorStr2(handle));
     }

@@ -131,4 +131,74 @@ class ImageProcessorTest {
     ProcessedImage.Rejected rejected = assertInstanceOf(ProcessedImage.Rejected.class, result);
     assertEquals(expected, rejected.reason(), rejected.detail());
   }
+
+  /**
+   * A JPEG whose frame header (30000x30000 here) follows an RST0 marker, which has no length field:
+   * the decoder's own parser skips the marker and finds the frame; a marker walk that reads a
+   * length there jumps past it. The frame's size is what the limit judges.
+   */
+  @Test
+  void aFrameHeaderAfterAnRstMarkerIsStillJudgedByItsSize() throws IOException {
+    org.junit.jupiter.api.Assumptions.assumeTrue(TurboJpeg.available().isPresent());
+    byte[] jpeg = encode(drawn(16, 16, BufferedImage.TYPE_INT_RGB), "jpg");
+    int sof = marker(jpeg, 0xC0);
+    java.nio.ByteBuffer.wrap(jpeg, sof + 5, 4).putShort((short) 30_000).putShort((short) 30_000);
+    byte[] crafted = new byte[jpeg.length + 2];
+    System.arraycopy(jpeg, 0, crafted, 0, 2); // SOI
+    crafted[2] = (byte) 0xFF;
+    crafted[3] = (byte) 0xD0; // RST0
+    System.arraycopy(jpeg, 2, crafted, 4, jpeg.length - 2);
+    ProcessedImage result = processor.process(crafted);
+    assertReason(Rejection.TOO_MANY_PIXELS, result);
+    assertTrue(((ProcessedImage.Rejected) result).detail().contains("30000x30000"));
+  }
+
+  /** A comment holding the bytes of a huge frame header is a comment: the real size counts. */
+  @Test
+  void aFakeFrameHeaderInsideACommentIsIgnored() throws IOException {
+    byte[] jpeg = encode(drawn(300, 200, BufferedImage.TYPE_INT_RGB), "jpg");
+    byte[] fake = {
+      (byte) 0xFF,
+      (byte) 0xC0,
+      0,
+      17,
+      8,
+      0x75,
+      0x30,
+      0x75,
+      0x30,
+      3,
+      1,
+      0x22,
+      0,
+      2,
+      0x11,
+      1,
+      3,
+      0x11,
+      1
+    };
+    byte[] crafted = new byte[jpeg.length + 4 + fake.length];
+    System.arraycopy(jpeg, 0, crafted, 0, 2);
+    crafted[2] = (byte) 0xFF;
+    crafted[3] = (byte) 0xFE; // COM
+    crafted[4] = 0;
+    crafted[5] = (byte) (2 + fake.length);
+    System.arraycopy(fake, 0, crafted, 6, fake.length);
+    System.arraycopy(jpeg, 2, crafted, 6 + fake.length, jpeg.length - 2);
+    ProcessedImage result = processor.process(crafted);
+    ProcessedImage.Accepted accepted = assertInstanceOf(ProcessedImage.Accepted.class, result);
+    assertEquals(300, accepted.originalWidth());
+    assertEquals(200, accepted.originalHeight());
+  }
+
+  /** The offset of the first marker {@code code} (FF code) after SOI. */
+  private static int marker(byte[] jpeg, int code) {
+    for (int i = 2; i + 1 < jpeg.length; i++) {
+      if ((jpeg[i] & 0xFF) == 0xFF && (jpeg[i + 1] & 0xFF) == code) {
+        return i;
+      }
+    }
+    throw new AssertionError("no marker " + Integer.toHexString(code));
+  }
 }

@@ -93,4 +93,19 @@ class TurboJpegTest {
       assertTrue(mad < 2.0, size[0] + "x" + size[1] + ": mean abs difference " + mad);
     }
   }
+
+  /**
+   * The load-time check that replaces an UnsatisfiedLinkError mid-job: every function used is
+   * exported here, and a function the library lacks (as tjGetErrorStr2 is absent before 2.0) is
+   * named.
+   */
+  @Test
+  void theLoadCheckNamesFunctionsTheLibraryLacks() {
+    turbo();
+    com.sun.jna.NativeLibrary library = com.sun.jna.NativeLibrary.getInstance("turbojpeg");
+    assertEquals(java.util.List.of(), TurboJpeg.missing(library, TurboJpeg.FUNCTIONS));
+    assertEquals(
+        java.util.List.of("tjNoSuchFunction"),
+        TurboJpeg.missing(library, java.util.List.of("tjDecompress2", "tjNoSuchFunction")));
+  }
 }
