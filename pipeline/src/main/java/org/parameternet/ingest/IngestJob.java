@@ -97,7 +97,14 @@ public final class IngestJob {
         true);
   }
 
-  /** The ingest proper, under the output's lock. */
+  /** What the decode pass needs, all read and checked before it starts. */
+  private record Inputs(
+      NamedClasses names,
+      LabelMap.Target mapTo,
+      IngestPlan plan,
+      Map<String, java.util.Set<String>> valEntries) {}
+
+  /** The ingest proper, under the output's lock: check and plan, decode, account, publish. */
   private static IngestSummary ingestLocked(
       SparkSession spark,
       IngestOptions options,
@@ -108,58 +115,62 @@ public final class IngestJob {
       long start,
       DatasetPublisher publisher)
       throws IOException {
+    Inputs inputs = checkAndPlan(spark, options, hadoop);
     Path staging = DatasetPublisher.staging(out);
+    IngestSummary summary = decodeAndAccount(spark, options, hadoop, fs, staging, inputs, start);
+    writeMetadata(fs, options, staging, inputs, summary, json);
+    publisher.publish(staging, out);
+    return summary;
+  }
 
+  /** Label files and the plan (headers only), before any image is decoded: a typo fails fast. */
+  private static Inputs checkAndPlan(
+      SparkSession spark, IngestOptions options, Configuration hadoop) throws IOException {
     FileSystem sourceFs = new Path(options.source()).getFileSystem(hadoop);
     spark.sparkContext().setJobDescription("ingest: plan " + options.source());
-    NamedClasses names = classNames(hadoop, options); // before planning: a typo fails fast
+    NamedClasses names = classNames(hadoop, options);
     LabelMap.Target mapTo = options.mapTo() == null ? null : LabelMap.read(hadoop, options.mapTo());
     IngestPlan plan = IngestPlanner.plan(sourceFs, options);
-    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     Map<String, java.util.Set<String>> valEntries = new HashMap<>();
     if (options.in21kP() != null) {
       spark
           .sparkContext()
           .setJobDescription("ingest: count images per synset (ImageNet-21K-P recipe)");
+      JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
       plan = In21kP.apply(jsc, plan, options.in21kP(), new HadoopConf(hadoop), valEntries);
     }
+    return new Inputs(names, mapTo, plan, valEntries);
+  }
+
+  /**
+   * Decodes every work unit in a task whose rows go straight into the seeded shuffle and on to
+   * Parquet under {@code staging}; then checks the tasks' reported counts against the shards and
+   * writes the quarantine table.
+   */
+  private static IngestSummary decodeAndAccount(
+      SparkSession spark,
+      IngestOptions options,
+      Configuration hadoop,
+      FileSystem fs,
+      Path staging,
+      Inputs inputs,
+      long start)
+      throws IOException {
+    IngestPlan plan = inputs.plan();
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     Map<String, Integer> labels = new HashMap<>();
     for (int i = 0; i < plan.wnids().size(); i++) {
       labels.put(plan.wnids().get(i), i);
     }
-
     Broadcast<Map<String, Integer>> labelsByWnid = jsc.broadcast(labels);
     Broadcast<HadoopConf> conf = jsc.broadcast(new HadoopConf(hadoop));
-    Broadcast<Map<String, java.util.Set<String>>> valByWnid = jsc.broadcast(valEntries);
+    Broadcast<Map<String, java.util.Set<String>>> valByWnid = jsc.broadcast(inputs.valEntries());
     UnitOutcomes outcomes = new UnitOutcomes();
     // Unnamed: Spark copies a named accumulator's whole value into every task's UI record
     spark.sparkContext().register(outcomes);
-    String split = options.format().split();
     int tasks = Math.max(1, plan.units().size());
-    // One unit per partition: the partition index names the unit in the outcome account
     JavaRDD<Row> rows =
-        jsc.parallelize(plan.units(), tasks)
-            .mapPartitionsWithIndex(
-                (index, units) -> {
-                  UnitProcessor processor = new UnitProcessor(options.image(), conf.value().get());
-                  List<Row> images = new ArrayList<>();
-                  Map<String, Long> bySplit = new TreeMap<>();
-                  List<IngestRecord.Quarantined> quarantined = new ArrayList<>();
-                  while (units.hasNext()) {
-                    for (IngestRecord r : processor.process(units.next())) {
-                      Row row = imageRow(r, labelsByWnid.value(), split, valByWnid.value());
-                      if (row == null) {
-                        quarantined.add(quarantine(r));
-                      } else {
-                        images.add(row);
-                        bySplit.merge(row.getString(SPLIT_COLUMN), 1L, Long::sum);
-                      }
-                    }
-                  }
-                  outcomes.add(new UnitOutcome(index, bySplit, quarantined));
-                  return images.iterator();
-                },
-                false);
+        decodedRows(jsc, plan, options, tasks, labelsByWnid, conf, valByWnid, outcomes);
     spark
         .sparkContext()
         .setJobDescription(
@@ -168,112 +179,175 @@ public final class IngestJob {
                 + " work units into shards, write Parquet");
     IngestProgress progress = IngestProgress.start(spark, outcomes, tasks, "work units");
     try {
-      long inputBytes = plan.units().stream().mapToLong(WorkUnit::inputBytes).sum();
-      withAdaptiveShards(
-          spark,
-          options.shardBytes(),
-          inputBytes,
-          () ->
-              spark
-                  .createDataFrame(rows, IngestSchema.RECORD)
-                  .withColumn("_order", rand(options.seed()))
-                  .repartition(col("_order"))
-                  .sortWithinPartitions(col("split"), col("_order"))
-                  .drop("_order")
-                  .write()
-                  .mode(SaveMode.ErrorIfExists)
-                  .option("parquet.block.size", ROW_GROUP_BYTES)
-                  // Every image is distinct: hashing them for a dictionary only costs time
-                  .option("parquet.enable.dictionary#image.bytes", "false")
-                  .partitionBy("split")
-                  .parquet(new Path(staging, "data").toString()));
+      writeShards(spark, options, plan, rows, new Path(staging, "data"));
       progress.stop();
-
-      Map<Integer, UnitOutcome> reported = outcomes.value();
-      if (reported.size() != tasks) {
-        throw new IllegalStateException(
-            "ingest: " + reported.size() + " of " + tasks + " work units reported an outcome");
-      }
-      List<Row> quarantineRows = plannedRows(plan);
-      Map<String, Long> byReason = new TreeMap<>();
-      Map<String, Long> bySplit = new TreeMap<>();
-      for (UnitOutcome o : new TreeMap<>(reported).values()) {
-        o.writtenBySplit().forEach((s, n) -> bySplit.merge(s, n, Long::sum));
-        for (IngestRecord.Quarantined q : o.quarantined()) {
-          quarantineRows.add(RowFactory.create(q.source(), q.entry(), q.reason(), q.detail()));
-        }
-      }
-      verifyWritten(spark, new Path(staging, "data"), bySplit);
-      long written = bySplit.values().stream().mapToLong(Long::longValue).sum();
-      for (Row q : quarantineRows) {
-        byReason.merge(q.getString(2), 1L, Long::sum);
-      }
-      long quarantinedCount = quarantineRows.size();
-      spark.sparkContext().setJobDescription("ingest: quarantine table");
-      spark
-          .createDataFrame(quarantineRows, IngestSchema.QUARANTINE)
-          .coalesce(1)
-          .write()
-          .mode(SaveMode.ErrorIfExists)
-          .parquet(new Path(staging, "_ingest/quarantine").toString());
-      int shards = 0;
-      for (String splitName : bySplit.keySet()) {
-        shards += ShardReader.shardFiles(fs, staging, splitName).size();
-      }
-      double seconds = (System.nanoTime() - start) / 1e9;
-      IngestSummary summary =
-          new IngestSummary(
-              written + quarantinedCount,
-              written,
-              quarantinedCount,
-              byReason,
-              bySplit,
-              plan.wnids().size(),
-              shards,
-              seconds,
-              false);
-
-      writeClasses(fs, new Path(staging, "classes.tsv"), plan.wnids(), names.byWnid());
-      Map<String, Object> labelMap =
-          options.mapTo() == null
-              ? null
-              : LabelMap.write(fs, mapTo, plan.wnids(), new Path(staging, "label_map.tsv"));
-      Map<String, Object> summaryJson = new LinkedHashMap<>();
-      summaryJson.put("inputs", summary.inputs());
-      summaryJson.put("written", summary.written());
-      summaryJson.put("quarantined", summary.quarantined());
-      summaryJson.put("by_reason", byReason);
-      summaryJson.put("by_split", bySplit);
-      summaryJson.put("classes", summary.classes());
-      summaryJson.put("shards", shards);
-      summaryJson.put("seconds", seconds);
-      write(fs, new Path(staging, "_ingest/summary.json"), json.writeValueAsBytes(summaryJson));
-      Map<String, Object> dataset = new LinkedHashMap<>();
-      dataset.put("format", options.format().cliName());
-      dataset.put("source", options.source());
-      dataset.put("label_space", plan.wnids().size() + " sorted wnids, see classes.tsv");
-      dataset.put("classes", plan.wnids().size());
-      Map<String, Object> named = new LinkedHashMap<>();
-      named.put("source", names.source());
-      named.put("named", plan.wnids().stream().filter(names.byWnid()::containsKey).count());
-      dataset.put("class_names", named);
-      if (labelMap != null) {
-        dataset.put("label_map", labelMap);
-      }
-      dataset.put("images", written);
-      dataset.put("splits", bySplit);
-      dataset.put("shards", shards);
-      dataset.put("options", options);
-      dataset.put("schema", IngestSchema.RECORD.simpleString());
-      write(fs, new Path(staging, DATASET_MARKER), json.writeValueAsBytes(dataset));
-      publisher.publish(staging, out);
-      return summary;
+      return account(spark, fs, staging, plan, outcomes, tasks, start);
     } finally {
       progress.stop();
       labelsByWnid.destroy();
       valByWnid.destroy();
       conf.destroy();
     }
+  }
+
+  /** One unit per partition: the partition index names the unit in the outcome account. */
+  private static JavaRDD<Row> decodedRows(
+      JavaSparkContext jsc,
+      IngestPlan plan,
+      IngestOptions options,
+      int tasks,
+      Broadcast<Map<String, Integer>> labelsByWnid,
+      Broadcast<HadoopConf> conf,
+      Broadcast<Map<String, java.util.Set<String>>> valByWnid,
+      UnitOutcomes outcomes) {
+    String split = options.format().split();
+    return jsc.parallelize(plan.units(), tasks)
+        .mapPartitionsWithIndex(
+            (index, units) -> {
+              UnitProcessor processor = new UnitProcessor(options.image(), conf.value().get());
+              List<Row> images = new ArrayList<>();
+              Map<String, Long> bySplit = new TreeMap<>();
+              List<IngestRecord.Quarantined> quarantined = new ArrayList<>();
+              while (units.hasNext()) {
+                for (IngestRecord r : processor.process(units.next())) {
+                  Row row = imageRow(r, labelsByWnid.value(), split, valByWnid.value());
+                  if (row == null) {
+                    quarantined.add(quarantine(r));
+                  } else {
+                    images.add(row);
+                    bySplit.merge(row.getString(SPLIT_COLUMN), 1L, Long::sum);
+                  }
+                }
+              }
+              outcomes.add(new UnitOutcome(index, bySplit, quarantined));
+              return images.iterator();
+            },
+            false);
+  }
+
+  /** The seeded shuffle into shards of mixed classes, sized from the bytes decoded. */
+  private static void writeShards(
+      SparkSession spark, IngestOptions options, IngestPlan plan, JavaRDD<Row> rows, Path data) {
+    long inputBytes = plan.units().stream().mapToLong(WorkUnit::inputBytes).sum();
+    withAdaptiveShards(
+        spark,
+        options.shardBytes(),
+        inputBytes,
+        () ->
+            spark
+                .createDataFrame(rows, IngestSchema.RECORD)
+                .withColumn("_order", rand(options.seed()))
+                .repartition(col("_order"))
+                .sortWithinPartitions(col("split"), col("_order"))
+                .drop("_order")
+                .write()
+                .mode(SaveMode.ErrorIfExists)
+                .option("parquet.block.size", ROW_GROUP_BYTES)
+                // Every image is distinct: hashing them for a dictionary only costs time
+                .option("parquet.enable.dictionary#image.bytes", "false")
+                .partitionBy("split")
+                .parquet(data.toString()));
+  }
+
+  /**
+   * Every input accounted for: the tasks' reported counts against the shards' rows (a mismatch
+   * publishes nothing), the quarantine table from the planned and the tasks' records.
+   */
+  private static IngestSummary account(
+      SparkSession spark,
+      FileSystem fs,
+      Path staging,
+      IngestPlan plan,
+      UnitOutcomes outcomes,
+      int tasks,
+      long start)
+      throws IOException {
+    Map<Integer, UnitOutcome> reported = outcomes.value();
+    if (reported.size() != tasks) {
+      throw new IllegalStateException(
+          "ingest: " + reported.size() + " of " + tasks + " work units reported an outcome");
+    }
+    List<Row> quarantineRows = plannedRows(plan);
+    Map<String, Long> byReason = new TreeMap<>();
+    Map<String, Long> bySplit = new TreeMap<>();
+    for (UnitOutcome o : new TreeMap<>(reported).values()) {
+      o.writtenBySplit().forEach((s, n) -> bySplit.merge(s, n, Long::sum));
+      for (IngestRecord.Quarantined q : o.quarantined()) {
+        quarantineRows.add(RowFactory.create(q.source(), q.entry(), q.reason(), q.detail()));
+      }
+    }
+    verifyWritten(spark, new Path(staging, "data"), bySplit);
+    long written = bySplit.values().stream().mapToLong(Long::longValue).sum();
+    for (Row q : quarantineRows) {
+      byReason.merge(q.getString(2), 1L, Long::sum);
+    }
+    spark.sparkContext().setJobDescription("ingest: quarantine table");
+    spark
+        .createDataFrame(quarantineRows, IngestSchema.QUARANTINE)
+        .coalesce(1)
+        .write()
+        .mode(SaveMode.ErrorIfExists)
+        .parquet(new Path(staging, "_ingest/quarantine").toString());
+    int shards = 0;
+    for (String splitName : bySplit.keySet()) {
+      shards += ShardReader.shardFiles(fs, staging, splitName).size();
+    }
+    return new IngestSummary(
+        written + quarantineRows.size(),
+        written,
+        quarantineRows.size(),
+        byReason,
+        bySplit,
+        plan.wnids().size(),
+        shards,
+        (System.nanoTime() - start) / 1e9,
+        false);
+  }
+
+  /** classes.tsv, label_map.tsv, _ingest/summary.json and the marker, _dataset.json. */
+  private static void writeMetadata(
+      FileSystem fs,
+      IngestOptions options,
+      Path staging,
+      Inputs inputs,
+      IngestSummary summary,
+      ObjectMapper json)
+      throws IOException {
+    IngestPlan plan = inputs.plan();
+    NamedClasses names = inputs.names();
+    writeClasses(fs, new Path(staging, "classes.tsv"), plan.wnids(), names.byWnid());
+    Map<String, Object> labelMap =
+        inputs.mapTo() == null
+            ? null
+            : LabelMap.write(fs, inputs.mapTo(), plan.wnids(), new Path(staging, "label_map.tsv"));
+    Map<String, Object> summaryJson = new LinkedHashMap<>();
+    summaryJson.put("inputs", summary.inputs());
+    summaryJson.put("written", summary.written());
+    summaryJson.put("quarantined", summary.quarantined());
+    summaryJson.put("by_reason", summary.byReason());
+    summaryJson.put("by_split", summary.bySplit());
+    summaryJson.put("classes", summary.classes());
+    summaryJson.put("shards", summary.shards());
+    summaryJson.put("seconds", summary.seconds());
+    write(fs, new Path(staging, "_ingest/summary.json"), json.writeValueAsBytes(summaryJson));
+    Map<String, Object> dataset = new LinkedHashMap<>();
+    dataset.put("format", options.format().cliName());
+    dataset.put("source", options.source());
+    dataset.put("label_space", plan.wnids().size() + " sorted wnids, see classes.tsv");
+    dataset.put("classes", plan.wnids().size());
+    Map<String, Object> named = new LinkedHashMap<>();
+    named.put("source", names.source());
+    named.put("named", plan.wnids().stream().filter(names.byWnid()::containsKey).count());
+    dataset.put("class_names", named);
+    if (labelMap != null) {
+      dataset.put("label_map", labelMap);
+    }
+    dataset.put("images", summary.written());
+    dataset.put("splits", summary.bySplit());
+    dataset.put("shards", summary.shards());
+    dataset.put("options", options);
+    dataset.put("schema", IngestSchema.RECORD.simpleString());
+    write(fs, new Path(staging, DATASET_MARKER), json.writeValueAsBytes(dataset));
   }
 
   private static final int SPLIT_COLUMN = IngestSchema.RECORD.fieldIndex("split");
