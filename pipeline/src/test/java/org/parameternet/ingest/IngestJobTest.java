@@ -926,4 +926,33 @@ class IngestJobTest {
     tar.putArchiveEntry(entry);
     tar.closeArchiveEntry();
   }
+
+  /** A val tar holding one name twice: the second is a duplicate key, the first is kept. */
+  @Test
+  void aNameRepeatedInTheValTarIsADuplicateKey() throws IOException {
+    String tar = synth + "/in1k/ILSVRC2012_img_val.tar";
+    List<org.parameternet.data.tar.TarMember> members =
+        org.parameternet.data.tar.TarIndex.of(fs, new Path(tar)).members();
+    String[] names = new String[3];
+    byte[][] contents = new byte[3][];
+    for (int i = 0; i < 3; i++) {
+      var m = members.get(i == 2 ? 0 : i);
+      names[i] = m.name();
+      contents[i] = new byte[(int) m.size()];
+      try (var in = fs.open(new Path(tar))) {
+        in.readFully(m.dataOffset(), contents[i]);
+      }
+    }
+    // beside the synthetic val tar, so the same label files are found next to it
+    java.nio.file.Path crafted =
+        java.nio.file.Path.of(java.net.URI.create(synth + "/in1k/repeated-val.tar"));
+    java.nio.file.Files.write(crafted, tarOf(names, contents));
+    IngestSummary summary =
+        IngestJob.run(
+            spark,
+            options(IngestFormat.IN1K_VAL, crafted.toUri().toString(), out("val-repeated"), false));
+    assertEquals(Map.of("duplicate_key", 1L), summary.byReason());
+    assertEquals(2, summary.written());
+    java.nio.file.Files.delete(crafted);
+  }
 }
