@@ -131,9 +131,7 @@ final class FusedBatchNorm {
           double total = 0;
           double centred = 0;
           for (int n = 0; n < x.batch(); n++) {
-            x.data().get(x.start(n, c), v, 0, x.plane());
-            eps.data().get(eps.start(n, c), g, 0, x.plane());
-            activationGradient(v, g, x.plane(), scale[c], shift[c], activation);
+            planeGradient(x, eps, n, c, scale[c], shift[c], activation, v, g);
             float g0 = 0, g1 = 0, c0 = 0, c1 = 0;
             int i = 0;
             for (; i + 1 < x.plane(); i += 2) {
@@ -174,15 +172,32 @@ final class FusedBatchNorm {
           float k1 = xCoefficient[c];
           float k0 = constant[c];
           for (int n = 0; n < x.batch(); n++) {
-            x.data().get(x.start(n, c), v, 0, x.plane());
-            eps.data().get(eps.start(n, c), g, 0, x.plane());
-            activationGradient(v, g, x.plane(), a, shift[c], activation);
+            planeGradient(x, eps, n, c, a, shift[c], activation, v, g);
             for (int i = 0; i < x.plane(); i++) {
               v[i] = g[i] * a + v[i] * k1 + k0;
             }
             dx.data().put(dx.start(n, c), v, 0, x.plane());
           }
         });
+  }
+
+  /**
+   * Plane (n, c) of {@code x} into {@code v}, and of {@code eps} times the activation's derivative
+   * at {@code x * a + b} into {@code g}: what both backward passes start each plane with.
+   */
+  private static void planeGradient(
+      ChannelPlanes x,
+      ChannelPlanes eps,
+      int n,
+      int c,
+      float a,
+      float b,
+      int activation,
+      float[] v,
+      float[] g) {
+    x.data().get(x.start(n, c), v, 0, x.plane());
+    eps.data().get(eps.start(n, c), g, 0, x.plane());
+    activationGradient(v, g, x.plane(), a, b, activation);
   }
 
   /** {@code g[i] *= activation'(x[i] * a + b)}, with PyTorch's choices at the kinks. */
