@@ -246,7 +246,9 @@ final class ExportCommand implements Callable<Integer> {
       fs.delete(target, false);
     }
     if (!fs.rename(tmp, target)) {
-      fs.delete(tmp, false); // our own temporary file
+      // Ours: create(tmp, overwrite = false) above refuses a file already at this name, so the
+      // file there now is the one this call wrote.
+      fs.delete(tmp, false);
       throw new IOException("could not move " + tmp + " to " + target);
     }
   }

@@ -2,6 +2,7 @@ package org.parameternet.jobs;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.Config;
@@ -120,6 +121,16 @@ class PnetCommandLineTest {
     assertEquals(2, foreign.exitCode());
     assertTrue(foreign.err().contains("not replaced"), foreign.err());
     assertEquals("my notes", Files.readString(notes));
+
+    // A file of the user's where the export would put its temporary file: the export fails
+    // and the file stays (the temporary file is created only if absent, then renamed).
+    Path fresh = dir.resolve("fresh.onnx");
+    Path tmp = dir.resolve(".fresh.onnx.tmp-" + ProcessHandle.current().pid());
+    Files.writeString(tmp, "mine too");
+    Run blocked = exportMicro(fresh);
+    assertTrue(blocked.exitCode() != 0, blocked.out());
+    assertEquals("mine too", Files.readString(tmp));
+    assertFalse(Files.exists(fresh));
   }
 
   private static Run exportMicro(Path out, String... more) {

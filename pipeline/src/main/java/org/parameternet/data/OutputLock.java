@@ -49,15 +49,21 @@ public final class OutputLock implements AutoCloseable {
                 + "). Wait for it to finish; if that process is certainly gone, delete the lock"
                 + " file.");
       }
-      // A pnet lock file (by name and content) whose owner on this host is gone: take it over.
-      fs.delete(file, false);
+      // A lock record (host, pid, start) whose owner on this host is gone: take it over. Anything
+      // else at this path (a file that does not parse as a record, one from another host, one
+      // whose process runs) was refused above and stays. Read again just before the delete: a
+      // process taking the same stale lock over may have replaced it with its own live record.
+      if (holder.equals(read(fs, file))) {
+        fs.delete(file, false);
+      }
     }
     throw new IllegalStateException("could not take the lock " + file + " for " + what);
   }
 
   @Override
   public void close() throws IOException {
-    // Deleted only while it still holds this process's own record.
+    // Deleted only while it still holds this process's own record (host, pid and start time):
+    // never a lock another process took over, nor a file someone else put at this path.
     if (owner.equals(read(fs, file))) {
       fs.delete(file, false);
     }

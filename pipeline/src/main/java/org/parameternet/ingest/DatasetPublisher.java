@@ -39,6 +39,18 @@ final class DatasetPublisher {
   /** Present while a publish runs: the entries it moves in, one per line. */
   static final String JOURNAL = ".pnet-publishing";
 
+  /**
+   * The names this class gives staging and set-aside directories: a prefix and a random UUID. Only
+   * these count as leftovers, so a user's {@code .staging-notes} is never taken for one.
+   */
+  private static final java.util.regex.Pattern OWN_DIRECTORY =
+      java.util.regex.Pattern.compile(
+          "("
+              + java.util.regex.Pattern.quote(STAGING_PREFIX)
+              + "|"
+              + java.util.regex.Pattern.quote(REPLACED_PREFIX)
+              + ")[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
+
   private final FileSystem fs;
   private final Steps steps;
 
@@ -56,7 +68,12 @@ final class DatasetPublisher {
     return new Path(out, STAGING_PREFIX + UUID.randomUUID());
   }
 
-  /** The names of {@code out}'s children that a cut-short publish left and pnet may remove. */
+  /**
+   * The names of {@code out}'s children that a cut-short publish left and pnet may remove: staging
+   * and set-aside directories by the names this class generates, the journal if it is one this
+   * class wrote (only dataset entry names in it), and, while no marker says a dataset is complete,
+   * the dataset entries that journal lists. Nothing else, whatever its name looks like.
+   */
   static List<String> leftovers(FileSystem fs, Path out) throws IOException {
     List<String> own = new ArrayList<>();
     if (!fs.exists(out)) {
@@ -66,14 +83,18 @@ final class DatasetPublisher {
     List<String> journaled = journal(fs, out);
     for (FileStatus child : fs.listStatus(out)) {
       String name = child.getPath().getName();
-      if (name.startsWith(STAGING_PREFIX)
-          || name.startsWith(REPLACED_PREFIX)
-          || name.equals(JOURNAL)
+      if (OWN_DIRECTORY.matcher(name).matches()
+          || (name.equals(JOURNAL) && !journaled.isEmpty())
           || (!complete && journaled.contains(name))) {
         own.add(name);
       }
     }
     return own;
+  }
+
+  /** A journal this class wrote is in {@code out}: a publish there was cut short. */
+  static boolean midPublish(FileSystem fs, Path out) throws IOException {
+    return !journal(fs, out).isEmpty();
   }
 
   /**
@@ -82,11 +103,16 @@ final class DatasetPublisher {
    */
   void removeLeftovers(Path out) throws IOException {
     List<String> own = leftovers(fs, out);
-    own.remove(JOURNAL);
+    boolean journal = own.remove(JOURNAL);
     for (String name : own) {
+      // Only what leftovers() names: this class's own directory names, or dataset entries a
+      // journal of ours lists while the output holds no complete dataset.
       fs.delete(new Path(out, name), true);
     }
-    fs.delete(new Path(out, JOURNAL), false);
+    if (journal) {
+      // Last, so a crash here leaves the journal and the next run finishes the cleanup.
+      fs.delete(new Path(out, JOURNAL), false);
+    }
   }
 
   /** Moves the dataset staged in {@code staging} into {@code out}, replacing the one there. */
@@ -122,17 +148,25 @@ final class DatasetPublisher {
     steps.reached("staging deleted");
     fs.delete(aside, true);
     steps.reached("old dataset deleted");
-    fs.delete(new Path(out, JOURNAL), false);
+    fs.delete(new Path(out, JOURNAL), false); // written at the start of this publish
   }
 
+  /**
+   * The entries the journal in {@code out} lists, or none when there is no journal or it is not one
+   * this class wrote (a file of that name holding anything but dataset entry names is a user's).
+   */
   private static List<String> journal(FileSystem fs, Path out) throws IOException {
     Path file = new Path(out, JOURNAL);
-    if (!fs.exists(file)) {
+    if (!fs.exists(file)
+        || fs.getFileStatus(file).isDirectory()
+        || fs.getFileStatus(file).getLen() > 4096) {
       return List.of();
     }
+    List<String> names;
     try (InputStream in = fs.open(file)) {
-      return new String(in.readAllBytes(), StandardCharsets.UTF_8).lines().toList();
+      names = new String(in.readAllBytes(), StandardCharsets.UTF_8).lines().toList();
     }
+    return !names.isEmpty() && ENTRIES.containsAll(names) ? names : List.of();
   }
 
   private void rename(Path from, Path to) throws IOException {

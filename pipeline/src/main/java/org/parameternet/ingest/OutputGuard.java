@@ -39,7 +39,7 @@ final class OutputGuard {
       throw new IllegalArgumentException("the output " + out + " exists and is a file");
     }
     if (outFs.exists(new Path(out, IngestJob.DATASET_MARKER))
-        || outFs.exists(new Path(out, DatasetPublisher.JOURNAL))) {
+        || DatasetPublisher.midPublish(outFs, out)) {
       return; // a pnet dataset (reused, or replaced with overwrite), or one a crash left
       // mid-publish
     }

@@ -1,5 +1,6 @@
 package org.parameternet.data;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -41,6 +42,20 @@ public class OutputLockTest {
     } finally {
       holder.destroyForcibly();
     }
+  }
+
+  /** A file at the lock's path that is not a lock record is a user's: refused, never deleted. */
+  @Test
+  void aFileThatIsNotALockRecordIsNeverTakenOver() throws Exception {
+    FileSystem fs = FileSystem.getLocal(new Configuration());
+    java.nio.file.Path file = dir.resolve(".pnet-foreign.lock");
+    Files.writeString(file, "my notes, pid=1\n");
+    IllegalStateException refused =
+        assertThrows(
+            IllegalStateException.class,
+            () -> OutputLock.acquire(fs, new Path(file.toUri()), "the output"));
+    assertTrue(refused.getMessage().contains("in use"), refused.getMessage());
+    assertEquals("my notes, pid=1\n", Files.readString(file));
   }
 
   /** Closing deletes the lock only while it is still this process's: never another owner's. */

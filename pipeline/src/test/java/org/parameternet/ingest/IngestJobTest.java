@@ -439,7 +439,9 @@ class IngestJobTest {
   @Test
   void aSecondIngestIntoALockedOutputIsRefusedUntilTheHolderDies() throws Exception {
     java.nio.file.Path outDir = dir.resolve("locked-out");
-    java.nio.file.Path theirs = outDir.resolve(".staging-first/data");
+    // the first run's staging, named as pnet names it
+    String first = DatasetPublisher.staging(new Path(outDir.toUri())).getName();
+    java.nio.file.Path theirs = outDir.resolve(first + "/data");
     java.nio.file.Files.createDirectories(theirs);
     String out = outDir.toUri().toString();
     String tar = synth + "/in1k/ILSVRC2012_img_train.tar";
@@ -458,7 +460,7 @@ class IngestJobTest {
     }
     IngestSummary after = IngestJob.run(spark, options(IngestFormat.IN1K_TRAIN, tar, out, false));
     assertFalse(after.reused());
-    assertFalse(java.nio.file.Files.exists(outDir.resolve(".staging-first")));
+    assertFalse(java.nio.file.Files.exists(outDir.resolve(first)));
     assertFalse(java.nio.file.Files.exists(outDir.resolve(".pnet-ingest.lock")), "released");
   }
 
@@ -507,13 +509,14 @@ class IngestJobTest {
     assertEquals(first.written(), spark.read().parquet(out + "/data").count());
 
     // A crashed run leaves a staging directory behind; the next run (replacing) removes it.
-    fs.mkdirs(new Path(out + "/.staging-crashed/data"));
+    String crashed = DatasetPublisher.staging(new Path(out)).getName(); // as pnet names it
+    fs.mkdirs(new Path(out + "/" + crashed + "/data"));
     IngestSummary replaced =
         IngestJob.run(
             spark,
             options(IngestFormat.IN1K_TRAIN, synth + "/in1k/ILSVRC2012_img_train.tar", out, true));
     assertFalse(replaced.reused());
-    assertFalse(fs.exists(new Path(out + "/.staging-crashed")));
+    assertFalse(fs.exists(new Path(out + "/" + crashed)));
     assertEquals(first.written(), spark.read().parquet(out + "/data").count());
     assertEquals(
         first.written(), spark.read().parquet(out + "/data").select("key").distinct().count());
