@@ -61,6 +61,67 @@ public final class IngestBenchmark {
     return jpegs;
   }
 
+  /**
+   * {@code count} ImageNet-sized JPEGs cut from real photographs: each is one {@code photos} file
+   * (in turn) scaled so its shorter side is 1-2x the crop's (ImageNet photos are downscaled camera
+   * images too), then a {@code width x height} crop at a random place, encoded at {@code quality}.
+   * Synthetic noise decodes unlike a photograph; these decode like ImageNet's.
+   */
+  public static List<byte[]> photoCrops(
+      List<java.nio.file.Path> photos, int count, int width, int height, int quality, long seed)
+      throws IOException {
+    if (photos.isEmpty()) {
+      throw new IllegalArgumentException("no photographs to cut crops from");
+    }
+    Random random = new Random(seed);
+    List<BufferedImage> decoded = new ArrayList<>();
+    for (java.nio.file.Path photo : photos) {
+      BufferedImage image = ImageIO.read(photo.toFile());
+      if (image == null) {
+        throw new IOException(photo + ": not an image ImageIO can read");
+      }
+      // Area-averaged once to twice the crop's shorter side, so the mild per-crop rescale
+      // below does not alias (a camera's downscale does not either)
+      double toTwice =
+          2.0 * Math.min(width, height) / Math.min(image.getWidth(), image.getHeight());
+      if (toTwice < 1) {
+        int w = (int) Math.round(image.getWidth() * toTwice);
+        int h = (int) Math.round(image.getHeight() * toTwice);
+        BufferedImage scaled = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+        java.awt.Graphics2D g = scaled.createGraphics();
+        g.drawImage(image.getScaledInstance(w, h, java.awt.Image.SCALE_AREA_AVERAGING), 0, 0, null);
+        g.dispose();
+        image = scaled;
+      }
+      decoded.add(image);
+    }
+    List<byte[]> jpegs = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      BufferedImage photo = decoded.get(i % decoded.size());
+      double shorter = Math.min(width, height) * (1 + random.nextDouble());
+      double scale =
+          Math.max(
+              Math.max(shorter / Math.min(photo.getWidth(), photo.getHeight()), 1e-9),
+              Math.max((double) width / photo.getWidth(), (double) height / photo.getHeight()));
+      int scaledWidth = Math.max(width, (int) Math.ceil(photo.getWidth() * scale));
+      int scaledHeight = Math.max(height, (int) Math.ceil(photo.getHeight() * scale));
+      int x = random.nextInt(scaledWidth - width + 1);
+      int y = random.nextInt(scaledHeight - height + 1);
+      BufferedImage crop = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
+      java.awt.Graphics2D g = crop.createGraphics();
+      try {
+        g.setRenderingHint(
+            java.awt.RenderingHints.KEY_INTERPOLATION,
+            java.awt.RenderingHints.VALUE_INTERPOLATION_BILINEAR);
+        g.drawImage(photo, -x, -y, scaledWidth, scaledHeight, null);
+      } finally {
+        g.dispose();
+      }
+      jpegs.add(jpeg(crop, quality));
+    }
+    return jpegs;
+  }
+
   /** {@code jpegs} through the image work {@code rounds} times on this thread. */
   public static Result processAll(
       List<byte[]> jpegs, ImageOptions options, int rounds, TurboJpeg turbo) {

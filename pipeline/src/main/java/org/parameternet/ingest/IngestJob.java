@@ -26,18 +26,18 @@ import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 import org.parameternet.data.HadoopConf;
 import org.parameternet.data.OutputLock;
+import org.parameternet.data.shards.DatasetLayout;
+import org.parameternet.data.shards.DatasetManifest;
 import org.parameternet.data.shards.ShardReader;
 
 /**
  * Ingest on Spark: plan on the driver (headers and label files only), process each work unit in a
- * task, then write shards of mixed classes, the quarantine table, {@code classes.tsv}, {@code
- * _ingest/summary.json} and finally {@code _dataset.json}. Everything is written under a staging
- * directory and moved into place at the end, so readers never see a half-written dataset and a
- * rerun after a crash starts clean.
+ * task, then write shards of mixed classes, the quarantine table, the class list and the account
+ * into a new version directory of the output ({@link DatasetLayout}), and publish it by replacing
+ * the manifest ({@link DatasetPublisher}). Readers see the old data set until that step and the new
+ * one after it, and a rerun after a crash starts clean.
  */
 public final class IngestJob {
-  public static final String DATASET_MARKER = "_dataset.json";
-
   /**
    * Parquet row-group size of the shards. Training reads a row group per minibatch slice, so small
    * groups keep its read amplification low; 16 MB is ~500 images at 256 px.
@@ -71,7 +71,7 @@ public final class IngestJob {
         OutputLock.acquire(fs, new Path(out, LOCK), "the ingest output " + out)) {
       DatasetPublisher publisher = new DatasetPublisher(fs, steps);
       publisher.removeLeftovers(out);
-      if (fs.exists(new Path(out, DATASET_MARKER)) && !options.overwrite()) {
+      if (DatasetLayout.isDataset(fs, out) && !options.overwrite()) {
         return previousSummary(fs, out, json);
       }
       return ingestLocked(spark, options, hadoop, fs, out, json, start, publisher);
@@ -82,7 +82,7 @@ public final class IngestJob {
   private static IngestSummary previousSummary(FileSystem fs, Path out, ObjectMapper json)
       throws IOException {
     Map<?, ?> previous;
-    try (java.io.InputStream in = fs.open(new Path(out, "_ingest/summary.json"))) {
+    try (java.io.InputStream in = fs.open(DatasetLayout.read(fs, out).ingestSummary())) {
       previous = json.readValue(in, Map.class);
     }
     return new IngestSummary(
@@ -116,10 +116,9 @@ public final class IngestJob {
       DatasetPublisher publisher)
       throws IOException {
     Inputs inputs = checkAndPlan(spark, options, hadoop);
-    Path staging = DatasetPublisher.staging(out);
+    DatasetLayout staging = DatasetLayout.newVersion(out);
     IngestSummary summary = decodeAndAccount(spark, options, hadoop, fs, staging, inputs, start);
-    writeMetadata(fs, options, staging, inputs, summary, json);
-    publisher.publish(staging, out);
+    publisher.publish(staging, writeMetadata(fs, options, staging, inputs, summary, json));
     return summary;
   }
 
@@ -152,7 +151,7 @@ public final class IngestJob {
       IngestOptions options,
       Configuration hadoop,
       FileSystem fs,
-      Path staging,
+      DatasetLayout staging,
       Inputs inputs,
       long start)
       throws IOException {
@@ -179,7 +178,7 @@ public final class IngestJob {
                 + " work units into shards, write Parquet");
     IngestProgress progress = IngestProgress.start(spark, outcomes, tasks, "work units");
     try {
-      writeShards(spark, options, plan, rows, new Path(staging, "data"));
+      writeShards(spark, options, plan, rows, staging.data());
       progress.stop();
       return account(spark, fs, staging, plan, outcomes, tasks, start);
     } finally {
@@ -256,7 +255,7 @@ public final class IngestJob {
   private static IngestSummary account(
       SparkSession spark,
       FileSystem fs,
-      Path staging,
+      DatasetLayout staging,
       IngestPlan plan,
       UnitOutcomes outcomes,
       int tasks,
@@ -276,7 +275,7 @@ public final class IngestJob {
         quarantineRows.add(RowFactory.create(q.source(), q.entry(), q.reason(), q.detail()));
       }
     }
-    verifyWritten(spark, new Path(staging, "data"), bySplit);
+    verifyWritten(spark, staging.data(), bySplit);
     long written = bySplit.values().stream().mapToLong(Long::longValue).sum();
     for (Row q : quarantineRows) {
       byReason.merge(q.getString(2), 1L, Long::sum);
@@ -287,7 +286,7 @@ public final class IngestJob {
         .coalesce(1)
         .write()
         .mode(SaveMode.ErrorIfExists)
-        .parquet(new Path(staging, "_ingest/quarantine").toString());
+        .parquet(staging.quarantine().toString());
     int shards = 0;
     for (String splitName : bySplit.keySet()) {
       shards += ShardReader.shardFiles(fs, staging, splitName).size();
@@ -304,22 +303,22 @@ public final class IngestJob {
         false);
   }
 
-  /** classes.tsv, label_map.tsv, _ingest/summary.json and the marker, _dataset.json. */
-  private static void writeMetadata(
+  /** The class list, the label map, the account, and the manifest that {@code staging} gets. */
+  private static DatasetManifest writeMetadata(
       FileSystem fs,
       IngestOptions options,
-      Path staging,
+      DatasetLayout staging,
       Inputs inputs,
       IngestSummary summary,
       ObjectMapper json)
       throws IOException {
     IngestPlan plan = inputs.plan();
     NamedClasses names = inputs.names();
-    writeClasses(fs, new Path(staging, "classes.tsv"), plan.wnids(), names.byWnid());
+    writeClasses(fs, staging.classes(), plan.wnids(), names.byWnid());
     Map<String, Object> labelMap =
         inputs.mapTo() == null
             ? null
-            : LabelMap.write(fs, inputs.mapTo(), plan.wnids(), new Path(staging, "label_map.tsv"));
+            : LabelMap.write(fs, inputs.mapTo(), plan.wnids(), staging.labelMap());
     Map<String, Object> summaryJson = new LinkedHashMap<>();
     summaryJson.put("inputs", summary.inputs());
     summaryJson.put("written", summary.written());
@@ -329,25 +328,21 @@ public final class IngestJob {
     summaryJson.put("classes", summary.classes());
     summaryJson.put("shards", summary.shards());
     summaryJson.put("seconds", summary.seconds());
-    write(fs, new Path(staging, "_ingest/summary.json"), json.writeValueAsBytes(summaryJson));
-    Map<String, Object> dataset = new LinkedHashMap<>();
-    dataset.put("format", options.format().cliName());
-    dataset.put("source", options.source());
-    dataset.put("label_space", plan.wnids().size() + " sorted wnids, see classes.tsv");
-    dataset.put("classes", plan.wnids().size());
-    Map<String, Object> named = new LinkedHashMap<>();
-    named.put("source", names.source());
-    named.put("named", plan.wnids().stream().filter(names.byWnid()::containsKey).count());
-    dataset.put("class_names", named);
-    if (labelMap != null) {
-      dataset.put("label_map", labelMap);
-    }
-    dataset.put("images", summary.written());
-    dataset.put("splits", summary.bySplit());
-    dataset.put("shards", summary.shards());
-    dataset.put("options", options);
-    dataset.put("schema", IngestSchema.RECORD.simpleString());
-    write(fs, new Path(staging, DATASET_MARKER), json.writeValueAsBytes(dataset));
+    write(fs, staging.ingestSummary(), json.writeValueAsBytes(summaryJson));
+    return new DatasetManifest(
+        null,
+        options.format().cliName(),
+        options.source(),
+        plan.wnids().size() + " sorted wnids, see " + staging.classes().getName(),
+        plan.wnids().size(),
+        new DatasetManifest.ClassNamesSource(
+            names.source(), plan.wnids().stream().filter(names.byWnid()::containsKey).count()),
+        labelMap,
+        summary.written(),
+        summary.bySplit(),
+        summary.shards(),
+        json.valueToTree(options),
+        IngestSchema.RECORD.simpleString());
   }
 
   private static final int SPLIT_COLUMN = IngestSchema.RECORD.fieldIndex("split");

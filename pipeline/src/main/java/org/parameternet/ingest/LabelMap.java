@@ -12,6 +12,7 @@ import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.parameternet.data.shards.DatasetLayout;
 
 /**
  * Maps one dataset's label space onto another's by wnid: {@code label_map.tsv} holds, for every
@@ -29,10 +30,18 @@ final class LabelMap {
    * the decode pass); a malformed line is an error naming the file and line.
    */
   static Target read(Configuration hadoop, String target) throws IOException {
-    Path classes = target.endsWith(".tsv") ? new Path(target) : new Path(target, "classes.tsv");
-    FileSystem targetFs = classes.getFileSystem(hadoop);
+    FileSystem targetFs = new Path(target).getFileSystem(hadoop);
+    Path classes;
+    if (target.endsWith(".tsv")) {
+      classes = new Path(target);
+    } else if (DatasetLayout.isDataset(targetFs, new Path(target))) {
+      classes = DatasetLayout.read(targetFs, new Path(target)).classes();
+    } else {
+      throw new IllegalArgumentException(
+          "--map-to: " + target + " is neither an ingested data set nor a classes .tsv file");
+    }
     if (!targetFs.exists(classes)) {
-      throw new IllegalArgumentException("--map-to: no classes.tsv at " + classes);
+      throw new IllegalArgumentException("--map-to: no class list at " + classes);
     }
     Map<String, Integer> there = new HashMap<>();
     try (InputStream in = targetFs.open(classes)) {

@@ -7,6 +7,7 @@ import java.util.List;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.parameternet.data.shards.DatasetLayout;
 
 /**
  * Checks an ingest's output before any work: it must be absent, empty, or a pnet dataset (it holds
@@ -38,8 +39,7 @@ final class OutputGuard {
     if (!outFs.getFileStatus(out).isDirectory()) {
       throw new IllegalArgumentException("the output " + out + " exists and is a file");
     }
-    if (outFs.exists(new Path(out, IngestJob.DATASET_MARKER))
-        || DatasetPublisher.midPublish(outFs, out)) {
+    if (DatasetLayout.isDataset(outFs, out) || DatasetPublisher.midPublish(outFs, out)) {
       return; // a pnet dataset (reused, or replaced with overwrite), or one a crash left
       // mid-publish
     }
@@ -57,7 +57,7 @@ final class OutputGuard {
           "the output "
               + out
               + " is not empty and not a pnet dataset (no "
-              + IngestJob.DATASET_MARKER
+              + DatasetLayout.MANIFEST
               + "); it holds "
               + String.join(", ", foreign.subList(0, Math.min(5, foreign.size())))
               + (foreign.size() > 5 ? " and " + (foreign.size() - 5) + " more" : "")

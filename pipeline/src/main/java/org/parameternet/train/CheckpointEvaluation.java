@@ -13,6 +13,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.parameternet.data.augment.AugmentOptions;
+import org.parameternet.data.shards.DatasetLayout;
 import org.parameternet.model.ModelSpec;
 import org.parameternet.model.Natives;
 
@@ -69,7 +70,10 @@ public final class CheckpointEvaluation {
               + ": evaluate on data of the label space it was trained for");
     }
     String trainedOn = train.getString("data.path");
-    if (fs.exists(new Path(trainedOn, "classes.tsv"))) { // the run's data may have moved since
+    // the run's data may have moved since
+    if (DatasetLayout.isDataset(
+        new Path(trainedOn).getFileSystem(spark.sparkContext().hadoopConfiguration()),
+        new Path(trainedOn))) {
       TrainingData.requireSameLabelSpace(
           spark.sparkContext().hadoopConfiguration(),
           trainedOn,

@@ -11,6 +11,7 @@ import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.parameternet.data.shards.DatasetLayout;
 
 /**
  * For each class of a finetuning data set, the pretraining class with the same wnid (or -1): from
@@ -25,12 +26,10 @@ public final class ClassMapping {
       throws IOException {
     Path target = new Path(finetuneData);
     FileSystem fs = target.getFileSystem(hadoop);
-    List<String> targetWnids = wnids(fs, new Path(target, "classes.tsv"));
-    Path labelMap = new Path(target, "label_map.tsv");
-    List<String> sourceWnids =
-        wnids(
-            new Path(pretrainData).getFileSystem(hadoop),
-            new Path(new Path(pretrainData), "classes.tsv"));
+    DatasetLayout targetLayout = DatasetLayout.read(fs, target);
+    List<String> targetWnids = wnids(fs, targetLayout.classes());
+    Path labelMap = targetLayout.labelMap();
+    List<String> sourceWnids = wnids(hadoop, pretrainData);
     Map<String, Integer> sourceIndex = new HashMap<>();
     for (int i = 0; i < sourceWnids.size(); i++) {
       sourceIndex.put(sourceWnids.get(i), i);
@@ -58,7 +57,8 @@ public final class ClassMapping {
   /** The wnids of an ingested data set, in label order. */
   public static List<String> wnids(Configuration hadoop, String dataset) throws IOException {
     Path dir = new Path(dataset);
-    return wnids(dir.getFileSystem(hadoop), new Path(dir, "classes.tsv"));
+    FileSystem fs = dir.getFileSystem(hadoop);
+    return wnids(fs, DatasetLayout.read(fs, dir).classes());
   }
 
   private static List<String> wnids(FileSystem fs, Path classes) throws IOException {

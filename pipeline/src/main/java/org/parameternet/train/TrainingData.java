@@ -1,9 +1,6 @@
 package org.parameternet.train;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.hadoop.conf.Configuration;
@@ -11,9 +8,10 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.parameternet.data.HadoopConf;
+import org.parameternet.data.shards.DatasetLayout;
+import org.parameternet.data.shards.DatasetManifest;
 import org.parameternet.data.shards.RowGroup;
 import org.parameternet.data.shards.ShardReader;
-import org.parameternet.ingest.IngestJob;
 
 /** What training needs to know about an ingested data set, read from its files. */
 public final class TrainingData {
@@ -22,19 +20,8 @@ public final class TrainingData {
   /** Classifier outputs of the data set's label space, from {@code _dataset.json}. */
   public static int classes(Configuration hadoop, String dataset) throws IOException {
     Path path = new Path(dataset);
-    FileSystem fs = path.getFileSystem(hadoop);
-    Path marker = new Path(path, IngestJob.DATASET_MARKER);
-    if (!fs.exists(marker)) {
-      throw new IllegalArgumentException(
-          dataset + " is not an ingested data set (no " + IngestJob.DATASET_MARKER + ")");
-    }
-    try (InputStream in = fs.open(marker)) {
-      JsonNode json = new ObjectMapper().readTree(in);
-      if (!json.has("classes")) {
-        throw new IllegalArgumentException(marker + " has no 'classes' entry");
-      }
-      return json.get("classes").asInt();
-    }
+    return DatasetManifest.read(path.getFileSystem(hadoop), DatasetLayout.manifestOf(path))
+        .classes();
   }
 
   /**
@@ -49,7 +36,8 @@ public final class TrainingData {
       throws IOException {
     classes(hadoop, evaluated); // an ingested data set at all
     Path path = new Path(evaluated);
-    ShardReader.shardFiles(path.getFileSystem(hadoop), path, split); // the split exists
+    FileSystem fs = path.getFileSystem(hadoop);
+    ShardReader.shardFiles(fs, DatasetLayout.read(fs, path), split); // the split exists
     List<String> expected = ClassMapping.wnids(hadoop, trained);
     List<String> actual = ClassMapping.wnids(hadoop, evaluated);
     if (expected.equals(actual)) {
@@ -89,7 +77,7 @@ public final class TrainingData {
     Path path = new Path(dataset);
     FileSystem fs = path.getFileSystem(hadoop);
     List<String> files = new ArrayList<>();
-    for (Path p : ShardReader.shardFiles(fs, path, split)) {
+    for (Path p : ShardReader.shardFiles(fs, DatasetLayout.read(fs, path), split)) {
       files.add(fs.makeQualified(p).toUri().toString());
     }
     if (files.isEmpty()) {

@@ -1,10 +1,13 @@
 package org.parameternet.ingest;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.File;
 import java.io.IOException;
+import java.util.List;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -14,6 +17,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.parameternet.data.shards.DatasetLayout;
 import org.parameternet.data.synth.SynthSpec;
 import org.parameternet.data.synth.SynthWriter;
 import org.parameternet.spark.SparkDefaults;
@@ -58,6 +62,10 @@ class IngestHdfsTest {
     }
   }
 
+  /**
+   * Ingest from and to HDFS, then the data set replaced there: the manifest is renamed over the old
+   * one (HDFS's atomic overwrite), the new version is read, the old version directory is gone.
+   */
   @Test
   void ingestsFromAndToHdfs() throws IOException {
     FileSystem fs = hdfs.getFileSystem();
@@ -71,7 +79,27 @@ class IngestHdfsTest {
                 IngestFormat.IN22K, root + "/in22k/fall11_whole.tar", out, false));
     assertEquals(5, s.quarantined());
     assertEquals(s.inputs(), s.written() + s.quarantined());
-    assertTrue(fs.exists(new Path(out + "/" + IngestJob.DATASET_MARKER)));
-    assertEquals(s.written(), spark.read().parquet(out + "/data").count());
+    assertTrue(DatasetLayout.isDataset(fs, new Path(out)));
+    assertEquals(
+        s.written(),
+        spark.read().parquet(DatasetLayout.read(fs, new Path(out)).data().toString()).count());
+
+    String before = DatasetLayout.read(fs, new Path(out)).version().orElseThrow();
+    IngestSummary replaced =
+        IngestJob.run(
+            spark,
+            IngestJobTest.options(IngestFormat.IN22K, root + "/in22k/fall11_whole.tar", out, true));
+    assertFalse(replaced.reused());
+    DatasetLayout after = DatasetLayout.read(fs, new Path(out));
+    assertNotEquals(before, after.version().orElseThrow());
+    assertFalse(fs.exists(new Path(out, before)), "the old version is deleted");
+    assertEquals(replaced.written(), spark.read().parquet(after.data().toString()).count());
+    List<String> names = new java.util.ArrayList<>();
+    for (org.apache.hadoop.fs.FileStatus child : fs.listStatus(new Path(out))) {
+      names.add(child.getPath().getName());
+    }
+    assertEquals(
+        java.util.Set.of(DatasetLayout.MANIFEST, after.version().get()),
+        java.util.Set.copyOf(names));
   }
 }

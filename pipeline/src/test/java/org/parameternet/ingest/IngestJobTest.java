@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -23,8 +24,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.parameternet.data.image.ImageOptions;
+import org.parameternet.data.shards.DatasetLayout;
 import org.parameternet.data.synth.SynthSpec;
 import org.parameternet.data.synth.SynthWriter;
 import org.parameternet.testing.LocalSpark;
@@ -107,12 +109,17 @@ class IngestJobTest {
     return dir.resolve(name).toUri().toString();
   }
 
-  private static Map<String, Long> quarantineReasons(String out) {
+  /** Where the data set at {@code out} keeps its files, as its manifest says. */
+  private static DatasetLayout layout(String out) throws IOException {
+    return DatasetLayout.read(fs, new Path(out));
+  }
+
+  private static Map<String, Long> quarantineReasons(String out) throws IOException {
     Map<String, Long> reasons = new HashMap<>();
     for (Row r :
         spark
             .read()
-            .parquet(out + "/_ingest/quarantine")
+            .parquet(layout(out).quarantine().toString())
             .groupBy("reason")
             .count()
             .collectAsList()) {
@@ -146,11 +153,10 @@ class IngestJobTest {
         s.byReason());
     assertEquals(quarantineReasons(out), s.byReason());
 
-    Dataset<Row> data = spark.read().parquet(out + "/data");
+    Dataset<Row> data = spark.read().parquet(layout(out).data().toString());
     assertEquals(s.written(), data.count());
     assertEquals(s.written(), data.select("key").distinct().count(), "keys must be unique");
-    List<String> classes =
-        fs.exists(new Path(out + "/classes.tsv")) ? lines(out + "/classes.tsv") : List.of();
+    List<String> classes = lines(layout(out).classes().toString());
     assertEquals(SPEC.classes22k() + 1, classes.size());
     assertEquals("index\twnid\tname", classes.get(0));
     // Names from the words.txt beside the tar
@@ -170,7 +176,7 @@ class IngestJobTest {
     // The member named ../../x.JPEG is data: written under its synset, nothing escaped.
     assertEquals(1, data.filter("key like '%escape%'").count());
     assertFalse(fs.exists(new Path(dir.resolve(SynthSpec.wnid(0) + "_escape.JPEG").toUri())));
-    assertTrue(fs.exists(new Path(out + "/" + IngestJob.DATASET_MARKER)));
+    assertTrue(fs.exists(DatasetLayout.manifestOf(new Path(out))));
   }
 
   @Test
@@ -186,11 +192,11 @@ class IngestJobTest {
             .subList(1, s.written() == 0 ? 1 : (int) s.written() + 1)) {
       truthByImage.put(line.split(",")[0], line.split(",")[1].split(" ")[0]);
     }
-    List<String> classes = lines(out + "/classes.tsv");
+    List<String> classes = lines(layout(out).classes().toString());
     for (Row r :
         spark
             .read()
-            .parquet(out + "/data")
+            .parquet(layout(out).data().toString())
             .select("key", "wnid", "label", "split")
             .collectAsList()) {
       String stem = r.getString(0).replace("val/", "").replace(".JPEG", "");
@@ -219,7 +225,11 @@ class IngestJobTest {
       truth.put("val/" + line.split(",")[0] + ".JPEG", line.split(",")[1].split(" ")[0]);
     }
     for (Row r :
-        spark.read().parquet(out("val-mat") + "/data").select("key", "wnid").collectAsList()) {
+        spark
+            .read()
+            .parquet(layout(out("val-mat")).data().toString())
+            .select("key", "wnid")
+            .collectAsList()) {
       assertEquals(truth.get(r.getString(0)), r.getString(1), r.getString(0));
     }
   }
@@ -241,13 +251,17 @@ class IngestJobTest {
     IngestJob.run(
         spark, options(IngestFormat.IN1K_VAL, synth + "/in1k/val", out("val-dir"), false));
     for (Row r :
-        spark.read().parquet(out("val-dir") + "/data").select("key", "label").collectAsList()) {
+        spark
+            .read()
+            .parquet(layout(out("val-dir")).data().toString())
+            .select("key", "label")
+            .collectAsList()) {
       fromFolder.put(r.getString(0).replace("val/", ""), String.valueOf(r.getInt(1)));
     }
     for (Row r :
         spark
             .read()
-            .parquet(out("val-tar") + "/data")
+            .parquet(layout(out("val-tar")).data().toString())
             .select("key", "label", "source")
             .collectAsList()) {
       String name = r.getString(0).replace("ILSVRC2012_img_val/", "");
@@ -338,7 +352,7 @@ class IngestJobTest {
             false);
     IngestOptions mapped = with(base, null, null, out("in22k"), null);
     IngestJob.run(spark, mapped);
-    List<String> map = lines(out("mapped") + "/label_map.tsv");
+    List<String> map = lines(layout(out("mapped")).labelMap().toString());
     assertEquals("label\twnid\ttarget_label", map.get(0));
     assertEquals(SPEC.classes1k() + 1, map.size());
     for (int i = 1; i < map.size(); i++) {
@@ -346,7 +360,7 @@ class IngestJobTest {
       String expected = cols[1].equals(SPEC.missingFrom22k()) ? "-1" : Integer.toString(i - 1);
       assertEquals(expected, cols[2], map.get(i));
     }
-    String dataset = String.join("\n", lines(out("mapped") + "/_dataset.json"));
+    String dataset = String.join("\n", lines(layout(out("mapped")).manifest().toString()));
     assertTrue(dataset.contains("\"mapped\" : " + (SPEC.classes1k() - 1)), dataset);
     assertTrue(dataset.contains(SPEC.missingFrom22k()), dataset);
   }
@@ -363,11 +377,11 @@ class IngestJobTest {
     assertEquals(s.inputs(), s.written() + s.quarantined());
     assertEquals(countOf("in22k") + 1, s.inputs(), "every input still accounted for");
     assertTrue(s.byReason().getOrDefault("excluded_small_class", 0L) > 0, s.byReason().toString());
-    List<String> classes = lines(out("in21kp") + "/classes.tsv");
+    List<String> classes = lines(layout(out("in21kp")).classes().toString());
     int kept = classes.size() - 1;
     assertTrue(kept > 0 && kept < SPEC.classes22k(), "kept " + kept);
     assertEquals((long) kept * val, s.bySplit().get("val"));
-    Dataset<Row> data = spark.read().parquet(out("in21kp") + "/data");
+    Dataset<Row> data = spark.read().parquet(layout(out("in21kp")).data().toString());
     // Val holds the first files of each class in name order.
     for (Row r : data.filter("split = 'val'").select("key", "wnid").collectAsList()) {
       String entry = r.getString(0).substring(r.getString(1).length() + 1);
@@ -440,7 +454,7 @@ class IngestJobTest {
   void aSecondIngestIntoALockedOutputIsRefusedUntilTheHolderDies() throws Exception {
     java.nio.file.Path outDir = dir.resolve("locked-out");
     // the first run's staging, named as pnet names it
-    String first = DatasetPublisher.staging(new Path(outDir.toUri())).getName();
+    String first = DatasetLayout.newVersion(new Path(outDir.toUri())).version().orElseThrow();
     java.nio.file.Path theirs = outDir.resolve(first + "/data");
     java.nio.file.Files.createDirectories(theirs);
     String out = outDir.toUri().toString();
@@ -475,7 +489,7 @@ class IngestJobTest {
     java.nio.file.Files.writeString(notes, "mine");
     IngestSummary replaced = IngestJob.run(spark, options(IngestFormat.IN1K_TRAIN, tar, out, true));
     assertFalse(replaced.reused());
-    assertEquals(first.written(), spark.read().parquet(out + "/data").count());
+    assertEquals(first.written(), spark.read().parquet(layout(out).data().toString()).count());
     assertEquals("mine", java.nio.file.Files.readString(notes));
   }
 
@@ -506,10 +520,10 @@ class IngestJobTest {
     IngestSummary first = IngestJob.run(spark, once);
     IngestSummary again = IngestJob.run(spark, once);
     assertTrue(again.reused());
-    assertEquals(first.written(), spark.read().parquet(out + "/data").count());
+    assertEquals(first.written(), spark.read().parquet(layout(out).data().toString()).count());
 
-    // A crashed run leaves a staging directory behind; the next run (replacing) removes it.
-    String crashed = DatasetPublisher.staging(new Path(out)).getName(); // as pnet names it
+    // A crashed run leaves a version directory behind; the next run (replacing) removes it.
+    String crashed = DatasetLayout.newVersion(new Path(out)).version().orElseThrow();
     fs.mkdirs(new Path(out + "/" + crashed + "/data"));
     IngestSummary replaced =
         IngestJob.run(
@@ -517,9 +531,10 @@ class IngestJobTest {
             options(IngestFormat.IN1K_TRAIN, synth + "/in1k/ILSVRC2012_img_train.tar", out, true));
     assertFalse(replaced.reused());
     assertFalse(fs.exists(new Path(out + "/" + crashed)));
-    assertEquals(first.written(), spark.read().parquet(out + "/data").count());
+    assertEquals(first.written(), spark.read().parquet(layout(out).data().toString()).count());
     assertEquals(
-        first.written(), spark.read().parquet(out + "/data").select("key").distinct().count());
+        first.written(),
+        spark.read().parquet(layout(out).data().toString()).select("key").distinct().count());
   }
 
   /**
@@ -560,7 +575,7 @@ class IngestJobTest {
 
     List<Path> shards = new java.util.ArrayList<>();
     List<Long> sizes = new java.util.ArrayList<>();
-    var files = fs.listFiles(new Path(out("mixing-shards") + "/data"), true);
+    var files = fs.listFiles(new Path(layout(out("mixing-shards")).data().toString()), true);
     while (files.hasNext()) {
       var file = files.next();
       if (file.getPath().getName().endsWith(".parquet")) {
@@ -613,14 +628,14 @@ class IngestJobTest {
         IngestJob.run(spark, options(IngestFormat.FOLDERS, source, out("stray-shards"), false));
     assertEquals(4, s.written());
     // The guard against a re-executed task that read different data: the account must match
-    Path data = new Path(out("stray-shards") + "/data");
+    Path data = new Path(layout(out("stray-shards")).data().toString());
     IngestJob.verifyWritten(spark, data, Map.of("train", 4L));
     assertThrows(
         IllegalStateException.class,
         () -> IngestJob.verifyWritten(spark, data, Map.of("train", 5L)));
     assertEquals(
         List.of("index\twnid\tname", "0\tn00000000\t", "1\tn00000001\t"),
-        lines(out("stray-shards") + "/classes.tsv"));
+        lines(layout(out("stray-shards")).classes().toString()));
 
     IngestOptions named =
         with(
@@ -651,33 +666,38 @@ class IngestJobTest {
   }
 
   /**
-   * Publishing crashed at each of its steps while an in1k-train ingest replaces an in1k-val one:
-   * the output is never half a dataset (a marker always comes with its entries), and a rerun ends
-   * with exactly the new dataset, a user's file kept, and nothing of pnet's left over.
+   * Publishing crashed at each of its steps while an in1k-train ingest replaces an in1k-val one,
+   * written in the current layout or in the one before versions: at every step reached, a reader
+   * gets one whole data set, the old or the new (its manifest's format and its rows agree), and a
+   * rerun ends with exactly the new data set, a user's file kept, and nothing of pnet's left over.
    */
   @ParameterizedTest
-  @ValueSource(
-      strings = {
-        "journal written",
-        "old marker deleted",
-        "old data moved aside",
-        "old _ingest moved aside",
-        "old classes.tsv moved aside",
-        "new data moved in",
-        "new _ingest moved in",
-        "new classes.tsv moved in",
-        "new marker moved in",
-        "staging deleted",
-        "old dataset deleted"
-      })
-  void aPublishCrashedAtAnyStepEndsAfterARerunWithOneCompleteDataset(String crashAt)
+  @CsvSource({
+    "journal written, versioned",
+    "manifest replaced, versioned",
+    "old version deleted, versioned",
+    "journal deleted, versioned",
+    "journal written, unversioned",
+    "manifest replaced, unversioned",
+    "old data deleted, unversioned",
+    "old _ingest deleted, unversioned",
+    "old classes.tsv deleted, unversioned",
+    "journal deleted, unversioned"
+  })
+  void aPublishCrashedAtAnyStepEndsAfterARerunWithOneCompleteDataset(String crashAt, String old)
       throws IOException {
-    String out = out("crash-" + crashAt.replace(' ', '-').replace(".", ""));
+    String out = out("crash-" + old + "-" + crashAt.replace(' ', '-').replace(".", ""));
     java.nio.file.Path outDir = java.nio.file.Path.of(java.net.URI.create(out));
-    IngestJob.run(spark, options(IngestFormat.IN1K_VAL, synth + "/in1k/val", out, false));
+    long oldRows =
+        IngestJob.run(spark, options(IngestFormat.IN1K_VAL, synth + "/in1k/val", out, false))
+            .written();
+    if (old.equals("unversioned")) {
+      unversion(outDir);
+    }
     java.nio.file.Files.writeString(outDir.resolve("notes.txt"), "mine");
     IngestOptions replacement =
         options(IngestFormat.IN1K_TRAIN, synth + "/in1k/ILSVRC2012_img_train.tar", out, true);
+    List<String> seen = new ArrayList<>();
     IOException crash =
         assertThrows(
             IOException.class,
@@ -686,33 +706,81 @@ class IngestJobTest {
                     spark,
                     replacement,
                     step -> {
-                      if (step.equals(crashAt)) {
+                      seen.add(step + ": " + readableAs(out, oldRows));
+                      if (step.equals(crashAt.replace("old version", "old " + versionOf(seen)))) {
                         throw new IOException("crashed at " + step);
                       }
                     }));
-    assertEquals("crashed at " + crashAt, crash.getMessage());
-    if (java.nio.file.Files.exists(outDir.resolve(IngestJob.DATASET_MARKER))) {
-      for (String entry : new String[] {"data", "_ingest", "classes.tsv"}) {
-        assertTrue(java.nio.file.Files.exists(outDir.resolve(entry)), "marker without " + entry);
-      }
+    assertTrue(crash.getMessage().startsWith("crashed at "), crash.getMessage());
+    for (String s : seen) {
+      assertFalse(s.endsWith(": neither"), "a reader got no whole data set at " + seen);
     }
+    assertTrue(seen.get(seen.size() - 1).contains("in1k"), seen.toString());
 
     IngestSummary rerun = IngestJob.run(spark, replacement);
     assertFalse(rerun.reused());
-    String marker = java.nio.file.Files.readString(outDir.resolve(IngestJob.DATASET_MARKER));
+    String marker = java.nio.file.Files.readString(outDir.resolve(DatasetLayout.MANIFEST));
     assertTrue(marker.contains("\"in1k-train\""), marker);
     assertEquals(rerun.written(), rowsIn(out));
     assertEquals("mine", java.nio.file.Files.readString(outDir.resolve("notes.txt")));
     try (var children = java.nio.file.Files.list(outDir)) {
       List<String> names =
-          children.map(c -> c.getFileName().toString()).filter(n -> n.startsWith(".")).toList();
-      assertTrue(
-          names.stream().allMatch(n -> n.endsWith(".crc")), "pnet's leftovers remain: " + names);
+          children.map(c -> c.getFileName().toString()).filter(n -> !n.endsWith(".crc")).toList();
+      String version = layout(out).version().orElseThrow();
+      assertEquals(
+          java.util.Set.of(DatasetLayout.MANIFEST, "notes.txt", version),
+          java.util.Set.copyOf(names),
+          "pnet's leftovers remain");
     }
   }
 
-  private static long rowsIn(String dataset) {
-    return spark.read().parquet(dataset + "/data").count();
+  /** The version directory the data set read at the first step had, for the step's name. */
+  private static String versionOf(List<String> seen) {
+    return seen.isEmpty() ? "" : seen.get(0).replaceAll(".*\\[(v-[0-9a-f-]+)\\].*", "$1");
+  }
+
+  /**
+   * What a reader gets at {@code out} now: the format its manifest names, its version, and whether
+   * the rows agree with it ({@code oldRows} for the old in1k-val set), or "neither".
+   */
+  private static String readableAs(String out, long oldRows) {
+    try {
+      DatasetLayout layout = layout(out);
+      String manifest = lines(layout.manifest().toString()).toString();
+      long rows = spark.read().parquet(layout.data().toString()).count();
+      boolean isOld = manifest.contains("\"in1k-val\"");
+      if (isOld ? rows != oldRows : !manifest.contains("\"in1k-train\"") || rows == oldRows) {
+        return "neither";
+      }
+      return (isOld ? "old in1k-val" : "new in1k-train")
+          + " ["
+          + layout.version().orElse("unversioned")
+          + "]";
+    } catch (IOException | RuntimeException e) {
+      return "neither";
+    }
+  }
+
+  /** Rewrites the data set at {@code outDir} as pnet wrote data sets before versions. */
+  private static void unversion(java.nio.file.Path outDir) throws IOException {
+    DatasetLayout layout = layout(outDir.toUri().toString());
+    java.nio.file.Path content = java.nio.file.Path.of(layout.content().toUri());
+    try (var entries = java.nio.file.Files.list(content)) {
+      for (java.nio.file.Path e : entries.toList()) {
+        java.nio.file.Files.move(e, outDir.resolve(e.getFileName()));
+      }
+    }
+    java.nio.file.Files.delete(content);
+    java.nio.file.Path manifest = outDir.resolve(DatasetLayout.MANIFEST);
+    String json = java.nio.file.Files.readString(manifest);
+    java.nio.file.Files.writeString(
+        manifest, json.replaceFirst("\"version\" : \"v-[0-9a-f-]+\",\\s*", ""));
+    java.nio.file.Files.deleteIfExists(outDir.resolve("." + DatasetLayout.MANIFEST + ".crc"));
+    assertTrue(layout(outDir.toUri().toString()).version().isEmpty(), json);
+  }
+
+  private static long rowsIn(String dataset) throws IOException {
+    return spark.read().parquet(layout(dataset).data().toString()).count();
   }
 
   /**
@@ -831,7 +899,7 @@ class IngestJobTest {
             null);
     IllegalArgumentException e =
         assertThrows(IllegalArgumentException.class, () -> IngestJob.run(spark, missing));
-    assertTrue(e.getMessage().contains("no classes.tsv"), e.getMessage());
+    assertTrue(e.getMessage().contains("neither an ingested data set"), e.getMessage());
     assertNothingStaged(out);
 
     java.nio.file.Path bad = dir.resolve("bad-classes.tsv");
@@ -848,7 +916,7 @@ class IngestJobTest {
     if (java.nio.file.Files.isDirectory(outDir)) {
       try (var children = java.nio.file.Files.list(outDir)) {
         List<String> names = children.map(c -> c.getFileName().toString()).toList();
-        assertTrue(names.stream().noneMatch(n -> n.startsWith(".staging-")), names.toString());
+        assertTrue(names.stream().noneMatch(DatasetLayout::isVersionName), names.toString());
       }
     }
   }
@@ -899,7 +967,7 @@ class IngestJobTest {
     List<String> names =
         spark
             .read()
-            .parquet(out("crafted-types") + "/data")
+            .parquet(layout(out("crafted-types")).data().toString())
             .select("image.path")
             .as(Encoders.STRING())
             .collectAsList();

@@ -73,13 +73,16 @@ class TrainerTest {
     java.nio.file.Path reordered = fixture.dir.resolve("val-reordered");
     FileUtil.copy(
         fs, new Path(fixture.val), fs, new Path(reordered.toUri()), false, new Configuration());
-    java.nio.file.Path classes = reordered.resolve("classes.tsv");
+    Path classesFile =
+        org.parameternet.data.shards.DatasetLayout.read(fs, new Path(reordered.toUri())).classes();
+    java.nio.file.Path classes = java.nio.file.Path.of(classesFile.toUri());
     List<String> lines = new java.util.ArrayList<>(java.nio.file.Files.readAllLines(classes));
     String first = lines.get(1).split("\t", 2)[1];
     lines.set(1, "0\t" + lines.get(2).split("\t", 2)[1]);
     lines.set(2, "1\t" + first);
     java.nio.file.Files.write(classes, lines);
-    java.nio.file.Files.deleteIfExists(reordered.resolve(".classes.tsv.crc")); // Hadoop's checksum
+    java.nio.file.Files.deleteIfExists(
+        classes.resolveSibling("." + classes.getFileName() + ".crc")); // Hadoop's checksum
     TrainConfig swapped =
         fixture.config("bad-val-2", "epochs = 2", "data.val-path = \"" + reordered.toUri() + "\"");
     e =

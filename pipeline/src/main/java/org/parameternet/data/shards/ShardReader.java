@@ -39,13 +39,19 @@ public final class ShardReader {
 
   private ShardReader() {}
 
-  /** The Parquet files of one split of an ingested data set ({@code <dataset>/data/split=..}). */
-  public static List<Path> shardFiles(FileSystem fs, Path dataset, String split)
+  /** The Parquet files of one split of an ingested data set, in name order. */
+  public static List<Path> shardFiles(FileSystem fs, DatasetLayout dataset, String split)
       throws IOException {
-    Path dir = new Path(new Path(dataset, "data"), "split=" + split);
+    Path dir = dataset.split(split);
     if (!fs.exists(dir)) {
       throw new IllegalArgumentException(
-          "no '" + split + "' split in " + dataset + " (expected the directory " + dir + ")");
+          "no '"
+              + split
+              + "' split in "
+              + dataset.root()
+              + " (expected the directory "
+              + dir
+              + ")");
     }
     List<Path> files = new ArrayList<>();
     for (FileStatus s : fs.listStatus(dir)) {

@@ -1,0 +1,66 @@
+package org.parameternet.data;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.util.UUID;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.LocalFileSystem;
+import org.apache.hadoop.fs.Options;
+import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.hdfs.DistributedFileSystem;
+
+/**
+ * Replaces a small file so that a reader sees the old content or the new, never neither and never a
+ * mix: written beside the target under a temporary name, then renamed over it in one step.
+ */
+public final class AtomicFile {
+  /** The prefix of the temporary names; a file so named with nothing to rename is a leftover. */
+  public static final String TEMPORARY_PREFIX = ".pnet-replacing-";
+
+  private AtomicFile() {}
+
+  /**
+   * Writes {@code bytes} to {@code target}, replacing what is there in one step: HDFS renames over
+   * it atomically, the local file system by POSIX rename. An object store has no rename, but its
+   * PUT replaces an object whole, so there the file is written in place.
+   */
+  public static void replace(FileSystem fs, Path target, byte[] bytes) throws IOException {
+    if (fs instanceof DistributedFileSystem hdfs) {
+      Path temporary = temporaryFor(target);
+      write(hdfs, temporary, bytes);
+      hdfs.rename(temporary, target, Options.Rename.OVERWRITE);
+    } else if (fs instanceof LocalFileSystem local) {
+      // Through the raw file system: a checksum file would be renamed in a second step, and in
+      // between the new content would meet the old checksum
+      FileSystem raw = local.getRawFileSystem();
+      Path temporary = temporaryFor(target);
+      write(raw, temporary, bytes);
+      Path oldChecksum = local.getChecksumFile(target);
+      if (raw.exists(oldChecksum)) {
+        raw.delete(oldChecksum, false); // unverified, the old content still reads
+      }
+      if (!raw.rename(temporary, target)) {
+        throw new IOException("could not rename " + temporary + " over " + target);
+      }
+    } else {
+      write(fs, target, bytes);
+    }
+  }
+
+  /** {@code name} is a temporary name {@link #replace} gives. */
+  public static boolean isTemporary(String name) {
+    return name.startsWith(TEMPORARY_PREFIX)
+        && name.substring(TEMPORARY_PREFIX.length())
+            .matches("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
+  }
+
+  private static Path temporaryFor(Path target) {
+    return new Path(target.getParent(), TEMPORARY_PREFIX + UUID.randomUUID());
+  }
+
+  private static void write(FileSystem fs, Path path, byte[] bytes) throws IOException {
+    try (OutputStream out = fs.create(path, true)) {
+      out.write(bytes);
+    }
+  }
+}
