@@ -83,18 +83,30 @@ final class BenchIngestCommand implements Callable<Integer> {
   @Option(names = "--keep", description = "Directory to save the input JPEGs in.")
   Path keep;
 
+  @Option(
+      names = "--photos",
+      description =
+          "Directory of real photographs (JPEG or PNG, searched recursively) to cut the input"
+              + " crops from, instead of drawing photo-like noise; e.g. /usr/share/backgrounds"
+              + " after apt-get install gnome-backgrounds mate-backgrounds.")
+  Path photos;
+
   @Override
   public Integer call() throws Exception {
     if (endToEndRuns < 1) {
       throw new IllegalArgumentException("--end-to-end-runs must be >= 1, got " + endToEndRuns);
     }
-    List<byte[]> jpegs = IngestBenchmark.sampleJpegs(images, width, height, quality, 7);
+    List<byte[]> jpegs =
+        photos == null
+            ? IngestBenchmark.sampleJpegs(images, width, height, quality, 7)
+            : IngestBenchmark.photoCrops(photoFiles(photos), images, width, height, quality, 7);
     org.bytedeco.opencv.global.opencv_core.setNumThreads(1); // one core, as the figure claims
     ImageOptions options = new ImageOptions(resize, quality, 0, 90_000_000L);
     System.out.printf(
         Locale.ROOT,
-        "bench ingest: %d images of %dx%d (q%d, %.0f KB avg) -> shorter side %d, q%d%n",
+        "bench ingest: %d %s of %dx%d (q%d, %.0f KB avg) -> shorter side %d, q%d%n",
         jpegs.size(),
+        photos == null ? "photo-like images" : "crops of photographs",
         width,
         height,
         quality,
@@ -150,6 +162,7 @@ final class BenchIngestCommand implements Callable<Integer> {
         org.apache.hadoop.fs.FileUtil.fullyDelete(out.toFile());
         pillow.add(pillow(inputs));
       }
+      fixedCost(spark, work, jpegs, options, warmUp, endToEnd);
       if (pillow.stream().allMatch(OptionalDouble::isPresent)) {
         double around = (pillow.get(0).getAsDouble() + pillow.get(1).getAsDouble()) / 2;
         System.out.printf(
@@ -175,6 +188,60 @@ final class BenchIngestCommand implements Callable<Integer> {
       org.apache.hadoop.fs.FileUtil.fullyDelete(work.toFile());
     }
     return 0;
+  }
+
+  /**
+   * A job's fixed cost in a warm JVM and its marginal rate: one more job of {@code small} images
+   * beside the median timed one, a straight line through the two.
+   */
+  private static void fixedCost(
+      SparkSession spark,
+      Path work,
+      List<byte[]> jpegs,
+      ImageOptions options,
+      int small,
+      List<IngestBenchmark.Result> timed)
+      throws java.io.IOException {
+    List<IngestBenchmark.Result> sorted = new java.util.ArrayList<>(timed);
+    sorted.sort(java.util.Comparator.comparingDouble(IngestBenchmark.Result::seconds));
+    IngestBenchmark.Result large = sorted.get(sorted.size() / 2);
+    if (large.images() <= small) {
+      return;
+    }
+    Path out = work.resolve("fixed-cost");
+    IngestBenchmark.Result few =
+        IngestBenchmark.endToEnd(
+            spark,
+            IngestBenchmark.classFolders(work.resolve("fixed-cost-input"), jpegs, small),
+            small,
+            options,
+            out);
+    double marginal = (large.images() - few.images()) / (large.seconds() - few.seconds());
+    System.out.printf(
+        Locale.ROOT,
+        "  %-58s %7.2f s per job, then %.1f images/s (%d and %d images)%n",
+        "end to end, warm JVM: fixed cost, marginal rate",
+        few.seconds() - few.images() / marginal,
+        marginal,
+        few.images(),
+        large.images());
+  }
+
+  private static List<Path> photoFiles(Path root) throws java.io.IOException {
+    try (java.util.stream.Stream<Path> files = Files.walk(root)) {
+      List<Path> found =
+          files
+              .filter(Files::isRegularFile)
+              .filter(f -> f.toString().toLowerCase(Locale.ROOT).matches(".*\\.(jpe?g|png)$"))
+              .sorted()
+              .toList();
+      if (found.isEmpty()) {
+        throw new IllegalArgumentException("--photos " + root + ": no JPEG or PNG files under it");
+      }
+      System.out.printf(
+          Locale.ROOT, "cutting crops from %d photographs under %s%n", found.size(), root);
+      return found;
+    }
   }
 
   private OptionalDouble pillow(Path inputs) throws Exception {
