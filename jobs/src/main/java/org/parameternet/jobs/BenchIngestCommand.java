@@ -26,39 +26,30 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     description = "Per-core throughput of ingest's image work on photo-like JPEGs.")
 final class BenchIngestCommand implements Callable<Integer> {
-  @Option(
-      names = "--images",
-      defaultValue = "200",
-      description = "Distinct input images. Default: ${DEFAULT-VALUE}.")
+  @Option(names = "--images", description = "Distinct input images. Default: ${DEFAULT-VALUE}.")
   int images;
 
-  @Option(
-      names = "--rounds",
-      defaultValue = "3",
-      description = "Passes over the images. Default: ${DEFAULT-VALUE}.")
+  @Option(names = "--rounds", description = "Passes over the images. Default: ${DEFAULT-VALUE}.")
   int rounds;
 
-  @Option(names = "--width", defaultValue = "500", description = "Default: ${DEFAULT-VALUE}.")
+  @Option(names = "--width", description = "Default: ${DEFAULT-VALUE}.")
   int width;
 
-  @Option(names = "--height", defaultValue = "375", description = "Default: ${DEFAULT-VALUE}.")
+  @Option(names = "--height", description = "Default: ${DEFAULT-VALUE}.")
   int height;
 
   @Option(
       names = "--quality",
-      defaultValue = "90",
       description = "Input and output JPEG quality. Default: ${DEFAULT-VALUE}.")
   int quality;
 
   @Option(
       names = "--resize",
-      defaultValue = "256",
       description = "Shorter side after resizing. Default: ${DEFAULT-VALUE}.")
   int resize;
 
   @Option(
       names = "--end-to-end-images",
-      defaultValue = "4800",
       description =
           "Images through the whole ingest job (cycled from the distinct ones), after a warm-up"
               + " job of 600. Default: ${DEFAULT-VALUE}.")
@@ -66,7 +57,6 @@ final class BenchIngestCommand implements Callable<Integer> {
 
   @Option(
       names = "--end-to-end-runs",
-      defaultValue = "3",
       description =
           "Timed end-to-end jobs, each between two Pillow runs; the median ratio is printed."
               + " Default: ${DEFAULT-VALUE}.")
@@ -74,7 +64,6 @@ final class BenchIngestCommand implements Callable<Integer> {
 
   @Option(
       names = "--python",
-      defaultValue = "/usr/bin/python3",
       description =
           "Python with Pillow for the baseline, run before and after pnet's figures on the same"
               + " files; 'none' skips it. Default: ${DEFAULT-VALUE}.")

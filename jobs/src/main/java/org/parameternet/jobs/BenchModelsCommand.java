@@ -26,40 +26,24 @@ final class BenchModelsCommand implements Callable<Integer> {
   @Option(
       names = "--model",
       split = ",",
-      defaultValue =
-          "ghostnet_300m,parameternet_300m,ghostnet_small_64,parameternet_small_64,"
-              + "ghostnet_micro_32,parameternet_micro_32",
       description = "Models to measure. Default: ${DEFAULT-VALUE}.")
   List<String> models;
 
-  @Option(
-      names = "--batch",
-      defaultValue = "32",
-      description = "Training batch. Default: ${DEFAULT-VALUE}.")
+  @Option(names = "--batch", description = "Training batch. Default: ${DEFAULT-VALUE}.")
   int batch;
 
-  @Option(
-      names = "--steps",
-      defaultValue = "5",
-      description = "Timed training steps. Default: ${DEFAULT-VALUE}.")
+  @Option(names = "--steps", description = "Timed training steps. Default: ${DEFAULT-VALUE}.")
   int steps;
 
   @Option(
       names = "--warmup",
-      defaultValue = "2",
       description = "Untimed warm-up steps/runs. Default: ${DEFAULT-VALUE}.")
   int warmup;
 
-  @Option(
-      names = "--runs",
-      defaultValue = "20",
-      description = "Timed latency runs. Default: ${DEFAULT-VALUE}.")
+  @Option(names = "--runs", description = "Timed latency runs. Default: ${DEFAULT-VALUE}.")
   int runs;
 
-  @Option(
-      names = "--classes",
-      defaultValue = "1000",
-      description = "Classifier outputs. Default: ${DEFAULT-VALUE}.")
+  @Option(names = "--classes", description = "Classifier outputs. Default: ${DEFAULT-VALUE}.")
   int classes;
 
   @Option(names = "--skip-training", description = "Measure latency only.")

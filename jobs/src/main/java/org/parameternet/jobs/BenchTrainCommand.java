@@ -32,40 +32,31 @@ final class BenchTrainCommand implements Callable<Integer> {
   @Option(
       names = "--model",
       split = ",",
-      defaultValue =
-          "ghostnet_small_64,parameternet_small_64,parameternet_600m@64,ghostnet_300m,parameternet_300m",
       description = "Models, as name or name@resolution. Default: ${DEFAULT-VALUE}.")
   List<String> models;
 
   @Option(
       names = "--frequency",
       split = ",",
-      defaultValue = "1,5,20",
       description = "Averaging frequencies. Default: ${DEFAULT-VALUE}.")
   int[] frequencies;
 
   @Option(
       names = "--rounds",
-      defaultValue = "2",
       description =
           "Timed averaging rounds per frequency (after one warm-up). Default: ${DEFAULT-VALUE}.")
   int rounds;
 
-  @Option(
-      names = "--batch",
-      defaultValue = "8",
-      description = "Minibatch per worker. Default: ${DEFAULT-VALUE}.")
+  @Option(names = "--batch", description = "Minibatch per worker. Default: ${DEFAULT-VALUE}.")
   int batch;
 
   @Option(
       names = "--workers",
-      defaultValue = "0",
       description = "Workers; 0 = Spark's default parallelism. Default: ${DEFAULT-VALUE}.")
   int workers;
 
   @Option(
       names = "--loader-batches",
-      defaultValue = "10",
       description = "Minibatches the loader alone is timed on. Default: ${DEFAULT-VALUE}.")
   int loaderBatches;
 
@@ -135,7 +126,17 @@ final class BenchTrainCommand implements Callable<Integer> {
   private static String synthesize(SparkSession spark, Path dir) throws Exception {
     FileSystem fs = FileSystem.getLocal(new Configuration());
     org.apache.hadoop.fs.Path synth = new org.apache.hadoop.fs.Path(dir.resolve("synth").toUri());
-    SynthWriter.write(fs, synth, new SynthSpec(20, 20, 10, 10, 40, 2, 256, 3, false));
+    SynthWriter.write(
+        fs,
+        synth,
+        SynthSpec.builder()
+            .classes22k(20)
+            .classes1k(20)
+            .perClass22k(10, 10)
+            .perClass1k(40, 2)
+            .size(256)
+            .seed(3)
+            .build());
     String out = dir.resolve("train").toUri().toString();
     IngestJob.run(
         spark,

@@ -29,14 +29,10 @@ import picocli.CommandLine.Option;
 final class DemoCommand implements Callable<Integer> {
   @Option(
       names = "--out",
-      defaultValue = "pnet-demo",
       description = "Directory (or Hadoop URI) everything goes under. Default: ${DEFAULT-VALUE}.")
   String out;
 
-  @Option(
-      names = "--config",
-      defaultValue = "conf/studies/demo.conf",
-      description = "The study file. Default: ${DEFAULT-VALUE}.")
+  @Option(names = "--config", description = "The study file. Default: ${DEFAULT-VALUE}.")
   File config;
 
   @Option(
@@ -49,7 +45,15 @@ final class DemoCommand implements Callable<Integer> {
    * 22K-like ones, as 999 of ImageNet-1K's are in fall11) with only 12 training images each, so
    * training on the 1K-like set alone is data-starved, and 25 validation images each.
    */
-  static final SynthSpec DATA = new SynthSpec(48, 16, 50, 50, 12, 25, 40, 1, false);
+  static final SynthSpec DATA =
+      SynthSpec.builder()
+          .classes22k(48)
+          .classes1k(16)
+          .perClass22k(50, 50)
+          .perClass1k(12, 25)
+          .size(40)
+          .seed(1)
+          .build();
 
   @Override
   public Integer call() throws Exception {

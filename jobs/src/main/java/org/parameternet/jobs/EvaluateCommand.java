@@ -33,7 +33,7 @@ final class EvaluateCommand implements Callable<Integer> {
   @Option(names = "--data", required = true, description = "Ingested validation data set.")
   String data;
 
-  @Option(names = "--split", defaultValue = "val", description = "Default: ${DEFAULT-VALUE}.")
+  @Option(names = "--split", description = "Default: ${DEFAULT-VALUE}.")
   String split;
 
   @Option(
@@ -44,7 +44,6 @@ final class EvaluateCommand implements Callable<Integer> {
 
   @Option(
       names = "--weights",
-      defaultValue = "auto",
       description = "auto (EMA when the checkpoint has it), ema or raw. Default: ${DEFAULT-VALUE}.")
   String weights;
 
@@ -58,12 +57,11 @@ final class EvaluateCommand implements Callable<Integer> {
       description = "Name of the finetuning data in the table (default: its directory name).")
   String finetuneLabel;
 
-  @Option(names = "--batch", defaultValue = "64", description = "Default: ${DEFAULT-VALUE}.")
+  @Option(names = "--batch", description = "Default: ${DEFAULT-VALUE}.")
   int batch;
 
   @Option(
       names = "--latency-runs",
-      defaultValue = "30",
       description =
           "Timed batch-1 single-thread runs (median reported). Default: ${DEFAULT-VALUE}.")
   int latencyRuns;
@@ -80,7 +78,11 @@ final class EvaluateCommand implements Callable<Integer> {
       ModelCost cost = CostCounter.count(o.spec());
       double latency =
           SingleThreadLatency.measure(
-              o.spec().name(), o.spec().resolution(), o.spec().numClasses(), 5, latencyRuns);
+              o.spec().name(),
+              o.spec().resolution(),
+              o.spec().numClasses(),
+              SingleThreadLatency.WARMUP,
+              latencyRuns);
       ResultRow row =
           new ResultRow(
               o.spec().name(),

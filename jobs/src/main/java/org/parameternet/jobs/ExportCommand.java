@@ -57,10 +57,7 @@ final class ExportCommand implements Callable<Integer> {
   @ArgGroup(exclusive = true, multiplicity = "1")
   Source source;
 
-  @Option(
-      names = "--format",
-      defaultValue = "onnx",
-      description = "Export format; only onnx. Default: ${DEFAULT-VALUE}.")
+  @Option(names = "--format", description = "Export format; only onnx. Default: ${DEFAULT-VALUE}.")
   String format;
 
   @Option(
@@ -71,7 +68,6 @@ final class ExportCommand implements Callable<Integer> {
 
   @Option(
       names = "--batch",
-      defaultValue = "1",
       description =
           "The graph's fixed batch size (dynamic convs fold the batch into conv groups)."
               + " Default: ${DEFAULT-VALUE}.")
@@ -79,7 +75,6 @@ final class ExportCommand implements Callable<Integer> {
 
   @Option(
       names = "--weights",
-      defaultValue = "auto",
       description =
           "With --checkpoint: auto (EMA when the checkpoint has it), ema or raw."
               + " Default: ${DEFAULT-VALUE}.")
@@ -87,19 +82,16 @@ final class ExportCommand implements Callable<Integer> {
 
   @Option(
       names = "--resolution",
-      defaultValue = "0",
       description = "With --model: input size (0: the model's own). Default: ${DEFAULT-VALUE}.")
   int resolution;
 
   @Option(
       names = "--classes",
-      defaultValue = "1000",
       description = "With --model: classifier outputs. Default: ${DEFAULT-VALUE}.")
   int classes;
 
   @Option(
       names = "--seed",
-      defaultValue = "1",
       description = "With --model: initialisation seed. Default: ${DEFAULT-VALUE}.")
   long seed;
 

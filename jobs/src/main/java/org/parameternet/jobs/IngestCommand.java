@@ -35,48 +35,41 @@ final class IngestCommand implements Callable<Integer> {
 
   @Option(
       names = "--resize",
-      defaultValue = "256",
       description = "Shorter side in pixels, 0 keeps the size. Default: ${DEFAULT-VALUE}.")
   int resize;
 
-  @Option(names = "--jpeg-quality", defaultValue = "90", description = "Default: ${DEFAULT-VALUE}.")
+  @Option(names = "--jpeg-quality", description = "Default: ${DEFAULT-VALUE}.")
   int jpegQuality;
 
   @Option(
       names = "--min-side",
-      defaultValue = "0",
       description = "Quarantine images whose shorter side is smaller. Default: ${DEFAULT-VALUE}.")
   int minSide;
 
   @Option(
       names = "--max-pixels",
-      defaultValue = "90000000",
       description =
           "Quarantine images declaring more pixels (checked before decoding). Default: ${DEFAULT-VALUE}.")
   long maxPixels;
 
   @Option(
       names = "--shard-mb",
-      defaultValue = "256",
       description = "Target Parquet shard size. Default: ${DEFAULT-VALUE}.")
   long shardMb;
 
   @Option(
       names = "--split-mb",
-      defaultValue = "512",
       description =
           "Synset tars larger than this are shared by several tasks. Default: ${DEFAULT-VALUE}.")
   long splitMb;
 
   @Option(
       names = "--files-per-task",
-      defaultValue = "256",
       description = "Loose files per task (folders, in1k-val). Default: ${DEFAULT-VALUE}.")
   int filesPerTask;
 
   @Option(
       names = "--seed",
-      defaultValue = "0",
       description =
           "Seed of the shuffle that mixes classes across shards. Default: ${DEFAULT-VALUE}.")
   long seed;
@@ -115,10 +108,10 @@ final class IngestCommand implements Callable<Integer> {
               + " the first --in21k-p-val files per class by name go to a val split).")
   boolean in21kP;
 
-  @Option(names = "--in21k-p-min", defaultValue = "500", description = "Default: ${DEFAULT-VALUE}.")
+  @Option(names = "--in21k-p-min", description = "Default: ${DEFAULT-VALUE}.")
   int in21kPMin;
 
-  @Option(names = "--in21k-p-val", defaultValue = "50", description = "Default: ${DEFAULT-VALUE}.")
+  @Option(names = "--in21k-p-val", description = "Default: ${DEFAULT-VALUE}.")
   int in21kPVal;
 
   @Option(
@@ -126,24 +119,28 @@ final class IngestCommand implements Callable<Integer> {
       description = "Replace a complete dataset already at --out (default: keep it and report it).")
   boolean overwrite;
 
+  /** The ingest these flags ask for. */
+  IngestOptions options() {
+    return new IngestOptions(
+        IngestFormat.parse(format),
+        source,
+        out,
+        new ImageOptions(resize, jpegQuality, minSide, maxPixels),
+        shardMb << 20,
+        splitMb << 20,
+        filesPerTask,
+        seed,
+        valLabels,
+        valSynsets,
+        overwrite,
+        mapTo,
+        classNames,
+        in21kP ? new IngestOptions.In21kPRecipe(in21kPMin, in21kPVal) : null);
+  }
+
   @Override
   public Integer call() throws Exception {
-    IngestOptions options =
-        new IngestOptions(
-            IngestFormat.parse(format),
-            source,
-            out,
-            new ImageOptions(resize, jpegQuality, minSide, maxPixels),
-            shardMb << 20,
-            splitMb << 20,
-            filesPerTask,
-            seed,
-            valLabels,
-            valSynsets,
-            overwrite,
-            mapTo,
-            classNames,
-            in21kP ? new IngestOptions.In21kPRecipe(in21kPMin, in21kPVal) : null);
+    IngestOptions options = options();
     SparkSession spark = SparkSessions.create("pnet ingest " + options.format().cliName());
     try {
       IngestSummary s = IngestJob.run(spark, options);

@@ -22,7 +22,6 @@ final class ModelsCommand implements Callable<Integer> {
 
   @Option(
       names = "--format",
-      defaultValue = "markdown",
       description = "markdown or csv (raw integer counts). Default: ${DEFAULT-VALUE}.")
   Format format;
 
@@ -31,10 +30,7 @@ final class ModelsCommand implements Callable<Integer> {
       description = "Input size for every model (default: each model's native resolution).")
   Integer resolution;
 
-  @Option(
-      names = "--classes",
-      defaultValue = "1000",
-      description = "Classifier outputs. Default: ${DEFAULT-VALUE}.")
+  @Option(names = "--classes", description = "Classifier outputs. Default: ${DEFAULT-VALUE}.")
   int classes;
 
   @Option(

@@ -35,7 +35,15 @@ public final class Pnet implements Runnable {
   }
 
   public static void main(String[] args) {
-    System.exit(commandLine().execute(args));
+    CommandLine cli;
+    try {
+      cli = commandLine();
+    } catch (IllegalArgumentException e) {
+      System.err.println("pnet: " + e.getMessage()); // a bad conf/pnet.conf: named, no trace
+      System.exit(2);
+      return;
+    }
+    System.exit(cli.execute(args));
   }
 
   /** The configured command line, also used by tests. */
@@ -43,18 +51,23 @@ public final class Pnet implements Runnable {
     return commandLine(ConfigDefaults.load());
   }
 
-  static CommandLine commandLine(CommandLine.IDefaultValueProvider defaults) {
-    return new CommandLine(new Pnet())
-        .setCaseInsensitiveEnumValuesAllowed(true)
-        .setDefaultValueProvider(defaults)
-        .setExecutionExceptionHandler(
-            (error, cli, parsed) -> {
-              if (error instanceof IllegalArgumentException) {
-                // Bad input (a model name, a config value): the message names it; no stack trace.
-                cli.getErr().println("pnet " + cli.getCommandName() + ": " + error.getMessage());
-                return 2;
-              }
-              throw error;
-            });
+  static CommandLine commandLine(ConfigDefaults defaults) {
+    CommandLine cli =
+        new CommandLine(new Pnet())
+            .setCaseInsensitiveEnumValuesAllowed(true)
+            .setDefaultValueProvider(defaults)
+            .setExecutionExceptionHandler(
+                (error, failed, parsed) -> {
+                  if (error instanceof IllegalArgumentException) {
+                    // Bad input (a model name, a config value): the message names it, no trace
+                    failed
+                        .getErr()
+                        .println("pnet " + failed.getCommandName() + ": " + error.getMessage());
+                    return 2;
+                  }
+                  throw error;
+                });
+    defaults.checkUserKeys(cli.getCommandSpec());
+    return cli;
   }
 }

@@ -26,6 +26,9 @@ import picocli.CommandLine.Option;
 final class SingleThreadLatency implements Callable<Integer> {
   private static final String PREFIX = "latency_ms=";
 
+  /** Untimed runs before the timed ones: {@code pnet.latency.warmup} of reference.conf. */
+  static final int WARMUP = org.parameternet.config.Defaults.reference().getInt("latency.warmup");
+
   @Option(names = "--model", required = true)
   String model;
 
@@ -35,10 +38,10 @@ final class SingleThreadLatency implements Callable<Integer> {
   @Option(names = "--classes", required = true)
   int classes;
 
-  @Option(names = "--warmup", defaultValue = "5")
+  @Option(names = "--warmup")
   int warmup;
 
-  @Option(names = "--runs", defaultValue = "30")
+  @Option(names = "--runs")
   int runs;
 
   @Override

@@ -44,7 +44,11 @@ final class StudyCommand implements Callable<Integer> {
               study,
               spec ->
                   SingleThreadLatency.measure(
-                      spec.name(), spec.resolution(), spec.numClasses(), 5, study.latencyRuns()),
+                      spec.name(),
+                      spec.resolution(),
+                      spec.numClasses(),
+                      SingleThreadLatency.WARMUP,
+                      study.latencyRuns()),
               VersionProvider.gitCommit()));
       return 0;
     } finally {

@@ -23,43 +23,30 @@ final class SynthCommand implements Callable<Integer> {
       description = "Output directory (file://, hdfs://, ...).")
   String out;
 
-  @Option(names = "--classes-22k", defaultValue = "100", description = "Default: ${DEFAULT-VALUE}.")
+  @Option(names = "--classes-22k", description = "Default: ${DEFAULT-VALUE}.")
   int classes22k;
 
-  @Option(names = "--classes-1k", defaultValue = "20", description = "Default: ${DEFAULT-VALUE}.")
+  @Option(names = "--classes-1k", description = "Default: ${DEFAULT-VALUE}.")
   int classes1k;
 
-  @Option(
-      names = "--min-per-class",
-      defaultValue = "20",
-      description = "Default: ${DEFAULT-VALUE}.")
+  @Option(names = "--min-per-class", description = "Default: ${DEFAULT-VALUE}.")
   int minPerClass;
 
-  @Option(
-      names = "--max-per-class",
-      defaultValue = "60",
-      description = "Default: ${DEFAULT-VALUE}.")
+  @Option(names = "--max-per-class", description = "Default: ${DEFAULT-VALUE}.")
   int maxPerClass;
 
-  @Option(
-      names = "--train-per-class",
-      defaultValue = "40",
-      description = "Default: ${DEFAULT-VALUE}.")
+  @Option(names = "--train-per-class", description = "Default: ${DEFAULT-VALUE}.")
   int trainPerClass;
 
-  @Option(
-      names = "--val-per-class",
-      defaultValue = "10",
-      description = "Default: ${DEFAULT-VALUE}.")
+  @Option(names = "--val-per-class", description = "Default: ${DEFAULT-VALUE}.")
   int valPerClass;
 
   @Option(
       names = "--size",
-      defaultValue = "96",
       description = "Image width (height 3/4 of it). Default: ${DEFAULT-VALUE}.")
   int size;
 
-  @Option(names = "--seed", defaultValue = "1", description = "Default: ${DEFAULT-VALUE}.")
+  @Option(names = "--seed", description = "Default: ${DEFAULT-VALUE}.")
   long seed;
 
   @Option(
@@ -70,16 +57,15 @@ final class SynthCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     SynthSpec spec =
-        new SynthSpec(
-            classes22k,
-            classes1k,
-            minPerClass,
-            maxPerClass,
-            trainPerClass,
-            valPerClass,
-            size,
-            seed,
-            badInputs);
+        SynthSpec.builder()
+            .classes22k(classes22k)
+            .classes1k(classes1k)
+            .perClass22k(minPerClass, maxPerClass)
+            .perClass1k(trainPerClass, valPerClass)
+            .size(size)
+            .seed(seed)
+            .badInputs(badInputs)
+            .build();
     Path path = new Path(out);
     FileSystem fs = path.getFileSystem(new Configuration());
     long start = System.nanoTime();

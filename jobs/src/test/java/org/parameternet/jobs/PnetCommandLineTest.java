@@ -21,9 +21,10 @@ import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.parameternet.ingest.IngestFormat;
+import org.parameternet.ingest.IngestOptions;
 import org.parameternet.model.onnx.OnnxRuntimeModel;
 import picocli.CommandLine;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
 
 class PnetCommandLineTest {
@@ -148,26 +149,105 @@ class PnetCommandLineTest {
     assertTrue(r.err().contains("parameternet_600m"), r.err());
   }
 
-  /** Every key in the shipped conf/pnet.conf names a real option, so the file cannot rot. */
+  /**
+   * The shipped conf/pnet.conf is the user's override file: every key in it names a real option,
+   * and none merely repeats the default it overrides.
+   */
   @Test
-  void shippedConfigNamesOnlyRealOptions() {
+  void shippedConfigNamesOnlyRealOptionsAndRepeatsNoDefault() {
     File file = new File("../conf/pnet.conf");
     assertTrue(file.isFile(), "conf/pnet.conf missing");
     Config config = ConfigFactory.parseFile(file);
-    List<String> known = new ArrayList<>();
-    collectKeys(Pnet.commandLine(new ConfigDefaults(ConfigFactory.empty(), "none")), known);
-    for (String key : config.entrySet().stream().map(Map.Entry::getKey).toList()) {
+    CommandLine cli = Pnet.commandLine(new ConfigDefaults(config, file.getPath())); // checks keys
+    Config reference = ConfigFactory.defaultReference();
+    for (var entry : config.entrySet()) {
       assertTrue(
-          known.contains(key), "conf/pnet.conf: " + key + " is not an option; known: " + known);
+          !reference.hasPath(entry.getKey())
+              || !reference
+                  .getValue(entry.getKey())
+                  .unwrapped()
+                  .equals(entry.getValue().unwrapped()),
+          "conf/pnet.conf: " + entry.getKey() + " repeats its default");
     }
+    assertTrue(cli.getSubcommands().containsKey("ingest"));
   }
 
-  private static void collectKeys(CommandLine cli, List<String> keys) {
-    CommandSpec spec = cli.getCommandSpec();
-    for (OptionSpec option : spec.options()) {
-      keys.add(ConfigDefaults.keyOf(option));
+  /**
+   * Every option's default is declared once, in a reference.conf: no option declares one in its
+   * annotation, every reference key outside pnet.train is an option's (none is dead), and the
+   * library's own defaults are the command line's.
+   */
+  @Test
+  void everyDefaultIsDeclaredOnceInReferenceConf() {
+    CommandLine cli = Pnet.commandLine(new ConfigDefaults(ConfigFactory.empty(), "none"));
+    java.util.Set<String> options = new java.util.TreeSet<>();
+    ConfigDefaults.collectKeys(cli.getCommandSpec(), options);
+    List<OptionSpec> all = new ArrayList<>();
+    collectOptions(cli, all);
+    for (OptionSpec option : all) {
+      assertEquals(
+          null,
+          option.defaultValue(),
+          ConfigDefaults.keyOf(option) + " declares its default in its annotation");
     }
-    cli.getSubcommands().values().forEach(sub -> collectKeys(sub, keys));
+    for (var entry : ConfigFactory.defaultReference().getConfig("pnet").entrySet()) {
+      if (!entry.getKey().startsWith("train.")) {
+        assertTrue(
+            options.contains("pnet." + entry.getKey()),
+            "reference.conf: pnet." + entry.getKey() + " is no option's default");
+      }
+    }
+
+    CommandLine parsed = Pnet.commandLine(new ConfigDefaults(ConfigFactory.empty(), "none"));
+    parsed.parseArgs("ingest", "--format", "folders", "--source", "/s", "--out", "/o");
+    IngestCommand ingest = parsed.getSubcommands().get("ingest").getCommand();
+    IngestOptions fromFlags = ingest.options();
+    assertEquals(
+        IngestOptions.withDefaults(
+            IngestFormat.FOLDERS, "/s", "/o", fromFlags.image().shorterSide(), null),
+        fromFlags);
+    assertEquals(org.parameternet.data.image.ImageOptions.DEFAULTS, fromFlags.image());
+  }
+
+  /**
+   * A user's key that names no option is an error naming the file and the key, where it used to be
+   * ignored; a user's value reaches the defaults that refer to it.
+   */
+  @Test
+  void aUsersUnknownKeyIsAnErrorAndAUsersValueIsTheDefault() throws Exception {
+    File file = File.createTempFile("pnet", ".conf");
+    file.deleteOnExit();
+    java.nio.file.Files.writeString(file.toPath(), "pnet { ingest { resise = 128 } }");
+    IllegalArgumentException e =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                Pnet.commandLine(
+                    new ConfigDefaults(ConfigFactory.parseFile(file), file.getPath())));
+    assertTrue(e.getMessage().contains(file.getPath()), e.getMessage());
+    assertTrue(e.getMessage().contains("pnet.ingest.resise"), e.getMessage());
+
+    Config user = ConfigFactory.parseString("pnet { ingest.resize = 128, evaluate.weights = raw }");
+    CommandLine cli = Pnet.commandLine(new ConfigDefaults(user, "user"));
+    cli.parseArgs("ingest", "--format", "folders", "--source", "/s", "--out", "/o");
+    assertEquals(
+        128,
+        ((IngestCommand) cli.getSubcommands().get("ingest").getCommand())
+            .options()
+            .image()
+            .shorterSide());
+    OptionSpec exportWeights =
+        cli.getSubcommands().get("export").getCommandSpec().findOption("--weights");
+    assertEquals("raw", cli.getDefaultValueProvider().defaultValue(exportWeights));
+  }
+
+  private static void collectOptions(CommandLine cli, List<OptionSpec> options) {
+    for (OptionSpec option : cli.getCommandSpec().options()) {
+      if (!option.usageHelp() && !option.versionHelp()) {
+        options.add(option);
+      }
+    }
+    cli.getSubcommands().values().forEach(sub -> collectOptions(sub, options));
   }
 
   @Test

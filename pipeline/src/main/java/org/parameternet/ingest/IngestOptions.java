@@ -56,20 +56,22 @@ public record IngestOptions(
   }
 
   /**
-   * The command line's defaults (q90 JPEG, 256 MB shards, 512 MB split, 256 files a task, seed 0,
-   * no size limits beyond 90 megapixels) at a resize and an optional label-space mapping.
+   * The defaults ({@code pnet.ingest} in {@code reference.conf}, as the command line has them) at a
+   * resize and an optional label-space mapping.
    */
   public static IngestOptions withDefaults(
       IngestFormat format, String source, String out, int resize, String mapTo) {
+    com.typesafe.config.Config d = org.parameternet.config.Defaults.of("ingest");
+    ImageOptions image = ImageOptions.from(d);
     return new IngestOptions(
         format,
         source,
         out,
-        new ImageOptions(resize, 90, 0, 90_000_000L),
-        256L << 20,
-        512L << 20,
-        256,
-        0,
+        new ImageOptions(resize, image.jpegQuality(), image.minSide(), image.maxPixels()),
+        d.getLong("shard-mb") << 20,
+        d.getLong("split-mb") << 20,
+        d.getInt("files-per-task"),
+        d.getLong("seed"),
         null,
         null,
         false,

@@ -25,6 +25,45 @@ public record ConvOp(
     }
   }
 
+  /** A static 1x1 convolution, no bias, no activation (a batch norm follows). */
+  public static ConvOp pointwise(ConvRole role, int in, int out) {
+    return new ConvOp(role, in, out, 1, 1, 0, 1, false, 0, Activation.IDENTITY);
+  }
+
+  /**
+   * A static dense {@code kernel x kernel} convolution padded by {@code (kernel - 1) / 2}, no bias,
+   * no activation.
+   */
+  public static ConvOp square(ConvRole role, int in, int out, int kernel, int stride) {
+    return new ConvOp(
+        role, in, out, kernel, stride, (kernel - 1) / 2, 1, false, 0, Activation.IDENTITY);
+  }
+
+  /** A static depthwise convolution (one group per channel), padded as {@link #square}. */
+  public static ConvOp depthwise(ConvRole role, int channels, int kernel, int stride) {
+    return new ConvOp(
+        role,
+        channels,
+        channels,
+        kernel,
+        stride,
+        (kernel - 1) / 2,
+        channels,
+        false,
+        0,
+        Activation.IDENTITY);
+  }
+
+  /** This convolution with a bias and {@code activation} applied to its output (the SE convs). */
+  public ConvOp withBiasAndActivation(Activation activation) {
+    return new ConvOp(role, in, out, kernel, stride, padding, groups, true, experts, activation);
+  }
+
+  /** This convolution as a dynamic one of {@code experts} kernels (0: static). */
+  public ConvOp withExperts(int experts) {
+    return new ConvOp(role, in, out, kernel, stride, padding, groups, bias, experts, activation);
+  }
+
   public boolean isDynamic() {
     return experts > 0;
   }

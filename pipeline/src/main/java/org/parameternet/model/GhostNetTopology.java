@@ -24,7 +24,7 @@ public final class GhostNetTopology<H> {
     FeatureShape image = new FeatureShape(3, spec.resolution(), spec.resolution());
     Node<H> x = new Node<>(sink.input(image), image);
     int stem = Channels.round4(spec.stemWidth() * spec.width());
-    x = convBn("stem", x, conv(ConvRole.STEM, 3, stem, 3, 2, 1, 1), spec.activation());
+    x = convBn("stem", x, bySpec(ConvOp.square(ConvRole.STEM, 3, stem, 3, 2)), spec.activation());
     for (int i = 0; i < spec.blocks().size(); i++) {
       x = bottleneck("b" + i, x, spec.blocks().get(i));
     }
@@ -33,7 +33,7 @@ public final class GhostNetTopology<H> {
         convBn(
             "final",
             x,
-            conv(ConvRole.FINAL, x.shape().channels(), features, 1, 1, 0, 1),
+            bySpec(ConvOp.pointwise(ConvRole.FINAL, x.shape().channels(), features)),
             spec.activation());
     H pooled = sink.globalAveragePool("head_pool", x.handle(), x.shape());
     H head = sink.dense("head_conv", pooled, features, spec.headWidth(), spec.activation());
@@ -44,7 +44,6 @@ public final class GhostNetTopology<H> {
     int mid = Channels.round4(row.expansion() * spec.width());
     int out = Channels.round4(row.out() * spec.width());
     int in = x.shape().channels();
-    int pad = (row.kernel() - 1) / 2;
 
     Node<H> y = ghost(name + "_ghost1", x, mid, spec.activation());
     if (row.stride() > 1) {
@@ -52,7 +51,8 @@ public final class GhostNetTopology<H> {
           convBn(
               name + "_dw",
               y,
-              conv(ConvRole.BOTTLENECK_DEPTHWISE, mid, mid, row.kernel(), row.stride(), pad, mid),
+              bySpec(
+                  ConvOp.depthwise(ConvRole.BOTTLENECK_DEPTHWISE, mid, row.kernel(), row.stride())),
               Activation.IDENTITY);
     }
     if (row.hasSqueezeExcite()) {
@@ -66,13 +66,13 @@ public final class GhostNetTopology<H> {
           convBn(
               name + "_sc_dw",
               x,
-              conv(ConvRole.SHORTCUT_DEPTHWISE, in, in, row.kernel(), row.stride(), pad, in),
+              bySpec(ConvOp.depthwise(ConvRole.SHORTCUT_DEPTHWISE, in, row.kernel(), row.stride())),
               Activation.IDENTITY);
       shortcut =
           convBn(
               name + "_sc_pw",
               shortcut,
-              conv(ConvRole.SHORTCUT_POINTWISE, in, out, 1, 1, 0, 1),
+              bySpec(ConvOp.pointwise(ConvRole.SHORTCUT_POINTWISE, in, out)),
               Activation.IDENTITY);
     }
     return new Node<>(sink.add(name + "_add", y.handle(), shortcut.handle(), y.shape()), y.shape());
@@ -88,13 +88,13 @@ public final class GhostNetTopology<H> {
         convBn(
             name + "_primary",
             x,
-            conv(ConvRole.GHOST_PRIMARY, x.shape().channels(), half, 1, 1, 0, 1),
+            bySpec(ConvOp.pointwise(ConvRole.GHOST_PRIMARY, x.shape().channels(), half)),
             activation);
     Node<H> cheap =
         convBn(
             name + "_cheap",
             primary,
-            conv(ConvRole.GHOST_CHEAP, half, half, 3, 1, 1, half),
+            bySpec(ConvOp.depthwise(ConvRole.GHOST_CHEAP, half, 3, 1)),
             activation);
     FeatureShape shape = primary.shape().withChannels(out);
     return new Node<>(
@@ -111,40 +111,21 @@ public final class GhostNetTopology<H> {
             name + "_reduce",
             pooled,
             pooledShape,
-            new ConvOp(
-                ConvRole.SQUEEZE_EXCITE,
-                channels,
-                reduced,
-                1,
-                1,
-                0,
-                1,
-                true,
-                0,
-                spec.activation()));
+            ConvOp.pointwise(ConvRole.SQUEEZE_EXCITE, channels, reduced)
+                .withBiasAndActivation(spec.activation()));
     H gate =
         sink.conv(
             name + "_expand",
             reduce,
             new FeatureShape(reduced, 1, 1),
-            new ConvOp(
-                ConvRole.SQUEEZE_EXCITE,
-                reduced,
-                channels,
-                1,
-                1,
-                0,
-                1,
-                true,
-                0,
-                Activation.HARD_SIGMOID));
+            ConvOp.pointwise(ConvRole.SQUEEZE_EXCITE, reduced, channels)
+                .withBiasAndActivation(Activation.HARD_SIGMOID));
     return new Node<>(sink.channelScale(name + "_scale", x.handle(), gate, x.shape()), x.shape());
   }
 
-  private ConvOp conv(ConvRole role, int in, int out, int kernel, int stride, int pad, int groups) {
-    int experts = spec.isDynamic(role) ? spec.experts() : 0;
-    return new ConvOp(
-        role, in, out, kernel, stride, pad, groups, false, experts, Activation.IDENTITY);
+  /** {@code op} as the spec has it: dynamic when the spec makes its role dynamic. */
+  private ConvOp bySpec(ConvOp op) {
+    return op.withExperts(spec.isDynamic(op.role()) ? spec.experts() : 0);
   }
 
   private Node<H> convBn(String name, Node<H> x, ConvOp op, Activation activation) {

@@ -30,36 +30,20 @@ public final class ModelRegistry {
 
   private static ModelSpec paperModel(
       String name, List<BlockRow> table, double width, int experts) {
-    return new ModelSpec(
-        name,
-        table,
-        width,
-        experts,
-        ConvRole.PARAMETERNET_DYNAMIC,
-        Activation.HARD_SWISH,
-        1000,
-        224,
-        0.2,
-        16,
-        960,
-        1280);
+    return ModelSpec.builder(name, table)
+        .width(width)
+        .dynamic(experts, ConvRole.PARAMETERNET_DYNAMIC)
+        .build();
   }
 
   private static ModelSpec smallModel(
       String name, List<BlockRow> table, int resolution, int experts, int features, int head) {
-    return new ModelSpec(
-        name,
-        table,
-        0.5,
-        experts,
-        ConvRole.PARAMETERNET_DYNAMIC,
-        Activation.HARD_SWISH,
-        1000,
-        resolution,
-        0.2,
-        16,
-        features,
-        head);
+    return ModelSpec.builder(name, table)
+        .width(0.5)
+        .dynamic(experts, ConvRole.PARAMETERNET_DYNAMIC)
+        .resolution(resolution)
+        .widths(16, features, head)
+        .build();
   }
 
   private static void register(ModelSpec spec) {

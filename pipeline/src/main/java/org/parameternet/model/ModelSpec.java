@@ -66,50 +66,112 @@ public record ModelSpec(
   }
 
   public ModelSpec withClasses(int classes) {
-    return new ModelSpec(
-        name,
-        blocks,
-        width,
-        experts,
-        dynamicRoles,
-        activation,
-        classes,
-        resolution,
-        dropout,
-        stemWidth,
-        featureWidth,
-        headWidth);
+    return toBuilder().numClasses(classes).build();
   }
 
   public ModelSpec withResolution(int size) {
-    return new ModelSpec(
-        name,
-        blocks,
-        width,
-        experts,
-        dynamicRoles,
-        activation,
-        numClasses,
-        size,
-        dropout,
-        stemWidth,
-        featureWidth,
-        headWidth);
+    return toBuilder().resolution(size).build();
   }
 
   public ModelSpec withDropout(double p) {
-    return new ModelSpec(
-        name,
-        blocks,
-        width,
-        experts,
-        dynamicRoles,
-        activation,
-        numClasses,
-        resolution,
-        p,
-        stemWidth,
-        featureWidth,
-        headWidth);
+    return toBuilder().dropout(p).build();
+  }
+
+  /**
+   * A spec by name: a block table and its name, then what differs from a paper model (width 1,
+   * static, hard-swish, 1000 classes at 224, dropout 0.2, a 16-channel stem, 960 features, a
+   * 1280-wide head).
+   */
+  public static Builder builder(String name, List<BlockRow> blocks) {
+    return new Builder(name, blocks);
+  }
+
+  /** This spec as a builder, to change some of its fields. */
+  public Builder toBuilder() {
+    return builder(name, blocks)
+        .width(width)
+        .dynamic(experts, dynamicRoles)
+        .activation(activation)
+        .numClasses(numClasses)
+        .resolution(resolution)
+        .dropout(dropout)
+        .widths(stemWidth, featureWidth, headWidth);
+  }
+
+  /** Names each field of the spec. */
+  public static final class Builder {
+    private final String name;
+    private final List<BlockRow> blocks;
+    private double width = 1;
+    private int experts;
+    private Set<ConvRole> dynamicRoles = Set.of();
+    private Activation activation = Activation.HARD_SWISH;
+    private int numClasses = 1000;
+    private int resolution = 224;
+    private double dropout = 0.2;
+    private int stemWidth = 16;
+    private int featureWidth = 960;
+    private int headWidth = 1280;
+
+    private Builder(String name, List<BlockRow> blocks) {
+      this.name = name;
+      this.blocks = blocks;
+    }
+
+    public Builder width(double v) {
+      width = v;
+      return this;
+    }
+
+    /** Convolutions of {@code roles} as dynamic ones of {@code experts} kernels (0: static). */
+    public Builder dynamic(int experts, Set<ConvRole> roles) {
+      this.experts = experts;
+      this.dynamicRoles = roles;
+      return this;
+    }
+
+    public Builder activation(Activation v) {
+      activation = v;
+      return this;
+    }
+
+    public Builder numClasses(int v) {
+      numClasses = v;
+      return this;
+    }
+
+    public Builder resolution(int v) {
+      resolution = v;
+      return this;
+    }
+
+    public Builder dropout(double v) {
+      dropout = v;
+      return this;
+    }
+
+    /** Channels of the stem, of the final features (before pooling) and of the head. */
+    public Builder widths(int stem, int features, int head) {
+      stemWidth = stem;
+      featureWidth = features;
+      headWidth = head;
+      return this;
+    }
+
+    public ModelSpec build() {
+      return new ModelSpec(
+          name,
+          blocks,
+          width,
+          experts,
+          dynamicRoles,
+          activation,
+          numClasses,
+          resolution,
+          dropout,
+          stemWidth,
+          featureWidth,
+          headWidth);
+    }
   }
 }

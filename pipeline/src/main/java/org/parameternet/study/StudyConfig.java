@@ -83,6 +83,10 @@ public record StudyConfig(
       pre.add(dataSet(p, "study.pretraining", false));
     }
     Config empty = ConfigFactory.empty();
+    // the study's evaluate block over pnet.evaluate's defaults (reference.conf)
+    Config evaluate =
+        (s.hasPath("evaluate") ? s.getConfig("evaluate") : empty)
+            .withFallback(org.parameternet.config.Defaults.of("evaluate"));
     return new StudyConfig(
         s.getString("out"),
         models,
@@ -92,8 +96,8 @@ public record StudyConfig(
         s.hasPath("scratch") ? s.getConfig("scratch") : empty,
         s.hasPath("pretrain") ? s.getConfig("pretrain") : empty,
         s.hasPath("finetune") ? s.getConfig("finetune") : empty,
-        s.hasPath("evaluate.latency-runs") ? s.getInt("evaluate.latency-runs") : 30,
-        s.hasPath("evaluate.batch") ? s.getInt("evaluate.batch") : 64);
+        evaluate.getInt("latency-runs"),
+        evaluate.getInt("batch"));
   }
 
   private static DataSet dataSet(Config d, String where, boolean needsVal) {

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
 import java.util.function.Supplier;
+import org.parameternet.config.Defaults;
 import org.parameternet.config.Overrides;
 import org.parameternet.data.augment.AugmentOptions;
 import org.parameternet.model.ModelRegistry;
@@ -16,8 +17,8 @@ import org.parameternet.model.ModelSpec;
 
 /**
  * A validated training run configuration (HOCON, root key {@code train}). Every key, its default
- * and meaning is in {@code org/parameternet/train/defaults.conf}; a wrong key or value fails here,
- * naming the key and what is allowed, before any Spark work starts.
+ * and meaning is in {@code reference.conf} under {@code pnet.train}; a wrong key or value fails
+ * here, naming the key and what is allowed, before any Spark work starts.
  */
 public record TrainConfig(
     String model,
@@ -55,8 +56,9 @@ public record TrainConfig(
 
   public static final String ROOT = "train";
 
+  /** Every training key with its default: {@code pnet.train} of {@code reference.conf}. */
   public static Config defaults() {
-    return ConfigFactory.parseResources(TrainConfig.class, "defaults.conf");
+    return Defaults.reference().withOnlyPath(ROOT);
   }
 
   /** Reads an experiment file, applies {@code key=value} overrides, validates. */
@@ -92,8 +94,7 @@ public record TrainConfig(
       throw new IllegalArgumentException(
           "unknown configuration keys "
               + unknown
-              + "; the allowed keys are listed in org/parameternet/train/defaults.conf and the"
-              + " README");
+              + "; the allowed keys are pnet.train's in reference.conf, listed in the README");
     }
     Config c = user.withFallback(defaults).resolve().getConfig(ROOT);
     String model = get(c, "model", () -> c.getString("model"));

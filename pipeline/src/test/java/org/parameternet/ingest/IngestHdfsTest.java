@@ -70,7 +70,18 @@ class IngestHdfsTest {
   void ingestsFromAndToHdfs() throws IOException {
     FileSystem fs = hdfs.getFileSystem();
     String root = fs.getUri() + "/imagenet";
-    SynthWriter.write(fs, new Path(root), new SynthSpec(6, 3, 2, 4, 3, 2, 48, 5, true));
+    SynthWriter.write(
+        fs,
+        new Path(root),
+        SynthSpec.builder()
+            .classes22k(6)
+            .classes1k(3)
+            .perClass22k(2, 4)
+            .perClass1k(3, 2)
+            .size(48)
+            .seed(5)
+            .badInputs(true)
+            .build());
     String out = fs.getUri() + "/datasets/in22k";
     IngestSummary s =
         IngestJob.run(

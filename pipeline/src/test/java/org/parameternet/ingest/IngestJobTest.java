@@ -37,7 +37,16 @@ class IngestJobTest {
   static SparkSession spark;
   static FileSystem fs;
   static Path synth;
-  static final SynthSpec SPEC = new SynthSpec(10, 4, 3, 5, 4, 3, 64, 3, true);
+  static final SynthSpec SPEC =
+      SynthSpec.builder()
+          .classes22k(10)
+          .classes1k(4)
+          .perClass22k(3, 5)
+          .perClass1k(4, 3)
+          .size(64)
+          .seed(3)
+          .badInputs(true)
+          .build();
 
   @BeforeAll
   static void setUp() throws IOException {

@@ -100,19 +100,14 @@ class GhostNetBuilderTest {
   @Test
   void wholeNetworkGradientsMatchFiniteDifferences() {
     ModelSpec tiny =
-        new ModelSpec(
-            "tiny",
-            BlockTables.GHOSTNET_MICRO.subList(0, 5),
-            0.25,
-            2,
-            EnumSet.copyOf(ConvRole.PARAMETERNET_DYNAMIC),
-            Activation.HARD_SWISH,
-            3,
-            12,
-            0,
-            16,
-            64,
-            16);
+        ModelSpec.builder("tiny", BlockTables.GHOSTNET_MICRO.subList(0, 5))
+            .width(0.25)
+            .dynamic(2, EnumSet.copyOf(ConvRole.PARAMETERNET_DYNAMIC))
+            .numClasses(3)
+            .resolution(12)
+            .dropout(0)
+            .widths(16, 64, 16)
+            .build();
     Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
     try {
       NeuralNetConfiguration.Builder base =

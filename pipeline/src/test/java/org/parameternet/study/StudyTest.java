@@ -53,7 +53,17 @@ class StudyTest {
       FileSystem fs = FileSystem.getLocal(new Configuration());
       String root = dir.toUri().toString();
       org.apache.hadoop.fs.Path synth = new org.apache.hadoop.fs.Path(root, "synth");
-      SynthWriter.write(fs, synth, new SynthSpec(6, 3, 16, 16, 24, 6, 40, 2, false));
+      SynthWriter.write(
+          fs,
+          synth,
+          SynthSpec.builder()
+              .classes22k(6)
+              .classes1k(3)
+              .perClass22k(16, 16)
+              .perClass1k(24, 6)
+              .size(40)
+              .seed(2)
+              .build());
       String in22k = root + "/22k";
       String train = root + "/1k-train";
       String val = root + "/1k-val";

@@ -18,7 +18,15 @@ import org.parameternet.testing.LocalSpark;
 
 /** A local[2] Spark session and a small ingested 1K-like train/val pair from the synthesizer. */
 final class TrainingFixture {
-  static final SynthSpec SPEC = new SynthSpec(12, 6, 20, 30, 100, 12, 48, 5, false);
+  static final SynthSpec SPEC =
+      SynthSpec.builder()
+          .classes22k(12)
+          .classes1k(6)
+          .perClass22k(20, 30)
+          .perClass1k(100, 12)
+          .size(48)
+          .seed(5)
+          .build();
 
   final SparkSession spark;
   final String train;

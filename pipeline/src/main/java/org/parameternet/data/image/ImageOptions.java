@@ -1,5 +1,8 @@
 package org.parameternet.data.image;
 
+import com.typesafe.config.Config;
+import org.parameternet.config.Defaults;
+
 /**
  * How ingest processes each image.
  *
@@ -10,7 +13,17 @@ package org.parameternet.data.image;
  */
 public record ImageOptions(int shorterSide, int jpegQuality, int minSide, long maxPixels)
     implements java.io.Serializable {
-  public static final ImageOptions DEFAULTS = new ImageOptions(256, 90, 0, 90_000_000L);
+  /** The defaults, from {@code pnet.ingest} in {@code reference.conf}. */
+  public static final ImageOptions DEFAULTS = from(Defaults.of("ingest"));
+
+  /** The options at {@code resize}, {@code jpeg-quality}, {@code min-side}, {@code max-pixels}. */
+  public static ImageOptions from(Config ingest) {
+    return new ImageOptions(
+        ingest.getInt("resize"),
+        ingest.getInt("jpeg-quality"),
+        ingest.getInt("min-side"),
+        ingest.getLong("max-pixels"));
+  }
 
   public ImageOptions {
     if (shorterSide < 0) {

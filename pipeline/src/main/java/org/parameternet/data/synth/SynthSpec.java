@@ -37,6 +37,107 @@ public record SynthSpec(
     }
   }
 
+  /** A spec built by name, starting from {@code pnet.synth} of reference.conf. */
+  public static Builder builder() {
+    com.typesafe.config.Config d = org.parameternet.config.Defaults.of("synth");
+    return new Builder()
+        .classes22k(d.getInt("classes-22k"))
+        .classes1k(d.getInt("classes-1k"))
+        .minPerClass(d.getInt("min-per-class"))
+        .maxPerClass(d.getInt("max-per-class"))
+        .trainPerClass(d.getInt("train-per-class"))
+        .valPerClass(d.getInt("val-per-class"))
+        .size(d.getInt("size"))
+        .seed(d.getLong("seed"));
+  }
+
+  /** Names each of the spec's nine numbers, so a call reads as what it sets. */
+  public static final class Builder {
+    private int classes22k;
+    private int classes1k;
+    private int minPerClass;
+    private int maxPerClass;
+    private int trainPerClass;
+    private int valPerClass;
+    private int size;
+    private long seed;
+    private boolean badInputs;
+
+    private Builder() {}
+
+    public Builder classes22k(int v) {
+      classes22k = v;
+      return this;
+    }
+
+    public Builder classes1k(int v) {
+      classes1k = v;
+      return this;
+    }
+
+    /** Images per class of the 22K-like set: drawn uniformly between the two. */
+    public Builder perClass22k(int min, int max) {
+      minPerClass = min;
+      maxPerClass = max;
+      return this;
+    }
+
+    public Builder minPerClass(int v) {
+      minPerClass = v;
+      return this;
+    }
+
+    public Builder maxPerClass(int v) {
+      maxPerClass = v;
+      return this;
+    }
+
+    /** Images per class of the 1K-like train and val sets. */
+    public Builder perClass1k(int train, int val) {
+      trainPerClass = train;
+      valPerClass = val;
+      return this;
+    }
+
+    public Builder trainPerClass(int v) {
+      trainPerClass = v;
+      return this;
+    }
+
+    public Builder valPerClass(int v) {
+      valPerClass = v;
+      return this;
+    }
+
+    public Builder size(int v) {
+      size = v;
+      return this;
+    }
+
+    public Builder seed(long v) {
+      seed = v;
+      return this;
+    }
+
+    public Builder badInputs(boolean v) {
+      badInputs = v;
+      return this;
+    }
+
+    public SynthSpec build() {
+      return new SynthSpec(
+          classes22k,
+          classes1k,
+          minPerClass,
+          maxPerClass,
+          trainPerClass,
+          valPerClass,
+          size,
+          seed,
+          badInputs);
+    }
+  }
+
   /** The wnid of synthetic class {@code index}; ordering by index equals ordering by wnid. */
   public static String wnid(int index) {
     return String.format(java.util.Locale.ROOT, "n%08d", 1_000_000 + 37 * index);

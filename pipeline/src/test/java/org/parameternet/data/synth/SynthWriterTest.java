@@ -26,7 +26,16 @@ class SynthWriterTest {
   @TempDir static java.nio.file.Path dir;
   static FileSystem fs;
   static Path root;
-  static final SynthSpec SPEC = new SynthSpec(12, 5, 3, 6, 4, 3, 64, 7, true);
+  static final SynthSpec SPEC =
+      SynthSpec.builder()
+          .classes22k(12)
+          .classes1k(5)
+          .perClass22k(3, 6)
+          .perClass1k(4, 3)
+          .size(64)
+          .seed(7)
+          .badInputs(true)
+          .build();
 
   @BeforeAll
   static void write() throws IOException {
