@@ -4,7 +4,7 @@ import java.util.Arrays;
 import java.util.Locale;
 import java.util.stream.Collectors;
 
-/** The source layouts ingest reads (architecture.md §5). */
+/** The source layouts ingest reads (docs/architecture.md, "Source layouts"). */
 public enum IngestFormat {
   /** ImageNet-22K/21K: a tar of per-synset tars, or a directory of per-synset tars. */
   IN22K("in22k", "train"),

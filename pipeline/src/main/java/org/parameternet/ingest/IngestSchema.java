@@ -4,7 +4,9 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 
-/** Column layout of the shards (documented in the README) and of the quarantine table. */
+/**
+ * Column layout of the shards (documented in docs/commands/ingest.md) and of the quarantine table.
+ */
 public final class IngestSchema {
   private IngestSchema() {}
 

@@ -2,7 +2,7 @@ package org.parameternet.model;
 
 import java.util.List;
 
-/** The block tables of architecture.md §2.2. */
+/** The block tables (docs/architecture.md, "Block tables"). */
 public final class BlockTables {
   private BlockTables() {}
 

@@ -12,7 +12,7 @@ public enum ConvRole {
   SHORTCUT_POINTWISE,
   FINAL;
 
-  /** The released ParameterNet's dynamic positions (architecture.md §2.4). */
+  /** The released ParameterNet's dynamic positions (docs/architecture.md, "Dynamic positions"). */
   public static final java.util.Set<ConvRole> PARAMETERNET_DYNAMIC =
       java.util.Collections.unmodifiableSet(
           java.util.EnumSet.of(

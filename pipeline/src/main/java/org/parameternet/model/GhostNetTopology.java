@@ -2,7 +2,8 @@ package org.parameternet.model;
 
 /**
  * The GhostNet / ParameterNet network, described once and played into a {@link GraphSink}
- * (architecture.md §2.1). Node names are stable: they name DL4J vertices and checkpoints.
+ * (docs/architecture.md, "The models"). Node names are stable: they name DL4J vertices and
+ * checkpoints.
  */
 public final class GhostNetTopology<H> {
   private final ModelSpec spec;

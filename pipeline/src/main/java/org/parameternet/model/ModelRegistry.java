@@ -11,7 +11,7 @@ public final class ModelRegistry {
   private static final Map<String, ModelSpec> VARIANTS = new LinkedHashMap<>();
 
   static {
-    // Paper models at 224x224, 1000 classes (architecture.md §2, §3.2).
+    // Paper models at 224x224, 1000 classes (docs/architecture.md, "Registry" and the counts).
     register(paperModel("ghostnet_300m", BlockTables.GHOSTNET_V1, 1.45, 0));
     register(paperModel("parameternet_300m", BlockTables.GHOSTNET_V1, 1.45, 4));
     register(paperModel("parameternet_300m_e2", BlockTables.GHOSTNET_V1, 1.45, 2));

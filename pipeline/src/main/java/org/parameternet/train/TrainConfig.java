@@ -94,7 +94,7 @@ public record TrainConfig(
       throw new IllegalArgumentException(
           "unknown configuration keys "
               + unknown
-              + "; the allowed keys are pnet.train's in reference.conf, listed in the README");
+              + "; the allowed keys are pnet.train's in reference.conf, listed in docs/commands/pretrain.md");
     }
     Config c = user.withFallback(defaults).resolve().getConfig(ROOT);
     String model = get(c, "model", () -> c.getString("model"));

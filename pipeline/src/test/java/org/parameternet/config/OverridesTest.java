@@ -53,16 +53,25 @@ class OverridesTest {
     assertEquals("[x]", set("out=[x]").getString("train.out"));
   }
 
-  /** Every {@code --set key=value} printed in the README parses, and URIs stay what was typed. */
+  /**
+   * Every {@code --set key=value} printed in the README and in docs/ parses, and URIs stay what was
+   * typed.
+   */
   @Test
-  void everyReadmeExampleParses() throws IOException {
-    String readme = Files.readString(Path.of("../README.md"));
+  void everyDocumentedExampleParses() throws IOException {
+    StringBuilder docs = new StringBuilder(Files.readString(Path.of("../README.md")));
+    try (var pages = Files.walk(Path.of("../docs"))) {
+      for (Path page : pages.filter(p -> p.toString().endsWith(".md")).sorted().toList()) {
+        docs.append('\n').append(Files.readString(page));
+      }
+    }
+    String readme = docs.toString();
     Matcher m = Pattern.compile("--set ([A-Za-z][\\w.-]*=[^\\s`\\]]+)").matcher(readme);
     List<String> examples = new ArrayList<>();
     while (m.find()) {
       examples.add(m.group(1));
     }
-    assertFalse(examples.isEmpty(), "the README shows --set examples");
+    assertFalse(examples.isEmpty(), "the docs show --set examples");
     for (String example : examples) {
       Config c = set(example);
       String key = example.substring(0, example.indexOf('='));

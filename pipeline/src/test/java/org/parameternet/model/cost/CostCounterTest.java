@@ -25,7 +25,10 @@ class CostCounterTest {
     assertEquals(flopsMillions, Math.round(cost.macs() / 1e6), model + " FLOPs");
   }
 
-  /** Finer figures from the independent counter in architecture.md §3.2 (3 decimals, in M). */
+  /**
+   * Finer figures from the independent counter quoted in docs/architecture.md, "Counting
+   * convention" (3 decimals, in M).
+   */
   @ParameterizedTest
   @CsvSource({
     "ghostnet_300m, 8.633, 288.71",
