@@ -10,6 +10,7 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 import org.parameternet.benchmark.TrainingBenchmark;
+import org.parameternet.data.synth.SynthLayout;
 import org.parameternet.data.synth.SynthSpec;
 import org.parameternet.data.synth.SynthWriter;
 import org.parameternet.ingest.IngestFormat;
@@ -141,7 +142,11 @@ final class BenchTrainCommand implements Callable<Integer> {
     IngestJob.run(
         spark,
         IngestOptions.withDefaults(
-            IngestFormat.IN1K_TRAIN, synth + "/in1k/ILSVRC2012_img_train.tar", out, 256, null));
+            IngestFormat.IN1K_TRAIN,
+            new SynthLayout(synth).in1kTrainTar().toString(),
+            out,
+            256,
+            null));
     return out;
   }
 }

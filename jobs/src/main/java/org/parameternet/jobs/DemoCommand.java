@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.spark.sql.SparkSession;
+import org.parameternet.data.synth.SynthLayout;
 import org.parameternet.data.synth.SynthSpec;
 import org.parameternet.data.synth.SynthWriter;
 import org.parameternet.ingest.IngestFormat;
@@ -79,19 +80,15 @@ final class DemoCommand implements Callable<Integer> {
     try {
       org.apache.hadoop.fs.Path synthPath = new org.apache.hadoop.fs.Path(synth);
       FileSystem fs = synthPath.getFileSystem(spark.sparkContext().hadoopConfiguration());
-      if (!fs.exists(new org.apache.hadoop.fs.Path(synthPath, "synth.json"))) {
+      SynthLayout sources = new SynthLayout(synthPath);
+      if (!fs.exists(sources.manifest())) {
         System.out.println("pnet demo: synthesizing the 22K-like and 1K-like sets");
         SynthWriter.write(fs, synthPath, DATA);
       }
-      report(ingest(spark, IngestFormat.IN22K, synth + "/in22k/fall11_whole.tar", in22k, null));
+      report(ingest(spark, IngestFormat.IN22K, sources.in22kTar().toString(), in22k, null));
       report(
-          ingest(
-              spark,
-              IngestFormat.IN1K_TRAIN,
-              synth + "/in1k/ILSVRC2012_img_train.tar",
-              train,
-              in22k));
-      report(ingest(spark, IngestFormat.IN1K_VAL, synth + "/in1k/val", val, in22k));
+          ingest(spark, IngestFormat.IN1K_TRAIN, sources.in1kTrainTar().toString(), train, in22k));
+      report(ingest(spark, IngestFormat.IN1K_VAL, sources.in1kVal().toString(), val, in22k));
     } finally {
       spark.stop();
     }

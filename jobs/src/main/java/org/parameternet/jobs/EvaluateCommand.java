@@ -61,6 +61,11 @@ final class EvaluateCommand implements Callable<Integer> {
   int batch;
 
   @Option(
+      names = "--latency-warmup",
+      description = "Untimed batch-1 runs before the timed ones. Default: ${DEFAULT-VALUE}.")
+  int latencyWarmup;
+
+  @Option(
       names = "--latency-runs",
       description =
           "Timed batch-1 single-thread runs (median reported). Default: ${DEFAULT-VALUE}.")
@@ -81,7 +86,7 @@ final class EvaluateCommand implements Callable<Integer> {
               o.spec().name(),
               o.spec().resolution(),
               o.spec().numClasses(),
-              SingleThreadLatency.WARMUP,
+              latencyWarmup,
               latencyRuns);
       ResultRow row =
           new ResultRow(

@@ -21,7 +21,7 @@ final class FinetuneCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     TrainConfig config = options.load();
-    if (config.initCheckpoint().isBlank()) {
+    if (config.init().checkpoint().isBlank()) {
       throw new IllegalArgumentException(
           "train.init.checkpoint is required: the pretraining checkpoint or run directory to start"
               + " from");

@@ -5,6 +5,7 @@ import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import org.apache.spark.sql.SparkSession;
 import org.parameternet.data.image.ImageOptions;
+import org.parameternet.data.shards.DatasetLayout;
 import org.parameternet.ingest.IngestFormat;
 import org.parameternet.ingest.IngestJob;
 import org.parameternet.ingest.IngestOptions;
@@ -89,14 +90,19 @@ final class IngestCommand implements Callable<Integer> {
   @Option(
       names = "--map-to",
       description =
-          "Another dataset (directory or classes.tsv) to map this label space onto, e.g. the 22K"
-              + " pretraining set for a 1K set; writes label_map.tsv.")
+          "Another dataset (directory or "
+              + DatasetLayout.CLASSES
+              + ") to map this label space onto, e.g. the 22K pretraining set for a 1K set; writes "
+              + DatasetLayout.LABEL_MAP
+              + ".")
   String mapTo;
 
   @Option(
       names = "--class-names",
       description =
-          "wnid -> name file for classes.tsv: words.txt, LOC_synset_mapping.txt, the devkit's"
+          "wnid -> name file for "
+              + DatasetLayout.CLASSES
+              + ": words.txt, LOC_synset_mapping.txt, the devkit's"
               + " meta.mat or synsets.tsv (default: words.txt or LOC_synset_mapping.txt beside"
               + " --source).")
   String classNames;

@@ -62,12 +62,34 @@ public final class Pnet implements Runnable {
                     // Bad input (a model name, a config value): the message names it, no trace
                     failed
                         .getErr()
-                        .println("pnet " + failed.getCommandName() + ": " + error.getMessage());
+                        .println(
+                            "pnet "
+                                + failed.getCommandName()
+                                + ": "
+                                + flagsForKeys(error.getMessage(), failed));
                     return 2;
                   }
                   throw error;
                 });
     defaults.checkUserKeys(cli.getCommandSpec());
     return cli;
+  }
+
+  /**
+   * The library names a setting by its key ({@code ingest.map-to}); where the failed command has
+   * that setting as an option, the user reads the flag they typed ({@code --map-to}).
+   */
+  static String flagsForKeys(String message, CommandLine failed) {
+    String result = message;
+    String command = failed.getCommandName();
+    for (CommandLine.Model.OptionSpec option : failed.getCommandSpec().options()) {
+      String flag = option.longestName();
+      String key = command + "." + flag.replaceFirst("^--", "");
+      result =
+          result.replaceAll(
+              "(?<![\\w.-])" + java.util.regex.Pattern.quote(key) + "(?![\\w-])",
+              java.util.regex.Matcher.quoteReplacement(flag));
+    }
+    return result;
   }
 }

@@ -1,6 +1,5 @@
 package org.parameternet.jobs;
 
-import java.util.Map;
 import java.util.concurrent.Callable;
 import org.apache.spark.sql.SparkSession;
 import org.parameternet.train.TrainConfig;
@@ -23,7 +22,7 @@ final class PretrainCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     TrainConfig config = options.load();
-    if (!config.initCheckpoint().isBlank()) {
+    if (!config.init().checkpoint().isBlank()) {
       throw new IllegalArgumentException(
           "train.init.checkpoint is set: that is a finetuning run, use pnet finetune");
     }
@@ -34,8 +33,12 @@ final class PretrainCommand implements Callable<Integer> {
   static int run(String stage, TrainConfig config, boolean resume) throws Exception {
     SparkSession spark = SparkSessions.create("pnet " + stage + " " + config.model());
     try {
-      TrainingSummary summary = Trainer.run(spark, config, resume);
-      Map<String, Object> last = summary.lastEpoch();
+      TrainingSummary summary;
+      try {
+        summary = Trainer.run(spark, config, resume);
+      } catch (org.parameternet.train.ExistingRunException e) {
+        throw new IllegalArgumentException(e.getMessage() + " (--resume continues it)", e);
+      }
       System.out.printf(
           "%s %s: %d steps, %d images, checkpoint %s%n",
           stage,
@@ -43,14 +46,18 @@ final class PretrainCommand implements Callable<Integer> {
           summary.state().iteration(),
           summary.state().images(),
           summary.checkpoint());
-      if (last.containsKey("val_top1")) {
-        System.out.printf(
-            "last epoch: loss %.4f, val top-1 %.2f%%, top-5 %.2f%%%n",
-            ((Number) last.get("loss")).doubleValue(),
-            ((Number) last.get("val_top1")).doubleValue(),
-            ((Number) last.get("val_top5")).doubleValue());
-      }
-      System.out.println("metrics: " + config.out() + "/metrics/");
+      summary
+          .lastEpoch()
+          .filter(org.parameternet.train.Metrics.Epoch::validated)
+          .ifPresent(
+              last ->
+                  System.out.printf(
+                      "last epoch: loss %.4f, val top-1 %.2f%%, top-5 %.2f%%%n",
+                      last.loss(), last.valTop1(), last.valTop5()));
+      System.out.println(
+          "metrics: "
+              + new org.parameternet.train.RunLayout(new org.apache.hadoop.fs.Path(config.out()))
+                  .metrics());
       return 0;
     } catch (TrainingDivergedException e) {
       System.err.println("pnet " + stage + ": " + e.getMessage());

@@ -26,9 +26,6 @@ import picocli.CommandLine.Option;
 final class SingleThreadLatency implements Callable<Integer> {
   private static final String PREFIX = "latency_ms=";
 
-  /** Untimed runs before the timed ones: {@code pnet.latency.warmup} of reference.conf. */
-  static final int WARMUP = org.parameternet.config.Defaults.reference().getInt("latency.warmup");
-
   @Option(names = "--model", required = true)
   String model;
 

@@ -47,9 +47,10 @@ final class StudyCommand implements Callable<Integer> {
                       spec.name(),
                       spec.resolution(),
                       spec.numClasses(),
-                      SingleThreadLatency.WARMUP,
+                      study.latencyWarmup(),
                       study.latencyRuns()),
-              VersionProvider.gitCommit()));
+              VersionProvider.gitCommit(),
+              System.out::println));
       return 0;
     } finally {
       spark.stop();

@@ -75,7 +75,7 @@ final class SynthCommand implements Callable<Integer> {
         "wrote synthetic data sets to %s in %.1f s (see %s)%n",
         fs.makeQualified(path),
         (System.nanoTime() - start) / 1e9,
-        new Path(path, "synth.json"));
+        new org.parameternet.data.synth.SynthLayout(path).manifest());
     return 0;
   }
 }

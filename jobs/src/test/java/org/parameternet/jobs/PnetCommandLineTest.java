@@ -241,6 +241,27 @@ class PnetCommandLineTest {
     assertEquals("raw", cli.getDefaultValueProvider().defaultValue(exportWeights));
   }
 
+  /**
+   * The library's errors name keys, never flags; the command line shows the flag the user typed
+   * where the failed command has one, and leaves other keys alone.
+   */
+  @Test
+  void libraryKeysInErrorsBecomeTheCommandsFlags() {
+    CommandLine cli = Pnet.commandLine(new ConfigDefaults(ConfigFactory.empty(), "none"));
+    CommandLine ingest = cli.getSubcommands().get("ingest");
+    assertEquals(
+        "--map-to: x is neither; name one with --val-synsets (meta.mat), not ingest.map-tos",
+        Pnet.flagsForKeys(
+            "ingest.map-to: x is neither; name one with ingest.val-synsets (meta.mat), not"
+                + " ingest.map-tos",
+            ingest));
+    assertEquals(
+        "train.model = x; ingest.map-to stays for evaluate",
+        Pnet.flagsForKeys(
+            "train.model = x; ingest.map-to stays for evaluate",
+            cli.getSubcommands().get("evaluate")));
+  }
+
   private static void collectOptions(CommandLine cli, List<OptionSpec> options) {
     for (OptionSpec option : cli.getCommandSpec().options()) {
       if (!option.usageHelp() && !option.versionHelp()) {

@@ -483,7 +483,7 @@ public final class IngestJob {
     if (options.classNames() != null) {
       Path named = new Path(options.classNames());
       if (!named.getFileSystem(hadoop).exists(named)) {
-        throw new IllegalArgumentException("--class-names: no file at " + named);
+        throw new IllegalArgumentException("ingest.class-names: no file at " + named);
       }
       return new NamedClasses(named.toString(), readClassNames(hadoop, named));
     }

@@ -13,6 +13,7 @@ import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.parameternet.data.image.Rejection;
+import org.parameternet.data.labels.ImageNetFiles;
 import org.parameternet.data.tar.TarIndex;
 import org.parameternet.data.tar.TarMember;
 
@@ -160,8 +161,10 @@ final class IngestPlanner {
     Path parent = source.getParent();
     String labels = options.valLabels();
     if (labels == null) {
-      Path truth = new Path(parent, "ILSVRC2012_validation_ground_truth.txt");
-      labels = (fs.exists(truth) ? truth : new Path(parent, "LOC_val_solution.csv")).toString();
+      Path truth = new Path(parent, ImageNetFiles.DEVKIT_VAL_GROUND_TRUTH);
+      labels =
+          (fs.exists(truth) ? truth : new Path(parent, ImageNetFiles.KAGGLE_VAL_SOLUTION))
+              .toString();
     }
     Map<String, String> wnidByImage = new HashMap<>();
     TreeSet<String> wnids = new TreeSet<>();
@@ -254,7 +257,10 @@ final class IngestPlanner {
     Path path = given == null ? null : new Path(given);
     if (path == null) {
       for (String candidate :
-          List.of("synsets.tsv", "meta.mat", "ILSVRC2012_devkit_t12/data/meta.mat")) {
+          List.of(
+              ImageNetFiles.SYNSETS_TSV,
+              ImageNetFiles.DEVKIT_META,
+              ImageNetFiles.DEVKIT_META_IN_DEVKIT)) {
         if (fs.exists(new Path(parent, candidate))) {
           path = new Path(parent, candidate);
           break;
@@ -264,7 +270,7 @@ final class IngestPlanner {
         throw new IllegalArgumentException(
             "no ILSVRC2012_ID -> wnid table beside "
                 + parent
-                + "; pass --val-synsets (meta.mat or a TSV)");
+                + "; name one with ingest.val-synsets (meta.mat or a TSV)");
       }
     }
     if (path.getName().endsWith(".mat")) {

@@ -38,10 +38,10 @@ final class LabelMap {
       classes = DatasetLayout.read(targetFs, new Path(target)).classes();
     } else {
       throw new IllegalArgumentException(
-          "--map-to: " + target + " is neither an ingested data set nor a classes .tsv file");
+          "ingest.map-to: " + target + " is neither an ingested data set nor a classes .tsv file");
     }
     if (!targetFs.exists(classes)) {
-      throw new IllegalArgumentException("--map-to: no class list at " + classes);
+      throw new IllegalArgumentException("ingest.map-to: no class list at " + classes);
     }
     Map<String, Integer> there = new HashMap<>();
     try (InputStream in = targetFs.open(classes)) {
@@ -50,7 +50,7 @@ final class LabelMap {
         String[] cols = lines.get(n).split("\t");
         if (cols.length < 2 || !cols[0].matches("\\d+") || cols[1].isBlank()) {
           throw new IllegalArgumentException(
-              "--map-to: "
+              "ingest.map-to: "
                   + classes
                   + " line "
                   + (n + 1)

@@ -1,9 +1,6 @@
 package org.parameternet.report;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -14,7 +11,9 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.SparkSession;
 import org.knowm.xchart.XYChart;
+import org.parameternet.train.Metrics;
 import org.parameternet.train.MetricsLog;
+import org.parameternet.train.RunLayout;
 
 /**
  * Turns a results table into {@code report.md}, {@code report.csv}, {@code report.html} and the
@@ -81,27 +80,20 @@ public final class ReportJob {
     Map<String, List<double[]>> curves = new LinkedHashMap<>();
     List<Path> runs = new ArrayList<>();
     for (ResultRow r : rows) {
-      Path run = new Path(r.checkpoint()).getParent().getParent();
-      addRun(runs, run);
-      Path init = new Path(run, "init.json");
-      if (fs.exists(init)) {
-        try (InputStream in = fs.open(init)) {
-          JsonNode json = new ObjectMapper().readTree(in);
-          addRun(runs, new Path(json.get("checkpoint").asText()).getParent().getParent());
-        }
+      RunLayout run = RunLayout.ofCheckpoint(new Path(r.checkpoint()));
+      addRun(runs, run.out());
+      java.util.Optional<RunLayout.Init> init = run.readInit(fs);
+      if (init.isPresent()) {
+        addRun(runs, RunLayout.ofCheckpoint(new Path(init.get().checkpoint())).out());
       }
     }
     for (Path run : runs) {
       List<double[]> points = new ArrayList<>();
-      for (Map<String, Object> step : MetricsLog.read(fs, run, MetricsLog.Kind.STEPS)) {
-        if (!(step.get("loss") instanceof Number)) {
+      for (Metrics.Step step : MetricsLog.steps(fs, run)) {
+        if (step.loss() == null) {
           continue; // a non-finite loss is logged as null
         }
-        points.add(
-            new double[] {
-              ((Number) step.get("iteration")).doubleValue(),
-              ((Number) step.get("loss")).doubleValue()
-            });
+        points.add(new double[] {step.iteration(), step.loss()});
       }
       if (!points.isEmpty()) {
         curves.put(run.getName(), points);

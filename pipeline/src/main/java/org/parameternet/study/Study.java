@@ -40,6 +40,7 @@ public final class Study {
   private final StudyConfig study;
   private final LatencyMeter latency;
   private final String gitCommit;
+  private final java.util.function.Consumer<String> progress;
   private final FileSystem fs;
   private final List<Stage> stages = new ArrayList<>();
 
@@ -49,19 +50,34 @@ public final class Study {
     boolean run() throws IOException; // false: skipped, output existed
   }
 
-  private Study(SparkSession spark, StudyConfig study, LatencyMeter latency, String gitCommit)
+  private Study(
+      SparkSession spark,
+      StudyConfig study,
+      LatencyMeter latency,
+      String gitCommit,
+      java.util.function.Consumer<String> progress)
       throws IOException {
     this.spark = spark;
     this.study = study;
     this.latency = latency;
     this.gitCommit = gitCommit;
+    this.progress = progress;
     this.fs = new Path(study.out()).getFileSystem(spark.sparkContext().hadoopConfiguration());
   }
 
+  /**
+   * Runs the study's stages that have not run yet and reports.
+   *
+   * @param progress told a line as each stage starts and ends, and each evaluation's top-1
+   */
   public static ReportJob.Written run(
-      SparkSession spark, StudyConfig study, LatencyMeter latency, String gitCommit)
+      SparkSession spark,
+      StudyConfig study,
+      LatencyMeter latency,
+      String gitCommit,
+      java.util.function.Consumer<String> progress)
       throws IOException {
-    return new Study(spark, study, latency, gitCommit).run();
+    return new Study(spark, study, latency, gitCommit, progress).run();
   }
 
   private ReportJob.Written run() throws IOException {
@@ -93,18 +109,20 @@ public final class Study {
     }
     for (int i = 0; i < stages.size(); i++) {
       Stage s = stages.get(i);
-      System.out.printf(Locale.ROOT, "study [%d/%d] %s%n", i + 1, stages.size(), s.description());
+      progress.accept(
+          String.format(Locale.ROOT, "study [%d/%d] %s", i + 1, stages.size(), s.description()));
       long t0 = System.nanoTime();
       boolean ran = s.action().run();
-      System.out.printf(
-          Locale.ROOT,
-          "study [%d/%d] %s: %s%n",
-          i + 1,
-          stages.size(),
-          s.description(),
-          ran
-              ? String.format(Locale.ROOT, "done in %.0f s", (System.nanoTime() - t0) / 1e9)
-              : "output exists, skipped");
+      progress.accept(
+          String.format(
+              Locale.ROOT,
+              "study [%d/%d] %s: %s",
+              i + 1,
+              stages.size(),
+              s.description(),
+              ran
+                  ? String.format(Locale.ROOT, "done in %.0f s", (System.nanoTime() - t0) / 1e9)
+                  : "output exists, skipped"));
     }
     return ReportJob.run(spark, results, path("report"));
   }
@@ -144,7 +162,8 @@ public final class Study {
             o.result().top1(),
             o.result().top5(),
             latency.medianMs(o.spec()),
-            ModelBenchmark.onnxLatency(o.spec(), 5, study.latencyRuns()).medianMs(),
+            ModelBenchmark.onnxLatency(o.spec(), study.latencyWarmup(), study.latencyRuns())
+                .medianMs(),
             o.imagesPerSecond(),
             o.result().images(),
             o.weights(),
@@ -152,13 +171,14 @@ public final class Study {
             Instant.now().toString(),
             gitCommit);
     ResultsTable.append(spark, results, row);
-    System.out.printf(
-        Locale.ROOT,
-        "  %s %s: top-1 %.2f%%, top-5 %.2f%%%n",
-        row.model(),
-        finetuneName.isEmpty() ? pretrainName : pretrainName + " -> " + finetuneName,
-        row.top1(),
-        row.top5());
+    progress.accept(
+        String.format(
+            Locale.ROOT,
+            "  %s %s: top-1 %.2f%%, top-5 %.2f%%",
+            row.model(),
+            finetuneName.isEmpty() ? pretrainName : pretrainName + " -> " + finetuneName,
+            row.top1(),
+            row.top5()));
     return true;
   }
 

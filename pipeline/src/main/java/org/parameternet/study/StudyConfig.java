@@ -26,6 +26,7 @@ public record StudyConfig(
     Config scratch,
     Config pretrain,
     Config finetune,
+    int latencyWarmup,
     int latencyRuns,
     int evalBatch) {
 
@@ -96,6 +97,7 @@ public record StudyConfig(
         s.hasPath("scratch") ? s.getConfig("scratch") : empty,
         s.hasPath("pretrain") ? s.getConfig("pretrain") : empty,
         s.hasPath("finetune") ? s.getConfig("finetune") : empty,
+        evaluate.getInt("latency-warmup"),
         evaluate.getInt("latency-runs"),
         evaluate.getInt("batch"));
   }

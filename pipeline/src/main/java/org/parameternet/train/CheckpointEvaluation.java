@@ -1,10 +1,7 @@
 package org.parameternet.train;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.typesafe.config.Config;
 import java.io.IOException;
-import java.io.InputStream;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.SparkSession;
@@ -89,13 +86,10 @@ public final class CheckpointEvaluation {
     String trainData = train.getString("data.path");
     String pretrainData = trainData;
     String finetuneData = "";
-    Path init = new Path(checkpoint.getParent().getParent(), "init.json");
-    if (fs.exists(init)) {
-      try (InputStream in = fs.open(init)) {
-        JsonNode json = new ObjectMapper().readTree(in);
-        pretrainData = json.get("pretrain_data").asText();
-        finetuneData = trainData;
-      }
+    java.util.Optional<RunLayout.Init> init = RunLayout.ofCheckpoint(checkpoint).readInit(fs);
+    if (init.isPresent()) {
+      pretrainData = init.get().pretrainData();
+      finetuneData = trainData;
     }
     return new Outcome(
         spec,

@@ -48,7 +48,7 @@ public final class Checkpoints {
 
   public Checkpoints(FileSystem fs, Path out) {
     this.fs = fs;
-    this.dir = new Path(out, "checkpoints");
+    this.dir = new RunLayout(out).checkpoints();
   }
 
   /**

@@ -47,7 +47,7 @@ final class DriverMemory {
             "the driver cannot hold an averaging round: %d workers send %d results of %s (the"
                 + " parameters and optimizer state) to the driver, %s with its own network and the"
                 + " round's broadcast, and its heap is %s. Give the driver at least %s"
-                + " (spark.driver.memory, spark-submit --driver-memory), or train with fewer"
+                + " (spark.driver.memory), or train with fewer"
                 + " workers",
             workers,
             results,

@@ -30,22 +30,40 @@ import org.apache.hadoop.fs.StreamCapabilities;
  */
 public final class MetricsLog implements Closeable {
   public enum Kind {
-    STEPS,
-    ROUNDS,
-    EPOCHS;
+    STEPS(Metrics.Step.class),
+    ROUNDS(Metrics.Round.class),
+    EPOCHS(Metrics.Epoch.class);
+
+    private final Class<? extends Metrics.Line> type;
+
+    Kind(Class<? extends Metrics.Line> type) {
+      this.type = type;
+    }
 
     String fileName() {
       return name().toLowerCase();
     }
+
+    static Kind of(Metrics.Line line) {
+      for (Kind k : values()) {
+        if (k.type.isInstance(line)) {
+          return k;
+        }
+      }
+      throw new IllegalArgumentException("not a metrics record: " + line);
+    }
   }
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON =
+      new ObjectMapper()
+          .disable(
+              com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
   private static final Pattern SEGMENT =
       Pattern.compile("(steps|rounds|epochs)-s(\\d+)-from(\\d+)\\.jsonl");
   private final Map<Kind, FSDataOutputStream> streams = new EnumMap<>(Kind.class);
 
   public MetricsLog(FileSystem fs, Path out, int segment, long fromIteration) throws IOException {
-    Path dir = new Path(out, "metrics");
+    Path dir = new RunLayout(out).metrics();
     fs.mkdirs(dir);
     // Hadoop's local file system buffers a checksummed stream's last few KB even through hflush:
     // a killed driver would lose its last rounds. Its raw file system's hflush reaches the OS.
@@ -57,7 +75,13 @@ public final class MetricsLog implements Closeable {
     }
   }
 
-  public void write(Kind kind, Map<String, Object> record) throws IOException {
+  /** Writes {@code line} to the file of its kind. */
+  public void write(Metrics.Line line) throws IOException {
+    write(Kind.of(line), JSON.convertValue(line, new TypeReference<Map<String, Object>>() {}));
+  }
+
+  /** Writes a raw record (tests write what an older or cut log held). */
+  void write(Kind kind, Map<String, Object> record) throws IOException {
     FSDataOutputStream s = streams.get(kind);
     Map<String, Object> clean = new LinkedHashMap<>(record);
     // JSON has no NaN or Infinity (Jackson would write strings): non-finite numbers become null
@@ -87,10 +111,37 @@ public final class MetricsLog implements Closeable {
     }
   }
 
-  /** The records of a run in order, later segments replacing what they re-ran. */
+  /** The step records of the run at {@code out}, in order ({@link #read}). */
+  public static List<Metrics.Step> steps(FileSystem fs, Path out) throws IOException {
+    return typed(fs, out, Kind.STEPS, Metrics.Step.class);
+  }
+
+  /** The round records of the run at {@code out}, in order ({@link #read}). */
+  public static List<Metrics.Round> rounds(FileSystem fs, Path out) throws IOException {
+    return typed(fs, out, Kind.ROUNDS, Metrics.Round.class);
+  }
+
+  /** The epoch records of the run at {@code out}, in order ({@link #read}). */
+  public static List<Metrics.Epoch> epochs(FileSystem fs, Path out) throws IOException {
+    return typed(fs, out, Kind.EPOCHS, Metrics.Epoch.class);
+  }
+
+  private static <T> List<T> typed(FileSystem fs, Path out, Kind kind, Class<T> type)
+      throws IOException {
+    List<T> lines = new ArrayList<>();
+    for (Map<String, Object> record : read(fs, out, kind)) {
+      lines.add(JSON.convertValue(record, type));
+    }
+    return lines;
+  }
+
+  /**
+   * The raw records of a run in order, later segments replacing what they re-ran: what the files
+   * hold, keyed by their field names.
+   */
   public static List<Map<String, Object>> read(FileSystem fs, Path out, Kind kind)
       throws IOException {
-    Path dir = new Path(out, "metrics");
+    Path dir = new RunLayout(out).metrics();
     List<long[]> segments = new ArrayList<>();
     Map<Long, Path> files = new LinkedHashMap<>();
     if (fs.exists(dir)) {

@@ -45,7 +45,7 @@ public record RunFingerprint(
         workers,
         config.batchPerWorker(),
         config.averagingFrequency(),
-        config.dataPath(),
+        config.data().path(),
         groups.size(),
         rows,
         sha256(shards.toString()),

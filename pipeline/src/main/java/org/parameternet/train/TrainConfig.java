@@ -23,10 +23,7 @@ import org.parameternet.model.ModelSpec;
 public record TrainConfig(
     String model,
     int resolution,
-    String dataPath,
-    String dataSplit,
-    String valPath,
-    String valSplit,
+    DataConfig data,
     String out,
     int epochs,
     long seed,
@@ -35,24 +32,31 @@ public record TrainConfig(
     int averagingFrequency,
     int prefetch,
     int evalBatch,
-    double lr,
-    double beta1,
-    double beta2,
-    double epsilon,
-    double weightDecay,
-    double warmupEpochs,
-    double warmupLr,
-    double minLr,
+    OptimizerConfig optimizer,
+    ScheduleConfig schedule,
     double labelSmoothing,
     double dropout,
     double emaDecay,
     AugmentOptions augment,
-    int checkpointEveryEpochs,
-    int checkpointEveryRounds,
-    int checkpointKeep,
-    String initCheckpoint,
-    double layerDecay,
+    CheckpointConfig checkpoint,
+    InitConfig init,
     String rendered) {
+
+  /** {@code train.data}: what is trained on and, optionally, evaluated after every epoch. */
+  public record DataConfig(String path, String split, String valPath, String valSplit) {}
+
+  /** {@code train.optimizer}: AdamW. */
+  public record OptimizerConfig(
+      double lr, double beta1, double beta2, double epsilon, double weightDecay) {}
+
+  /** {@code train.schedule}: linear warm-up, then cosine decay per update. */
+  public record ScheduleConfig(double warmupEpochs, double warmupLr, double minLr) {}
+
+  /** {@code train.checkpoint}: when checkpoints are written and how many are kept. */
+  public record CheckpointConfig(int everyEpochs, int everyRounds, int keep) {}
+
+  /** {@code train.init}: finetuning's starting checkpoint ("" for none) and layer decay. */
+  public record InitConfig(String checkpoint, double layerDecay) {}
 
   public static final String ROOT = "train";
 
@@ -134,10 +138,11 @@ public record TrainConfig(
         new TrainConfig(
             model,
             res,
-            dataPath,
-            nonEmpty(c, "data.split"),
-            get(c, "data.val-path", () -> c.getString("data.val-path")),
-            nonEmpty(c, "data.val-split"),
+            new DataConfig(
+                dataPath,
+                nonEmpty(c, "data.split"),
+                get(c, "data.val-path", () -> c.getString("data.val-path")),
+                nonEmpty(c, "data.val-split")),
             out,
             atLeast(c, "epochs", 1),
             get(c, "seed", () -> c.getLong("seed")),
@@ -146,33 +151,38 @@ public record TrainConfig(
             atLeast(c, "averaging-frequency", 1),
             atLeast(c, "prefetch", 0),
             atLeast(c, "eval-batch", 1),
-            lr,
-            unit(c, "optimizer.beta1"),
-            unit(c, "optimizer.beta2"),
-            positive(c, "optimizer.epsilon"),
-            nonNegative(c, "optimizer.weight-decay"),
-            nonNegative(c, "schedule.warmup-epochs"),
-            nonNegative(c, "schedule.warmup-lr"),
-            nonNegative(c, "schedule.min-lr"),
+            new OptimizerConfig(
+                lr,
+                unit(c, "optimizer.beta1"),
+                unit(c, "optimizer.beta2"),
+                positive(c, "optimizer.epsilon"),
+                nonNegative(c, "optimizer.weight-decay")),
+            new ScheduleConfig(
+                nonNegative(c, "schedule.warmup-epochs"),
+                nonNegative(c, "schedule.warmup-lr"),
+                nonNegative(c, "schedule.min-lr")),
             unit(c, "label-smoothing"),
             unit(c, "dropout"),
             unit(c, "ema-decay"),
             augment,
-            atLeast(c, "checkpoint.every-epochs", 1),
-            atLeast(c, "checkpoint.every-rounds", 0),
-            atLeast(c, "checkpoint.keep", 1),
-            get(c, "init.checkpoint", () -> c.getString("init.checkpoint")),
-            positive(c, "init.layer-decay"),
+            new CheckpointConfig(
+                atLeast(c, "checkpoint.every-epochs", 1),
+                atLeast(c, "checkpoint.every-rounds", 0),
+                atLeast(c, "checkpoint.keep", 1)),
+            new InitConfig(
+                get(c, "init.checkpoint", () -> c.getString("init.checkpoint")),
+                positive(c, "init.layer-decay")),
             c.atPath(ROOT).root().render(ConfigRenderOptions.concise().setFormatted(true)));
-    if (config.warmupEpochs() >= config.epochs() && config.warmupEpochs() > 0) {
+    if (config.schedule().warmupEpochs() >= config.epochs()
+        && config.schedule().warmupEpochs() > 0) {
       throw new IllegalArgumentException(
           "train.schedule.warmup-epochs ("
-              + config.warmupEpochs()
+              + config.schedule().warmupEpochs()
               + ") must be below train.epochs ("
               + config.epochs()
               + ")");
     }
-    if (config.layerDecay() > 1) {
+    if (config.init().layerDecay() > 1) {
       throw new IllegalArgumentException("train.init.layer-decay must be in (0, 1]");
     }
     return config;

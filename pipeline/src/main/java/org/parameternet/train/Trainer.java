@@ -1,9 +1,7 @@
 package org.parameternet.train;
 
 import java.io.IOException;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.function.Consumer;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
@@ -60,12 +58,10 @@ public final class Trainer {
    * Held in {@code train.out} for the whole run: a second run on the same output is refused before
    * it touches anything (each would delete the other's temporary checkpoints).
    */
-  static final String LOCK = ".pnet-train.lock";
-
   private TrainingSummary run(boolean resume, Consumer<TrainingState> afterRound)
       throws IOException {
     fs.mkdirs(out);
-    try (OutputLock lock = OutputLock.acquire(fs, new Path(out, LOCK), "train.out " + out)) {
+    try (OutputLock lock = OutputLock.acquire(fs, new RunLayout(out).lock(), "train.out " + out)) {
       return runLocked(resume, afterRound);
     }
   }
@@ -75,11 +71,9 @@ public final class Trainer {
     Path latest = checkpoints.latest();
     List<Path> incomplete = checkpoints.incomplete();
     if (!resume && (latest != null || !incomplete.isEmpty())) {
-      throw new IllegalArgumentException(
-          config.out()
-              + " already holds checkpoints ("
-              + (latest != null ? latest : incomplete.get(incomplete.size() - 1)).getName()
-              + "); pass --resume to continue that run or choose another train.out");
+      throw new ExistingRunException(
+          config.out(),
+          (latest != null ? latest : incomplete.get(incomplete.size() - 1)).getName());
     }
     if (latest == null && incomplete.isEmpty()) {
       return null;
@@ -176,16 +170,21 @@ public final class Trainer {
     Checkpoints checkpoints = new Checkpoints(fs, out);
     Path latest = startingPoint(checkpoints, resume);
     checkpoints.removeIncomplete();
-    int classes = TrainingData.classes(hadoop, config.dataPath());
-    if (!config.valPath().isBlank()) { // before step one: a typo must not cost an epoch
+    int classes = TrainingData.classes(hadoop, config.data().path());
+    if (!config.data().valPath().isBlank()) { // before step one: a typo must not cost an epoch
       TrainingData.requireSameLabelSpace(
-          hadoop, config.dataPath(), config.valPath(), config.valSplit(), "train.data.val-path");
+          hadoop,
+          config.data().path(),
+          config.data().valPath(),
+          config.data().valSplit(),
+          "train.data.val-path");
     }
-    List<RowGroup> groups = TrainingData.rowGroups(sc, config.dataPath(), config.dataSplit());
+    List<RowGroup> groups = TrainingData.rowGroups(sc, config.data().path(), config.data().split());
     RunFingerprint saved = latest == null ? null : Checkpoints.fingerprint(fs, latest);
     int workers = workers(saved);
     RunFingerprint fingerprint =
-        RunFingerprint.of(config, workers, groups, ClassMapping.wnids(hadoop, config.dataPath()));
+        RunFingerprint.of(
+            config, workers, groups, ClassMapping.wnids(hadoop, config.data().path()));
     if (latest != null) {
       requireSameRun(latest, saved, fingerprint);
     }
@@ -193,10 +192,15 @@ public final class Trainer {
     for (int e = 0; e < config.epochs(); e++) {
       totalSteps += TrainingRun.epochPlan(config, groups, e, workers).stepsPerEpoch();
     }
-    long warmupSteps = Math.round(config.warmupEpochs() * totalSteps / config.epochs());
+    long warmupSteps = Math.round(config.schedule().warmupEpochs() * totalSteps / config.epochs());
     CosineWarmupSchedule schedule =
         new CosineWarmupSchedule(
-            config.lr(), config.warmupLr(), config.minLr(), warmupSteps, totalSteps, 1.0);
+            config.optimizer().lr(),
+            config.schedule().warmupLr(),
+            config.schedule().minLr(),
+            warmupSteps,
+            totalSteps,
+            1.0);
     return new RunPlan(
         checkpoints,
         latest,
@@ -211,7 +215,7 @@ public final class Trainer {
 
   private Start fresh(RunPlan plan) throws IOException {
     ComputationGraph net = TrainingNetworks.create(config, plan.spec(), plan.schedule());
-    if (!config.initCheckpoint().isBlank()) {
+    if (!config.init().checkpoint().isBlank()) {
       initialiseFrom(net, plan.classes());
     }
     TrainingState state =
@@ -275,7 +279,7 @@ public final class Trainer {
 
   /** Finetuning: copies a pretrained network into {@code net}, carrying classifier rows. */
   private void initialiseFrom(ComputationGraph net, int classes) throws IOException {
-    Path source = new Path(config.initCheckpoint());
+    Path source = new Path(config.init().checkpoint());
     FileSystem sourceFs = source.getFileSystem(sc.hadoopConfiguration());
     Path checkpoint = Checkpoints.resolve(sourceFs, source);
     Checkpoints.Loaded pretrained = Checkpoints.load(sourceFs, checkpoint, false);
@@ -284,7 +288,7 @@ public final class Trainer {
       // finetune from the averaged weights when the pretraining kept them, as timm does
       pretrained.network().setParams(pretrained.ema());
     }
-    int[] map = ClassMapping.of(sc.hadoopConfiguration(), config.dataPath(), pretrainData);
+    int[] map = ClassMapping.of(sc.hadoopConfiguration(), config.data().path(), pretrainData);
     HeadTransfer.Result r = HeadTransfer.apply(pretrained.network(), net, map);
     LOG.info(
         "initialised from {}: {} layers copied, classifier rows carried over for {} of {} classes"
@@ -294,30 +298,23 @@ public final class Trainer {
         r.carried(),
         r.classes(),
         r.fresh());
-    Map<String, Object> init = new LinkedHashMap<>();
-    init.put("checkpoint", checkpoint.toString());
-    init.put("pretrain_data", pretrainData);
-    init.put("ema_weights", pretrained.ema() != null);
-    init.put("layers_copied", r.layersCopied());
-    init.put("classes", r.classes());
-    init.put("classifier_rows_carried", r.carried());
-    init.put("classifier_rows_fresh", r.fresh());
-    init.put("layer_decay", config.layerDecay());
-    fs.mkdirs(out);
-    try (var stream = fs.create(new Path(out, "init.json"), true)) {
-      stream.write(
-          new com.fasterxml.jackson.databind.ObjectMapper()
-              .writerWithDefaultPrettyPrinter()
-              .writeValueAsBytes(init));
-    }
-    System.out.printf(
-        "initialised from %s: classifier rows carried over for %d of %d classes%n",
-        checkpoint, r.carried(), r.classes());
+    new RunLayout(out)
+        .writeInit(
+            fs,
+            new RunLayout.Init(
+                checkpoint.toString(),
+                pretrainData,
+                pretrained.ema() != null,
+                r.layersCopied(),
+                r.classes(),
+                r.carried(),
+                r.fresh(),
+                config.init().layerDecay()));
   }
 
   private void writeConfig() throws IOException {
     fs.mkdirs(out);
-    try (var stream = fs.create(new Path(out, "train.conf"), true)) {
+    try (var stream = fs.create(new RunLayout(out).config(), true)) {
       stream.write(config.rendered().getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
   }

@@ -40,8 +40,8 @@ public final class TrainingNetworks {
       if (v instanceof LayerVertex lv && lv.getLayerConf().getLayer() instanceof BaseLayer b) {
         b.setRegularization(weightDecay(config));
         b.setRegularizationBias(List.of());
-        if (config.layerDecay() < 1) {
-          double scale = groups.scale(entry.getKey(), config.layerDecay());
+        if (config.init().layerDecay() < 1) {
+          double scale = groups.scale(entry.getKey(), config.init().layerDecay());
           // batch norm is a BaseLayer too; its running statistics keep their no-op updater
           b.setIUpdater(adam(config, schedule.scaled(scale)));
         }
@@ -57,8 +57,8 @@ public final class TrainingNetworks {
    * only (W, DynamicConv's experts and routing weights); BN declares none.
    */
   private static List<Regularization> weightDecay(TrainConfig config) {
-    return config.weightDecay() > 0
-        ? new ArrayList<>(List.of(new WeightDecay(config.weightDecay(), true)))
+    return config.optimizer().weightDecay() > 0
+        ? new ArrayList<>(List.of(new WeightDecay(config.optimizer().weightDecay(), true)))
         : new ArrayList<>();
   }
 
@@ -70,9 +70,9 @@ public final class TrainingNetworks {
   static IUpdater adam(TrainConfig config, CosineWarmupSchedule schedule) {
     return Adam.builder()
         .learningRateSchedule(schedule)
-        .beta1(config.beta1())
-        .beta2(config.beta2())
-        .epsilon(config.epsilon())
+        .beta1(config.optimizer().beta1())
+        .beta2(config.optimizer().beta2())
+        .epsilon(config.optimizer().epsilon())
         .build();
   }
 }

@@ -2,9 +2,7 @@ package org.parameternet.train;
 
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.function.Consumer;
@@ -97,7 +95,7 @@ final class TrainingRun {
   /** Trains to the last epoch, calling {@code afterRound} once a round's metrics are written. */
   TrainingSummary train(Consumer<TrainingState> afterRound) throws IOException {
     sc.sc().addSparkListener(timer);
-    Map<String, Object> lastEpoch = new LinkedHashMap<>();
+    Metrics.Epoch lastEpoch = null;
     try (MetricsLog metrics = new MetricsLog(fs, out, state.starts(), state.iteration());
         TrainingProgress progress =
             new TrainingProgress("train " + config.model(), plan.totalSteps(), state.iteration())) {
@@ -109,10 +107,11 @@ final class TrainingRun {
     } finally {
       sc.sc().removeSparkListener(timer);
     }
-    return new TrainingSummary(plan.checkpoints().latest(), state, lastEpoch);
+    return new TrainingSummary(
+        plan.checkpoints().latest(), state, java.util.Optional.ofNullable(lastEpoch));
   }
 
-  private Map<String, Object> epoch(
+  private Metrics.Epoch epoch(
       int epoch, MetricsLog metrics, TrainingProgress progress, Consumer<TrainingState> afterRound)
       throws IOException {
     EpochPlan epochPlan = epochPlan(config, plan.groups(), epoch, plan.workers());
@@ -126,8 +125,8 @@ final class TrainingRun {
       lossSteps += round.steps();
       boolean endOfEpoch = r + 1 == epochPlan.rounds();
       if (!endOfEpoch
-          && config.checkpointEveryRounds() > 0
-          && (r + 1) % config.checkpointEveryRounds() == 0) {
+          && config.checkpoint().everyRounds() > 0
+          && (r + 1) % config.checkpoint().everyRounds() == 0) {
         checkpoint();
       }
       afterRound.accept(state);
@@ -175,20 +174,20 @@ final class TrainingRun {
     }
     imagesThisStart += images;
     double computeMillis = timer.maxRunMillis();
-    Map<String, Object> line = new LinkedHashMap<>();
-    line.put("iteration", after);
-    line.put("epoch", epoch);
-    line.put("round", r);
-    line.put("steps", roundSteps);
-    line.put("images", images);
-    line.put("loss", round.loss());
-    line.put("lr", plan.schedule().valueAt((int) after - 1, epoch));
-    line.put("wall_ms", wallMillis);
-    line.put("compute_ms", computeMillis);
-    line.put("mean_task_ms", timer.meanRunMillis());
-    line.put("overhead_ms", Math.max(0, wallMillis - computeMillis));
-    line.put("images_per_s", images / (wallMillis / 1e3));
-    metrics.write(MetricsLog.Kind.ROUNDS, line);
+    metrics.write(
+        new Metrics.Round(
+            after,
+            epoch,
+            r,
+            roundSteps,
+            images,
+            round.loss(),
+            plan.schedule().valueAt((int) after - 1, epoch),
+            wallMillis,
+            computeMillis,
+            timer.meanRunMillis(),
+            Math.max(0, wallMillis - computeMillis),
+            images / (wallMillis / 1e3)));
     metrics.flush();
     state = state.afterRound(epoch, r + 1, after, images);
     progress.update(
@@ -219,13 +218,13 @@ final class TrainingRun {
     long k = 0;
     for (RoundSteps.Step s : byStep.values()) {
       long step = before + (++k);
-      Map<String, Object> line = new LinkedHashMap<>();
-      line.put("iteration", step);
-      line.put("epoch", epoch);
-      line.put("loss", s.loss());
-      line.put("lr", plan.schedule().valueAt((int) (step - 1), epoch));
-      line.put("workers", s.workers());
-      metrics.write(MetricsLog.Kind.STEPS, line);
+      metrics.write(
+          new Metrics.Step(
+              step,
+              epoch,
+              s.loss(),
+              plan.schedule().valueAt((int) (step - 1), epoch),
+              s.workers()));
       lossSum += s.loss();
       if (!Double.isFinite(s.loss())) {
         throw diverged("non-finite loss " + s.loss() + " at step " + step, epoch);
@@ -235,31 +234,30 @@ final class TrainingRun {
   }
 
   /** The epoch's line (with validation when there is a validation set) and its checkpoint. */
-  private Map<String, Object> endOfEpoch(
+  private Metrics.Epoch endOfEpoch(
       int epoch, EpochPlan epochPlan, double loss, long epochStart, MetricsLog metrics)
       throws IOException {
-    Map<String, Object> line = new LinkedHashMap<>();
-    line.put("iteration", state.iteration());
-    line.put("epoch", epoch);
-    line.put("loss", loss);
-    line.put("images", epochPlan.images());
-    line.put("seconds", (System.nanoTime() - epochStart) / 1e9);
-    if (!config.valPath().isBlank()) {
+    Metrics.Epoch line =
+        new Metrics.Epoch(
+            state.iteration(),
+            epoch,
+            loss,
+            epochPlan.images(),
+            (System.nanoTime() - epochStart) / 1e9,
+            null,
+            null,
+            null,
+            null,
+            null);
+    if (!config.data().valPath().isBlank()) {
       EvaluationResult val = evaluate(net.params());
-      line.put("val_top1", val.top1());
-      line.put("val_top5", val.top5());
-      line.put("val_loss", val.loss());
-      if (ema != null) {
-        EvaluationResult valEma = evaluate(ema.average());
-        line.put("val_top1_ema", valEma.top1());
-        line.put("val_top5_ema", valEma.top5());
-      }
+      line = line.withValidation(val, ema == null ? null : evaluate(ema.average()));
       LOG.info("epoch {}: validation {}", epoch + 1, line);
     }
-    metrics.write(MetricsLog.Kind.EPOCHS, line);
+    metrics.write(line);
     metrics.flush();
     state = state.afterEpoch(epoch + 1);
-    if ((epoch + 1) % config.checkpointEveryEpochs() == 0 || epoch + 1 == config.epochs()) {
+    if ((epoch + 1) % config.checkpoint().everyEpochs() == 0 || epoch + 1 == config.epochs()) {
       checkpoint();
     }
     return line;
@@ -268,7 +266,12 @@ final class TrainingRun {
   private void checkpoint() throws IOException {
     plan.checkpoints()
         .save(
-            net, emaArray(), state, plan.fingerprint(), config.rendered(), config.checkpointKeep());
+            net,
+            emaArray(),
+            state,
+            plan.fingerprint(),
+            config.rendered(),
+            config.checkpoint().keep());
   }
 
   /** The round's two jobs (count, train) report one task end per partition each. */
@@ -285,8 +288,8 @@ final class TrainingRun {
         spark,
         net.getConfiguration(),
         params,
-        config.valPath(),
-        config.valSplit(),
+        config.data().valPath(),
+        config.data().valSplit(),
         config.augment(),
         config.evalBatch());
   }

@@ -656,7 +656,7 @@ class IngestJobTest {
             null);
     IllegalArgumentException e =
         assertThrows(IllegalArgumentException.class, () -> IngestJob.run(spark, named));
-    assertTrue(e.getMessage().contains("--class-names"), e.getMessage());
+    assertTrue(e.getMessage().contains("ingest.class-names"), e.getMessage());
   }
 
   private static long countOf(String layout) throws IOException {

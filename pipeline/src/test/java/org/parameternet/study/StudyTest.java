@@ -94,7 +94,7 @@ class StudyTest {
                       "  evaluate { latency-runs = 3 }",
                       "}")));
       Study.LatencyMeter meter = spec -> ModelBenchmark.latency(spec, 1, 3).medianMs();
-      ReportJob.Written first = Study.run(spark, study, meter, "test");
+      ReportJob.Written first = Study.run(spark, study, meter, "test", line -> {});
       Path report = dir.resolve("study/report");
       for (String f :
           List.of(
@@ -119,7 +119,7 @@ class StudyTest {
       assertEquals(2, ResultsTable.read(spark, root + "/study/results").size());
 
       // a rerun skips every finished stage: no new training, no new result rows
-      Study.run(spark, study, meter, "test");
+      Study.run(spark, study, meter, "test", line -> {});
       assertEquals(2, ResultsTable.read(spark, root + "/study/results").size());
 
       runNotebooks(dir.resolve("study"));

@@ -41,13 +41,13 @@ class ParameterAveragingTest {
   void theDriverHoldsTheMeanOfTheWorkersParametersAndAdamState() throws IOException {
     TrainConfig config = fixture.config("avg");
     JavaSparkContext sc = JavaSparkContext.fromSparkContext(fixture.spark.sparkContext());
-    List<RowGroup> groups = TrainingData.rowGroups(sc, config.dataPath(), "train");
+    List<RowGroup> groups = TrainingData.rowGroups(sc, config.data().path(), "train");
     RowGroup group = groups.get(0);
     List<List<ShardSlice>> rounds =
         List.of(
             List.of(new ShardSlice(group, 7, 0, 8), new ShardSlice(group, 7, 8, 16)),
             List.of(new ShardSlice(group, 7, 16, 24), new ShardSlice(group, 7, 24, 32)));
-    int classes = TrainingData.classes(sc.hadoopConfiguration(), config.dataPath());
+    int classes = TrainingData.classes(sc.hadoopConfiguration(), config.data().path());
     CosineWarmupSchedule schedule = new CosineWarmupSchedule(0.005, 1e-6, 1e-5, 2, 10, 1.0);
     ComputationGraph initial = TrainingNetworks.create(config, config.spec(classes), schedule);
     ShardDataSetLoader loader =
@@ -103,20 +103,26 @@ class ParameterAveragingTest {
   void distributedEvaluationEqualsALoopOnTheDriver() throws IOException {
     TrainConfig config = fixture.config("eval");
     JavaSparkContext sc = JavaSparkContext.fromSparkContext(fixture.spark.sparkContext());
-    int classes = TrainingData.classes(sc.hadoopConfiguration(), config.valPath());
+    int classes = TrainingData.classes(sc.hadoopConfiguration(), config.data().valPath());
     ComputationGraph net =
         TrainingNetworks.create(
             config, config.spec(classes), new CosineWarmupSchedule(1e-3, 1e-3, 1e-3, 0, 10, 1.0));
     var eval = new org.parameternet.data.augment.AugmentOptions(32, 1, 1, 1, 1, 0, "", 0, 0.875);
     EvaluationResult distributed =
         Evaluator.evaluate(
-            fixture.spark, net.getConfiguration(), net.params(), config.valPath(), "val", eval, 7);
+            fixture.spark,
+            net.getConfiguration(),
+            net.params(),
+            config.data().valPath(),
+            "val",
+            eval,
+            7);
 
     var transforms = new org.parameternet.data.augment.ImageTransforms(eval);
     long images = 0;
     long top1 = 0;
     long top5 = 0;
-    for (RowGroup g : TrainingData.rowGroups(sc, config.valPath(), "val")) {
+    for (RowGroup g : TrainingData.rowGroups(sc, config.data().valPath(), "val")) {
       for (var row :
           org.parameternet.data.shards.ShardReader.readAll(sc.hadoopConfiguration(), g)) {
         float[] x = new float[transforms.imageSize()];

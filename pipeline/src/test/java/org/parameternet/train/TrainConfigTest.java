@@ -25,7 +25,7 @@ class TrainConfigTest {
   @Test
   void defaultsAreThePapersRecipe() {
     TrainConfig c = TrainConfig.from(ConfigFactory.parseString(MINIMAL));
-    assertEquals(0.05, c.weightDecay());
+    assertEquals(0.05, c.optimizer().weightDecay());
     assertEquals(0.1, c.labelSmoothing());
     assertEquals("rand-m9-mstd0.5", c.augment().randAugment());
     assertEquals(0.25, c.augment().erasing(), 0);
@@ -46,7 +46,7 @@ class TrainConfigTest {
                     "train.optimizer.lr = 0.01",
                     "model=ghostnet_micro_32")));
     assertEquals(3, c.epochs());
-    assertEquals(0.01, c.lr());
+    assertEquals(0.01, c.optimizer().lr());
     assertEquals(32, c.resolution());
   }
 

@@ -45,7 +45,7 @@ class TrainerTest {
     MetricsLog.read(fs, new Path(config.out()), MetricsLog.Kind.EPOCHS)
         .forEach(System.out::println);
     double chance = 100.0 / TrainingFixture.SPEC.classes1k();
-    double top1 = ((Number) summary.lastEpoch().get("val_top1")).doubleValue();
+    double top1 = summary.lastEpoch().orElseThrow().valTop1();
     System.out.printf("val top-1 after 4 epochs: %.1f%% (chance %.1f%%)%n", top1, chance);
     assertTrue(top1 > 3 * chance, "val top-1 " + top1 + "% vs chance " + chance + "%");
     List<Map<String, Object>> epochs =
@@ -227,7 +227,7 @@ class TrainerTest {
     Path theirs = new Path(out, "checkpoints/.tmp-first-run");
     fs.mkdirs(theirs);
     Process holder =
-        org.parameternet.data.OutputLockTest.holdInAnotherProcess(new Path(out, Trainer.LOCK));
+        org.parameternet.data.OutputLockTest.holdInAnotherProcess(new RunLayout(out).lock());
     try {
       IllegalStateException refused =
           assertThrows(
@@ -240,7 +240,7 @@ class TrainerTest {
     }
     TrainingSummary trained = Trainer.run(fixture.spark, config, false);
     assertTrue(trained.state().iteration() > 0);
-    assertTrue(!fs.exists(new Path(out, Trainer.LOCK)), "the lock is released");
+    assertTrue(!fs.exists(new RunLayout(out).lock()), "the lock is released");
   }
 
   /**

@@ -18,7 +18,8 @@ import java.util.regex.Pattern;
  */
 public final class ClassNames {
   /** Looked up beside an ingest source when no file is named. */
-  public static final List<String> BESIDE_SOURCE = List.of("words.txt", "LOC_synset_mapping.txt");
+  public static final List<String> BESIDE_SOURCE =
+      List.of(ImageNetFiles.WORDS, ImageNetFiles.KAGGLE_SYNSET_MAPPING);
 
   private static final Pattern WNID = Pattern.compile("n\\d{8}");
 

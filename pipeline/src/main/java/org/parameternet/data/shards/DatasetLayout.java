@@ -28,8 +28,8 @@ import org.apache.hadoop.fs.Path;
 public final class DatasetLayout {
   public static final String MANIFEST = "_dataset.json";
   private static final String DATA = "data";
-  private static final String CLASSES = "classes.tsv";
-  private static final String LABEL_MAP = "label_map.tsv";
+  public static final String CLASSES = "classes.tsv";
+  public static final String LABEL_MAP = "label_map.tsv";
   private static final String INGEST = "_ingest";
 
   /** What a data set of the layout before versions holds at its root besides the manifest. */

@@ -17,6 +17,7 @@ import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.parameternet.data.labels.ImageNetFiles;
 
 /**
  * Writes synthetic data sets in ImageNet's distribution layouts, so ingest can be tested and
@@ -39,6 +40,7 @@ import org.apache.hadoop.fs.Path;
 public final class SynthWriter {
   private final FileSystem fs;
   private final Path out;
+  private final SynthLayout layout;
   private final SynthSpec spec;
   private final Random random;
   private final Map<String, Integer> expectedBad = new LinkedHashMap<>();
@@ -47,6 +49,7 @@ public final class SynthWriter {
   private SynthWriter(FileSystem fs, Path out, SynthSpec spec) {
     this.fs = fs;
     this.out = out;
+    this.layout = new SynthLayout(out);
     this.spec = spec;
     this.random = new Random(spec.seed());
   }
@@ -71,12 +74,12 @@ public final class SynthWriter {
   }
 
   private void writeIn22k(List<Integer> classes) throws IOException {
-    try (PrintWriter words = writer(new Path(out, "in22k/words.txt"))) {
+    try (PrintWriter words = writer(layout.in22kWords())) {
       for (int c : classes) {
         words.println(SynthSpec.wnid(c) + "\tsynthetic class " + c); // ImageNet's words.txt layout
       }
     }
-    try (TarArchiveOutputStream tar = tar(new Path(out, "in22k/fall11_whole.tar"))) {
+    try (TarArchiveOutputStream tar = tar(layout.in22kTar())) {
       int images = 0;
       for (int c : classes) {
         int count =
@@ -128,7 +131,7 @@ public final class SynthWriter {
   }
 
   private void writeIn1kTrain(List<Integer> classes) throws IOException {
-    try (TarArchiveOutputStream tar = tar(new Path(out, "in1k/ILSVRC2012_img_train.tar"))) {
+    try (TarArchiveOutputStream tar = tar(layout.in1kTrainTar())) {
       for (int c : classes) {
         List<Member> members = new ArrayList<>();
         for (int i = 0; i < spec.trainPerClass(); i++) {
@@ -147,18 +150,18 @@ public final class SynthWriter {
       ids.add(i);
     }
     Collections.shuffle(ids, random);
-    Path base = new Path(out, "in1k");
+    Path base = layout.in1k();
     List<org.parameternet.data.labels.DevkitMeta.Synset> devkit = new ArrayList<>();
     for (int k = 0; k < classes.size(); k++) {
       devkit.add(
           new org.parameternet.data.labels.DevkitMeta.Synset(
               ids.get(k), SynthSpec.wnid(classes.get(k)), "synthetic class " + classes.get(k)));
     }
-    try (OutputStream meta = fs.create(new Path(base, "meta.mat"), true)) {
+    try (OutputStream meta = fs.create(new Path(base, ImageNetFiles.DEVKIT_META), true)) {
       org.parameternet.data.labels.DevkitMeta.write(meta, devkit);
     }
-    try (PrintWriter synsets = writer(new Path(base, "synsets.tsv"));
-        PrintWriter mapping = writer(new Path(base, "LOC_synset_mapping.txt"))) {
+    try (PrintWriter synsets = writer(new Path(base, ImageNetFiles.SYNSETS_TSV));
+        PrintWriter mapping = writer(new Path(base, ImageNetFiles.KAGGLE_SYNSET_MAPPING))) {
       synsets.println("ILSVRC2012_ID\twnid\twords");
       for (int k = 0; k < classes.size(); k++) {
         String wnid = SynthSpec.wnid(classes.get(k));
@@ -173,15 +176,15 @@ public final class SynthWriter {
       }
     }
     Collections.shuffle(order, random);
-    try (PrintWriter truth = writer(new Path(base, "ILSVRC2012_validation_ground_truth.txt"));
-        PrintWriter loc = writer(new Path(base, "LOC_val_solution.csv"));
-        TarArchiveOutputStream valTar = tar(new Path(base, "ILSVRC2012_img_val.tar"))) {
+    try (PrintWriter truth = writer(new Path(base, ImageNetFiles.DEVKIT_VAL_GROUND_TRUTH));
+        PrintWriter loc = writer(new Path(base, ImageNetFiles.KAGGLE_VAL_SOLUTION));
+        TarArchiveOutputStream valTar = tar(layout.in1kValTar())) {
       loc.println("ImageId,PredictionString");
       for (int n = 0; n < order.size(); n++) {
         int k = order.get(n);
         String name = String.format(java.util.Locale.ROOT, "ILSVRC2012_val_%08d", n + 1);
         byte[] jpeg = jpeg(classes.get(k));
-        try (OutputStream image = fs.create(new Path(base, "val/" + name + ".JPEG"), true)) {
+        try (OutputStream image = fs.create(new Path(layout.in1kVal(), name + ".JPEG"), true)) {
           image.write(jpeg);
         }
         put(valTar, name + ".JPEG", jpeg);
@@ -196,7 +199,7 @@ public final class SynthWriter {
     int count = 0;
     for (int c : classes.subList(0, Math.min(5, classes.size()))) {
       for (int i = 0; i < spec.valPerClass(); i++) {
-        Path file = new Path(out, "folders/" + SynthSpec.wnid(c) + "/img_" + i + ".JPEG");
+        Path file = new Path(new Path(layout.folders(), SynthSpec.wnid(c)), "img_" + i + ".JPEG");
         try (OutputStream image = fs.create(file, true)) {
           image.write(jpeg(c));
         }
@@ -227,7 +230,7 @@ public final class SynthWriter {
                 .map(e -> "\"" + e.getKey() + "\": " + e.getValue())
                 .toList()));
     json.append("}\n}\n");
-    try (OutputStream o = fs.create(new Path(out, "synth.json"), true)) {
+    try (OutputStream o = fs.create(layout.manifest(), true)) {
       o.write(json.toString().getBytes(StandardCharsets.UTF_8));
     }
   }
