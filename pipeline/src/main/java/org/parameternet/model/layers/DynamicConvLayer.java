@@ -38,21 +38,39 @@ public class DynamicConvLayer extends BaseLayer<DynamicConv> {
   /** Geometry of one call. */
   private record Geometry(long batch, long height, long width, long outHeight, long outWidth) {}
 
+  /**
+   * The routing of the last training forward pass and the input it was computed from: the backward
+   * pass of that input reuses it instead of pooling the input and fusing the kernels again. Its
+   * arrays live in the activations workspace, which stays open until backprop has run.
+   */
+  private Routing forwardRouting;
+
+  private INDArray routedInput;
+
   private Routing route(INDArray x) {
-    INDArray pooled = x.mean(2, 3);
+    return route(x, (type, shape) -> Nd4j.createUninitialized(type, shape));
+  }
+
+  private interface Allocator {
+    INDArray create(DataType type, long... shape);
+  }
+
+  /** How many times this layer pooled its input and fused kernels (tests: once per step). */
+  long routings;
+
+  private Routing route(INDArray x, Allocator allocate) {
+    routings++;
+    INDArray pooled = x.mean(allocate.create(dataType, x.size(0), x.size(1)), 2, 3);
     // Nd4j.matmul writes C-order results in place; mmul computes F-order and copies, one more op
     // per conv, which is what batch-1 latency is made of.
     INDArray routingWeight = getParam(ROUTING_WEIGHT_KEY);
     INDArray alpha =
         Nd4j.matmul(
-            pooled,
-            routingWeight,
-            Nd4j.createUninitialized(dataType, x.size(0), routingWeight.size(1)));
+            pooled, routingWeight, allocate.create(dataType, x.size(0), routingWeight.size(1)));
     Transforms.sigmoid(alpha.addiRowVector(getParam(ROUTING_BIAS_KEY)), false);
     INDArray experts = getParam(EXPERTS_KEY);
     INDArray kernels =
-        Nd4j.matmul(
-            alpha, experts, Nd4j.createUninitialized(dataType, alpha.size(0), experts.size(1)));
+        Nd4j.matmul(alpha, experts, allocate.create(dataType, alpha.size(0), experts.size(1)));
     return new Routing(pooled, alpha, kernels);
   }
 
@@ -78,7 +96,20 @@ public class DynamicConvLayer extends BaseLayer<DynamicConv> {
     INDArray x = contiguous(input.castTo(dataType));
     Geometry s = shapeOf(x);
     DynamicConv c = layerConf();
-    Routing routing = route(x);
+    Routing routing;
+    if (training) {
+      routing =
+          route(
+              x,
+              (type, shape) ->
+                  workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, type, shape, 'c'));
+      forwardRouting = routing;
+      routedInput = input;
+    } else {
+      routing = route(x);
+      forwardRouting = null;
+      routedInput = null;
+    }
     INDArray out =
         workspaceMgr.createUninitialized(
             ArrayType.ACTIVATIONS,
@@ -111,7 +142,9 @@ public class DynamicConvLayer extends BaseLayer<DynamicConv> {
     INDArray delta = contiguous(epsilon.castTo(dataType));
     Geometry s = shapeOf(x);
     DynamicConv c = layerConf();
-    Routing routing = route(x);
+    Routing routing = input == routedInput && forwardRouting != null ? forwardRouting : route(x);
+    forwardRouting = null;
+    routedInput = null;
     INDArray inputGrad =
         workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, dataType, x.shape(), 'c');
     INDArray kernelGrad = Nd4j.createUninitialized(dataType, s.batch(), c.kernelParams());

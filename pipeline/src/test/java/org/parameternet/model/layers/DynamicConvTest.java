@@ -9,6 +9,7 @@ import org.deeplearning4j.gradientcheck.GradientCheckUtil;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.WorkspaceMode;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.DepthwiseConvolution2D;
@@ -230,6 +231,54 @@ class DynamicConvTest {
             .get("conv");
     assertTrue(together.slice(2).equalsWithEps(mixed.slice(2), 1e-6));
     assertTrue(together.slice(2).equalsWithEps(alone.slice(0), 1e-6));
+  }
+
+  /**
+   * A training step routes each dynamic conv once: the backward pass reuses the forward pass's
+   * pooled input, routing and fused kernels. They live in the activations workspace, so the
+   * gradients with workspaces on (memory reused between the layers) equal those without.
+   */
+  @Test
+  void theBackwardPassReusesTheForwardRoutingSafely() {
+    INDArray[] gradients = new INDArray[2];
+    WorkspaceMode[] modes = {WorkspaceMode.ENABLED, WorkspaceMode.NONE};
+    for (int i = 0; i < 2; i++) {
+      ComputationGraphConfiguration conf =
+          new NeuralNetConfiguration.Builder()
+              .seed(3)
+              .dataType(DataType.FLOAT)
+              .updater(new NoOp())
+              .trainingWorkspaceMode(modes[i])
+              .inferenceWorkspaceMode(modes[i])
+              .convolutionMode(ConvolutionMode.Truncate)
+              .graphBuilder()
+              .addInputs("in")
+              .addLayer("a", dynamicConv(4, 8, 1, 1, 0, 1, 3), "in")
+              .addLayer("b", dynamicConv(8, 8, 3, 1, 1, 8, 3), "a")
+              .addLayer("c", dynamicConv(8, 6, 3, 2, 1, 1, 3), "b")
+              .addLayer(
+                  "out",
+                  new OutputLayer.Builder(LossFunctions.LossFunction.MSE)
+                      .activation(new ActivationIdentity())
+                      .nOut(3)
+                      .build(),
+                  "c")
+              .setOutputs("out")
+              .setInputTypes(InputType.convolutional(SIZE, SIZE, 4))
+              .build();
+      ComputationGraph net = new ComputationGraph(conf);
+      net.init();
+      Nd4j.getRandom().setSeed(11);
+      net.setInputs(Nd4j.rand(DataType.FLOAT, 5, 4, SIZE, SIZE).subi(0.5));
+      net.setLabels(Nd4j.rand(DataType.FLOAT, 5, 3));
+      net.computeGradientAndScore();
+      gradients[i] = net.gradient().gradient().dup();
+      for (String name : new String[] {"a", "b", "c"}) {
+        assertEquals(1, ((DynamicConvLayer) net.getLayer(name)).routings, name + " routed twice");
+      }
+    }
+    assertTrue(gradients[0].amaxNumber().doubleValue() > 0);
+    assertEquals(0, gradients[0].sub(gradients[1]).amaxNumber().doubleValue(), 1e-6);
   }
 
   @Test
