@@ -81,20 +81,9 @@ public final class IngestJob {
   /** The summary of the dataset already in {@code out}, which a run without overwrite reuses. */
   private static IngestSummary previousSummary(FileSystem fs, Path out, ObjectMapper json)
       throws IOException {
-    Map<?, ?> previous;
     try (java.io.InputStream in = fs.open(DatasetLayout.read(fs, out).ingestSummary())) {
-      previous = json.readValue(in, Map.class);
+      return json.readValue(in, IngestSummary.class).asReused();
     }
-    return new IngestSummary(
-        ((Number) previous.get("inputs")).longValue(),
-        ((Number) previous.get("written")).longValue(),
-        ((Number) previous.get("quarantined")).longValue(),
-        Map.of(),
-        Map.of(),
-        ((Number) previous.get("classes")).intValue(),
-        ((Number) previous.get("shards")).intValue(),
-        0,
-        true);
   }
 
   /** What the decode pass needs, all read and checked before it starts. */
@@ -315,20 +304,11 @@ public final class IngestJob {
     IngestPlan plan = inputs.plan();
     NamedClasses names = inputs.names();
     writeClasses(fs, staging.classes(), plan.wnids(), names.byWnid());
-    Map<String, Object> labelMap =
+    DatasetManifest.LabelMapping labelMap =
         inputs.mapTo() == null
             ? null
             : LabelMap.write(fs, inputs.mapTo(), plan.wnids(), staging.labelMap());
-    Map<String, Object> summaryJson = new LinkedHashMap<>();
-    summaryJson.put("inputs", summary.inputs());
-    summaryJson.put("written", summary.written());
-    summaryJson.put("quarantined", summary.quarantined());
-    summaryJson.put("by_reason", summary.byReason());
-    summaryJson.put("by_split", summary.bySplit());
-    summaryJson.put("classes", summary.classes());
-    summaryJson.put("shards", summary.shards());
-    summaryJson.put("seconds", summary.seconds());
-    write(fs, staging.ingestSummary(), json.writeValueAsBytes(summaryJson));
+    write(fs, staging.ingestSummary(), json.writeValueAsBytes(summary));
     return new DatasetManifest(
         null,
         options.format().cliName(),

@@ -6,13 +6,13 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.parameternet.data.shards.DatasetLayout;
+import org.parameternet.data.shards.DatasetManifest;
 
 /**
  * Maps one dataset's label space onto another's by wnid: {@code label_map.tsv} holds, for every
@@ -64,8 +64,8 @@ final class LabelMap {
   }
 
   /** Writes the map and returns what {@code _dataset.json} records about it. */
-  static Map<String, Object> write(FileSystem fs, Target target, List<String> wnids, Path out)
-      throws IOException {
+  static DatasetManifest.LabelMapping write(
+      FileSystem fs, Target target, List<String> wnids, Path out) throws IOException {
     Map<String, Integer> there = target.labels();
     Path classes = target.classes();
     StringBuilder tsv = new StringBuilder("label\twnid\ttarget_label\n");
@@ -85,10 +85,7 @@ final class LabelMap {
     try (OutputStream o = fs.create(out, false)) {
       o.write(tsv.toString().getBytes(StandardCharsets.UTF_8));
     }
-    Map<String, Object> summary = new LinkedHashMap<>();
-    summary.put("target", classes.toString());
-    summary.put("mapped", wnids.size() - missing.size());
-    summary.put("missing", missing);
-    return summary;
+    return new DatasetManifest.LabelMapping(
+        classes.toString(), wnids.size() - missing.size(), missing);
   }
 }

@@ -529,6 +529,10 @@ class IngestJobTest {
     IngestSummary first = IngestJob.run(spark, once);
     IngestSummary again = IngestJob.run(spark, once);
     assertTrue(again.reused());
+    // the account is read back whole from _ingest/summary.json
+    assertEquals(first.bySplit(), again.bySplit());
+    assertEquals(first.byReason(), again.byReason());
+    assertEquals(first.inputs(), again.inputs());
     assertEquals(first.written(), spark.read().parquet(layout(out).data().toString()).count());
 
     // A crashed run leaves a version directory behind; the next run (replacing) removes it.

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.List;
 import java.util.Map;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -30,7 +31,7 @@ public record DatasetManifest(
     @JsonProperty("label_space") String labelSpace,
     Integer classes,
     @JsonProperty("class_names") ClassNamesSource classNames,
-    @JsonProperty("label_map") Map<String, Object> labelMap,
+    @JsonProperty("label_map") LabelMapping labelMap,
     long images,
     Map<String, Long> splits,
     int shards,
@@ -39,6 +40,15 @@ public record DatasetManifest(
 
   /** Where the class names came from, and how many classes they named. */
   public record ClassNamesSource(String source, long named) {}
+
+  /**
+   * The label map onto another data set's label space.
+   *
+   * @param target the class list mapped onto
+   * @param mapped how many of this data set's wnids the target has
+   * @param missing the wnids it lacks (their rows map to -1)
+   */
+  public record LabelMapping(String target, long mapped, List<String> missing) {}
 
   private static final ObjectMapper JSON =
       new ObjectMapper()
