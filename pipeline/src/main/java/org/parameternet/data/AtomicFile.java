@@ -20,30 +20,39 @@ public final class AtomicFile {
   private AtomicFile() {}
 
   /**
-   * Writes {@code bytes} to {@code target}, replacing what is there in one step: HDFS renames over
-   * it atomically, the local file system by POSIX rename. An object store has no rename, but its
-   * PUT replaces an object whole, so there the file is written in place.
+   * Writes {@code bytes} to {@code target}, replacing what is there in one step (the caller owns
+   * {@code target}; the only file deleted besides it is its own checksum): HDFS renames over it
+   * atomically, the local file system by POSIX rename. An object store has no rename, but its PUT
+   * replaces an object whole, so there the file is written in place.
    */
   public static void replace(FileSystem fs, Path target, byte[] bytes) throws IOException {
     if (fs instanceof DistributedFileSystem hdfs) {
       Path temporary = temporaryFor(target);
-      write(hdfs, temporary, bytes);
+      write(hdfs, temporary, bytes, false);
       hdfs.rename(temporary, target, Options.Rename.OVERWRITE);
     } else if (fs instanceof LocalFileSystem local) {
       // Through the raw file system: a checksum file would be renamed in a second step, and in
       // between the new content would meet the old checksum
       FileSystem raw = local.getRawFileSystem();
-      Path temporary = temporaryFor(target);
-      write(raw, temporary, bytes);
       Path oldChecksum = local.getChecksumFile(target);
-      if (raw.exists(oldChecksum)) {
-        raw.delete(oldChecksum, false); // unverified, the old content still reads
+      boolean checksummed = raw.exists(oldChecksum);
+      if (checksummed && !raw.exists(target)) {
+        // Not the checksum of a file being replaced: not this call's to delete
+        throw new IOException(
+            oldChecksum + " is a checksum without its file; move it away: nothing was replaced");
+      }
+      Path temporary = temporaryFor(target);
+      write(raw, temporary, bytes, false);
+      if (checksummed) {
+        // The checksum Hadoop keeps for the target, which the caller owns and replaces here.
+        // Unverified, the old content still reads until the rename.
+        raw.delete(oldChecksum, false);
       }
       if (!raw.rename(temporary, target)) {
         throw new IOException("could not rename " + temporary + " over " + target);
       }
     } else {
-      write(fs, target, bytes);
+      write(fs, target, bytes, true);
     }
   }
 
@@ -58,8 +67,10 @@ public final class AtomicFile {
     return new Path(target.getParent(), TEMPORARY_PREFIX + UUID.randomUUID());
   }
 
-  private static void write(FileSystem fs, Path path, byte[] bytes) throws IOException {
-    try (OutputStream out = fs.create(path, true)) {
+  /** {@code overwrite} only for the caller's own target; temporaries are created new. */
+  private static void write(FileSystem fs, Path path, byte[] bytes, boolean overwrite)
+      throws IOException {
+    try (OutputStream out = fs.create(path, overwrite)) {
       out.write(bytes);
     }
   }

@@ -53,6 +53,9 @@ public final class OutputLock implements AutoCloseable {
       // else at this path (a file that does not parse as a record, one from another host, one
       // whose process runs) was refused above and stays. Read again just before the delete: a
       // process taking the same stale lock over may have replaced it with its own live record.
+      // This narrows the race to the few calls between that read and the delete, and does not
+      // close it: two processes that both found the same stale lock at that instant can still
+      // both proceed. A FileSystem without an atomic compare-and-delete cannot do better here.
       if (holder.equals(read(fs, file))) {
         fs.delete(file, false);
       }

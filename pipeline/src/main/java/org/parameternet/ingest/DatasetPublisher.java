@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
@@ -55,8 +56,9 @@ final class DatasetPublisher {
   /**
    * The names of {@code out}'s children that a cut-short ingest or publish left and pnet may
    * remove: version directories the manifest does not name, temporary manifests, earlier versions'
-   * staging directories, and the journal with the entries it lists that are not the readable data
-   * set's. Nothing else, whatever its name looks like.
+   * staging directories, a journal of this class's format, and the entries it retired once the
+   * manifest names the version that journal's publish brought in. Nothing else, whatever its name
+   * looks like: a user's {@code v-notes/} or a {@code .pnet-publishing} in another format stays.
    */
   static List<String> leftovers(FileSystem fs, Path out) throws IOException {
     List<String> own = new ArrayList<>();
@@ -64,7 +66,11 @@ final class DatasetPublisher {
       return own;
     }
     Set<String> live = readable(fs, out);
-    List<String> journaled = journal(fs, out);
+    Optional<Journal> journal = journal(fs, out);
+    // The journal's entries are the replaced data set's only after the swap to its version; before
+    // it they are still the readable data set and stay.
+    List<String> retired =
+        journal.filter(j -> live.contains(j.replacement())).map(Journal::retired).orElse(List.of());
     for (FileStatus child : fs.listStatus(out)) {
       String name = child.getPath().getName();
       if (live.contains(name) || name.equals(DatasetLayout.MANIFEST)) {
@@ -73,8 +79,8 @@ final class DatasetPublisher {
       if (DatasetLayout.isVersionName(name)
           || AtomicFile.isTemporary(name)
           || EARLIER_DIRECTORY.matcher(name).matches()
-          || (name.equals(JOURNAL) && !journaled.isEmpty())
-          || journaled.contains(name)) {
+          || (name.equals(JOURNAL) && journal.isPresent())
+          || retired.contains(name)) {
         own.add(name);
       }
     }
@@ -83,7 +89,7 @@ final class DatasetPublisher {
 
   /** A journal this class wrote is in {@code out}: a publish there was cut short. */
   static boolean midPublish(FileSystem fs, Path out) throws IOException {
-    return !journal(fs, out).isEmpty();
+    return journal(fs, out).isPresent();
   }
 
   /** Removes what {@link #leftovers} names in {@code out} (call under the output's lock). */
@@ -91,11 +97,27 @@ final class DatasetPublisher {
     List<String> own = leftovers(fs, out);
     boolean journal = own.remove(JOURNAL);
     for (String name : own) {
+      // Only names leftovers() proved pnet's: generated names, or entries a journal of ours
+      // retired and the manifest no longer uses.
       fs.delete(new Path(out, name), true);
     }
     if (journal) {
-      // Last, so a crash here leaves the journal and the next run finishes the cleanup.
+      // Last, so a crash here leaves the journal and the next run finishes the cleanup. It is
+      // ours: journal() accepted only this class's format.
       fs.delete(new Path(out, JOURNAL), false);
+    }
+  }
+
+  /**
+   * Refuses, before any work, an output where a publish could not write its journal: a file of that
+   * name which is not this class's (after {@link #removeLeftovers} no journal of ours is left).
+   */
+  void checkJournalFree(Path out) throws IOException {
+    if (fs.exists(new Path(out, JOURNAL))) {
+      throw new IllegalArgumentException(
+          new Path(out, JOURNAL)
+              + " is not a pnet publish journal, and publishing writes one at that name; move it"
+              + " elsewhere: nothing was written");
     }
   }
 
@@ -106,72 +128,102 @@ final class DatasetPublisher {
   void publish(DatasetLayout staged, DatasetManifest manifest) throws IOException {
     Path out = staged.root();
     String version = staged.version().orElseThrow();
+    if (!version.equals(manifest.version())) {
+      throw new IllegalArgumentException(
+          "the manifest names version " + manifest.version() + ", not the staged " + version);
+    }
     List<String> retired = new ArrayList<>(readable(fs, out));
     retired.remove(version);
     if (!retired.isEmpty()) {
-      try (OutputStream journal = fs.create(new Path(out, JOURNAL), true)) {
-        journal.write((String.join("\n", retired) + "\n").getBytes(StandardCharsets.UTF_8));
+      // Create-new: never over a file someone else put at this name (checkJournalFree refused it)
+      try (OutputStream journal = fs.create(new Path(out, JOURNAL), false)) {
+        journal.write(new Journal(version, retired).text().getBytes(StandardCharsets.UTF_8));
       }
       steps.reached("journal written");
     }
-    manifest.withVersion(version).replace(fs, staged.manifest());
+    manifest.replace(fs, staged.manifest());
     steps.reached("manifest replaced");
     for (String name : retired) {
+      // The data set the old manifest described (readable()), which the new one replaces
       fs.delete(new Path(out, name), true);
       steps.reached("old " + name + " deleted");
     }
     if (!retired.isEmpty()) {
-      fs.delete(new Path(out, JOURNAL), false);
+      fs.delete(new Path(out, JOURNAL), false); // created above by this call
       steps.reached("journal deleted");
     }
   }
 
   /**
    * The entries of {@code out} that make up the data set its manifest describes: the version
-   * directory, or the root entries of a data set from before versions; none without a manifest.
+   * directory, or, for a data set from before versions, the root entries its manifest says it has;
+   * none without a manifest.
    */
   private static Set<String> readable(FileSystem fs, Path out) throws IOException {
     Set<String> live = new HashSet<>();
     if (!DatasetLayout.isDataset(fs, out)) {
       return live;
     }
-    DatasetLayout layout = DatasetLayout.read(fs, out);
-    if (layout.version().isPresent()) {
-      live.add(layout.version().get());
-    } else {
-      for (String name : DatasetLayout.UNVERSIONED_ENTRIES) {
-        if (fs.exists(new Path(out, name))) {
-          live.add(name);
-        }
+    DatasetManifest manifest = DatasetManifest.read(fs, DatasetLayout.manifestOf(out));
+    if (manifest.version() != null) {
+      live.add(manifest.version());
+      return live;
+    }
+    for (String name : DatasetLayout.unversionedEntries(manifest.labelMap() != null)) {
+      if (fs.exists(new Path(out, name))) {
+        live.add(name);
       }
     }
     return live;
   }
 
   /**
-   * The entries the journal in {@code out} lists, or none when there is no journal or it is not one
-   * pnet wrote: a file of that name holding anything but data set entry names is a user's. (Earlier
-   * versions listed the entries a publish moved in, the manifest among them.)
+   * A publish's journal: the version it brings in, then the entries it retires.
+   *
+   * @param replacement the version directory the new manifest names
    */
-  private static List<String> journal(FileSystem fs, Path out) throws IOException {
+  private record Journal(String replacement, List<String> retired) {
+    private static final String HEADER = "pnet-publishing ";
+
+    String text() {
+      return HEADER + replacement + "\n" + String.join("\n", retired) + "\n";
+    }
+
+    /** The journal {@code text} holds, or empty when it is not one (a user's file). */
+    static Optional<Journal> parse(String text) {
+      List<String> lines = text.lines().toList();
+      if (lines.size() < 2
+          || !lines.get(0).startsWith(HEADER)
+          || !DatasetLayout.isVersionName(lines.get(0).substring(HEADER.length()))) {
+        return Optional.empty();
+      }
+      List<String> retired = lines.subList(1, lines.size());
+      boolean entries =
+          retired.stream()
+              .allMatch(
+                  n ->
+                      DatasetLayout.UNVERSIONED_ENTRIES.contains(n)
+                          || DatasetLayout.isVersionName(n));
+      return entries
+          ? Optional.of(new Journal(lines.get(0).substring(HEADER.length()), List.copyOf(retired)))
+          : Optional.empty();
+    }
+  }
+
+  /** The journal in {@code out}, or empty when there is none or the file there is not one. */
+  private static Optional<Journal> journal(FileSystem fs, Path out) throws IOException {
     Path file = new Path(out, JOURNAL);
-    if (!fs.exists(file)
-        || fs.getFileStatus(file).isDirectory()
-        || fs.getFileStatus(file).getLen() > 4096) {
-      return List.of();
+    FileStatus status;
+    try {
+      status = fs.getFileStatus(file);
+    } catch (java.io.FileNotFoundException e) {
+      return Optional.empty();
     }
-    List<String> names;
+    if (status.isDirectory() || status.getLen() > 4096) {
+      return Optional.empty();
+    }
     try (InputStream in = fs.open(file)) {
-      names = new String(in.readAllBytes(), StandardCharsets.UTF_8).lines().toList();
+      return Journal.parse(new String(in.readAllBytes(), StandardCharsets.UTF_8));
     }
-    boolean ours =
-        !names.isEmpty()
-            && names.stream()
-                .allMatch(
-                    n ->
-                        DatasetLayout.UNVERSIONED_ENTRIES.contains(n)
-                            || n.equals(DatasetLayout.MANIFEST)
-                            || DatasetLayout.isVersionName(n));
-    return ours ? names : List.of();
   }
 }

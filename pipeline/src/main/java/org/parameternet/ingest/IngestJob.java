@@ -74,6 +74,7 @@ public final class IngestJob {
       if (DatasetLayout.isDataset(fs, out) && !options.overwrite()) {
         return previousSummary(fs, out, json);
       }
+      publisher.checkJournalFree(out);
       return ingestLocked(spark, options, hadoop, fs, out, json, start, publisher);
     }
   }
@@ -310,7 +311,7 @@ public final class IngestJob {
             : LabelMap.write(fs, inputs.mapTo(), plan.wnids(), staging.labelMap());
     write(fs, staging.ingestSummary(), json.writeValueAsBytes(summary));
     return new DatasetManifest(
-        null,
+        staging.version().orElseThrow(),
         options.format().cliName(),
         options.source(),
         plan.wnids().size() + " sorted wnids, see " + staging.classes().getName(),

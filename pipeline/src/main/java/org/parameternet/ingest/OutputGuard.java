@@ -46,9 +46,20 @@ final class OutputGuard {
     // What an interrupted pnet ingest left is its own to clean up; anything else is not.
     List<String> own = DatasetPublisher.leftovers(outFs, out);
     List<String> foreign = new ArrayList<>();
-    for (FileStatus child : outFs.listStatus(out)) {
+    // Through the raw file system on local disks: the checksummed one hides .crc files, and a
+    // stray checksum (._dataset.json.crc) would otherwise meet the manifest publishing writes
+    FileSystem listing =
+        outFs instanceof org.apache.hadoop.fs.LocalFileSystem local
+            ? local.getRawFileSystem()
+            : outFs;
+    for (FileStatus child : listing.listStatus(out)) {
       String name = child.getPath().getName();
-      if (!own.contains(name) && !name.equals(IngestJob.LOCK)) {
+      // Hadoop's checksum of a file of ours (".journal.crc") is ours too
+      String checked =
+          name.startsWith(".") && name.endsWith(".crc")
+              ? name.substring(1, name.length() - ".crc".length())
+              : name;
+      if (!own.contains(checked) && !checked.equals(IngestJob.LOCK)) {
         foreign.add(name);
       }
     }

@@ -2,6 +2,7 @@ package org.parameternet.ingest;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -78,37 +79,67 @@ class DatasetPublisherTest {
   }
 
   /**
-   * Without a manifest, the entries a journal names are removed only when the journal is pnet's: a
-   * file of that name listing something else neither makes {@code data/} a leftover nor the output
-   * a data set mid-publish. (An earlier pnet's journal listed what it moved in, the manifest too.)
+   * A file at the journal's name that is not in pnet's journal format names nothing for removal and
+   * does not make the output a data set mid-publish: not a user's list of names, and not an earlier
+   * pnet's journal either (which listed entry names only, so a user's file could look like one).
    */
   @Test
   void aForeignJournalNamesNothingForRemoval() throws IOException {
     java.nio.file.Path out = dir.resolve("out2");
     Files.createDirectories(out.resolve("data"));
     Files.writeString(out.resolve("notes.txt"), "mine");
-    Files.writeString(out.resolve(DatasetPublisher.JOURNAL), "data\nnotes.txt\n");
     Path target = new Path(out.toUri());
+    for (String text : List.of("data\nnotes.txt\n", "data\n_dataset.json\n", "data\n")) {
+      Files.writeString(out.resolve(DatasetPublisher.JOURNAL), text);
 
-    assertEquals(List.of(), DatasetPublisher.leftovers(fs, target));
-    assertFalse(DatasetPublisher.midPublish(fs, target));
-    new DatasetPublisher(fs).removeLeftovers(target);
-    assertTrue(Files.isDirectory(out.resolve("data")));
-    assertEquals("mine", Files.readString(out.resolve("notes.txt")));
-    assertTrue(Files.exists(out.resolve(DatasetPublisher.JOURNAL)));
-
-    // pnet's own journal (data set entry names only): its entries are a half-published data set
-    Files.writeString(out.resolve(DatasetPublisher.JOURNAL), "data\n_dataset.json\n");
-    assertTrue(DatasetPublisher.midPublish(fs, target));
-    new DatasetPublisher(fs).removeLeftovers(target);
-    assertFalse(Files.exists(out.resolve("data")));
-    assertFalse(Files.exists(out.resolve(DatasetPublisher.JOURNAL)));
-    assertEquals("mine", Files.readString(out.resolve("notes.txt")));
+      assertEquals(List.of(), DatasetPublisher.leftovers(fs, target), text);
+      assertFalse(DatasetPublisher.midPublish(fs, target));
+      new DatasetPublisher(fs).removeLeftovers(target);
+      assertTrue(Files.isDirectory(out.resolve("data")));
+      assertEquals("mine", Files.readString(out.resolve("notes.txt")));
+      assertEquals(text, Files.readString(out.resolve(DatasetPublisher.JOURNAL)));
+      // and a publish there refuses before any work rather than write over it
+      assertThrows(
+          IllegalArgumentException.class, () -> new DatasetPublisher(fs).checkJournalFree(target));
+    }
   }
 
   /**
-   * A journal of entries the readable data set still uses (a crash before the manifest was
-   * replaced) removes nothing of it: only the journal goes.
+   * pnet's journal names the version its publish brings in. Once the manifest names that version,
+   * the entries the journal retired (the replaced data set's) are leftovers; a user's file beside
+   * them stays.
+   */
+  @Test
+  void aJournalRetiresTheReplacedEntriesOnlyAfterTheSwap() throws IOException {
+    java.nio.file.Path out = dir.resolve("out5");
+    String replacement = version(out);
+    Files.createDirectories(out.resolve(replacement + "/data"));
+    Files.writeString(
+        out.resolve(DatasetLayout.MANIFEST),
+        "{\"version\": \"" + replacement + "\", \"classes\": 2}");
+    Files.createDirectories(out.resolve("data")); // the replaced data set, from before versions
+    Files.writeString(out.resolve("classes.tsv"), "index\twnid\tname\n");
+    Files.writeString(out.resolve("notes.txt"), "mine");
+    Files.writeString(
+        out.resolve(DatasetPublisher.JOURNAL),
+        "pnet-publishing " + replacement + "\ndata\nclasses.tsv\n");
+    Path target = new Path(out.toUri());
+
+    assertTrue(DatasetPublisher.midPublish(fs, target));
+    assertEquals(
+        Set.of("data", "classes.tsv", DatasetPublisher.JOURNAL),
+        Set.copyOf(DatasetPublisher.leftovers(fs, target)));
+    new DatasetPublisher(fs).removeLeftovers(target);
+    assertFalse(Files.exists(out.resolve("data")));
+    assertFalse(Files.exists(out.resolve("classes.tsv")));
+    assertFalse(Files.exists(out.resolve(DatasetPublisher.JOURNAL)));
+    assertEquals("mine", Files.readString(out.resolve("notes.txt")));
+    assertTrue(Files.isDirectory(out.resolve(replacement + "/data")));
+  }
+
+  /**
+   * A journal written before the swap (the manifest still names the old data set) removes nothing
+   * of it: only the journal goes.
    */
   @Test
   void aJournalNeverRemovesTheReadableDataSet() throws IOException {
@@ -116,14 +147,82 @@ class DatasetPublisherTest {
     Files.createDirectories(out.resolve("data"));
     Files.writeString(out.resolve("classes.tsv"), "index\twnid\tname\n");
     Files.writeString(out.resolve(DatasetLayout.MANIFEST), "{\"classes\": 1}"); // before versions
-    Files.writeString(out.resolve(DatasetPublisher.JOURNAL), "data\nclasses.tsv\n");
+    String replacement = version(out);
+    Files.createDirectories(out.resolve(replacement + "/data")); // the new one, not yet named
+    Files.writeString(
+        out.resolve(DatasetPublisher.JOURNAL),
+        "pnet-publishing " + replacement + "\ndata\nclasses.tsv\n");
     Path target = new Path(out.toUri());
 
-    assertEquals(List.of(DatasetPublisher.JOURNAL), DatasetPublisher.leftovers(fs, target));
+    assertEquals(
+        Set.of(DatasetPublisher.JOURNAL, replacement),
+        Set.copyOf(DatasetPublisher.leftovers(fs, target)));
     new DatasetPublisher(fs).removeLeftovers(target);
     assertTrue(Files.isDirectory(out.resolve("data")));
     assertTrue(Files.exists(out.resolve("classes.tsv")));
     assertTrue(DatasetLayout.read(fs, target).version().isEmpty());
+  }
+
+  /**
+   * A data set from before versions owns {@code label_map.tsv} only when its manifest records a
+   * label map: a user's file of that name beside one without is not retired.
+   */
+  @Test
+  void anUnversionedDataSetRetiresOnlyTheEntriesItHas() throws IOException {
+    java.nio.file.Path out = dir.resolve("out6");
+    Files.createDirectories(out.resolve("data/split=train"));
+    Files.createDirectories(out.resolve("_ingest"));
+    Files.writeString(out.resolve("classes.tsv"), "index\twnid\tname\n");
+    Files.writeString(out.resolve("label_map.tsv"), "mine");
+    Files.writeString(out.resolve(DatasetLayout.MANIFEST), "{\"classes\": 1}");
+    Path target = new Path(out.toUri());
+    DatasetLayout staged = DatasetLayout.newVersion(target);
+    Files.createDirectories(java.nio.file.Path.of(staged.data().toUri()));
+
+    new DatasetPublisher(fs)
+        .publish(
+            staged,
+            new DatasetManifest(
+                staged.version().orElseThrow(),
+                "new",
+                null,
+                null,
+                1,
+                null,
+                null,
+                0,
+                null,
+                0,
+                null,
+                null));
+    assertEquals("mine", Files.readString(out.resolve("label_map.tsv")));
+    for (String gone : List.of("data", "_ingest", "classes.tsv", DatasetPublisher.JOURNAL)) {
+      assertFalse(Files.exists(out.resolve(gone)), gone);
+    }
+    assertEquals(staged.version(), DatasetLayout.read(fs, target).version());
+  }
+
+  /**
+   * A checksum file at the manifest's checksum name without a manifest is not the checksum of a
+   * file being replaced: the replacement refuses and deletes nothing.
+   */
+  @Test
+  void aStrayChecksumIsNotDeleted() throws IOException {
+    java.nio.file.Path out = dir.resolve("out7");
+    Files.createDirectories(out);
+    java.nio.file.Path stray = out.resolve("." + DatasetLayout.MANIFEST + ".crc");
+    Files.writeString(stray, "mine");
+    Path manifest = new Path(out.resolve(DatasetLayout.MANIFEST).toUri());
+    assertThrows(
+        IOException.class,
+        () ->
+            new DatasetManifest(null, "new", null, null, 1, null, null, 0, null, 0, null, null)
+                .replace(fs, manifest));
+    assertEquals("mine", Files.readString(stray));
+    assertFalse(Files.exists(out.resolve(DatasetLayout.MANIFEST)));
+    try (var children = Files.list(out)) {
+      assertEquals(1, children.count(), "no temporary left");
+    }
   }
 
   /**

@@ -487,6 +487,58 @@ class IngestJobTest {
     assertFalse(java.nio.file.Files.exists(outDir.resolve(".pnet-ingest.lock")), "released");
   }
 
+  /**
+   * Files a user put at the names publishing writes are refused before any work and kept: a {@code
+   * .pnet-publishing} that is not pnet's journal beside a pnet dataset, a stray {@code
+   * ._dataset.json.crc} (Hadoop's checksum name for the manifest, which the local file system's
+   * listing hides), and a {@code _dataset.json} that is not a manifest.
+   */
+  @Test
+  void filesAtPublishingsNamesAreRefusedBeforeAnyWorkAndKept() throws IOException {
+    String val = synth + "/in1k/val";
+    String out = out("publishing-names");
+    java.nio.file.Path outDir = java.nio.file.Path.of(java.net.URI.create(out));
+    IngestJob.run(spark, options(IngestFormat.IN1K_VAL, val, out, false));
+    String version = layout(out).version().orElseThrow();
+    java.nio.file.Path journal = outDir.resolve(DatasetPublisher.JOURNAL);
+    java.nio.file.Files.writeString(journal, "data\n"); // a user's, in no pnet format
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> IngestJob.run(spark, options(IngestFormat.IN1K_VAL, val, out, true)));
+    assertTrue(e.getMessage().contains(DatasetPublisher.JOURNAL), e.getMessage());
+    assertEquals("data\n", java.nio.file.Files.readString(journal));
+    assertEquals(version, layout(out).version().orElseThrow(), "the data set is untouched");
+
+    String fresh = out("stray-checksum");
+    java.nio.file.Path freshDir = java.nio.file.Path.of(java.net.URI.create(fresh));
+    java.nio.file.Files.createDirectories(freshDir);
+    java.nio.file.Path stray = freshDir.resolve("." + DatasetLayout.MANIFEST + ".crc");
+    java.nio.file.Files.writeString(stray, "mine");
+    e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> IngestJob.run(spark, options(IngestFormat.IN1K_VAL, val, fresh, false)));
+    assertTrue(e.getMessage().contains(stray.getFileName().toString()), e.getMessage());
+    assertEquals("mine", java.nio.file.Files.readString(stray));
+
+    String notes = out("foreign-manifest");
+    java.nio.file.Path notesDir = java.nio.file.Path.of(java.net.URI.create(notes));
+    java.nio.file.Files.createDirectories(notesDir);
+    java.nio.file.Files.writeString(notesDir.resolve(DatasetLayout.MANIFEST), "my notes");
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> IngestJob.run(spark, options(IngestFormat.IN1K_VAL, val, notes, true)));
+    assertEquals(
+        "my notes", java.nio.file.Files.readString(notesDir.resolve(DatasetLayout.MANIFEST)));
+    try (var children = java.nio.file.Files.list(notesDir)) {
+      assertEquals(
+          List.of(DatasetLayout.MANIFEST),
+          children.map(c -> c.getFileName().toString()).toList(),
+          "nothing was staged");
+    }
+  }
+
   /** Replacing a pnet dataset removes only the dataset's own entries. */
   @Test
   void overwriteReplacesTheDatasetAndLeavesAUsersFileInIt() throws IOException {
@@ -805,7 +857,7 @@ class IngestJobTest {
   @Test
   void oversizedMembersAndRepeatedKeysAreQuarantinedAndTheRestIngested() throws IOException {
     byte[] jpeg = firstTrainImage();
-    byte[] huge = new byte[17 << 20]; // above 16 MB + 4 bytes x 100 x 100 pixels
+    byte[] huge = new byte[17 << 20]; // above 16 MB + 8 bytes x 100 x 100 pixels
     byte[] first =
         tarOf(
             new String[] {

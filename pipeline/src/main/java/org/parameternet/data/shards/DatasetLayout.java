@@ -5,7 +5,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.regex.Pattern;
-import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 
@@ -32,8 +31,16 @@ public final class DatasetLayout {
   public static final String LABEL_MAP = "label_map.tsv";
   private static final String INGEST = "_ingest";
 
-  /** What a data set of the layout before versions holds at its root besides the manifest. */
+  /** What a data set of the layout before versions may hold at its root besides the manifest. */
   public static final Set<String> UNVERSIONED_ENTRIES = Set.of(DATA, INGEST, CLASSES, LABEL_MAP);
+
+  /**
+   * The root entries a data set from before versions has: the shards, the account and the class
+   * list, and the label map only when its manifest records one.
+   */
+  public static Set<String> unversionedEntries(boolean hasLabelMap) {
+    return hasLabelMap ? UNVERSIONED_ENTRIES : Set.of(DATA, INGEST, CLASSES);
+  }
 
   private static final Pattern VERSION =
       Pattern.compile("v-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
@@ -60,12 +67,6 @@ public final class DatasetLayout {
           manifestOf(root) + " names the version " + manifest.version() + ", which is not there");
     }
     return layout;
-  }
-
-  /** {@link #read(FileSystem, Path)} of a data set named by its URI or path. */
-  public static DatasetLayout read(Configuration hadoop, String root) throws IOException {
-    Path path = new Path(root);
-    return read(path.getFileSystem(hadoop), path);
   }
 
   /** {@code root} holds a manifest: it is an ingested data set (complete, since it comes last). */

@@ -56,23 +56,6 @@ public record DatasetManifest(
           // a manifest a newer pnet wrote still reads
           .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
-  /** This manifest naming {@code version} as the directory of its files. */
-  public DatasetManifest withVersion(String version) {
-    return new DatasetManifest(
-        version,
-        format,
-        source,
-        labelSpace,
-        classes,
-        classNames,
-        labelMap,
-        images,
-        splits,
-        shards,
-        options,
-        schema);
-  }
-
   /**
    * Reads a manifest.
    *
