@@ -137,12 +137,8 @@ final class BenchIngestCommand implements Callable<Integer> {
       Path timedInput =
           IngestBenchmark.classFolders(work.resolve("timed-input"), jpegs, endToEndImages);
       int warmUp = Math.min(600, endToEndImages);
-      IngestBenchmark.endToEnd(
-          spark,
-          IngestBenchmark.classFolders(work.resolve("warm-up-input"), jpegs, warmUp),
-          warmUp,
-          options,
-          work.resolve("warm-up"));
+      Path warmUpInput = IngestBenchmark.classFolders(work.resolve("warm-up-input"), jpegs, warmUp);
+      IngestBenchmark.endToEnd(spark, warmUpInput, warmUp, options, work.resolve("warm-up"));
       List<IngestBenchmark.Result> endToEnd = new java.util.ArrayList<>();
       for (int run = 0; run < endToEndRuns; run++) {
         Path out = work.resolve("end-to-end-" + run);
@@ -151,7 +147,7 @@ final class BenchIngestCommand implements Callable<Integer> {
         org.apache.hadoop.fs.FileUtil.fullyDelete(out.toFile());
         pillow.add(pillow(inputs));
       }
-      fixedCost(spark, work, jpegs, options, warmUp, endToEnd);
+      fixedCost(spark, work, warmUpInput, warmUp, options, endToEnd);
       if (pillow.stream().allMatch(OptionalDouble::isPresent)) {
         double around = (pillow.get(0).getAsDouble() + pillow.get(1).getAsDouble()) / 2;
         System.out.printf(
@@ -180,15 +176,15 @@ final class BenchIngestCommand implements Callable<Integer> {
   }
 
   /**
-   * A job's fixed cost in a warm JVM and its marginal rate: one more job of {@code small} images
-   * beside the median timed one, a straight line through the two.
+   * A job's fixed cost in a warm JVM and its marginal rate: one more job over the warm-up's {@code
+   * small} images beside the median timed one, a straight line through the two.
    */
   private static void fixedCost(
       SparkSession spark,
       Path work,
-      List<byte[]> jpegs,
-      ImageOptions options,
+      Path smallInput,
       int small,
+      ImageOptions options,
       List<IngestBenchmark.Result> timed)
       throws java.io.IOException {
     List<IngestBenchmark.Result> sorted = new java.util.ArrayList<>(timed);
@@ -198,13 +194,7 @@ final class BenchIngestCommand implements Callable<Integer> {
       return;
     }
     Path out = work.resolve("fixed-cost");
-    IngestBenchmark.Result few =
-        IngestBenchmark.endToEnd(
-            spark,
-            IngestBenchmark.classFolders(work.resolve("fixed-cost-input"), jpegs, small),
-            small,
-            options,
-            out);
+    IngestBenchmark.Result few = IngestBenchmark.endToEnd(spark, smallInput, small, options, out);
     double marginal = (large.images() - few.images()) / (large.seconds() - few.seconds());
     System.out.printf(
         Locale.ROOT,

@@ -74,7 +74,9 @@ final class ConfigDefaults implements CommandLine.IDefaultValueProvider {
    */
   void checkUserKeys(CommandSpec root) {
     Set<String> options = new TreeSet<>();
-    collectKeys(root, options);
+    for (OptionSpec option : options(root)) {
+      options.add(keyOf(option));
+    }
     Set<String> unknown = new TreeSet<>();
     for (var entry : user.entrySet()) {
       if (!options.contains(entry.getKey())) {
@@ -93,16 +95,18 @@ final class ConfigDefaults implements CommandLine.IDefaultValueProvider {
     }
   }
 
-  /** The key of every option of {@code spec} and its subcommands. */
-  static void collectKeys(CommandSpec spec, Set<String> keys) {
+  /** Every option of {@code spec} and its subcommands that can have a default (not help). */
+  static java.util.List<OptionSpec> options(CommandSpec spec) {
+    java.util.List<OptionSpec> options = new java.util.ArrayList<>();
     for (OptionSpec option : spec.options()) {
       if (!option.usageHelp() && !option.versionHelp()) {
-        keys.add(keyOf(option));
+        options.add(option);
       }
     }
     for (CommandLine sub : spec.subcommands().values()) {
-      collectKeys(sub.getCommandSpec(), keys);
+      options.addAll(options(sub.getCommandSpec()));
     }
+    return options;
   }
 
   @Override

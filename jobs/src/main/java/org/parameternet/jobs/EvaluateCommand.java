@@ -102,7 +102,7 @@ final class EvaluateCommand implements Callable<Integer> {
               o.result().top1(),
               o.result().top5(),
               latency,
-              ModelBenchmark.onnxLatency(o.spec(), 5, latencyRuns).medianMs(),
+              ModelBenchmark.onnxLatency(o.spec(), latencyWarmup, latencyRuns).medianMs(),
               o.imagesPerSecond(),
               o.result().images(),
               o.weights(),

@@ -81,10 +81,12 @@ public final class Pnet implements Runnable {
    */
   static String flagsForKeys(String message, CommandLine failed) {
     String result = message;
-    String command = failed.getCommandName();
     for (CommandLine.Model.OptionSpec option : failed.getCommandSpec().options()) {
       String flag = option.longestName();
-      String key = command + "." + flag.replaceFirst("^--", "");
+      // the option's configuration key without the root: pnet.ingest.map-to -> ingest.map-to
+      String key =
+          ConfigDefaults.keyOf(option)
+              .substring(org.parameternet.config.Defaults.ROOT.length() + 1);
       result =
           result.replaceAll(
               "(?<![\\w.-])" + java.util.regex.Pattern.quote(key) + "(?![\\w-])",

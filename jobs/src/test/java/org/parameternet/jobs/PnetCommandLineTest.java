@@ -150,26 +150,32 @@ class PnetCommandLineTest {
   }
 
   /**
-   * The shipped conf/pnet.conf is the user's override file: every key in it names a real option,
-   * and none merely repeats the default it overrides.
+   * The shipped conf/pnet.conf is the user's override file: its keys, and those of its commented
+   * examples once uncommented, name real options, and none merely repeats the default it overrides.
    */
   @Test
-  void shippedConfigNamesOnlyRealOptionsAndRepeatsNoDefault() {
+  void shippedConfigNamesOnlyRealOptionsAndRepeatsNoDefault() throws Exception {
     File file = new File("../conf/pnet.conf");
     assertTrue(file.isFile(), "conf/pnet.conf missing");
-    Config config = ConfigFactory.parseFile(file);
-    CommandLine cli = Pnet.commandLine(new ConfigDefaults(config, file.getPath())); // checks keys
+    String text = java.nio.file.Files.readString(file.toPath());
+    String examples = text.replaceAll("(?m)^(\\s*)#\\s*([a-z][\\w.-]*\\s*=.*)$", "$1$2");
     Config reference = ConfigFactory.defaultReference();
-    for (var entry : config.entrySet()) {
-      assertTrue(
-          !reference.hasPath(entry.getKey())
-              || !reference
-                  .getValue(entry.getKey())
-                  .unwrapped()
-                  .equals(entry.getValue().unwrapped()),
-          "conf/pnet.conf: " + entry.getKey() + " repeats its default");
+    for (String variant : List.of(text, examples)) {
+      Config config = ConfigFactory.parseString(variant);
+      Pnet.commandLine(new ConfigDefaults(config, file.getPath())); // refuses a key of no option
+      for (var entry : config.entrySet()) {
+        assertTrue(
+            !reference.hasPath(entry.getKey()) // an option without a default
+                || !reference
+                    .getValue(entry.getKey())
+                    .unwrapped()
+                    .equals(entry.getValue().unwrapped()),
+            "conf/pnet.conf: " + entry.getKey() + " repeats its default");
+      }
     }
-    assertTrue(cli.getSubcommands().containsKey("ingest"));
+    assertTrue(
+        ConfigFactory.parseString(examples).entrySet().size() >= 3,
+        "conf/pnet.conf shows commented examples");
   }
 
   /**
@@ -180,10 +186,9 @@ class PnetCommandLineTest {
   @Test
   void everyDefaultIsDeclaredOnceInReferenceConf() {
     CommandLine cli = Pnet.commandLine(new ConfigDefaults(ConfigFactory.empty(), "none"));
+    List<OptionSpec> all = ConfigDefaults.options(cli.getCommandSpec());
     java.util.Set<String> options = new java.util.TreeSet<>();
-    ConfigDefaults.collectKeys(cli.getCommandSpec(), options);
-    List<OptionSpec> all = new ArrayList<>();
-    collectOptions(cli, all);
+    all.forEach(o -> options.add(ConfigDefaults.keyOf(o)));
     for (OptionSpec option : all) {
       assertEquals(
           null,
@@ -260,15 +265,6 @@ class PnetCommandLineTest {
         Pnet.flagsForKeys(
             "train.model = x; ingest.map-to stays for evaluate",
             cli.getSubcommands().get("evaluate")));
-  }
-
-  private static void collectOptions(CommandLine cli, List<OptionSpec> options) {
-    for (OptionSpec option : cli.getCommandSpec().options()) {
-      if (!option.usageHelp() && !option.versionHelp()) {
-        options.add(option);
-      }
-    }
-    cli.getSubcommands().values().forEach(sub -> collectOptions(sub, options));
   }
 
   @Test

@@ -62,7 +62,7 @@ public record IngestOptions(
   public static IngestOptions withDefaults(
       IngestFormat format, String source, String out, int resize, String mapTo) {
     com.typesafe.config.Config d = org.parameternet.config.Defaults.of("ingest");
-    ImageOptions image = ImageOptions.from(d);
+    ImageOptions image = ImageOptions.DEFAULTS;
     return new IngestOptions(
         format,
         source,

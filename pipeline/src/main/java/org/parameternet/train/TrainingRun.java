@@ -304,7 +304,7 @@ final class TrainingRun {
             + " (epoch "
             + (epoch + 1)
             + "); the run stops here and the last checkpoint in "
-            + out
-            + "/checkpoints is untouched");
+            + new RunLayout(out).checkpoints()
+            + " is untouched");
   }
 }

@@ -41,12 +41,14 @@ public record ImageOptions(int shorterSide, int jpegQuality, int minSide, long m
   }
 
   /**
-   * The largest input file ingest reads. No image within {@code maxPixels} is larger as a file than
-   * its pixels at 4 bytes each plus 16 MB of metadata; anything larger (a 3 GB tar member, a sparse
-   * member whose real size is huge) is rejected before a byte is read, so no input can exhaust an
-   * executor's heap. At most 2 GB, what one Java array holds.
+   * The largest input file ingest reads: {@code maxPixels} at 8 bytes each (a 16-bit RGBA PNG
+   * stored uncompressed, the largest pixel the decoders take; JPEG's worst case is about 6) plus 16
+   * MB for metadata and the formats' framing (a chosen margin: EXIF, ICC and XMP blocks are far
+   * smaller). Anything larger (a 3 GB tar member, a sparse member whose real size is huge) is
+   * rejected before a byte is read, so no input can exhaust an executor's heap. At most 2 GB, what
+   * one Java array holds.
    */
   public long maxFileBytes() {
-    return Math.min(Integer.MAX_VALUE - 16L, maxPixels * 4 + (16L << 20));
+    return Math.min(Integer.MAX_VALUE - 16L, maxPixels * 8 + (16L << 20));
   }
 }

@@ -17,7 +17,6 @@ import com.sun.jna.Pointer;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.util.Iterator;
-import java.util.Optional;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
@@ -50,7 +49,7 @@ public final class ImageProcessor {
   public ProcessedImage process(byte[] bytes) {
     Header header;
     try {
-      header = Header.read(bytes);
+      header = Header.read(bytes, turbo);
     } catch (IOException | RuntimeException e) {
       return new ProcessedImage.Rejected(Rejection.CORRUPT, "unreadable header: " + e.getMessage());
     }
@@ -190,8 +189,9 @@ public final class ImageProcessor {
 
   /** Format and declared size, read without decoding pixels. */
   record Header(String format, int width, int height, boolean truncated) {
-    static Header read(byte[] bytes) throws IOException {
-      Header fast = isJpeg(bytes) ? jpeg(bytes) : png(bytes);
+    /** {@code turbo}: the processor's JPEG codec, null for OpenCV's (then ImageIO reads it). */
+    static Header read(byte[] bytes, TurboJpeg turbo) throws IOException {
+      Header fast = isJpeg(bytes) ? jpeg(bytes, turbo) : png(bytes);
       return fast != null ? fast : viaImageIo(bytes);
     }
 
@@ -204,14 +204,13 @@ public final class ImageProcessor {
      * has it (a hand-written marker walk can be misled by an RSTn before the frame header), else
      * ImageIO's JPEG reader (about 1 ms an image).
      */
-    private static Header jpeg(byte[] b) throws IOException {
-      Optional<TurboJpeg> turbo = TurboJpeg.available();
-      if (turbo.isEmpty()) {
+    private static Header jpeg(byte[] b, TurboJpeg turbo) throws IOException {
+      if (turbo == null) {
         return null;
       }
       int[] size;
       try {
-        size = turbo.get().header(b);
+        size = turbo.header(b);
       } catch (TurboJpeg.JpegException e) {
         throw new IOException("JPEG header: " + e.getMessage(), e);
       }

@@ -43,10 +43,8 @@ public record SynthSpec(
     return new Builder()
         .classes22k(d.getInt("classes-22k"))
         .classes1k(d.getInt("classes-1k"))
-        .minPerClass(d.getInt("min-per-class"))
-        .maxPerClass(d.getInt("max-per-class"))
-        .trainPerClass(d.getInt("train-per-class"))
-        .valPerClass(d.getInt("val-per-class"))
+        .perClass22k(d.getInt("min-per-class"), d.getInt("max-per-class"))
+        .perClass1k(d.getInt("train-per-class"), d.getInt("val-per-class"))
         .size(d.getInt("size"))
         .seed(d.getLong("seed"));
   }
@@ -82,30 +80,10 @@ public record SynthSpec(
       return this;
     }
 
-    public Builder minPerClass(int v) {
-      minPerClass = v;
-      return this;
-    }
-
-    public Builder maxPerClass(int v) {
-      maxPerClass = v;
-      return this;
-    }
-
     /** Images per class of the 1K-like train and val sets. */
     public Builder perClass1k(int train, int val) {
       trainPerClass = train;
       valPerClass = val;
-      return this;
-    }
-
-    public Builder trainPerClass(int v) {
-      trainPerClass = v;
-      return this;
-    }
-
-    public Builder valPerClass(int v) {
-      valPerClass = v;
       return this;
     }
 

@@ -39,7 +39,6 @@ import org.parameternet.data.labels.ImageNetFiles;
  */
 public final class SynthWriter {
   private final FileSystem fs;
-  private final Path out;
   private final SynthLayout layout;
   private final SynthSpec spec;
   private final Random random;
@@ -48,7 +47,6 @@ public final class SynthWriter {
 
   private SynthWriter(FileSystem fs, Path out, SynthSpec spec) {
     this.fs = fs;
-    this.out = out;
     this.layout = new SynthLayout(out);
     this.spec = spec;
     this.random = new Random(spec.seed());

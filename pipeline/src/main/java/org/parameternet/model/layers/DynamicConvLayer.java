@@ -22,9 +22,9 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
- * Forward and backward pass of {@link DynamicConv}. The fused kernels are recomputed in the
- * backward pass instead of being kept from the forward pass: fusion costs M x |W| MACs per sample,
- * far less than holding B fused kernels per layer between the passes.
+ * Forward and backward pass of {@link DynamicConv}. A training forward pass keeps its pooled input,
+ * routing and fused kernels (B x |W| floats) in the activations workspace for the backward pass of
+ * the same input, which would otherwise pool the input and fuse the kernels again.
  */
 public class DynamicConvLayer extends BaseLayer<DynamicConv> {
 

@@ -58,9 +58,11 @@ public class LeanDepthwiseConvolution extends DepthwiseConvolution2D {
     }
 
     /**
-     * Input planes from which the Java kernels run. Measured per layer (fwd + bwd, batch 32, 2
-     * threads): 3x3 stride 2 on 70 planes of 112x112 took 60 ms against libnd4j's 143; at 56x56 and
-     * 28x28 the two were even, at 14x14 libnd4j was faster (41 against 59 ms).
+     * Input planes from which the Java kernels run. Measured per layer with a one-off harness (fwd
+     * + bwd, batch 32, 2 threads, GhostNet-300M's stride-2 shapes): 3x3 on 70 channels at 112x112
+     * took 60 ms against libnd4j's 143; 5x5 on 104 at 56x56, 79 against 85; 3x3 on 348 at 28x28, 28
+     * against 31; 5x5 on 976 at 14x14, 59 against 41. The threshold lies between the sizes where
+     * Java won clearly and where it lost.
      */
     static final long JAVA_MIN_PLANE = 64 * 64;
 
@@ -106,18 +108,19 @@ public class LeanDepthwiseConvolution extends DepthwiseConvolution2D {
           : new PlaneDepthwise.Shape(h, w, outH, outW, k[0], st[0], pad[0]);
     }
 
-    /** The current input runs on the Java kernels (tests). */
-    boolean onJavaKernels() {
-      return javaShape() != null;
-    }
+    /** Forward and backward passes run on the Java kernels (tests: they did run). */
+    long javaPasses;
 
-    /** The kernel of channel {@code c} from DL4J's [k, k, channels, 1] weights, row-major. */
-    private static float[] kernelOf(float[] weights, int c, int channels, int taps) {
-      float[] kernel = new float[taps];
+    /** Each channel's kernel, row-major, from DL4J's [k, k, channels, 1] weights. */
+    private float[][] kernels(int channels, int taps) {
+      float[] weights = getParam("W").dup('c').data().asFloat();
+      float[][] kernels = new float[channels][taps];
       for (int t = 0; t < taps; t++) {
-        kernel[t] = weights[t * channels + c];
+        for (int c = 0; c < channels; c++) {
+          kernels[c][t] = weights[t * channels + c];
+        }
       }
-      return kernel;
+      return kernels;
     }
 
     private INDArray javaForward(PlaneDepthwise.Shape s, LayerWorkspaceMgr mgr) {
@@ -134,13 +137,13 @@ public class LeanDepthwiseConvolution extends DepthwiseConvolution2D {
               'c');
       ChannelPlanes src = in.get();
       ChannelPlanes dst = ChannelPlanes.of(out).orElseThrow();
-      float[] weights = getParam("W").dup('c').data().asFloat();
-      int taps = s.k() * s.k();
+      float[][] kernels = kernels(src.channels(), s.k() * s.k());
+      javaPasses++;
       PlaneWork.forEachChannel(
           src.channels(),
           src.size(),
           c -> {
-            float[] kernel = kernelOf(weights, c, src.channels(), taps);
+            float[] kernel = kernels[c];
             float[] plane = PlaneWork.scratch(0, s.inPlane());
             float[] result = PlaneWork.scratch(1, s.outPlane());
             for (int n = 0; n < src.batch(); n++) {
@@ -196,15 +199,16 @@ public class LeanDepthwiseConvolution extends DepthwiseConvolution2D {
       ChannelPlanes dst = ChannelPlanes.of(inGrad).orElseThrow();
       int channels = src.channels();
       int taps = s.k() * s.k();
-      float[] weights = getParam("W").dup('c').data().asFloat();
+      float[][] kernels = kernels(channels, taps);
       float[] weightGrad = new float[taps * channels];
+      javaPasses++;
       PlaneWork.forEachChannel(
           channels,
           src.size(),
           c -> {
-            float[] kernel = kernelOf(weights, c, channels, taps);
+            float[] kernel = kernels[c];
             float[] kernelGrad = new float[taps];
-            float[] plane = PlaneWork.scratch(0, s.inPlane() + s.outPlane());
+            float[] plane = PlaneWork.scratch(0, s.inPlane());
             float[] planeGrad = PlaneWork.scratch(1, s.inPlane());
             float[] outGrad = new float[s.outPlane()];
             for (int n = 0; n < src.batch(); n++) {
@@ -221,7 +225,7 @@ public class LeanDepthwiseConvolution extends DepthwiseConvolution2D {
       weightGradView.assign(Nd4j.createFromArray(weightGrad).reshape('c', weightGradView.shape()));
       Gradient gradient = new org.deeplearning4j.nn.gradient.DefaultGradient();
       gradient.setGradientFor("W", weightGradView, 'c');
-      return new Pair<>(gradient, backpropDropOutIfPresent(inGrad));
+      return new Pair<>(gradient, inGrad); // no dropout on this path (javaShape)
     }
 
     @Override

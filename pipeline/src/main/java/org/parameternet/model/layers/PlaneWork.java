@@ -6,9 +6,9 @@ import java.util.stream.IntStream;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * How the plane kernels ({@link FusedBatchNorm}) run: channels in parallel, each plane copied into
- * a per-thread Java array, worked and copied back. C2 vectorises loops over Java arrays but not
- * over native buffers (3-4x here), and bulk copies run at memory speed.
+ * How the plane kernels ({@link FusedBatchNorm}, {@link PlaneDepthwise}) run: channels in parallel,
+ * each plane copied into a per-thread Java array, worked and copied back. C2 vectorises loops over
+ * Java arrays but not over native buffers (3-4x here), and bulk copies run at memory speed.
  */
 final class PlaneWork {
   private static final int SLOTS = 2;
