@@ -121,11 +121,23 @@ public class DynamicConvLayer extends BaseLayer<DynamicConv> {
           pointwiseKernels(routing.kernels(), s),
           pointwiseInput(x, s),
           out.reshape('c', s.batch(), c.getNOut(), s.outHeight() * s.outWidth()));
-      case DEPTHWISE -> Nd4j.exec(
-          depthwiseOp(
-              "depthwise_conv2d",
-              new INDArray[] {foldBatch(x), depthwiseKernels(routing.kernels())},
-              new INDArray[] {foldBatch(out)}));
+      case DEPTHWISE -> {
+        DepthwiseShape simd = simdShape(x);
+        if (simd != null) {
+          DepthwisePlanes.forward(
+              ChannelPlanes.of(x).orElseThrow(),
+              DepthwisePlanes.floats(routing.kernels()),
+              DepthwisePlanes.perSample((int) c.getNIn(), simd.taps()),
+              simd,
+              ChannelPlanes.of(out).orElseThrow());
+        } else {
+          Nd4j.exec(
+              depthwiseOp(
+                  "depthwise_conv2d",
+                  new INDArray[] {foldBatch(x), depthwiseKernels(routing.kernels())},
+                  new INDArray[] {foldBatch(out)}));
+        }
+      }
       case GENERAL -> Nd4j.matmul(
           groupedKernels(routing.kernels(), s),
           groupedColumns(im2col(x, s), s),
@@ -172,6 +184,20 @@ public class DynamicConvLayer extends BaseLayer<DynamicConv> {
         }
       }
       case DEPTHWISE -> {
+        DepthwiseShape simd = simdShape(x);
+        if (simd != null) {
+          float[] grads = new float[(int) kernelGrad.length()];
+          DepthwisePlanes.backward(
+              ChannelPlanes.of(x).orElseThrow(),
+              ChannelPlanes.of(delta).orElseThrow(),
+              DepthwisePlanes.floats(routing.kernels()),
+              DepthwisePlanes.perSample((int) c.getNIn(), simd.taps()),
+              simd,
+              ChannelPlanes.of(inputGrad).orElseThrow(),
+              grads);
+          DepthwisePlanes.write(grads, kernelGrad);
+          break;
+        }
         INDArray foldedKernelGrad =
             Nd4j.createUninitialized(
                 dataType, c.getKernelSize(), c.getKernelSize(), s.batch() * c.getNIn(), 1);
@@ -231,6 +257,26 @@ public class DynamicConvLayer extends BaseLayer<DynamicConv> {
     gradient.setGradientFor(ROUTING_WEIGHT_KEY, routingWeightGrad);
     gradient.setGradientFor(ROUTING_BIAS_KEY, routingBiasGrad);
     return new Pair<>(gradient, backpropDropOutIfPresent(inputGrad));
+  }
+
+  /** How many depthwise passes ran on the SIMD plane kernels (tests: they did). */
+  long simdPasses;
+
+  /**
+   * The geometry for the SIMD plane kernels ({@link PlaneDepthwise}) when the JVM has them, the
+   * input is float32 and the planes are large enough for them to be faster, else null: libnd4j's
+   * depthwise op with the batch folded into channels runs.
+   */
+  private DepthwiseShape simdShape(INDArray x) {
+    DynamicConv c = layerConf();
+    if (!VectorKernels.available()
+        || x.dataType() != DataType.FLOAT
+        || !DepthwisePlanes.faster((int) x.size(2), (int) x.size(3), c.getStride())) {
+      return null;
+    }
+    simdPasses++;
+    return new DepthwiseShape(
+        (int) x.size(2), (int) x.size(3), c.getKernelSize(), c.getStride(), c.getPadding());
   }
 
   private static INDArray contiguous(INDArray a) {

@@ -58,31 +58,22 @@ public class LeanDepthwiseConvolution extends DepthwiseConvolution2D {
     }
 
     /**
-     * Input planes from which the Java kernels run. Measured per layer with a one-off harness (fwd
-     * + bwd, batch 32, 2 threads, GhostNet-300M's stride-2 shapes): 3x3 on 70 channels at 112x112
-     * took 60 ms against libnd4j's 143; 5x5 on 104 at 56x56, 79 against 85; 3x3 on 348 at 28x28, 28
-     * against 31; 5x5 on 976 at 14x14, 59 against 41. The threshold lies between the sizes where
-     * Java won clearly and where it lost.
+     * The geometry for the SIMD plane kernels ({@link PlaneDepthwise}), or null where DL4J's op
+     * runs: they take square, undilated float32 NCHW convs without bias, with an identity
+     * activation, explicit padding and no weight noise or dropout, on planes where they are faster,
+     * when the JVM has the Vector API ({@link VectorKernels}).
      */
-    static final long JAVA_MIN_PLANE = 64 * 64;
-
-    /**
-     * The geometry for the Java kernels ({@link PlaneDepthwise}), or null where DL4J's op runs:
-     * they take strided (stride >= 2), square, undilated float32 NCHW convs without bias, with an
-     * identity activation, explicit padding and no weight noise or dropout, on planes of at least
-     * {@link #JAVA_MIN_PLANE}.
-     */
-    private PlaneDepthwise.Shape javaShape() {
+    private DepthwiseShape javaShape() {
       DepthwiseConvolution2D c = (DepthwiseConvolution2D) layerConf();
       int[] k = c.getKernelSize();
       int[] st = c.getStride();
       int[] pad = c.getPadding();
       int[] dil = c.getDilation();
-      if (input == null
+      if (!VectorKernels.available()
+          || input == null
           || input.rank() != 4
           || dataType != DataType.FLOAT
           || c.getCnn2dDataFormat() != org.deeplearning4j.nn.conf.CNN2DFormat.NCHW
-          || st[0] < 2
           || st[0] != st[1]
           || k[0] != k[1]
           || pad[0] != pad[1]
@@ -98,32 +89,31 @@ public class LeanDepthwiseConvolution extends DepthwiseConvolution2D {
       }
       int h = (int) input.size(2);
       int w = (int) input.size(3);
-      if ((long) h * w < JAVA_MIN_PLANE) {
+      if (!DepthwisePlanes.faster(h, w, st[0])) {
         return null;
       }
-      int outH = (h + 2 * pad[0] - k[0]) / st[0] + 1;
-      int outW = (w + 2 * pad[0] - k[0]) / st[0] + 1;
-      return outH < 1 || outW < 1
-          ? null
-          : new PlaneDepthwise.Shape(h, w, outH, outW, k[0], st[0], pad[0]);
+      if (h + 2 * pad[0] < k[0] || w + 2 * pad[0] < k[0]) {
+        return null; // DL4J's op reports the bad geometry in its words
+      }
+      return new DepthwiseShape(h, w, k[0], st[0], pad[0]);
     }
 
     /** Forward and backward passes run on the Java kernels (tests: they did run). */
     long javaPasses;
 
-    /** Each channel's kernel, row-major, from DL4J's [k, k, channels, 1] weights. */
-    private float[][] kernels(int channels, int taps) {
+    /** Each channel's kernel, row-major, channel after channel, from DL4J's [k, k, C, 1]. */
+    private float[] kernels(int channels, int taps) {
       float[] weights = getParam("W").dup('c').data().asFloat();
-      float[][] kernels = new float[channels][taps];
+      float[] kernels = new float[channels * taps];
       for (int t = 0; t < taps; t++) {
         for (int c = 0; c < channels; c++) {
-          kernels[c][t] = weights[t * channels + c];
+          kernels[c * taps + t] = weights[t * channels + c];
         }
       }
       return kernels;
     }
 
-    private INDArray javaForward(PlaneDepthwise.Shape s, LayerWorkspaceMgr mgr) {
+    private INDArray javaForward(DepthwiseShape s, LayerWorkspaceMgr mgr) {
       INDArray x = input.castTo(dataType);
       java.util.Optional<ChannelPlanes> in = ChannelPlanes.of(x);
       if (in.isEmpty()) {
@@ -133,39 +123,30 @@ public class LeanDepthwiseConvolution extends DepthwiseConvolution2D {
           mgr.createUninitialized(
               org.deeplearning4j.nn.workspace.ArrayType.ACTIVATIONS,
               dataType,
-              new long[] {x.size(0), x.size(1), s.outH(), s.outW()},
+              new long[] {x.size(0), x.size(1), s.outH, s.outW},
               'c');
       ChannelPlanes src = in.get();
-      ChannelPlanes dst = ChannelPlanes.of(out).orElseThrow();
-      float[][] kernels = kernels(src.channels(), s.k() * s.k());
       javaPasses++;
-      PlaneWork.forEachChannel(
-          src.channels(),
-          src.size(),
-          c -> {
-            float[] kernel = kernels[c];
-            float[] plane = PlaneWork.scratch(0, s.inPlane());
-            float[] result = PlaneWork.scratch(1, s.outPlane());
-            for (int n = 0; n < src.batch(); n++) {
-              src.data().get(src.start(n, c), plane, 0, s.inPlane());
-              PlaneDepthwise.forward(plane, kernel, s, result);
-              dst.data().put(dst.start(n, c), result, 0, s.outPlane());
-            }
-          });
+      DepthwisePlanes.forward(
+          src,
+          kernels(src.channels(), s.taps()),
+          DepthwisePlanes.perChannel(s.taps()),
+          s,
+          ChannelPlanes.of(out).orElseThrow());
       return out;
     }
 
     @Override
     protected Pair<INDArray, INDArray> preOutput(
         boolean training, boolean forBackprop, LayerWorkspaceMgr mgr) {
-      PlaneDepthwise.Shape s = forBackprop ? null : javaShape();
+      DepthwiseShape s = forBackprop ? null : javaShape();
       INDArray out = s == null ? null : javaForward(s, mgr);
       return out != null ? new Pair<>(out, null) : super.preOutput(training, forBackprop, mgr);
     }
 
     @Override
     public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr mgr) {
-      PlaneDepthwise.Shape s = javaShape();
+      DepthwiseShape s = javaShape();
       if (s != null) {
         Pair<Gradient, INDArray> result = javaBackward(s, epsilon, mgr);
         if (result != null) {
@@ -181,46 +162,34 @@ public class LeanDepthwiseConvolution extends DepthwiseConvolution2D {
     }
 
     private Pair<Gradient, INDArray> javaBackward(
-        PlaneDepthwise.Shape s, INDArray epsilon, LayerWorkspaceMgr mgr) {
+        DepthwiseShape s, INDArray epsilon, LayerWorkspaceMgr mgr) {
       INDArray x = input.castTo(dataType);
       java.util.Optional<ChannelPlanes> in = ChannelPlanes.of(x);
       java.util.Optional<ChannelPlanes> eps = ChannelPlanes.of(epsilon.castTo(dataType));
-      if (in.isEmpty()
-          || eps.isEmpty()
-          || epsilon.size(2) != s.outH()
-          || epsilon.size(3) != s.outW()) {
+      if (in.isEmpty() || eps.isEmpty() || epsilon.size(2) != s.outH || epsilon.size(3) != s.outW) {
         return null;
       }
       INDArray inGrad =
           mgr.createUninitialized(
               org.deeplearning4j.nn.workspace.ArrayType.ACTIVATION_GRAD, dataType, x.shape(), 'c');
-      ChannelPlanes src = in.get();
-      ChannelPlanes grad = eps.get();
-      ChannelPlanes dst = ChannelPlanes.of(inGrad).orElseThrow();
-      int channels = src.channels();
-      int taps = s.k() * s.k();
-      float[][] kernels = kernels(channels, taps);
-      float[] weightGrad = new float[taps * channels];
+      int channels = in.get().channels();
+      int taps = s.taps();
+      float[] kernelGrads = new float[channels * taps];
       javaPasses++;
-      PlaneWork.forEachChannel(
-          channels,
-          src.size(),
-          c -> {
-            float[] kernel = kernels[c];
-            float[] kernelGrad = new float[taps];
-            float[] plane = PlaneWork.scratch(0, s.inPlane());
-            float[] planeGrad = PlaneWork.scratch(1, s.inPlane());
-            float[] outGrad = new float[s.outPlane()];
-            for (int n = 0; n < src.batch(); n++) {
-              src.data().get(src.start(n, c), plane, 0, s.inPlane());
-              grad.data().get(grad.start(n, c), outGrad, 0, s.outPlane());
-              PlaneDepthwise.backward(plane, kernel, outGrad, s, planeGrad, kernelGrad);
-              dst.data().put(dst.start(n, c), planeGrad, 0, s.inPlane());
-            }
-            for (int t = 0; t < taps; t++) {
-              weightGrad[t * channels + c] = kernelGrad[t]; // each channel its own slots
-            }
-          });
+      DepthwisePlanes.backward(
+          in.get(),
+          eps.get(),
+          kernels(channels, taps),
+          DepthwisePlanes.perChannel(taps),
+          s,
+          ChannelPlanes.of(inGrad).orElseThrow(),
+          kernelGrads);
+      float[] weightGrad = new float[taps * channels]; // DL4J's [k, k, C, 1]
+      for (int c = 0; c < channels; c++) {
+        for (int t = 0; t < taps; t++) {
+          weightGrad[t * channels + c] = kernelGrads[c * taps + t];
+        }
+      }
       INDArray weightGradView = gradientViews.get("W");
       weightGradView.assign(Nd4j.createFromArray(weightGrad).reshape('c', weightGradView.shape()));
       Gradient gradient = new org.deeplearning4j.nn.gradient.DefaultGradient();

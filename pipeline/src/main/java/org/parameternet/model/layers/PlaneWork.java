@@ -11,7 +11,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * Java arrays but not over native buffers (3-4x here), and bulk copies run at memory speed.
  */
 final class PlaneWork {
-  private static final int SLOTS = 2;
+  private static final int SLOTS = 5;
   private static final long PARALLEL_SIZE = 1 << 16;
   private static final ThreadLocal<float[][]> SCRATCH =
       ThreadLocal.withInitial(() -> new float[SLOTS][0]);
@@ -52,7 +52,7 @@ final class PlaneWork {
   }
 
   /**
-   * This thread's buffer {@code slot} (0 or 1), at least {@code length} floats, contents undefined.
+   * This thread's buffer {@code slot} (0 to 4), at least {@code length} floats, contents undefined.
    */
   static float[] scratch(int slot, int length) {
     float[][] buffers = SCRATCH.get();

@@ -60,6 +60,11 @@ class DynamicConvTest {
    */
   private static ComputationGraph singleLayerNet(
       Layer layer, int in, DataType dataType, boolean leadingConv) {
+    return singleLayerNet(layer, in, dataType, leadingConv, SIZE);
+  }
+
+  private static ComputationGraph singleLayerNet(
+      Layer layer, int in, DataType dataType, boolean leadingConv, int size) {
     ComputationGraphConfiguration.GraphBuilder graph =
         new NeuralNetConfiguration.Builder()
             .seed(42)
@@ -85,7 +90,7 @@ class DynamicConvTest {
                     .build(),
                 "conv")
             .setOutputs("out")
-            .setInputTypes(InputType.convolutional(SIZE, SIZE, in))
+            .setInputTypes(InputType.convolutional(size, size, in))
             .build();
     ComputationGraph net = new ComputationGraph(conf);
     net.init();
@@ -279,6 +284,43 @@ class DynamicConvTest {
     }
     assertTrue(gradients[0].amaxNumber().doubleValue() > 0);
     assertEquals(0, gradients[0].sub(gradients[1]).amaxNumber().doubleValue(), 1e-6);
+  }
+
+  /**
+   * In float32 the depthwise form runs on the SIMD plane kernels (on planes where they are faster:
+   * odd sizes here, no whole number of vectors wide); its gradients (through a leading conv, so the
+   * input gradient too) equal the same network's in double precision, which runs on libnd4j's op
+   * and passes the finite-difference check above.
+   */
+  @ParameterizedTest(name = "k{0} s{1} p{2} {3}x{3}")
+  @org.junit.jupiter.params.provider.CsvSource({
+    "3, 1, 1, 57",
+    "5, 2, 2, 29",
+    "3, 2, 1, 31",
+    "5, 1, 2, 57"
+  })
+  void theSimdDepthwisePathMatchesDoublePrecision(int k, int s, int p, int size) {
+    ComputationGraph single =
+        singleLayerNet(dynamicConv(5, 5, k, s, p, 5, 3), 5, DataType.FLOAT, true, size);
+    ComputationGraph reference =
+        singleLayerNet(dynamicConv(5, 5, k, s, p, 5, 3), 5, DataType.DOUBLE, true, size);
+    reference.setParams(single.params().castTo(DataType.DOUBLE));
+    Nd4j.getRandom().setSeed(5);
+    INDArray x = Nd4j.rand(DataType.DOUBLE, 4, 5, size, size).subi(0.5);
+    INDArray y = Nd4j.rand(DataType.DOUBLE, 4, 3);
+    single.setInputs(x.castTo(DataType.FLOAT));
+    single.setLabels(y.castTo(DataType.FLOAT));
+    single.computeGradientAndScore();
+    reference.setInputs(x);
+    reference.setLabels(y);
+    reference.computeGradientAndScore();
+    assertEquals(2, ((DynamicConvLayer) single.getLayer("conv")).simdPasses, "SIMD passes");
+    assertEquals(0, ((DynamicConvLayer) reference.getLayer("conv")).simdPasses);
+    INDArray expected = reference.gradient().gradient();
+    INDArray actual = single.gradient().gradient().castTo(DataType.DOUBLE);
+    double scale = expected.amaxNumber().doubleValue();
+    assertTrue(scale > 0);
+    assertEquals(0, expected.sub(actual).amaxNumber().doubleValue() / scale, 1e-5);
   }
 
   @Test

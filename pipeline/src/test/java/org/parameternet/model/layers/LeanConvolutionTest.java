@@ -29,7 +29,7 @@ import org.parameternet.model.Natives;
 /**
  * The lean convolutions skip the forward recomputation in backprop; their gradients (weights, bias
  * and, through a leading conv, the input's) must equal DL4J's own layers', on oneDNN's path (float)
- * and the built-in one. Float strided depthwise convs run on the Java plane kernels ({@link
+ * and the built-in one. Float depthwise convs run on the SIMD plane kernels ({@link
  * PlaneDepthwise}), so these cases hold them to libnd4j's op.
  */
 class LeanConvolutionTest {
@@ -43,7 +43,9 @@ class LeanConvolutionTest {
                     Arguments.of("1x1", t),
                     Arguments.of("3x3 stride 2", t),
                     Arguments.of("depthwise 5x5 stride 2", t),
-                    Arguments.of("depthwise 3x3 stride 2", t)));
+                    Arguments.of("depthwise 3x3 stride 2", t),
+                    Arguments.of("depthwise 3x3 stride 1", t),
+                    Arguments.of("depthwise 5x5 stride 1", t)));
   }
 
   @ParameterizedTest
@@ -53,8 +55,8 @@ class LeanConvolutionTest {
     ComputationGraph lean = network(layer(kind, true), type);
     lean.setParams(plain.params());
     Nd4j.getRandom().setSeed(3);
-    // the strided depthwise cases on planes large enough for the Java kernels, odd-sized
-    int size = kind.startsWith("depthwise") ? 65 : 9;
+    // odd-sized planes, none a whole number of vectors wide
+    int size = kind.startsWith("depthwise") ? (kind.endsWith("stride 2") ? 65 : 57) : 9;
     INDArray x = Nd4j.randn(type, 4, CHANNELS, size, size);
     INDArray y = Nd4j.randn(type, 4, 2);
     INDArray[] gradients = new INDArray[2];
@@ -69,13 +71,11 @@ class LeanConvolutionTest {
       // forward and backward of the gradient computation ran on them, or on libnd4j's op
       long passes = ((LeanDepthwiseConvolution.Runtime) lean.getLayer("conv")).javaPasses;
       assertEquals(
-          type == DataType.FLOAT ? 2 : 0,
-          passes,
-          "float strided depthwise convs on large planes run on the Java kernels");
+          type == DataType.FLOAT ? 2 : 0, passes, "float depthwise convs run on the SIMD kernels");
     }
     assertTrue(gradients[0].amaxNumber().doubleValue() > 0, "gradients are not trivially zero");
     // The leading conv's gradients carry the tested layer's input gradient. The Java kernels sum
-    // a kernel's gradient over 4 x 33 x 33 products in another order than libnd4j: float32
+    // a kernel's gradient over up to 4 x 33 x 33 products in another order than libnd4j: float32
     // rounding (about 1e-5 of the largest gradient here), so relative to it; PlaneDepthwiseTest
     // holds the kernels to a double-precision reference.
     double scale = type == DataType.FLOAT ? gradients[0].amaxNumber().doubleValue() : 1;
@@ -87,9 +87,10 @@ class LeanConvolutionTest {
   private static Layer layer(String kind, boolean lean) {
     if (kind.startsWith("depthwise")) {
       int dk = kind.contains("5x5") ? 5 : 3;
+      int ds = kind.endsWith("stride 2") ? 2 : 1;
       DepthwiseConvolution2D.Builder b =
           new DepthwiseConvolution2D.Builder(dk, dk)
-              .stride(2, 2)
+              .stride(ds, ds)
               .padding(dk / 2, dk / 2)
               .depthMultiplier(1)
               .nIn(CHANNELS)
