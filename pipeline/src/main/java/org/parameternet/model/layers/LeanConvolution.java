@@ -13,9 +13,12 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * DL4J's convolution, minus one wasted pass: its backprop recomputes the whole forward convolution
- * only to hand the result to the activation's derivative, which for identity (every conv here that
- * a BN follows) ignores it. This layer skips that recomputation; everything else is DL4J's.
+ * DL4J's convolution, minus its waste. Its backprop recomputes the whole forward convolution only
+ * to hand the result to the activation's derivative, which for identity (every conv here that a BN
+ * follows) ignores it; this layer skips that recomputation. And 1x1 convolutions on large planes
+ * run as one matrix product per sample on the NCHW arrays as they are ({@link PointwiseGemm}),
+ * where DL4J's oneDNN call reorders the input, the output and their gradients to a blocked layout
+ * and back.
  */
 public class LeanConvolution extends ConvolutionLayer {
   /** For JSON deserialisation. */
@@ -52,12 +55,37 @@ public class LeanConvolution extends ConvolutionLayer {
   public static class Runtime extends org.deeplearning4j.nn.layers.convolution.ConvolutionLayer {
     private INDArray backpropEpsilon;
 
+    /** Forward and backward passes that ran as per-sample matrix products (tests: they did). */
+    long gemmPasses;
+
     public Runtime(NeuralNetConfiguration conf, DataType dataType) {
       super(conf, dataType);
     }
 
+    private boolean pointwise() {
+      return input != null && PointwiseGemm.applies(layerConf(), input, dataType);
+    }
+
+    @Override
+    protected Pair<INDArray, INDArray> preOutput(
+        boolean training, boolean forBackprop, LayerWorkspaceMgr mgr) {
+      if (!forBackprop && pointwise()) {
+        gemmPasses++;
+        return new Pair<>(PointwiseGemm.forward(input, getParam("W"), mgr), null);
+      }
+      return super.preOutput(training, forBackprop, mgr);
+    }
+
     @Override
     public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr mgr) {
+      if (pointwise()) {
+        gemmPasses++;
+        INDArray weightGrad = gradientViews.get("W");
+        INDArray inputGrad = PointwiseGemm.backward(input, getParam("W"), epsilon, weightGrad, mgr);
+        Gradient gradient = new org.deeplearning4j.nn.gradient.DefaultGradient();
+        gradient.setGradientFor("W", weightGrad, 'c');
+        return new Pair<>(gradient, inputGrad); // no dropout on this path (applies)
+      }
       backpropEpsilon = epsilon;
       try {
         return super.backpropGradient(epsilon, mgr);

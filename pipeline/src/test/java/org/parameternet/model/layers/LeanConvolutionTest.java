@@ -41,6 +41,7 @@ class LeanConvolutionTest {
             t ->
                 Stream.of(
                     Arguments.of("1x1", t),
+                    Arguments.of("1x1 on a large plane", t),
                     Arguments.of("3x3 stride 2", t),
                     Arguments.of("depthwise 5x5 stride 2", t),
                     Arguments.of("depthwise 3x3 stride 2", t),
@@ -56,7 +57,10 @@ class LeanConvolutionTest {
     lean.setParams(plain.params());
     Nd4j.getRandom().setSeed(3);
     // odd-sized planes, none a whole number of vectors wide
-    int size = kind.startsWith("depthwise") ? (kind.endsWith("stride 2") ? 65 : 57) : 9;
+    int size =
+        kind.startsWith("depthwise")
+            ? (kind.endsWith("stride 2") ? 65 : 57)
+            : kind.endsWith("large plane") ? 29 : 9;
     INDArray x = Nd4j.randn(type, 4, CHANNELS, size, size);
     INDArray y = Nd4j.randn(type, 4, 2);
     INDArray[] gradients = new INDArray[2];
@@ -72,6 +76,10 @@ class LeanConvolutionTest {
       long passes = ((LeanDepthwiseConvolution.Runtime) lean.getLayer("conv")).javaPasses;
       assertEquals(
           type == DataType.FLOAT ? 2 : 0, passes, "float depthwise convs run on the SIMD kernels");
+    } else {
+      long passes = ((LeanConvolution.Runtime) lean.getLayer("conv")).gemmPasses;
+      boolean gemm = type == DataType.FLOAT && kind.endsWith("large plane");
+      assertEquals(gemm ? 2 : 0, passes, "float 1x1 convs on large planes run as matrix products");
     }
     assertTrue(gradients[0].amaxNumber().doubleValue() > 0, "gradients are not trivially zero");
     // The leading conv's gradients carry the tested layer's input gradient. The Java kernels sum
