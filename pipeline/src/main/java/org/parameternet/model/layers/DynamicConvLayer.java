@@ -60,7 +60,7 @@ public class DynamicConvLayer extends BaseLayer<DynamicConv> {
 
   private Routing route(INDArray x, Allocator allocate) {
     routings++;
-    INDArray pooled = x.mean(allocate.create(dataType, x.size(0), x.size(1)), 2, 3);
+    INDArray pooled = pool(x, allocate);
     // Nd4j.matmul writes C-order results in place; mmul computes F-order and copies, one more op
     // per conv, which is what batch-1 latency is made of.
     INDArray routingWeight = getParam(ROUTING_WEIGHT_KEY);
@@ -72,6 +72,21 @@ public class DynamicConvLayer extends BaseLayer<DynamicConv> {
     INDArray kernels =
         Nd4j.matmul(alpha, experts, allocate.create(dataType, alpha.size(0), experts.size(1)));
     return new Routing(pooled, alpha, kernels);
+  }
+
+  /**
+   * The global average pool of contiguous {@code x} [B, C, H, W] as [B, C]: one matrix-vector
+   * product of x as a (B*C) x HW matrix with ones / HW. libnd4j's mean over the last two axes took
+   * 4.5% of a ParameterNet-300M step; BLAS reads x once at memory speed.
+   */
+  private INDArray pool(INDArray x, Allocator allocate) {
+    long rows = x.size(0) * x.size(1);
+    long plane = x.size(2) * x.size(3);
+    INDArray pooled = allocate.create(dataType, x.size(0), x.size(1));
+    INDArray weights = allocate.create(dataType, plane, 1).assign(1.0 / plane);
+    Nd4j.gemm(
+        x.reshape('c', rows, plane), weights, pooled.reshape('c', rows, 1), false, false, 1.0, 0.0);
+    return pooled;
   }
 
   private Geometry shapeOf(INDArray x) {

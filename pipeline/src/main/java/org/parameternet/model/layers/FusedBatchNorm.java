@@ -13,12 +13,16 @@ import org.nd4j.linalg.activations.impl.ActivationReLU;
  * kernels do. Channels run in parallel; each plane is a contiguous loop.
  *
  * <p>Sums within a plane are float with several accumulators, shifted by the channel's first value
- * (so a large mean does not cancel the variance), and combined across planes in double.
+ * (so a large mean does not cancel the variance), and combined across planes in double. The sums
+ * and the activations' derivatives run in SIMD ({@link VectorBatchNorm}) when the JVM has the
+ * Vector API; the loops here are the fallback.
  */
 final class FusedBatchNorm {
   static final int IDENTITY = 0;
   static final int RELU = 1;
   static final int HARD_SWISH = 2;
+
+  private static final boolean SIMD = VectorKernels.available();
 
   private FusedBatchNorm() {}
 
@@ -41,11 +45,18 @@ final class FusedBatchNorm {
         x.size(),
         c -> {
           float[] v = PlaneWork.scratch(0, x.plane());
+          float[] sums = new float[2];
           float shift = x.data().get(x.start(0, c));
           double sum = 0;
           double squares = 0;
           for (int n = 0; n < x.batch(); n++) {
             x.data().get(x.start(n, c), v, 0, x.plane());
+            if (SIMD) {
+              VectorBatchNorm.shiftedSums(v, x.plane(), shift, sums);
+              sum += sums[0];
+              squares += sums[1];
+              continue;
+            }
             float s0 = 0, s1 = 0, q0 = 0, q1 = 0;
             int i = 0;
             for (; i + 1 < x.plane(); i += 2) {
@@ -128,10 +139,17 @@ final class FusedBatchNorm {
           float[] v = PlaneWork.scratch(0, x.plane());
           float[] g = PlaneWork.scratch(1, x.plane());
           float m = (float) mean[c];
+          float[] sums = new float[2];
           double total = 0;
           double centred = 0;
           for (int n = 0; n < x.batch(); n++) {
             planeGradient(x, eps, n, c, scale[c], shift[c], activation, v, g);
+            if (SIMD) {
+              VectorBatchNorm.gradientSums(g, v, x.plane(), m, sums);
+              total += sums[0];
+              centred += sums[1];
+              continue;
+            }
             float g0 = 0, g1 = 0, c0 = 0, c1 = 0;
             int i = 0;
             for (; i + 1 < x.plane(); i += 2) {
@@ -203,6 +221,14 @@ final class FusedBatchNorm {
   /** {@code g[i] *= activation'(x[i] * a + b)}, with PyTorch's choices at the kinks. */
   private static void activationGradient(
       float[] x, float[] g, int length, float a, float b, int activation) {
+    if (SIMD && activation == RELU) {
+      VectorBatchNorm.reluGradient(x, g, length, a, b);
+      return;
+    }
+    if (SIMD && activation == HARD_SWISH) {
+      VectorBatchNorm.hardSwishGradient(x, g, length, a, b);
+      return;
+    }
     switch (activation) {
       case RELU -> {
         for (int i = 0; i < length; i++) {
