@@ -16,19 +16,23 @@ final class DepthwisePlanes {
   private DepthwisePlanes() {}
 
   /**
-   * Whether these kernels beat libnd4j's depthwise op on planes of {@code h x w} at this stride.
-   * Measured per layer (fwd + bwd, batch 32, 2 threads, against libnd4j's op in the same run;
-   * GhostNet-300M's shapes): stride 1 on 16 planes of 112x112 took 14-20 ms against 33-44, on 36 of
-   * 56x56 17 against 24, but on 60 of 28x28 12-13 against 6-8 and on smaller planes 3-4x longer
-   * (oneDNN's reorders cost little on small tensors, and a plane's fixed cost dominates). Stride 2:
-   * 37-40 ms against 222-226 on 70 planes of 112x112, 38 against 86 on 104 of 56x56 (5x5), 35-36
-   * against 36-55 on 348 of 28x28, 62-66 against 39-51 on 976 of 14x14 (5x5). A dynamic conv's
-   * per-sample kernels (libnd4j with the batch folded into channels) move the same way: 30 against
-   * 44 ms at 112x112 and even at 56x56 for stride 1, 49 against 69 ms at 28x28 for stride 2, but 11
-   * against 3 ms at 7x7.
+   * Whether these kernels beat libnd4j's depthwise op on planes of {@code h x w} at this stride,
+   * with one kernel per channel or per sample and channel (a dynamic conv, which libnd4j runs with
+   * the batch folded into channels). Measured per layer (fwd + bwd, batch 32, 2 threads, against
+   * libnd4j's op in the same run; GhostNet-300M's shapes). Strided, from 14x14: 3x3 on 70 planes of
+   * 112x112 27-29 ms against 225-227, 5x5 on 104 of 56x56 21-24 against 87-94, 3x3 on 348 of 28x28
+   * 20-21 against 31-54, 5x5 on 976 of 14x14 32-34 against 41-42. Stride 1, one kernel per channel,
+   * from 56x56: 16 planes of 112x112 15-18 ms against 37-46, 36 of 56x56 17-20 against 26-28, but
+   * 60 of 28x28 8-9 against 7-8 and 480 of 7x7 10-13 against 4 (oneDNN's reorders cost little on
+   * small tensors, and a plane's fixed cost dominates). Stride 1, per-sample kernels, from 14x14:
+   * 25 ms against 44 at 112x112, 13 against 20 at 28x28, 9 against 10 at 14x14, 7 against 3 at 7x7.
    */
-  static boolean faster(int h, int w, int stride) {
-    return (long) h * w >= (stride == 1 ? 56 * 56 : 28 * 28);
+  static boolean faster(int h, int w, int stride, boolean perSampleKernels) {
+    long plane = (long) h * w;
+    if (stride > 1 || perSampleKernels) {
+      return plane >= 14 * 14;
+    }
+    return plane >= 56 * 56;
   }
 
   /** The floats of a C-order contiguous float32 array, copied. */
@@ -82,15 +86,13 @@ final class DepthwisePlanes {
         c -> {
           float[] plane = PlaneWork.scratch(0, s.inPlane());
           float[] phased = PlaneWork.scratch(1, s.phasedSize());
-          float[] result = PlaneWork.scratch(2, s.outLanesSize());
+          float[] result = PlaneWork.scratch(2, s.flat);
           for (int n = 0; n < in.batch(); n++) {
             in.data().get(in.start(n, c), plane, 0, s.inPlane());
             PlaneDepthwise.phase(plane, s, phased);
             PlaneDepthwise.forward(phased, kernels, index.at(n, c), s, result);
-            int start = out.start(n, c);
-            for (int oy = 0; oy < s.outH; oy++) {
-              out.data().put(start + oy * s.outW, result, oy * s.outLanes, s.outW);
-            }
+            PlaneDepthwise.compact(result, s);
+            out.data().put(out.start(n, c), result, 0, s.outPlane());
           }
         });
   }

@@ -1,11 +1,18 @@
 package org.parameternet.model.layers;
 
 /**
- * The geometry of a depthwise convolution on one plane for {@link PlaneDepthwise}: input {@code h x
- * w}, output {@code outH x outW}, a square kernel, one stride and zero padding; and the layout of
- * its working copies. The input is copied zero-padded into {@code stride} phase planes (phase q
- * holds the padded columns q, q + stride, ...), rows a whole number of vectors wide. Names no
- * Vector API type, so it loads on any JVM.
+ * The geometry of a depthwise convolution on one plane for {@link PlaneDepthwise}, and the layout
+ * of its working copies. Input {@code h x w}, output {@code outH x outW}, a square kernel, one
+ * stride and zero padding. Names no Vector API type, so it loads on any JVM.
+ *
+ * <p>The layout makes every tap a constant offset into one flat array, so that a whole plane is a
+ * single loop per tap whatever its size and stride. The zero-padded input is split into {@code
+ * stride x stride} phase planes: phase (qy, qx) holds the padded rows qy, qy + stride, ... and
+ * columns qx, qx + stride, ..., each row {@link #width} floats. Output (oy, ox) of tap (ky, kx)
+ * then reads phase (ky % stride, kx % stride) at row oy + ky / stride, column ox + kx / stride.
+ * Outputs are computed {@link #width} to a row too: the {@code width - outW} extra columns read
+ * their own row's padding or the next row's start and are dropped; in a gradient they hold zeros,
+ * which is also where a tap reading before a row's start lands.
  */
 final class DepthwiseShape {
   /** Floats in one vector: 256-bit lanes (AVX2), what {@link PlaneDepthwise} computes in. */
@@ -19,30 +26,25 @@ final class DepthwiseShape {
   final int stride;
   final int pad;
 
-  /** The largest column shift of a tap within its phase, {@code (k - 1) / stride}. */
+  /** The largest row or column shift of a tap within its phase, {@code (k - 1) / stride}. */
   final int reach;
 
-  /** Output row width rounded up to whole vectors: the lanes every row loop computes. */
-  final int outLanes;
+  /** A phase row's floats, and an output row's: {@code outW + reach}. */
+  final int width;
 
-  /** A phase row's width: every column the forward lanes read, rounded up to whole vectors. */
-  final int phaseWidth;
+  /** Rows of a phase plane: {@code outH + reach}. */
+  final int rows;
 
-  /** The padded input rows any output row reads. */
-  final int paddedRows;
+  /** Output floats computed, {@code outH * width} rounded up to whole vectors. */
+  final int flat;
 
-  /**
-   * The output gradient's row width in its padded copy: {@code reach} zeros on the left, so that
-   * the input gradient's lanes can read {@code reach} columns back, and zeros on the right up to
-   * every lane those and the kernel gradient read.
-   */
-  final int gradWidth;
+  /** Floats of one phase plane: its rows, then zeros for the lanes that read past them. */
+  final int phaseSize;
 
-  /**
-   * Where tap (ky, kx) of output row 0 reads in the phase planes: phase {@code kx % stride}'s row
-   * ky, {@code kx / stride} columns on. Output row oy reads {@code stride * stride * phaseWidth}
-   * further on.
-   */
+  /** Where the output gradient starts in its padded copy: room for the largest tap shift. */
+  final int gradBase;
+
+  /** Where tap (ky, kx) reads in the phase planes for output 0. */
   final int[] tapOffsets;
 
   DepthwiseShape(int h, int w, int k, int stride, int pad) {
@@ -67,20 +69,31 @@ final class DepthwiseShape {
               + pad);
     }
     this.reach = (k - 1) / stride;
-    this.outLanes = roundUp(outW);
-    this.phaseWidth = roundUp(outLanes + reach);
-    this.paddedRows = (outH - 1) * stride + k;
-    this.gradWidth = phaseWidth + reach;
+    this.width = outW + reach;
+    this.rows = outH + reach;
+    this.flat = roundUp(outH * width);
+    this.phaseSize = roundUp(rows * width + reach + LANES);
+    this.gradBase = reach * width + reach;
     this.tapOffsets = new int[k * k];
     for (int ky = 0; ky < k; ky++) {
       for (int kx = 0; kx < k; kx++) {
-        tapOffsets[ky * k + kx] = (ky * stride + kx % stride) * phaseWidth + kx / stride;
+        tapOffsets[ky * k + kx] = phase(ky % stride, kx % stride) + shift(ky, kx);
       }
     }
   }
 
-  private static int roundUp(int n) {
+  static int roundUp(int n) {
     return (n + LANES - 1) / LANES * LANES;
+  }
+
+  /** Where phase (qy, qx) starts. */
+  int phase(int qy, int qx) {
+    return (qy * stride + qx) * phaseSize;
+  }
+
+  /** How far tap (ky, kx) reads from an output's position within its phase. */
+  int shift(int ky, int kx) {
+    return (ky / stride) * width + kx / stride;
   }
 
   int inPlane() {
@@ -95,17 +108,24 @@ final class DepthwiseShape {
     return k * k;
   }
 
-  /** Floats of the phase planes: padded row r, phase q at {@code (r * stride + q) * phaseWidth}. */
+  int phases() {
+    return stride * stride;
+  }
+
+  /** Floats of all phase planes. */
   int phasedSize() {
-    return paddedRows * stride * phaseWidth;
+    return phases() * phaseSize;
   }
 
+  /**
+   * Floats of a phase plane's rows, rounded up to whole vectors: what the input gradient computes.
+   */
+  int phaseLanes() {
+    return roundUp(rows * width);
+  }
+
+  /** Floats of the padded output gradient. */
   int gradSize() {
-    return outH * gradWidth;
-  }
-
-  /** Floats of a computed output plane, rows {@link #outLanes} apart. */
-  int outLanesSize() {
-    return outH * outLanes;
+    return gradBase + phaseLanes();
   }
 }

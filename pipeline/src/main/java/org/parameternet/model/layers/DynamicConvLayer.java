@@ -286,7 +286,7 @@ public class DynamicConvLayer extends BaseLayer<DynamicConv> {
     DynamicConv c = layerConf();
     if (!VectorKernels.available()
         || x.dataType() != DataType.FLOAT
-        || !DepthwisePlanes.faster((int) x.size(2), (int) x.size(3), c.getStride())) {
+        || !DepthwisePlanes.faster((int) x.size(2), (int) x.size(3), c.getStride(), true)) {
       return null;
     }
     simdPasses++;

@@ -89,7 +89,7 @@ public class LeanDepthwiseConvolution extends DepthwiseConvolution2D {
       }
       int h = (int) input.size(2);
       int w = (int) input.size(3);
-      if (!DepthwisePlanes.faster(h, w, st[0])) {
+      if (!DepthwisePlanes.faster(h, w, st[0], false)) {
         return null;
       }
       if (h + 2 * pad[0] < k[0] || w + 2 * pad[0] < k[0]) {

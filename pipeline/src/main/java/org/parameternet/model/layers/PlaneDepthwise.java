@@ -15,11 +15,10 @@ import jdk.incubator.vector.VectorSpecies;
  * out[o + x] += w * in[i + x]} when the offsets differ (2.4 GFMA/s against 10.6 with equal ones),
  * and a conv's taps are exactly such offsets. The Vector API's explicit lanes do.
  *
- * <p>How ({@link DepthwiseShape}): the input plane is copied zero-padded into {@code stride} phase
- * planes, so that output column x of tap kx reads phase {@code kx % stride} at column {@code x + kx
- * / stride}: contiguous lanes whatever the stride. Rows are computed a whole number of vectors
- * wide, with zeros beyond the edges, so no loop has a scalar tail; the output is cut back to its
- * width when copied out.
+ * <p>How: {@link DepthwiseShape}'s phase planes make every tap a constant offset, so the forward
+ * pass is one loop over the plane with the taps' sums in a register, the kernel gradient one dot
+ * product per tap, and the input gradient one loop per phase. No loop has a scalar tail: the arrays
+ * are padded to whole vectors with zeros.
  *
  * <p>Only loaded when {@link VectorKernels#available()}; the JVM must run with {@code
  * --add-modules=jdk.incubator.vector}.
@@ -46,63 +45,57 @@ final class PlaneDepthwise {
    * DepthwiseShape#phasedSize()} floats).
    */
   static void phase(float[] in, DepthwiseShape s, float[] phased) {
-    int width = s.phaseWidth;
+    Arrays.fill(phased, 0, s.phasedSize(), 0f);
     int stride = s.stride;
-    for (int r = 0; r < s.paddedRows; r++) {
-      int iy = r - s.pad;
-      for (int q = 0; q < stride; q++) {
-        int row = (r * stride + q) * width;
-        if (iy < 0 || iy >= s.h) {
-          Arrays.fill(phased, row, row + width, 0f);
-          continue;
-        }
-        // Phase column j holds input column j * stride + q - pad.
-        int first = firstColumn(s, q);
-        int end = endColumn(s, q, first);
-        Arrays.fill(phased, row, row + first, 0f);
-        int source = iy * s.w + first * stride + q - s.pad;
-        if (stride == 1) {
-          System.arraycopy(in, source, phased, row + first, end - first);
-        } else {
-          for (int j = first; j < end; j++, source += stride) {
-            phased[row + j] = in[source];
+    for (int qy = 0; qy < stride; qy++) {
+      for (int qx = 0; qx < stride; qx++) {
+        int phase = s.phase(qy, qx);
+        int first = firstColumn(s, qx);
+        int end = endColumn(s, qx, first);
+        for (int r = 0; r < s.rows; r++) {
+          int iy = r * stride + qy - s.pad;
+          if (iy < 0 || iy >= s.h) {
+            continue;
+          }
+          int at = phase + r * s.width + first;
+          int source = iy * s.w + first * stride + qx - s.pad;
+          if (stride == 1) {
+            System.arraycopy(in, source, phased, at, end - first);
+          } else {
+            for (int j = first; j < end; j++, source += stride) {
+              phased[at++] = in[source];
+            }
           }
         }
-        Arrays.fill(phased, row + end, row + width, 0f);
       }
     }
   }
 
-  /** The first column of phase q that holds an input column. */
-  private static int firstColumn(DepthwiseShape s, int q) {
-    return Math.max(0, -Math.floorDiv(q - s.pad, s.stride));
+  /** The first column of a phase qx that holds an input column (j * stride + qx - pad >= 0). */
+  private static int firstColumn(DepthwiseShape s, int qx) {
+    return Math.max(0, -Math.floorDiv(qx - s.pad, s.stride));
   }
 
-  /** One past the last column of phase q that holds an input column, within the phase's width. */
-  private static int endColumn(DepthwiseShape s, int q, int first) {
-    int end = -Math.floorDiv(q - s.pad - s.w, s.stride);
-    return Math.max(first, Math.min(s.phaseWidth, end));
+  /** One past the last column of phase qx that holds an input column, within the phase's width. */
+  private static int endColumn(DepthwiseShape s, int qx, int first) {
+    int end = -Math.floorDiv(qx - s.pad - s.w, s.stride);
+    return Math.max(first, Math.min(s.width, end));
   }
 
   /**
-   * {@code out} (rows {@link DepthwiseShape#outLanes} apart, {@link DepthwiseShape#outLanesSize()}
-   * floats) = the convolution of the phased input with the kernel at {@code kernel[kernelAt ...]}
-   * (k*k, row-major).
+   * {@code out} ({@link DepthwiseShape#flat} floats, rows {@link DepthwiseShape#width} apart) = the
+   * convolution of the phased input with the kernel at {@code kernel[kernelAt ...]} (k*k,
+   * row-major). {@link #compact} cuts the rows to the output's width.
    */
   static void forward(float[] phased, float[] kernel, int kernelAt, DepthwiseShape s, float[] out) {
-    Arrays.fill(out, 0, s.outLanesSize(), 0f);
-    int rowStep = s.stride * s.stride * s.phaseWidth;
-    for (int oy = 0; oy < s.outH; oy++) {
-      addTaps(
-          out,
-          oy * s.outLanes,
-          phased,
-          oy * rowStep,
-          s.tapOffsets,
-          kernel,
-          kernelAt,
-          s.taps(),
-          s.outLanes);
+    Arrays.fill(out, 0, s.flat, 0f);
+    addTaps(out, 0, phased, 0, s.tapOffsets, kernel, kernelAt, s.taps(), s.flat);
+  }
+
+  /** Moves the output rows of {@code out} together, {@code outW} apart. */
+  static void compact(float[] out, DepthwiseShape s) {
+    for (int oy = 1; oy < s.outH; oy++) {
+      System.arraycopy(out, oy * s.width, out, oy * s.outW, s.outW);
     }
   }
 
@@ -216,15 +209,12 @@ final class PlaneDepthwise {
 
   /**
    * Copies the output gradient {@code outGrad} (outH x outW) into {@code padded} ({@link
-   * DepthwiseShape#gradSize()} floats), zeros around it.
+   * DepthwiseShape#gradSize()} floats) in the output's layout, zeros everywhere else.
    */
   static void padGradient(float[] outGrad, DepthwiseShape s, float[] padded) {
-    int width = s.gradWidth;
+    Arrays.fill(padded, 0, s.gradSize(), 0f);
     for (int oy = 0; oy < s.outH; oy++) {
-      int row = oy * width;
-      Arrays.fill(padded, row, row + s.reach, 0f);
-      System.arraycopy(outGrad, oy * s.outW, padded, row + s.reach, s.outW);
-      Arrays.fill(padded, row + s.reach + s.outW, row + width, 0f);
+      System.arraycopy(outGrad, oy * s.outW, padded, s.gradBase + oy * s.width, s.outW);
     }
   }
 
@@ -234,19 +224,9 @@ final class PlaneDepthwise {
    */
   static void kernelGradient(
       float[] phased, float[] paddedGrad, DepthwiseShape s, float[] kernelGrad, int kernelAt) {
-    int rowStep = s.stride * s.stride * s.phaseWidth;
     for (int t = 0; t < s.taps(); t++) {
-      float sum = 0;
-      for (int oy = 0; oy < s.outH; oy++) {
-        sum +=
-            dot(
-                paddedGrad,
-                oy * s.gradWidth + s.reach,
-                phased,
-                oy * rowStep + s.tapOffsets[t],
-                s.outLanes);
-      }
-      kernelGrad[kernelAt + t] += sum;
+      // The extra columns and lanes read the gradient's zeros.
+      kernelGrad[kernelAt + t] += dot(paddedGrad, s.gradBase, phased, s.tapOffsets[t], s.flat);
     }
   }
 
@@ -254,7 +234,6 @@ final class PlaneDepthwise {
   private static float dot(float[] a, int aAt, float[] b, int bAt, int lanes) {
     FloatVector sum = FloatVector.zero(SPECIES);
     for (int x = 0; x < lanes; x += LANES) {
-      // Lanes past the output's width read the gradient's zeros.
       sum =
           FloatVector.fromArray(SPECIES, a, aAt + x)
               .fma(FloatVector.fromArray(SPECIES, b, bAt + x), sum);
@@ -278,32 +257,19 @@ final class PlaneDepthwise {
       float[] weights) {
     int stride = s.stride;
     int k = s.k;
-    Arrays.fill(phasedGrad, 0, s.phasedSize(), 0f);
-    for (int r = 0; r < s.paddedRows; r++) {
-      for (int q = 0; q < stride && q < k; q++) {
-        // Output row oy reads padded row r through tap ky = r - oy * stride; phase q's column j
-        // is read by output column j - kx / stride of each tap kx = q, q + stride, ...
+    for (int qy = 0; qy < stride; qy++) {
+      for (int qx = 0; qx < stride; qx++) {
+        // Position i of phase (qy, qx) is read by output i - shift of each of its taps.
         int taps = 0;
-        for (int ky = r % stride; ky < k; ky += stride) {
-          int oy = (r - ky) / stride;
-          if (oy < 0 || oy >= s.outH) {
-            continue;
-          }
-          for (int kx = q; kx < k; kx += stride) {
-            offsets[taps] = oy * s.gradWidth + s.reach - kx / stride;
+        for (int ky = qy; ky < k; ky += stride) {
+          for (int kx = qx; kx < k; kx += stride) {
+            offsets[taps] = s.gradBase - s.shift(ky, kx);
             weights[taps++] = kernel[kernelAt + ky * k + kx];
           }
         }
-        addTaps(
-            phasedGrad,
-            (r * stride + q) * s.phaseWidth,
-            paddedGrad,
-            0,
-            offsets,
-            weights,
-            0,
-            taps,
-            s.phaseWidth);
+        int phase = s.phase(qy, qx);
+        Arrays.fill(phasedGrad, phase, phase + s.phaseLanes(), 0f);
+        addTaps(phasedGrad, phase, paddedGrad, 0, offsets, weights, 0, taps, s.phaseLanes());
       }
     }
   }
@@ -313,21 +279,21 @@ final class PlaneDepthwise {
    * the last a tap reads (a stride that does not divide the plane) get zero.
    */
   static void unphase(float[] phasedGrad, DepthwiseShape s, float[] inGrad) {
-    int width = s.phaseWidth;
     int stride = s.stride;
     for (int iy = 0; iy < s.h; iy++) {
-      int r = iy + s.pad;
       int out = iy * s.w;
-      if (r >= s.paddedRows) {
+      int r = (iy + s.pad) / stride;
+      int qy = (iy + s.pad) % stride;
+      if (r >= s.rows) {
         Arrays.fill(inGrad, out, out + s.w, 0f);
         continue;
       }
       // Input column ix is phase (ix + pad) % stride's column (ix + pad) / stride.
-      for (int q = 0; q < stride; q++) {
-        int row = (r * stride + q) * width;
-        int first = firstColumn(s, q);
-        int end = endColumn(s, q, first);
-        int ix = first * stride + q - s.pad;
+      for (int qx = 0; qx < stride; qx++) {
+        int row = s.phase(qy, qx) + r * s.width;
+        int first = firstColumn(s, qx);
+        int end = endColumn(s, qx, first);
+        int ix = first * stride + qx - s.pad;
         if (stride == 1) {
           System.arraycopy(phasedGrad, row + first, inGrad, out + ix, end - first);
         } else {
@@ -336,7 +302,7 @@ final class PlaneDepthwise {
           }
         }
         // columns no tap reads (past the phase width): no gradient
-        for (ix = end * stride + q - s.pad; ix < s.w; ix += stride) {
+        for (ix = end * stride + qx - s.pad; ix < s.w; ix += stride) {
           inGrad[out + ix] = 0f;
         }
       }

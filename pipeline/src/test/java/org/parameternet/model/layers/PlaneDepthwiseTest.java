@@ -32,7 +32,11 @@ class PlaneDepthwiseTest {
     "5, 17, 5, 1, 2",
     "3, 3, 5, 1, 2",
     "10, 9, 1, 1, 0",
-    "11, 24, 3, 1, 0"
+    "11, 24, 3, 1, 0",
+    "8, 9, 5, 2, 0",
+    "28, 28, 3, 2, 1",
+    "14, 14, 5, 2, 2",
+    "2, 2, 3, 1, 1"
   })
   void matchesTheDefinitionForwardAndBackward(int h, int w, int k, int stride, int pad) {
     int outH = (h + 2 * pad - k) / stride + 1;
@@ -50,12 +54,10 @@ class PlaneDepthwiseTest {
     System.arraycopy(kernel, 0, kernels, at, k * k);
     float[] phased = random(random, s.phasedSize());
     PlaneDepthwise.phase(in, s, phased);
-    float[] lanes = random(random, s.outLanesSize());
+    float[] lanes = random(random, s.flat);
     PlaneDepthwise.forward(phased, kernels, at, s, lanes);
-    float[] out = new float[outH * outW];
-    for (int oy = 0; oy < outH; oy++) {
-      System.arraycopy(lanes, oy * s.outLanes, out, oy * outW, outW);
-    }
+    PlaneDepthwise.compact(lanes, s);
+    float[] out = java.util.Arrays.copyOf(lanes, outH * outW);
     float[] paddedGrad = random(random, s.gradSize());
     PlaneDepthwise.padGradient(outGrad, s, paddedGrad);
     float[] kernelGrads = new float[4 * k * k];
