@@ -4,8 +4,9 @@
 set -euo pipefail
 : "${SPARK_MASTER_URL:?set SPARK_MASTER_URL, e.g. spark://spark-master:7077}"
 : "${SPARK_AUTH_SECRET:?set SPARK_AUTH_SECRET (the cluster's spark.authenticate secret)}"
-# Spark 3.5 adds the JDK 17 module flags itself; ND4J additionally needs these on every JVM.
-JAVA_OPTS="-Djdk.reflect.useDirectMethodHandle=false"
+# Spark 3.5 adds the JDK 17 module flags itself; every JVM also needs ND4J's reflection flag and
+# the Vector API module for pnet's SIMD kernels (without it they fall back to libnd4j's ops).
+JAVA_OPTS="-Djdk.reflect.useDirectMethodHandle=false --add-modules=jdk.incubator.vector"
 exec /opt/spark/bin/spark-submit \
   --master "${SPARK_MASTER_URL}" \
   --conf spark.authenticate=true \
