@@ -3,10 +3,15 @@
 # Needs SPARK_MASTER_URL and SPARK_AUTH_SECRET in the environment.
 set -euo pipefail
 : "${SPARK_MASTER_URL:?set SPARK_MASTER_URL, e.g. spark://spark-master:7077}"
-: "${SPARK_AUTH_SECRET:?set SPARK_AUTH_SECRET (the cluster's spark.authenticate secret)}"
-# Spark 3.5 adds the JDK 17 module flags itself; every JVM also needs ND4J's reflection flag and
-# the Vector API module for pnet's SIMD kernels (without it they fall back to libnd4j's ops).
-JAVA_OPTS="-Djdk.reflect.useDirectMethodHandle=false --add-modules=jdk.incubator.vector"
+: "${SPARK_AUTH_SECRET:?set SPARK_AUTH_SECRET (the spark.authenticate secret of the cluster)}"
+# Spark 3.5 adds the JDK 17 module flags itself; every JVM also needs ND4J's reflection flag, and
+# the Vector API module for pnet's SIMD kernels where the image's Java runtime has it (a runtime
+# without it refuses to start with the flag; the kernels then fall back to libnd4j's ops). The
+# driver and executors run this same image.
+JAVA_OPTS="-Djdk.reflect.useDirectMethodHandle=false"
+if java --list-modules 2>/dev/null | grep -q '^jdk\.incubator\.vector@'; then
+  JAVA_OPTS="${JAVA_OPTS} --add-modules=jdk.incubator.vector"
+fi
 exec /opt/spark/bin/spark-submit \
   --master "${SPARK_MASTER_URL}" \
   --conf spark.authenticate=true \

@@ -39,6 +39,25 @@ class DockerFilesTest {
     return (Map<String, Object>) compose.get("services");
   }
 
+  /**
+   * The shell scripts parse ({@code bash -n}): pnet-submit once failed on an apostrophe inside a
+   * {@code ${VAR:?message}}, which bash reads as an opening quote.
+   */
+  @Test
+  void theShellScriptsParse() throws Exception {
+    for (Path script :
+        List.of(
+            DOCKER.resolve("pnet-submit.sh"),
+            Path.of("../bin/pnet"),
+            Path.of("../bin/install-native-libraries.sh"),
+            Path.of("../bin/apt-install.sh"))) {
+      Process bash =
+          new ProcessBuilder("bash", "-n", script.toString()).redirectErrorStream(true).start();
+      String output = new String(bash.getInputStream().readAllBytes());
+      assertEquals(0, bash.waitFor(), script + ": " + output);
+    }
+  }
+
   @Test
   void theImageIsTheOfficialSparkImageOfThePomsVersions() throws IOException {
     String pom = pom();

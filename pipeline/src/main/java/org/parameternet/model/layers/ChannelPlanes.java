@@ -9,10 +9,18 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 /**
  * A float32 NCHW array seen as {@code batch x channels} planes of {@code plane = H*W} contiguous
  * floats, in place over ND4J's native memory. Channel slices of a concatenation (the gradients a
- * {@code MergeVertex} hands back) qualify as they are: only each plane must be contiguous.
+ * {@code MergeVertex} hands back) qualify as they are: only each plane must be contiguous. It keeps
+ * the array reachable: the buffer does not, and a temporary copy freed by ND4J's deallocator while
+ * a kernel reads it would be read after free.
  */
 record ChannelPlanes(
-    FloatBuffer data, int batch, int channels, int plane, int batchStride, int channelStride) {
+    FloatBuffer data,
+    int batch,
+    int channels,
+    int plane,
+    int batchStride,
+    int channelStride,
+    INDArray array) {
 
   /** The planes of {@code array}, or empty when it is not float32 rank 4 with contiguous planes. */
   static Optional<ChannelPlanes> of(INDArray array) {
@@ -36,7 +44,8 @@ record ChannelPlanes(
             (int) shape[1],
             (int) (shape[2] * shape[3]),
             (int) stride[0],
-            (int) stride[1]));
+            (int) stride[1],
+            array));
   }
 
   private static boolean planar(INDArray array) {

@@ -85,7 +85,13 @@ public class DynamicConvLayer extends BaseLayer<DynamicConv> {
     INDArray pooled = allocate.create(dataType, x.size(0), x.size(1));
     INDArray weights = allocate.create(dataType, plane, 1).assign(1.0 / plane);
     Nd4j.gemm(
-        x.reshape('c', rows, plane), weights, pooled.reshape('c', rows, 1), false, false, 1.0, 0.0);
+        x.reshape('c', rows, plane),
+        weights,
+        pooled.reshape('c', true, rows, 1),
+        false,
+        false,
+        1.0,
+        0.0);
     return pooled;
   }
 

@@ -66,7 +66,7 @@ final class PointwiseGemm {
             DataType.FLOAT,
             new long[] {batch, w.size(0), input.size(2), input.size(3)},
             'c');
-    INDArray out3 = out.reshape('c', batch, w.size(0), x.size(2));
+    INDArray out3 = out.reshape('c', true, batch, w.size(0), x.size(2));
     for (int b = 0; b < batch; b++) {
       Nd4j.gemm(w, x.slice(b), out3.slice(b), false, false, 1.0, 0.0);
     }
@@ -90,7 +90,7 @@ final class PointwiseGemm {
     long batch = x.size(0);
     INDArray inputGrad =
         mgr.createUninitialized(ArrayType.ACTIVATION_GRAD, DataType.FLOAT, input.shape(), 'c');
-    INDArray dx = inputGrad.reshape('c', batch, x.size(1), x.size(2));
+    INDArray dx = inputGrad.reshape('c', true, batch, x.size(1), x.size(2));
     for (int b = 0; b < batch; b++) {
       INDArray gradient = dy.slice(b);
       Nd4j.gemm(w, gradient, dx.slice(b), true, false, 1.0, 0.0);
@@ -115,6 +115,6 @@ final class PointwiseGemm {
       throw new IllegalStateException(
           "1x1 conv weights are not a contiguous view: " + weights.shapeInfoToString());
     }
-    return weights.reshape('c', weights.size(0), weights.size(1));
+    return weights.reshape('c', true, weights.size(0), weights.size(1)); // a view: gemm writes it
   }
 }

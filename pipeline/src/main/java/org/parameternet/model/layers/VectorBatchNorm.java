@@ -59,15 +59,19 @@ final class VectorBatchNorm {
     sums[1] = c;
   }
 
-  /** {@code g[i] *= relu'(x[i] * a + b)}: zero where the pre-activation is not positive. */
+  /**
+   * {@code g[i] *= relu'(x[i] * a + b)}: zero unless the pre-activation is positive (NaN included,
+   * as the scalar loop does). The pre-activation is rounded as the forward pass rounds it (a
+   * multiply, then an add; not a fused multiply-add), so the mask agrees with the output at zero.
+   */
   static void reluGradient(float[] x, float[] g, int n, float a, float b) {
     FloatVector av = FloatVector.broadcast(SPECIES, a);
     FloatVector bv = FloatVector.broadcast(SPECIES, b);
     int i = 0;
     for (; i <= n - LANES; i += LANES) {
-      FloatVector z = FloatVector.fromArray(SPECIES, x, i).fma(av, bv);
+      FloatVector z = FloatVector.fromArray(SPECIES, x, i).mul(av).add(bv);
       FloatVector.fromArray(SPECIES, g, i)
-          .blend(0f, z.compare(VectorOperators.LE, 0f))
+          .blend(0f, z.compare(VectorOperators.GT, 0f).not())
           .intoArray(g, i);
     }
     for (; i < n; i++) {
@@ -76,18 +80,19 @@ final class VectorBatchNorm {
   }
 
   /**
-   * {@code g[i] *= hardswish'(z)} at {@code z = x[i] * a + b}: 0 below -3, 1 above 3, {@code z / 3
-   * + 1/2} between (PyTorch's choices at the kinks).
+   * {@code g[i] *= hardswish'(z)} at {@code z = x[i] * a + b} (rounded as the forward pass rounds
+   * it): 0 below -3, 1 above 3, {@code z / 3 + 1/2} between (PyTorch's choices at the kinks); NaN
+   * where z is NaN, as the scalar loop gives.
    */
   static void hardSwishGradient(float[] x, float[] g, int n, float a, float b) {
     FloatVector av = FloatVector.broadcast(SPECIES, a);
     FloatVector bv = FloatVector.broadcast(SPECIES, b);
     int i = 0;
     for (; i <= n - LANES; i += LANES) {
-      FloatVector z = FloatVector.fromArray(SPECIES, x, i).fma(av, bv);
+      FloatVector z = FloatVector.fromArray(SPECIES, x, i).mul(av).add(bv);
       FloatVector gv = FloatVector.fromArray(SPECIES, g, i);
-      FloatVector slope = gv.mul(z.fma(1f / 3f, 0.5f));
-      gv.blend(slope, z.compare(VectorOperators.LE, 3f))
+      gv.mul(z.mul(1f / 3f).add(0.5f))
+          .blend(gv, z.compare(VectorOperators.GT, 3f))
           .blend(0f, z.compare(VectorOperators.LT, -3f))
           .intoArray(g, i);
     }

@@ -9,7 +9,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 /**
  * The SIMD depthwise kernels against a direct double-precision evaluation of the convolution's
  * definition: odd and even planes, planes narrower than a vector and not a whole number of vectors
- * wide, kernels 1, 3 and 5, strides 1 to 3, strides that leave input rows and columns unread.
+ * wide, kernels 1, 2, 3 and 5, strides 1 to 4, padding beyond half the kernel, strides that leave
+ * input rows and columns unread.
  */
 class PlaneDepthwiseTest {
   @org.junit.jupiter.api.BeforeAll
@@ -36,7 +37,10 @@ class PlaneDepthwiseTest {
     "8, 9, 5, 2, 0",
     "28, 28, 3, 2, 1",
     "14, 14, 5, 2, 2",
-    "2, 2, 3, 1, 1"
+    "2, 2, 3, 1, 1",
+    "9, 9, 3, 1, 3",
+    "8, 8, 2, 2, 1",
+    "9, 9, 3, 4, 1"
   })
   void matchesTheDefinitionForwardAndBackward(int h, int w, int k, int stride, int pad) {
     int outH = (h + 2 * pad - k) / stride + 1;

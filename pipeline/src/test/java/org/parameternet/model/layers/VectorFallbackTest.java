@@ -60,11 +60,14 @@ class VectorFallbackTest {
     command.addAll(
         List.of(
             "-cp", System.getProperty("java.class.path"), Child.class.getName(), dir.toString()));
-    Process child =
+    ProcessBuilder builder =
         new ProcessBuilder(command)
             .redirectErrorStream(true)
-            .redirectOutput(dir.resolve("child.log").toFile())
-            .start();
+            .redirectOutput(dir.resolve("child.log").toFile());
+    // The JVM would also take the module from these (the Docker image sets JDK_JAVA_OPTIONS).
+    builder.environment().remove("JDK_JAVA_OPTIONS");
+    builder.environment().remove("JAVA_TOOL_OPTIONS");
+    Process child = builder.start();
     assertTrue(child.waitFor(5, TimeUnit.MINUTES), "the child JVM finished");
     String log = Files.readString(dir.resolve("child.log"), StandardCharsets.UTF_8);
     assertEquals(0, child.exitValue(), log);
