@@ -159,10 +159,21 @@ public class DynamicConvLayer extends BaseLayer<DynamicConv> {
                   new INDArray[] {foldBatch(out)}));
         }
       }
-      case GENERAL -> Nd4j.matmul(
-          groupedKernels(routing.kernels(), s),
-          groupedColumns(im2col(x, s), s),
-          groupedOutput(out, s));
+      case GENERAL -> {
+        DepthwiseShape plane = planeShape(x);
+        if (plane != null) {
+          PlaneConvolution.forward(
+              ChannelPlanes.of(x).orElseThrow(),
+              planeKernels(routing.kernels()),
+              plane,
+              ChannelPlanes.of(out).orElseThrow());
+        } else {
+          Nd4j.matmul(
+              groupedKernels(routing.kernels(), s),
+              groupedColumns(im2col(x, s), s),
+              groupedOutput(out, s));
+        }
+      }
     }
     return out;
   }
@@ -236,6 +247,18 @@ public class DynamicConvLayer extends BaseLayer<DynamicConv> {
                 .reshape('c', s.batch(), c.kernelParams()));
       }
       case GENERAL -> {
+        DepthwiseShape plane = planeShape(x);
+        if (plane != null) {
+          float[] grads =
+              PlaneConvolution.backward(
+                  ChannelPlanes.of(x).orElseThrow(),
+                  ChannelPlanes.of(delta).orElseThrow(),
+                  planeKernels(routing.kernels()),
+                  plane,
+                  ChannelPlanes.of(inputGrad).orElseThrow());
+          DepthwisePlanes.write(grads, kernelGrad);
+          break;
+        }
         INDArray delta3 = groupedOutput(delta, s);
         INDArray columns = groupedColumns(im2col(x, s), s);
         Nd4j.matmul(delta3, columns, groupedKernels(kernelGrad, s), false, true, false);
@@ -298,6 +321,31 @@ public class DynamicConvLayer extends BaseLayer<DynamicConv> {
     simdPasses++;
     return new DepthwiseShape(
         (int) x.size(2), (int) x.size(3), c.getKernelSize(), c.getStride(), c.getPadding());
+  }
+
+  /**
+   * The geometry for {@link PlaneConvolution} (the stem: groups 1, few input channels, a kernel
+   * larger than 1) when the JVM has the SIMD kernels and the input is float32, else null.
+   */
+  private DepthwiseShape planeShape(INDArray x) {
+    DynamicConv c = layerConf();
+    if (!VectorKernels.available()
+        || x.dataType() != DataType.FLOAT
+        || c.getGroups() != 1
+        || !PlaneConvolution.fits(c.getNIn(), c.getKernelSize())) {
+      return null;
+    }
+    simdPasses++;
+    return new DepthwiseShape(
+        (int) x.size(2), (int) x.size(3), c.getKernelSize(), c.getStride(), c.getPadding());
+  }
+
+  /** The per-sample fused kernels [B, C_out x C_in x k x k] for {@link PlaneConvolution}. */
+  private PlaneConvolution.Kernels planeKernels(INDArray kernels) {
+    DynamicConv c = layerConf();
+    int k = c.getKernelSize();
+    return new PlaneConvolution.Kernels(
+        DepthwisePlanes.floats(kernels), (int) c.getNOut(), (int) c.getNIn(), k * k, true);
   }
 
   private static INDArray contiguous(INDArray a) {

@@ -66,12 +66,56 @@ public class LeanConvolution extends ConvolutionLayer {
       return input != null && PointwiseGemm.applies(layerConf(), input, dataType);
     }
 
+    /**
+     * The geometry for {@link PlaneConvolution} (the stem: few input channels, a kernel larger than
+     * 1), or null.
+     */
+    private DepthwiseShape planeShape() {
+      ConvolutionLayer c = layerConf();
+      if (input == null
+          || !VectorKernels.available()
+          || !PointwiseGemm.plain(c, input, dataType)
+          || !PlaneConvolution.fits(input.size(1), c.getKernelSize()[0])) {
+        return null;
+      }
+      int k = c.getKernelSize()[0];
+      int pad = c.getPadding()[0];
+      if (input.size(2) + 2L * pad < k || input.size(3) + 2L * pad < k) {
+        return null;
+      }
+      return new DepthwiseShape((int) input.size(2), (int) input.size(3), k, c.getStride()[0], pad);
+    }
+
+    private PlaneConvolution.Kernels kernels() {
+      INDArray w = getParam("W");
+      return new PlaneConvolution.Kernels(
+          w.dup('c').data().asFloat(),
+          (int) w.size(0),
+          (int) w.size(1),
+          (int) (w.size(2) * w.size(3)),
+          false);
+    }
+
     @Override
     protected Pair<INDArray, INDArray> preOutput(
         boolean training, boolean forBackprop, LayerWorkspaceMgr mgr) {
       if (!forBackprop && pointwise()) {
         gemmPasses++;
         return new Pair<>(PointwiseGemm.forward(input, getParam("W"), mgr), null);
+      }
+      DepthwiseShape plane = forBackprop ? null : planeShape();
+      java.util.Optional<ChannelPlanes> in =
+          plane == null ? java.util.Optional.empty() : ChannelPlanes.of(input);
+      if (in.isPresent()) {
+        gemmPasses++;
+        INDArray out =
+            mgr.createUninitialized(
+                org.deeplearning4j.nn.workspace.ArrayType.ACTIVATIONS,
+                dataType,
+                new long[] {input.size(0), getParam("W").size(0), plane.outH, plane.outW},
+                'c');
+        PlaneConvolution.forward(in.get(), kernels(), plane, ChannelPlanes.of(out).orElseThrow());
+        return new Pair<>(out, null);
       }
       return super.preOutput(training, forBackprop, mgr);
     }
@@ -85,6 +129,28 @@ public class LeanConvolution extends ConvolutionLayer {
         Gradient gradient = new org.deeplearning4j.nn.gradient.DefaultGradient();
         gradient.setGradientFor("W", weightGrad, 'c');
         return new Pair<>(gradient, inputGrad); // no dropout on this path (applies)
+      }
+      DepthwiseShape plane = planeShape();
+      java.util.Optional<ChannelPlanes> in =
+          plane == null ? java.util.Optional.empty() : ChannelPlanes.of(input);
+      java.util.Optional<ChannelPlanes> eps =
+          plane == null ? java.util.Optional.empty() : ChannelPlanes.of(epsilon.castTo(dataType));
+      if (in.isPresent() && eps.isPresent() && epsilon.size(2) == plane.outH) {
+        gemmPasses++;
+        INDArray inputGrad =
+            mgr.createUninitialized(
+                org.deeplearning4j.nn.workspace.ArrayType.ACTIVATION_GRAD,
+                dataType,
+                input.shape(),
+                'c');
+        float[] grads =
+            PlaneConvolution.backward(
+                in.get(), eps.get(), kernels(), plane, ChannelPlanes.of(inputGrad).orElseThrow());
+        INDArray weightGrad = gradientViews.get("W");
+        DepthwisePlanes.write(grads, weightGrad);
+        Gradient gradient = new org.deeplearning4j.nn.gradient.DefaultGradient();
+        gradient.setGradientFor("W", weightGrad, 'c');
+        return new Pair<>(gradient, inputGrad); // no dropout on this path (plain)
       }
       backpropEpsilon = epsilon;
       try {

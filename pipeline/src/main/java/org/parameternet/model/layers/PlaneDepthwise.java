@@ -45,11 +45,16 @@ final class PlaneDepthwise {
    * DepthwiseShape#phasedSize()} floats).
    */
   static void phase(float[] in, DepthwiseShape s, float[] phased) {
-    Arrays.fill(phased, 0, s.phasedSize(), 0f);
+    phase(in, s, phased, 0);
+  }
+
+  /** As above, into the phase planes at {@code phased[phasedAt ...]}. */
+  static void phase(float[] in, DepthwiseShape s, float[] phased, int phasedAt) {
+    Arrays.fill(phased, phasedAt, phasedAt + s.phasedSize(), 0f);
     int stride = s.stride;
     for (int qy = 0; qy < stride; qy++) {
       for (int qx = 0; qx < stride; qx++) {
-        int phase = s.phase(qy, qx);
+        int phase = phasedAt + s.phase(qy, qx);
         int first = firstColumn(s, qx);
         int end = endColumn(s, qx, first);
         for (int r = 0; r < s.rows; r++) {
@@ -89,7 +94,16 @@ final class PlaneDepthwise {
    */
   static void forward(float[] phased, float[] kernel, int kernelAt, DepthwiseShape s, float[] out) {
     Arrays.fill(out, 0, s.flat, 0f);
-    addTaps(out, 0, phased, 0, s.tapOffsets, kernel, kernelAt, s.taps(), s.flat);
+    forwardAdd(phased, 0, kernel, kernelAt, s, out);
+  }
+
+  /**
+   * {@code out +=} the convolution of the phase planes at {@code phased[phasedAt ...]} with the
+   * kernel: a dense conv sums its input channels' planes this way ({@link PlaneConvolution}).
+   */
+  static void forwardAdd(
+      float[] phased, int phasedAt, float[] kernel, int kernelAt, DepthwiseShape s, float[] out) {
+    addTaps(out, 0, phased, phasedAt, s.tapOffsets, kernel, kernelAt, s.taps(), s.flat);
   }
 
   /** Moves the output rows of {@code out} together, {@code outW} apart. */
@@ -212,9 +226,14 @@ final class PlaneDepthwise {
    * DepthwiseShape#gradSize()} floats) in the output's layout, zeros everywhere else.
    */
   static void padGradient(float[] outGrad, DepthwiseShape s, float[] padded) {
-    Arrays.fill(padded, 0, s.gradSize(), 0f);
+    padGradient(outGrad, s, padded, 0);
+  }
+
+  /** As above, into {@code padded[paddedAt ...]}. */
+  static void padGradient(float[] outGrad, DepthwiseShape s, float[] padded, int paddedAt) {
+    Arrays.fill(padded, paddedAt, paddedAt + s.gradSize(), 0f);
     for (int oy = 0; oy < s.outH; oy++) {
-      System.arraycopy(outGrad, oy * s.outW, padded, s.gradBase + oy * s.width, s.outW);
+      System.arraycopy(outGrad, oy * s.outW, padded, paddedAt + s.gradBase + oy * s.width, s.outW);
     }
   }
 
@@ -224,9 +243,22 @@ final class PlaneDepthwise {
    */
   static void kernelGradient(
       float[] phased, float[] paddedGrad, DepthwiseShape s, float[] kernelGrad, int kernelAt) {
+    kernelGradient(phased, 0, paddedGrad, 0, s, kernelGrad, kernelAt);
+  }
+
+  /** As above, for the phase planes at {@code phased[phasedAt ...]} and the gradient at gradAt. */
+  static void kernelGradient(
+      float[] phased,
+      int phasedAt,
+      float[] paddedGrad,
+      int gradAt,
+      DepthwiseShape s,
+      float[] kernelGrad,
+      int kernelAt) {
     for (int t = 0; t < s.taps(); t++) {
       // The extra columns and lanes read the gradient's zeros.
-      kernelGrad[kernelAt + t] += dot(paddedGrad, s.gradBase, phased, s.tapOffsets[t], s.flat);
+      kernelGrad[kernelAt + t] +=
+          dot(paddedGrad, gradAt + s.gradBase, phased, phasedAt + s.tapOffsets[t], s.flat);
     }
   }
 
@@ -255,6 +287,24 @@ final class PlaneDepthwise {
       float[] phasedGrad,
       int[] offsets,
       float[] weights) {
+    Arrays.fill(phasedGrad, 0, s.phasedSize(), 0f);
+    inputGradientAdd(paddedGrad, 0, kernel, kernelAt, s, phasedGrad, 0, offsets, weights);
+  }
+
+  /**
+   * {@code phasedGrad[phasedAt ...] +=} the input gradient through this kernel of the padded output
+   * gradient at {@code paddedGrad[gradAt ...]}: a dense conv sums its output channels' this way.
+   */
+  static void inputGradientAdd(
+      float[] paddedGrad,
+      int gradAt,
+      float[] kernel,
+      int kernelAt,
+      DepthwiseShape s,
+      float[] phasedGrad,
+      int phasedAt,
+      int[] offsets,
+      float[] weights) {
     int stride = s.stride;
     int k = s.k;
     for (int qy = 0; qy < stride; qy++) {
@@ -267,9 +317,8 @@ final class PlaneDepthwise {
             weights[taps++] = kernel[kernelAt + ky * k + kx];
           }
         }
-        int phase = s.phase(qy, qx);
-        Arrays.fill(phasedGrad, phase, phase + s.phaseLanes(), 0f);
-        addTaps(phasedGrad, phase, paddedGrad, 0, offsets, weights, 0, taps, s.phaseLanes());
+        int phase = phasedAt + s.phase(qy, qx);
+        addTaps(phasedGrad, phase, paddedGrad, gradAt, offsets, weights, 0, taps, s.phaseLanes());
       }
     }
   }
@@ -279,6 +328,11 @@ final class PlaneDepthwise {
    * the last a tap reads (a stride that does not divide the plane) get zero.
    */
   static void unphase(float[] phasedGrad, DepthwiseShape s, float[] inGrad) {
+    unphase(phasedGrad, 0, s, inGrad);
+  }
+
+  /** As above, for the phase planes at {@code phasedGrad[phasedAt ...]}. */
+  static void unphase(float[] phasedGrad, int phasedAt, DepthwiseShape s, float[] inGrad) {
     int stride = s.stride;
     for (int iy = 0; iy < s.h; iy++) {
       int out = iy * s.w;
@@ -290,7 +344,7 @@ final class PlaneDepthwise {
       }
       // Input column ix is phase (ix + pad) % stride's column (ix + pad) / stride.
       for (int qx = 0; qx < stride; qx++) {
-        int row = s.phase(qy, qx) + r * s.width;
+        int row = phasedAt + s.phase(qy, qx) + r * s.width;
         int first = firstColumn(s, qx);
         int end = endColumn(s, qx, first);
         int ix = first * stride + qx - s.pad;

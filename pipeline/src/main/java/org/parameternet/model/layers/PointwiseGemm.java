@@ -28,23 +28,36 @@ final class PointwiseGemm {
 
   /**
    * Whether {@code conf} on {@code input} is a plain 1x1 conv this path computes: stride 1, no
-   * padding, dilation or bias, identity activation, no dropout or weight noise, float32 NCHW, on
-   * planes of at least {@link #MIN_PLANE}.
+   * padding, on planes of at least {@link #MIN_PLANE}, and {@link #plain}.
    */
   static boolean applies(ConvolutionLayer conf, INDArray input, DataType dataType) {
     int[] k = conf.getKernelSize();
     int[] stride = conf.getStride();
     int[] pad = conf.getPadding();
-    int[] dilation = conf.getDilation();
-    return dataType == DataType.FLOAT
-        && input.rank() == 4
+    return plain(conf, input, dataType)
         && input.size(2) * input.size(3) >= MIN_PLANE
         && k[0] == 1
         && k[1] == 1
         && stride[0] == 1
         && stride[1] == 1
         && pad[0] == 0
-        && pad[1] == 0
+        && pad[1] == 0;
+  }
+
+  /**
+   * A conv without what these paths leave out: square kernel, stride and padding, no dilation or
+   * bias, identity activation, no dropout or weight noise, explicit padding, float32 NCHW.
+   */
+  static boolean plain(ConvolutionLayer conf, INDArray input, DataType dataType) {
+    int[] k = conf.getKernelSize();
+    int[] stride = conf.getStride();
+    int[] pad = conf.getPadding();
+    int[] dilation = conf.getDilation();
+    return dataType == DataType.FLOAT
+        && input.rank() == 4
+        && k[0] == k[1]
+        && stride[0] == stride[1]
+        && pad[0] == pad[1]
         && dilation[0] == 1
         && dilation[1] == 1
         && !conf.hasBias()

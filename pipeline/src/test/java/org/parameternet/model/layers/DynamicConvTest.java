@@ -323,6 +323,38 @@ class DynamicConvTest {
     assertEquals(0, expected.sub(actual).amaxNumber().doubleValue() / scale, 1e-5);
   }
 
+  /**
+   * In float32 a stem-shaped dynamic conv (groups 1, three input channels) runs on the plane
+   * kernels (PlaneConvolution) with each sample's fused kernels; its gradients equal the float64
+   * network's, which runs im2col and matmuls and passes the finite-difference check above.
+   */
+  @ParameterizedTest(name = "k{0} s{1} p{2} {3}x{3}")
+  @org.junit.jupiter.params.provider.CsvSource({"3, 2, 1, 15", "3, 1, 1, 9", "5, 2, 2, 13"})
+  void theStemOnThePlaneKernelsMatchesDoublePrecision(int k, int s, int p, int size) {
+    int in = k == 5 ? 2 : 3; // at most 64 weights per output channel
+    ComputationGraph single =
+        singleLayerNet(dynamicConv(in, 6, k, s, p, 1, 3), in, DataType.FLOAT, true, size);
+    ComputationGraph reference =
+        singleLayerNet(dynamicConv(in, 6, k, s, p, 1, 3), in, DataType.DOUBLE, true, size);
+    reference.setParams(single.params().castTo(DataType.DOUBLE));
+    Nd4j.getRandom().setSeed(8);
+    INDArray x = Nd4j.rand(DataType.DOUBLE, 4, in, size, size).subi(0.5);
+    INDArray y = Nd4j.rand(DataType.DOUBLE, 4, 3);
+    single.setInputs(x.castTo(DataType.FLOAT));
+    single.setLabels(y.castTo(DataType.FLOAT));
+    single.computeGradientAndScore();
+    reference.setInputs(x);
+    reference.setLabels(y);
+    reference.computeGradientAndScore();
+    assertEquals(2, ((DynamicConvLayer) single.getLayer("conv")).simdPasses, "plane passes");
+    assertEquals(0, ((DynamicConvLayer) reference.getLayer("conv")).simdPasses);
+    INDArray expected = reference.gradient().gradient();
+    INDArray actual = single.gradient().gradient().castTo(DataType.DOUBLE);
+    double scale = expected.amaxNumber().doubleValue();
+    assertTrue(scale > 0);
+    assertEquals(0, expected.sub(actual).amaxNumber().doubleValue() / scale, 1e-5);
+  }
+
   @Test
   void rejectsChannelsNotDivisibleByGroups() {
     IllegalArgumentException e =

@@ -42,6 +42,8 @@ class LeanConvolutionTest {
                 Stream.of(
                     Arguments.of("1x1", t),
                     Arguments.of("1x1 on a large plane", t),
+                    Arguments.of("3x3 stride 2 without bias", t),
+                    Arguments.of("3x3 stride 1 without bias", t),
                     Arguments.of("3x3 stride 2", t),
                     Arguments.of("depthwise 5x5 stride 2", t),
                     Arguments.of("depthwise 3x3 stride 2", t),
@@ -78,8 +80,12 @@ class LeanConvolutionTest {
           type == DataType.FLOAT ? 2 : 0, passes, "float depthwise convs run on the SIMD kernels");
     } else {
       long passes = ((LeanConvolution.Runtime) lean.getLayer("conv")).gemmPasses;
-      boolean gemm = type == DataType.FLOAT && kind.endsWith("large plane");
-      assertEquals(gemm ? 2 : 0, passes, "float 1x1 convs on large planes run as matrix products");
+      boolean gemm =
+          type == DataType.FLOAT && (kind.endsWith("large plane") || kind.endsWith("without bias"));
+      assertEquals(
+          gemm ? 2 : 0,
+          passes,
+          "float 1x1 convs on large planes run as matrix products, stems on the plane kernels");
     }
     assertTrue(gradients[0].amaxNumber().doubleValue() > 0, "gradients are not trivially zero");
     // The leading conv's gradients carry the tested layer's input gradient. The Java kernels sum
@@ -87,7 +93,8 @@ class LeanConvolutionTest {
     // rounding (about 1e-5 of the largest gradient here), so relative to it; PlaneDepthwiseTest
     // holds the kernels to a double-precision reference.
     double scale = type == DataType.FLOAT ? gradients[0].amaxNumber().doubleValue() : 1;
-    double tolerance = type == DataType.FLOAT && kind.startsWith("depthwise") ? 1e-4 : 1e-6;
+    boolean planeKernels = kind.startsWith("depthwise") || kind.endsWith("without bias");
+    double tolerance = type == DataType.FLOAT && planeKernels ? 1e-4 : 1e-6;
     assertEquals(
         0, gradients[0].sub(gradients[1]).amaxNumber().doubleValue() / scale, tolerance, kind);
   }
@@ -107,15 +114,15 @@ class LeanConvolutionTest {
               .activation(new ActivationIdentity());
       return lean ? new LeanDepthwiseConvolution(b) : b.build();
     }
-    int k = kind.startsWith("1x1") ? 1 : 3;
-    int s = k == 1 ? 1 : 2;
+    int k = kind.startsWith("1x1") ? 1 : kind.startsWith("5x5") ? 5 : 3;
+    int s = kind.contains("stride 2") ? 2 : 1;
     ConvolutionLayer.Builder b =
         new ConvolutionLayer.Builder(k, k)
             .stride(s, s)
             .padding(k / 2, k / 2)
             .nIn(CHANNELS)
             .nOut(8)
-            .hasBias(k == 3)
+            .hasBias(k == 3 && !kind.endsWith("without bias"))
             .activation(new ActivationIdentity());
     return lean ? new LeanConvolution(b) : b.build();
   }
