@@ -75,6 +75,7 @@ public class LeanConvolution extends ConvolutionLayer {
       if (input == null
           || !VectorKernels.available()
           || !PointwiseGemm.plain(c, input, dataType)
+          || input.size(1) != getParam("W").size(1) // DL4J's op reports the mismatch
           || !PlaneConvolution.fits(input.size(1), c.getKernelSize()[0])) {
         return null;
       }

@@ -83,7 +83,7 @@ public class LeanDepthwiseConvolution extends DepthwiseConvolution2D {
           || c.getDepthMultiplier() != 1
           || c.getWeightNoise() != null
           || c.getIDropout() != null
-          || convolutionMode == org.deeplearning4j.nn.conf.ConvolutionMode.Same
+          || convolutionMode != org.deeplearning4j.nn.conf.ConvolutionMode.Truncate
           || !(c.getActivationFn() instanceof ActivationIdentity)) {
         return null;
       }

@@ -37,6 +37,7 @@ final class PlaneConvolution {
   }
 
   static void forward(ChannelPlanes in, Kernels w, DepthwiseShape s, ChannelPlanes out) {
+    check(in, w, s, out.channels() == w.outChannels() && out.plane() == s.outPlane());
     int channels = in.channels();
     PlaneWork.forEachChannel(
         in.batch(),
@@ -61,12 +62,35 @@ final class PlaneConvolution {
         });
   }
 
+  private static void check(ChannelPlanes in, Kernels w, DepthwiseShape s, boolean outputs) {
+    if (in.channels() != w.inChannels() || in.plane() != s.inPlane() || !outputs) {
+      throw new IllegalArgumentException(
+          "plane convolution: "
+              + in.channels()
+              + " input channels of "
+              + in.plane()
+              + " for kernels "
+              + w.outChannels()
+              + "x"
+              + w.inChannels()
+              + " on planes of "
+              + s.inPlane());
+    }
+  }
+
   /**
    * Writes the input gradient into {@code inGrad}; returns the kernels' gradient, laid out as the
    * kernels are.
    */
   static float[] backward(
       ChannelPlanes in, ChannelPlanes outGrad, Kernels w, DepthwiseShape s, ChannelPlanes inGrad) {
+    check(
+        in,
+        w,
+        s,
+        outGrad.channels() == w.outChannels()
+            && outGrad.plane() == s.outPlane()
+            && inGrad.sameShape(in));
     int channels = in.channels();
     int outChannels = w.outChannels();
     // Shared kernels: each sample sums into its own slot, added up afterwards (no races).

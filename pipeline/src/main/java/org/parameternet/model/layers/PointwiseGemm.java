@@ -46,7 +46,8 @@ final class PointwiseGemm {
 
   /**
    * A conv without what these paths leave out: square kernel, stride and padding, no dilation or
-   * bias, identity activation, no dropout or weight noise, explicit padding, float32 NCHW.
+   * bias, identity activation, no dropout or weight noise, explicit padding with DL4J's truncating
+   * output size (Strict would refuse geometries that do not divide), float32 NCHW.
    */
   static boolean plain(ConvolutionLayer conf, INDArray input, DataType dataType) {
     int[] k = conf.getKernelSize();
@@ -62,7 +63,7 @@ final class PointwiseGemm {
         && dilation[1] == 1
         && !conf.hasBias()
         && conf.getCnn2dDataFormat() == CNN2DFormat.NCHW
-        && conf.getConvolutionMode() != ConvolutionMode.Same
+        && conf.getConvolutionMode() == ConvolutionMode.Truncate
         && conf.getWeightNoise() == null
         && conf.getIDropout() == null
         && conf.getActivationFn() instanceof ActivationIdentity;

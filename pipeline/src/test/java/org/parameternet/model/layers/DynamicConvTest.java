@@ -329,7 +329,12 @@ class DynamicConvTest {
    * network's, which runs im2col and matmuls and passes the finite-difference check above.
    */
   @ParameterizedTest(name = "k{0} s{1} p{2} {3}x{3}")
-  @org.junit.jupiter.params.provider.CsvSource({"3, 2, 1, 15", "3, 1, 1, 9", "5, 2, 2, 13"})
+  @org.junit.jupiter.params.provider.CsvSource({
+    "3, 2, 1, 15",
+    "3, 1, 1, 9",
+    "5, 2, 2, 13",
+    "3, 2, 1, 97" // 97x97: samples in parallel
+  })
   void theStemOnThePlaneKernelsMatchesDoublePrecision(int k, int s, int p, int size) {
     int in = k == 5 ? 2 : 3; // at most 64 weights per output channel
     ComputationGraph single =
