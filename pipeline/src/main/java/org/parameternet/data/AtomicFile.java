@@ -44,8 +44,10 @@ public final class AtomicFile {
       Path temporary = temporaryFor(target);
       write(raw, temporary, bytes, false);
       if (checksummed) {
-        // The checksum Hadoop keeps for the target, which the caller owns and replaces here.
-        // Unverified, the old content still reads until the rename.
+        // The checksum Hadoop keeps for the target, which the caller owns and replaces here, and
+        // only when the target is there (a checksum without it was refused above): the one name
+        // Hadoop derives from the target, so never another file (a user's beside it stays,
+        // DatasetPublisherTest). Unverified, the old content still reads until the rename.
         raw.delete(oldChecksum, false);
       }
       if (!raw.rename(temporary, target)) {

@@ -149,7 +149,9 @@ final class DatasetPublisher {
       steps.reached("old " + name + " deleted");
     }
     if (!retired.isEmpty()) {
-      fs.delete(new Path(out, JOURNAL), false); // created above by this call
+      // Created above by this call with create-new, so never a file someone else put here: with
+      // one there, the create fails and nothing is touched (DatasetPublisherTest)
+      fs.delete(new Path(out, JOURNAL), false);
       steps.reached("journal deleted");
     }
   }

@@ -238,6 +238,10 @@ class DatasetPublisherTest {
       stream.write("{\"classes\": 1, \"format\": \"old\"}".getBytes());
     }
     assertTrue(Files.exists(out.resolve("." + DatasetLayout.MANIFEST + ".crc")));
+    // A user's files with checksum-like names beside: only the manifest's own checksum goes.
+    Files.writeString(out.resolve(".notes.txt.crc"), "mine");
+    Files.writeString(out.resolve("notes.txt"), "mine");
+    Files.writeString(out.resolve("._dataset.json.crc.bak"), "mine");
     DatasetManifest replacement = DatasetManifest.read(fs, manifest);
     new DatasetManifest(
             null, "new", null, null, 3, null, null, 0, null, 0, null, replacement.schema())
@@ -248,9 +252,46 @@ class DatasetPublisherTest {
     assertEquals(3, read.classes());
     try (var children = Files.list(out)) {
       assertEquals(
-          List.of(DatasetLayout.MANIFEST),
-          children.map(c -> c.getFileName().toString()).toList(),
-          "no temporary and no stale checksum");
+          Set.of(DatasetLayout.MANIFEST, ".notes.txt.crc", "notes.txt", "._dataset.json.crc.bak"),
+          Set.copyOf(children.map(c -> c.getFileName().toString()).toList()),
+          "no temporary and no stale checksum, the user's files kept");
     }
+  }
+
+  /**
+   * A publish deletes the journal only because it created it: with a user's file already at the
+   * journal's name (a run that skipped checkJournalFree), creating it fails, and the user's file,
+   * the old data set and its manifest are all as they were.
+   */
+  @Test
+  void aPublishNeverTakesOverAForeignFileAtTheJournalsName() throws IOException {
+    java.nio.file.Path out = dir.resolve("out8");
+    Files.createDirectories(out.resolve("data"));
+    Files.writeString(out.resolve("classes.tsv"), "index\twnid\tname\n");
+    Files.writeString(out.resolve(DatasetLayout.MANIFEST), "{\"classes\": 1}");
+    Files.writeString(out.resolve(DatasetPublisher.JOURNAL), "a user's text\n");
+    Path target = new Path(out.toUri());
+    DatasetLayout staged = DatasetLayout.newVersion(target);
+    Files.createDirectories(java.nio.file.Path.of(staged.data().toUri()));
+    DatasetManifest manifest =
+        new DatasetManifest(
+            staged.version().orElseThrow(),
+            "new",
+            null,
+            null,
+            1,
+            null,
+            null,
+            0,
+            null,
+            0,
+            null,
+            null);
+
+    assertThrows(IOException.class, () -> new DatasetPublisher(fs).publish(staged, manifest));
+    assertEquals("a user's text\n", Files.readString(out.resolve(DatasetPublisher.JOURNAL)));
+    assertTrue(Files.isDirectory(out.resolve("data")));
+    assertTrue(Files.exists(out.resolve("classes.tsv")));
+    assertTrue(DatasetLayout.read(fs, target).version().isEmpty(), "the old manifest still reads");
   }
 }

@@ -32,20 +32,26 @@ record ChannelPlanes(
     }
     long[] shape = array.shape();
     long[] stride = array.stride();
-    // A view's buffer is itself a view starting at the array's offset: addressPointer() is where
-    // element (0, 0, 0, 0) lives.
-    FloatPointer pointer = new FloatPointer(array.data().addressPointer());
-    long length = array.data().length();
-    pointer.position(0).limit(length).capacity(length);
     return Optional.of(
         new ChannelPlanes(
-            pointer.asBuffer(),
+            floats(array, array.data().length()),
             (int) shape[0],
             (int) shape[1],
             (int) (shape[2] * shape[3]),
             (int) stride[0],
             (int) stride[1],
             array));
+  }
+
+  /**
+   * {@code length} floats of float32 {@code array}'s native memory from its first element, in
+   * place. A view's buffer is itself a view starting at the array's offset: addressPointer() is
+   * where element 0 lives.
+   */
+  static FloatBuffer floats(INDArray array, long length) {
+    FloatPointer pointer = new FloatPointer(array.data().addressPointer());
+    pointer.position(0).limit(length).capacity(length);
+    return pointer.asBuffer();
   }
 
   private static boolean planar(INDArray array) {

@@ -1,7 +1,6 @@
 package org.parameternet.model.layers;
 
 import java.nio.FloatBuffer;
-import org.bytedeco.javacpp.FloatPointer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.shape.Shape;
@@ -57,10 +56,7 @@ final class DepthwisePlanes {
       throw new IllegalArgumentException(
           "not a contiguous float32 array: " + a.shapeInfoToString());
     }
-    // A view's buffer starts at the array's offset (see ChannelPlanes).
-    FloatPointer pointer = new FloatPointer(a.data().addressPointer());
-    pointer.position(0).limit(a.length()).capacity(a.length());
-    return pointer.asBuffer();
+    return ChannelPlanes.floats(a, a.length());
   }
 
   /** Where the kernel of plane (n, c) starts. */

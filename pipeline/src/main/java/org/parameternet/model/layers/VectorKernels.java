@@ -25,7 +25,7 @@ public final class VectorKernels {
     if (ModuleLayer.boot().findModule(MODULE).isEmpty()) {
       LOG.warn(
           "This JVM runs without --add-modules={}: depthwise convolutions and batch norm fall"
-              + " back to libnd4j's op and scalar loops, a training step about 25% longer (see"
+              + " back to libnd4j's op and scalar loops, a training step 20-25% longer (see"
               + " docs/running.md)",
           MODULE);
       return false;
