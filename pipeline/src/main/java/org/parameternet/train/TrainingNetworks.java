@@ -10,7 +10,6 @@ import org.deeplearning4j.nn.conf.graph.LayerVertex;
 import org.deeplearning4j.nn.conf.layers.BaseLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.learning.config.IUpdater;
 import org.nd4j.linalg.learning.regularization.Regularization;
 import org.nd4j.linalg.learning.regularization.WeightDecay;
@@ -18,9 +17,10 @@ import org.parameternet.model.GhostNetBuilder;
 import org.parameternet.model.ModelSpec;
 
 /**
- * Builds a network configured with the paper's recipe: AdamW (Adam with decoupled weight decay
- * scaled by the learning rate; Deeplearning4j applies it to weights only, never to biases or
- * batch-norm parameters), the per-update cosine schedule, and optional layer-wise LR decay.
+ * Builds a network configured with the paper's recipe: AdamW (PyTorch's Adam, {@link PytorchAdam},
+ * with decoupled weight decay scaled by the learning rate; Deeplearning4j applies it to weights
+ * only, never to biases or batch-norm parameters), the per-update cosine schedule, and optional
+ * layer-wise LR decay.
  */
 public final class TrainingNetworks {
   private TrainingNetworks() {}
@@ -68,11 +68,10 @@ public final class TrainingNetworks {
   }
 
   static IUpdater adam(TrainConfig config, CosineWarmupSchedule schedule) {
-    return Adam.builder()
-        .learningRateSchedule(schedule)
-        .beta1(config.optimizer().beta1())
-        .beta2(config.optimizer().beta2())
-        .epsilon(config.optimizer().epsilon())
-        .build();
+    return new PytorchAdam(
+        schedule,
+        config.optimizer().beta1(),
+        config.optimizer().beta2(),
+        config.optimizer().epsilon());
   }
 }
