@@ -188,19 +188,8 @@ public final class Trainer {
     if (latest != null) {
       requireSameRun(latest, saved, fingerprint);
     }
-    long totalSteps = 0;
-    for (int e = 0; e < config.epochs(); e++) {
-      totalSteps += TrainingRun.epochPlan(config, groups, e, workers).stepsPerEpoch();
-    }
-    long warmupSteps = Math.round(config.schedule().warmupEpochs() * totalSteps / config.epochs());
-    CosineWarmupSchedule schedule =
-        new CosineWarmupSchedule(
-            config.optimizer().lr(),
-            config.schedule().warmupLr(),
-            config.schedule().minLr(),
-            warmupSteps,
-            totalSteps,
-            1.0);
+    long totalSteps = totalSteps(config, groups, workers);
+    CosineWarmupSchedule schedule = schedule(config, totalSteps);
     return new RunPlan(
         checkpoints,
         latest,
@@ -211,6 +200,29 @@ public final class Trainer {
         fingerprint,
         totalSteps,
         schedule);
+  }
+
+  /** The updates a run of {@code config} makes on {@code workers} workers. */
+  static long totalSteps(TrainConfig config, List<RowGroup> groups, int workers) {
+    long total = 0;
+    for (int e = 0; e < config.epochs(); e++) {
+      total += TrainingRun.epochPlan(config, groups, e, workers).stepsPerEpoch();
+    }
+    return total;
+  }
+
+  /**
+   * The learning rate of every update: warm-up over the first warm-up epochs' steps, then cosine.
+   */
+  static CosineWarmupSchedule schedule(TrainConfig config, long totalSteps) {
+    long warmupSteps = Math.round(config.schedule().warmupEpochs() * totalSteps / config.epochs());
+    return new CosineWarmupSchedule(
+        config.optimizer().lr(),
+        config.schedule().warmupLr(),
+        config.schedule().minLr(),
+        warmupSteps,
+        totalSteps,
+        1.0);
   }
 
   private Start fresh(RunPlan plan) throws IOException {
