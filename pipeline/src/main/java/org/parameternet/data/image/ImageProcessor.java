@@ -171,7 +171,11 @@ public final class ImageProcessor {
   }
 
   private Mat resized(Mat image) {
-    int target = options.shorterSide();
+    return resizeShorterSide(image, options.shorterSide());
+  }
+
+  /** Ingest's resize: the shorter side to {@code target} pixels (0: a copy at the same size). */
+  public static Mat resizeShorterSide(Mat image, int target) {
     int shorter = Math.min(image.rows(), image.cols());
     if (target == 0 || shorter == target) {
       return image.clone();
