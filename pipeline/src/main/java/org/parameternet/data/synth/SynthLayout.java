@@ -48,6 +48,14 @@ public record SynthLayout(Path root) {
     return new Path(root, "synth.json");
   }
 
+  /**
+   * Created before anything else is written: it marks the folder as pnet synth's own output, so a
+   * rerun may replace it (even one a crash cut short, which has no manifest yet).
+   */
+  public Path marker() {
+    return new Path(root, ".pnet-synth");
+  }
+
   private Path in22k() {
     return new Path(root, "in22k");
   }

@@ -15,6 +15,7 @@ import java.util.Random;
 import javax.imageio.ImageIO;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.parameternet.data.labels.ImageNetFiles;
@@ -52,9 +53,56 @@ public final class SynthWriter {
     this.random = new Random(spec.seed());
   }
 
-  /** Writes every layout under {@code out}. */
+  /**
+   * Writes every layout under {@code out}, which must be absent, empty or an earlier synth output:
+   * the synthetic files carry ImageNet's real names, so a folder holding anything else (a real
+   * {@code ILSVRC2012_img_train.tar}, say) is refused before a byte is written.
+   */
   public static void write(FileSystem fs, Path out, SynthSpec spec) throws IOException {
+    SynthLayout layout = new SynthLayout(out);
+    requireOwnOrEmpty(fs, layout);
+    fs.mkdirs(out);
+    if (!fs.exists(layout.marker())) {
+      fs.create(layout.marker(), false).close();
+    }
     new SynthWriter(fs, out, spec).writeAll();
+  }
+
+  private static void requireOwnOrEmpty(FileSystem fs, SynthLayout layout) throws IOException {
+    Path out = layout.root();
+    if (!fs.exists(out)) {
+      return;
+    }
+    if (!fs.getFileStatus(out).isDirectory()) {
+      throw new IllegalArgumentException("synth.out " + out + " exists and is a file");
+    }
+    FileStatus[] entries = fs.listStatus(out);
+    if (entries.length == 0 || fs.exists(layout.marker()) || isOwnManifest(fs, layout.manifest())) {
+      return;
+    }
+    List<String> names = new ArrayList<>();
+    for (FileStatus e : entries) {
+      names.add(e.getPath().getName());
+    }
+    throw new IllegalArgumentException(
+        "synth.out "
+            + out
+            + " holds "
+            + String.join(", ", names.subList(0, Math.min(5, names.size())))
+            + (names.size() > 5 ? " and " + (names.size() - 5) + " more" : "")
+            + ", and is not an earlier pnet synth output: synth writes files with ImageNet's"
+            + " names and would replace real ones. Give an absent or empty folder");
+  }
+
+  /** A synth.json written by an earlier pnet (before the marker existed). */
+  private static boolean isOwnManifest(FileSystem fs, Path manifest) throws IOException {
+    if (!fs.exists(manifest) || fs.getFileStatus(manifest).getLen() > 1 << 20) {
+      return false;
+    }
+    try (var in = fs.open(manifest)) {
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8)
+          .contains("\"expected_quarantine_22k\"");
+    }
   }
 
   private void writeAll() throws IOException {
