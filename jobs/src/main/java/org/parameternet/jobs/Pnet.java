@@ -69,10 +69,35 @@ public final class Pnet implements Runnable {
                                 + flagsForKeys(error.getMessage(), failed));
                     return 2;
                   }
+                  Throwable missing = missingInput(error);
+                  if (missing != null) {
+                    // a path that is not there: one line naming it, as for a bad value
+                    failed
+                        .getErr()
+                        .println("pnet " + failed.getCommandName() + ": " + missing.getMessage());
+                    return 2;
+                  }
                   throw error;
                 });
     defaults.checkUserKeys(cli.getCommandSpec());
     return cli;
+  }
+
+  /**
+   * The error, or one of its causes, that says an input path does not exist: Hadoop's and Java's
+   * file-not-found exceptions, and Spark's analysis error for a path it cannot find; null for any
+   * other failure, which keeps its stack trace.
+   */
+  static Throwable missingInput(Throwable error) {
+    for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof java.io.FileNotFoundException
+          || t instanceof java.nio.file.NoSuchFileException
+          || (t instanceof org.apache.spark.sql.AnalysisException
+              && String.valueOf(t.getMessage()).contains("PATH_NOT_FOUND"))) {
+        return t;
+      }
+    }
+    return null;
   }
 
   /**

@@ -286,4 +286,43 @@ class PnetCommandLineTest {
     assertEquals(2, missing.exitCode());
     assertTrue(missing.err().contains("/no/such.conf does not exist"), missing.err());
   }
+
+  /** A wrong path is one line naming it and exit code 2, never a stack trace, for every command. */
+  @Test
+  void everyCommandAnswersAMissingInputInOneLine(@TempDir Path dir) {
+    String none = "file:///nonexistent/pnet-input";
+    String[][] commands = {
+      {
+        "ingest",
+        "--format",
+        "in1k-train",
+        "--source",
+        none + ".tar",
+        "--out",
+        dir.resolve("ds").toUri().toString()
+      },
+      {"report", "--results", none, "--out", dir.resolve("report").toUri().toString()},
+      {
+        "evaluate",
+        "--checkpoint",
+        none,
+        "--data",
+        none,
+        "--results",
+        dir.resolve("r").toUri().toString()
+      },
+      {"export", "--checkpoint", none, "--out", dir.resolve("m.onnx").toString()},
+      {"pretrain", "--config", "/nonexistent/pnet-input.conf"},
+      {"finetune", "--config", "/nonexistent/pnet-input.conf"},
+      {"study", "--config", "/nonexistent/pnet-input.conf"},
+    };
+    for (String[] args : commands) {
+      Run r = run(ConfigFactory.empty(), args);
+      String what = String.join(" ", args) + " ->\n" + r.err();
+      assertEquals(2, r.exitCode(), what);
+      assertTrue(r.err().contains("nonexistent/pnet-input"), what);
+      assertFalse(r.err().contains("\tat "), what);
+      assertEquals(1, r.err().strip().lines().count(), what);
+    }
+  }
 }
