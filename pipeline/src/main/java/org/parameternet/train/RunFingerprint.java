@@ -6,7 +6,9 @@ import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.TreeMap;
 import org.parameternet.data.shards.RowGroup;
 
 /**
@@ -28,7 +30,8 @@ public record RunFingerprint(
     long rows,
     String shardsHash,
     int classes,
-    String labelsHash) {
+    String labelsHash,
+    Map<String, String> recipe) {
 
   static RunFingerprint of(
       TrainConfig config, int workers, List<RowGroup> groups, List<String> wnids) {
@@ -50,7 +53,39 @@ public record RunFingerprint(
         rows,
         sha256(shards.toString()),
         wnids.size(),
-        sha256(String.join("\n", wnids)));
+        sha256(String.join("\n", wnids)),
+        recipe(config));
+  }
+
+  /**
+   * The keys that change what a step computes: resolution, optimizer, schedule, label smoothing,
+   * dropout, EMA, augmentation and layer decay. The network a resume restores keeps its saved
+   * schedule and dropout, so a change to any of them would be logged and written to train.conf but
+   * not applied; it is refused instead.
+   */
+  static Map<String, String> recipe(TrainConfig c) {
+    Map<String, String> r = new TreeMap<>();
+    r.put("resolution", String.valueOf(c.resolution()));
+    r.put("optimizer.lr", String.valueOf(c.optimizer().lr()));
+    r.put("optimizer.beta1", String.valueOf(c.optimizer().beta1()));
+    r.put("optimizer.beta2", String.valueOf(c.optimizer().beta2()));
+    r.put("optimizer.epsilon", String.valueOf(c.optimizer().epsilon()));
+    r.put("optimizer.weight-decay", String.valueOf(c.optimizer().weightDecay()));
+    r.put("schedule.warmup-epochs", String.valueOf(c.schedule().warmupEpochs()));
+    r.put("schedule.warmup-lr", String.valueOf(c.schedule().warmupLr()));
+    r.put("schedule.min-lr", String.valueOf(c.schedule().minLr()));
+    r.put("label-smoothing", String.valueOf(c.labelSmoothing()));
+    r.put("dropout", String.valueOf(c.dropout()));
+    r.put("ema-decay", String.valueOf(c.emaDecay()));
+    r.put("augment.scale-min", String.valueOf(c.augment().scaleMin()));
+    r.put("augment.scale-max", String.valueOf(c.augment().scaleMax()));
+    r.put("augment.ratio-min", String.valueOf(c.augment().ratioMin()));
+    r.put("augment.ratio-max", String.valueOf(c.augment().ratioMax()));
+    r.put("augment.flip", String.valueOf(c.augment().flip()));
+    r.put("augment.rand-augment", c.augment().randAugment());
+    r.put("augment.random-erasing", String.valueOf(c.augment().erasing()));
+    r.put("init.layer-decay", String.valueOf(c.init().layerDecay()));
+    return r;
   }
 
   /** Each field that differs, as {@code name (saved -> now)}; the data path is not compared. */
@@ -65,6 +100,11 @@ public record RunFingerprint(
     compare(d, "data rows", rows, now.rows);
     if (rowGroups == now.rowGroups && rows == now.rows) {
       compare(d, "data shards (names and row counts)", shardsHash, now.shardsHash);
+    }
+    if (recipe != null && now.recipe != null) { // checkpoints of an earlier pnet have none
+      for (Map.Entry<String, String> e : recipe.entrySet()) {
+        compare(d, e.getKey(), e.getValue(), now.recipe.get(e.getKey()));
+      }
     }
     compare(d, "classes", classes, now.classes);
     if (classes == now.classes) {

@@ -288,6 +288,16 @@ class TrainerTest {
     assertTrue(e.getMessage().contains("seed ("), e.getMessage());
     assertTrue(e.getMessage().contains("averaging-frequency (4 -> 2)"), e.getMessage());
 
+    // the restored network keeps its schedule and augmentation: a change would not be applied
+    TrainConfig recipe =
+        fixture.config(
+            "fingerprint", "epochs = 2", "optimizer.lr = 0.002", "augment.scale-min = 0.3");
+    e =
+        assertThrows(
+            IllegalArgumentException.class, () -> Trainer.run(fixture.spark, recipe, true));
+    assertTrue(e.getMessage().contains("optimizer.lr (0.005 -> 0.002)"), e.getMessage());
+    assertTrue(e.getMessage().contains("augment.scale-min (0.5 -> 0.3)"), e.getMessage());
+
     TrainConfig otherData =
         fixture.config(
             "fingerprint", "epochs = 2", "data.path = \"" + fixture.val + "\"", "data.split = val");
