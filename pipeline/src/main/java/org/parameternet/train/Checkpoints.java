@@ -172,12 +172,17 @@ public final class Checkpoints {
   }
 
   /** Removes temporaries of crashed writes; called when a run (re)starts. */
+  private static final java.util.regex.Pattern TEMPORARY =
+      java.util.regex.Pattern.compile(
+          "\\.tmp-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
+
   public void removeIncomplete() throws IOException {
     if (!fs.exists(dir)) {
       return;
     }
     for (FileStatus s : fs.listStatus(dir)) {
-      if (s.getPath().getName().startsWith(".tmp-")) {
+      // only the names save() generates: a user's .tmp-notes in checkpoints/ stays
+      if (s.isDirectory() && TEMPORARY.matcher(s.getPath().getName()).matches()) {
         fs.delete(s.getPath(), true);
       }
     }

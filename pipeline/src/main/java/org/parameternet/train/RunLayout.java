@@ -7,7 +7,10 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
+import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 
@@ -17,6 +20,7 @@ import org.apache.hadoop.fs.Path;
  * <pre>
  * out/train.conf          the run's configuration as resolved
  * out/init.json           finetuning: what the run started from ({@link Init})
+ * out/.pnet-run          created first: marks the folder as a pnet run's own
  * out/.pnet-train.lock    held while a run trains here
  * out/metrics/            step, round and epoch records ({@link MetricsLog})
  * out/checkpoints/step-N/ the checkpoints ({@link Checkpoints}, which owns their contents)
@@ -26,6 +30,7 @@ public final class RunLayout {
   private static final String CONFIG = "train.conf";
   private static final String INIT = "init.json";
   private static final String LOCK = ".pnet-train.lock";
+  private static final String MARKER = ".pnet-run";
   private static final String METRICS = "metrics";
   private static final String CHECKPOINTS = "checkpoints";
 
@@ -59,6 +64,63 @@ public final class RunLayout {
 
   public Path lock() {
     return new Path(out, LOCK);
+  }
+
+  /** Created before anything else a run writes: the folder is a pnet run's own from then on. */
+  public Path marker() {
+    return new Path(out, MARKER);
+  }
+
+  /**
+   * Makes {@code out} a run's folder: it must be absent, empty or a pnet run's already (its marker,
+   * or checkpoints and metrics an earlier pnet wrote before the marker existed). A run writes
+   * {@code train.conf} and {@code init.json} there and cleans its own temporaries, so a folder
+   * holding anything else is refused before a byte is written, naming what is there.
+   */
+  public void claim(FileSystem fs) throws IOException {
+    if (fs.exists(out)) {
+      if (!fs.getFileStatus(out).isDirectory()) {
+        throw new IllegalArgumentException("train.out " + out + " exists and is a file");
+      }
+      FileStatus[] entries = fs.listStatus(out);
+      if (entries.length > 0 && !fs.exists(marker()) && !isEarlierRun(fs)) {
+        List<String> names = new ArrayList<>();
+        for (FileStatus e : entries) {
+          names.add(e.getPath().getName());
+        }
+        throw new IllegalArgumentException(
+            "train.out "
+                + out
+                + " holds "
+                + String.join(", ", names.subList(0, Math.min(5, names.size())))
+                + (names.size() > 5 ? " and " + (names.size() - 5) + " more" : "")
+                + " and is not a pnet training run: give an absent or empty folder, or the"
+                + " train.out of an earlier run");
+      }
+    }
+    fs.mkdirs(out);
+    if (!fs.exists(marker())) {
+      fs.create(marker(), false).close();
+    }
+  }
+
+  /** A run of a pnet from before the marker: a metrics step log or a complete checkpoint. */
+  private boolean isEarlierRun(FileSystem fs) throws IOException {
+    if (fs.exists(metrics())) {
+      for (FileStatus f : fs.listStatus(metrics())) {
+        if (f.getPath().getName().matches("steps-s\\d+-from\\d+\\.jsonl")) {
+          return true;
+        }
+      }
+    }
+    if (fs.exists(checkpoints())) {
+      for (FileStatus f : fs.listStatus(checkpoints())) {
+        if (f.isDirectory() && fs.exists(new Path(f.getPath(), Checkpoints.COMPLETE))) {
+          return true;
+        }
+      }
+    }
+    return false;
   }
 
   public Path metrics() {

@@ -60,7 +60,7 @@ public final class Trainer {
    */
   private TrainingSummary run(boolean resume, Consumer<TrainingState> afterRound)
       throws IOException {
-    fs.mkdirs(out);
+    new RunLayout(out).claim(fs);
     try (OutputLock lock = OutputLock.acquire(fs, new RunLayout(out).lock(), "train.out " + out)) {
       return runLocked(resume, afterRound);
     }

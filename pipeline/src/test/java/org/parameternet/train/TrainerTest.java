@@ -311,4 +311,35 @@ class TrainerTest {
     TrainingSummary same = Trainer.run(fixture.spark, config, true);
     assertEquals(first.state().iteration(), same.state().iteration(), "the same run resumes");
   }
+
+  /**
+   * A fresh run writes train.conf and init.json and cleans temporaries in checkpoints/: a folder
+   * that is not a pnet run is refused with its files untouched, and in a run's own folder only the
+   * temporaries pnet names are removed.
+   */
+  @Test
+  void aFolderThatIsNotAPnetRunIsRefusedAndOnlyPnetsTemporariesAreCleaned() throws IOException {
+    java.nio.file.Path foreign = fixture.dir.resolve("users-folder");
+    java.nio.file.Files.createDirectories(foreign);
+    java.nio.file.Files.writeString(foreign.resolve("train.conf"), "mine");
+    TrainConfig config = fixture.config("users-folder", "epochs = 2");
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class, () -> Trainer.run(fixture.spark, config, false));
+    assertTrue(e.getMessage().contains("is not a pnet training run"), e.getMessage());
+    assertEquals("mine", java.nio.file.Files.readString(foreign.resolve("train.conf")));
+    assertEquals(1, java.nio.file.Files.list(foreign).count(), "nothing written beside it");
+
+    TrainConfig own = fixture.config("own-folder", "epochs = 2");
+    Trainer.run(fixture.spark, own, false);
+    java.nio.file.Path checkpoints = fixture.dir.resolve("own-folder").resolve("checkpoints");
+    java.nio.file.Path notes = checkpoints.resolve(".tmp-notes");
+    java.nio.file.Files.writeString(notes, "mine");
+    java.nio.file.Path crashed = checkpoints.resolve(".tmp-" + java.util.UUID.randomUUID());
+    java.nio.file.Files.createDirectories(crashed);
+    TrainConfig longer = fixture.config("own-folder", "epochs = 2");
+    Trainer.run(fixture.spark, longer, true);
+    assertTrue(java.nio.file.Files.exists(notes), "a user's file with a temporary-like name stays");
+    assertTrue(!java.nio.file.Files.exists(crashed), "pnet's own temporary is removed");
+  }
 }
