@@ -36,7 +36,7 @@ import torch.nn.functional as F
 from PIL import Image
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from torch_ghostnet import MEAN, STD, Net  # noqa: E402
+from torch_ghostnet import MEAN, STD, Net, timm_cosine  # noqa: E402
 
 DATA = "/usr/share/datasets/fashion-mnist"
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -104,14 +104,6 @@ def rrc(x, res, g, scale=(0.5, 1.0), ratio=(3 / 4, 4 / 3)):
         out.append(F.interpolate(img[None, :, i:i + h, j:j + w], size=(res, res), mode="bilinear",
                                  align_corners=False))
     return torch.cat(out)
-
-
-def timm_cosine(step, peak, warmup_lr, min_lr, warmup, total):
-    if step < warmup:
-        return warmup_lr + step * (peak - warmup_lr) / warmup
-    if step >= total:
-        return min_lr
-    return min_lr + 0.5 * (peak - min_lr) * (1 + math.cos(math.pi * step / total))
 
 
 def peer(a, src, seed):

@@ -28,16 +28,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from torch_ghostnet import MEAN, STD, ConvBn, Net
-
-def timm_cosine(step, peak, warmup_lr, min_lr, warmup, total):
-    """timm's CosineLRScheduler stepped per update (t_in_epochs=False, warmup_prefix=False)."""
-    if step < warmup:
-        return warmup_lr + step * (peak - warmup_lr) / warmup
-    if step >= total:
-        return min_lr
-    return min_lr + 0.5 * (peak - min_lr) * (1 + math.cos(math.pi * step / total))
-
+from torch_ghostnet import MEAN, STD, ConvBn, Net, timm_cosine
 
 def minibatches(count, batch, res, classes, seed):
     """Images a network can learn from: a class colour and a class stripe under noise, as uint8

@@ -195,3 +195,12 @@ class Net(nn.Module):
         p["head_conv"] = {"W": self.head.weight.t(), "b": self.head.bias[None]}
         p["classifier"] = {"W": self.classifier.weight.t(), "b": self.classifier.bias[None]}
         return {layer + "/" + key: t for layer, keys in p.items() for key, t in keys.items()}
+
+
+def timm_cosine(step, peak, warmup_lr, min_lr, warmup, total):
+    """timm's CosineLRScheduler stepped per update (t_in_epochs=False, warmup_prefix=False)."""
+    if step < warmup:
+        return warmup_lr + step * (peak - warmup_lr) / warmup
+    if step >= total:
+        return min_lr
+    return min_lr + 0.5 * (peak - min_lr) * (1 + math.cos(math.pi * step / total))

@@ -7,12 +7,11 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Optional;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.parameternet.data.FolderContents;
 
 /**
  * Where a training run ({@code train.out}) keeps its files: the one class that spells their names.
@@ -84,16 +83,11 @@ public final class RunLayout {
       }
       FileStatus[] entries = fs.listStatus(out);
       if (entries.length > 0 && !fs.exists(marker()) && !isEarlierRun(fs)) {
-        List<String> names = new ArrayList<>();
-        for (FileStatus e : entries) {
-          names.add(e.getPath().getName());
-        }
         throw new IllegalArgumentException(
             "train.out "
                 + out
                 + " holds "
-                + String.join(", ", names.subList(0, Math.min(5, names.size())))
-                + (names.size() > 5 ? " and " + (names.size() - 5) + " more" : "")
+                + FolderContents.describe(entries)
                 + " and is not a pnet training run: give an absent or empty folder, or the"
                 + " train.out of an earlier run");
       }

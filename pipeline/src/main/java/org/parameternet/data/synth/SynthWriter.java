@@ -18,6 +18,7 @@ import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.parameternet.data.FolderContents;
 import org.parameternet.data.labels.ImageNetFiles;
 
 /**
@@ -80,16 +81,11 @@ public final class SynthWriter {
     if (entries.length == 0 || fs.exists(layout.marker()) || isOwnManifest(fs, layout.manifest())) {
       return;
     }
-    List<String> names = new ArrayList<>();
-    for (FileStatus e : entries) {
-      names.add(e.getPath().getName());
-    }
     throw new IllegalArgumentException(
         "synth.out "
             + out
             + " holds "
-            + String.join(", ", names.subList(0, Math.min(5, names.size())))
-            + (names.size() > 5 ? " and " + (names.size() - 5) + " more" : "")
+            + FolderContents.describe(entries)
             + ", and is not an earlier pnet synth output: synth writes files with ImageNet's"
             + " names and would replace real ones. Give an absent or empty folder");
   }
