@@ -1,10 +1,10 @@
 package org.parameternet.report;
 
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Dataset;
@@ -14,12 +14,20 @@ import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
+import org.parameternet.data.AtomicFile;
+import org.parameternet.data.FolderContents;
+import org.parameternet.data.OutputLock;
 
 /**
  * The results table: {@code <dir>/rows/} (Parquet, appended, one row per evaluation, never
  * rewritten) and {@code <dir>/results.csv} (the whole table, regenerated after each append).
  */
 public final class ResultsTable {
+  /** Created with the table: the folder is a pnet results table's from then on. */
+  private static final String MARKER = ".pnet-results";
+
+  private static final String LOCK = ".pnet-results.lock";
+
   public static final StructType SCHEMA =
       new StructType()
           .add("model", DataTypes.StringType, false)
@@ -42,7 +50,45 @@ public final class ResultsTable {
 
   private ResultsTable() {}
 
+  /**
+   * Appends one evaluation's row and rewrites {@code results.csv}, holding the table's lock so two
+   * evaluations into one table cannot interleave. The folder must be absent, empty or a results
+   * table already (its marker, or the {@code rows/} an earlier pnet wrote); a folder holding
+   * anything else, a user's own {@code results.csv} say, is refused before a byte is written.
+   */
   public static void append(SparkSession spark, String dir, ResultRow r) throws IOException {
+    Path root = new Path(dir);
+    FileSystem fs = root.getFileSystem(spark.sparkContext().hadoopConfiguration());
+    claim(fs, root);
+    try (OutputLock lock = OutputLock.acquire(fs, new Path(root, LOCK), "results table " + dir)) {
+      appendLocked(spark, dir, r);
+    }
+  }
+
+  private static void claim(FileSystem fs, Path root) throws IOException {
+    Path marker = new Path(root, MARKER);
+    if (fs.exists(root)) {
+      if (!fs.getFileStatus(root).isDirectory()) {
+        throw new IllegalArgumentException("evaluate.results " + root + " exists and is a file");
+      }
+      FileStatus[] entries = fs.listStatus(root);
+      if (entries.length > 0 && !fs.exists(marker) && !fs.exists(new Path(root, "rows"))) {
+        throw new IllegalArgumentException(
+            "evaluate.results "
+                + root
+                + " holds "
+                + FolderContents.describe(entries)
+                + " and is not a pnet results table: give an absent or empty folder, or an"
+                + " earlier results table");
+      }
+    }
+    fs.mkdirs(root);
+    if (!fs.exists(marker)) {
+      fs.create(marker, false).close();
+    }
+  }
+
+  private static void appendLocked(SparkSession spark, String dir, ResultRow r) throws IOException {
     Row row =
         RowFactory.create(
             r.model(),
@@ -127,11 +173,6 @@ public final class ResultsTable {
     }
     Path path = new Path(dir, "results.csv");
     FileSystem fs = path.getFileSystem(spark.sparkContext().hadoopConfiguration());
-    Path tmp = new Path(dir, ".results.csv.tmp");
-    try (OutputStream out = fs.create(tmp, true)) {
-      out.write(csv.toString().getBytes(StandardCharsets.UTF_8));
-    }
-    fs.delete(path, false);
-    fs.rename(tmp, path);
+    AtomicFile.replace(fs, path, csv.toString().getBytes(StandardCharsets.UTF_8));
   }
 }
