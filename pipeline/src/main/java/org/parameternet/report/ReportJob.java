@@ -1,7 +1,6 @@
 package org.parameternet.report;
 
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -11,6 +10,9 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.SparkSession;
 import org.knowm.xchart.XYChart;
+import org.parameternet.data.AtomicFile;
+import org.parameternet.data.OutputFolder;
+import org.parameternet.data.OutputLock;
 import org.parameternet.train.Metrics;
 import org.parameternet.train.MetricsLog;
 import org.parameternet.train.RunLayout;
@@ -37,6 +39,26 @@ public final class ReportJob {
 
     Path dir = new Path(out);
     FileSystem fs = dir.getFileSystem(spark.sparkContext().hadoopConfiguration());
+    OutputFolder.claim(
+        fs,
+        dir,
+        ".pnet-report",
+        "report.out",
+        "a pnet report",
+        (f, p) -> f.exists(new Path(p, "report.md")) && f.exists(new Path(p, "report.html")));
+    try (OutputLock lock =
+        OutputLock.acquire(fs, new Path(dir, ".pnet-report.lock"), "report " + out)) {
+      return write(fs, dir, tables, lines, rows);
+    }
+  }
+
+  private static Written write(
+      FileSystem fs,
+      Path dir,
+      StudyTables tables,
+      List<StudyTables.Line> lines,
+      List<ResultRow> rows)
+      throws IOException {
     fs.mkdirs(new Path(dir, "charts"));
     Map<String, XYChart> charts = new LinkedHashMap<>();
     charts.put("top1_vs_flops", ReportCharts.top1VsFlops(lines));
@@ -109,8 +131,6 @@ public final class ReportJob {
   }
 
   private static void write(FileSystem fs, Path path, byte[] bytes) throws IOException {
-    try (OutputStream out = fs.create(path, true)) {
-      out.write(bytes);
-    }
+    AtomicFile.replace(fs, path, bytes);
   }
 }

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Dataset;
@@ -15,7 +14,7 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.parameternet.data.AtomicFile;
-import org.parameternet.data.FolderContents;
+import org.parameternet.data.OutputFolder;
 import org.parameternet.data.OutputLock;
 
 /**
@@ -59,32 +58,15 @@ public final class ResultsTable {
   public static void append(SparkSession spark, String dir, ResultRow r) throws IOException {
     Path root = new Path(dir);
     FileSystem fs = root.getFileSystem(spark.sparkContext().hadoopConfiguration());
-    claim(fs, root);
+    OutputFolder.claim(
+        fs,
+        root,
+        MARKER,
+        "evaluate.results",
+        "a pnet results table",
+        (f, p) -> f.exists(new Path(p, "rows")));
     try (OutputLock lock = OutputLock.acquire(fs, new Path(root, LOCK), "results table " + dir)) {
       appendLocked(spark, dir, r);
-    }
-  }
-
-  private static void claim(FileSystem fs, Path root) throws IOException {
-    Path marker = new Path(root, MARKER);
-    if (fs.exists(root)) {
-      if (!fs.getFileStatus(root).isDirectory()) {
-        throw new IllegalArgumentException("evaluate.results " + root + " exists and is a file");
-      }
-      FileStatus[] entries = fs.listStatus(root);
-      if (entries.length > 0 && !fs.exists(marker) && !fs.exists(new Path(root, "rows"))) {
-        throw new IllegalArgumentException(
-            "evaluate.results "
-                + root
-                + " holds "
-                + FolderContents.describe(entries)
-                + " and is not a pnet results table: give an absent or empty folder, or an"
-                + " earlier results table");
-      }
-    }
-    fs.mkdirs(root);
-    if (!fs.exists(marker)) {
-      fs.create(marker, false).close();
     }
   }
 

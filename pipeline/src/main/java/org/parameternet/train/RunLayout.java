@@ -11,7 +11,7 @@ import java.util.Optional;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
-import org.parameternet.data.FolderContents;
+import org.parameternet.data.OutputFolder;
 
 /**
  * Where a training run ({@code train.out}) keeps its files: the one class that spells their names.
@@ -77,25 +77,8 @@ public final class RunLayout {
    * holding anything else is refused before a byte is written, naming what is there.
    */
   public void claim(FileSystem fs) throws IOException {
-    if (fs.exists(out)) {
-      if (!fs.getFileStatus(out).isDirectory()) {
-        throw new IllegalArgumentException("train.out " + out + " exists and is a file");
-      }
-      FileStatus[] entries = fs.listStatus(out);
-      if (entries.length > 0 && !fs.exists(marker()) && !isEarlierRun(fs)) {
-        throw new IllegalArgumentException(
-            "train.out "
-                + out
-                + " holds "
-                + FolderContents.describe(entries)
-                + " and is not a pnet training run: give an absent or empty folder, or the"
-                + " train.out of an earlier run");
-      }
-    }
-    fs.mkdirs(out);
-    if (!fs.exists(marker())) {
-      fs.create(marker(), false).close();
-    }
+    OutputFolder.claim(
+        fs, out, MARKER, "train.out", "a pnet training run", (f, p) -> isEarlierRun(f));
   }
 
   /** A run of a pnet from before the marker: a metrics step log or a complete checkpoint. */

@@ -102,4 +102,48 @@ class ResultsTableTest {
     }
     assertEquals(2, Files.readString(table.resolve("results.csv")).strip().lines().count());
   }
+
+  /** A report goes only where a report (or nothing) is; an earlier report is replaced whole. */
+  @Test
+  void aReportIsWrittenOnlyIntoAReportsFolder(@TempDir Path dir) throws IOException {
+    String table = dir.resolve("results").toUri().toString();
+    String checkpoint = dir.resolve("run/checkpoints/step-000000000001").toUri().toString();
+    ResultsTable.append(
+        spark,
+        table,
+        new ResultRow(
+            "ghostnet_micro_32",
+            0,
+            "",
+            "in1k",
+            32,
+            1000,
+            2000,
+            0.5,
+            0.9,
+            1.0,
+            Double.NaN,
+            10.0,
+            100,
+            "raw",
+            checkpoint,
+            "2026-01-01",
+            "abc"));
+    Path users = Files.createDirectory(dir.resolve("users"));
+    Files.writeString(users.resolve("report.md"), "mine");
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> ReportJob.run(spark, table, users.toUri().toString()));
+    assertTrue(e.getMessage().contains("is not a pnet report"), e.getMessage());
+    assertEquals("mine", Files.readString(users.resolve("report.md")));
+
+    Path report = dir.resolve("report");
+    ReportJob.run(spark, table, report.toUri().toString());
+    ReportJob.run(spark, table, report.toUri().toString());
+    assertTrue(Files.readString(report.resolve("report.md")).contains("ghostnet_micro_32"));
+    try (Stream<Path> s = Files.list(report)) {
+      assertTrue(s.noneMatch(p -> p.getFileName().toString().startsWith(".pnet-replacing-")));
+    }
+  }
 }

@@ -15,10 +15,9 @@ import java.util.Random;
 import javax.imageio.ImageIO;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
-import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
-import org.parameternet.data.FolderContents;
+import org.parameternet.data.OutputFolder;
 import org.parameternet.data.labels.ImageNetFiles;
 
 /**
@@ -61,33 +60,15 @@ public final class SynthWriter {
    */
   public static void write(FileSystem fs, Path out, SynthSpec spec) throws IOException {
     SynthLayout layout = new SynthLayout(out);
-    requireOwnOrEmpty(fs, layout);
-    fs.mkdirs(out);
-    if (!fs.exists(layout.marker())) {
-      fs.create(layout.marker(), false).close();
-    }
+    OutputFolder.claim(
+        fs,
+        out,
+        layout.marker().getName(),
+        "synth.out",
+        "an earlier pnet synth output (synth writes files with ImageNet's names and would replace"
+            + " real ones)",
+        (f, p) -> isOwnManifest(f, layout.manifest()));
     new SynthWriter(fs, out, spec).writeAll();
-  }
-
-  private static void requireOwnOrEmpty(FileSystem fs, SynthLayout layout) throws IOException {
-    Path out = layout.root();
-    if (!fs.exists(out)) {
-      return;
-    }
-    if (!fs.getFileStatus(out).isDirectory()) {
-      throw new IllegalArgumentException("synth.out " + out + " exists and is a file");
-    }
-    FileStatus[] entries = fs.listStatus(out);
-    if (entries.length == 0 || fs.exists(layout.marker()) || isOwnManifest(fs, layout.manifest())) {
-      return;
-    }
-    throw new IllegalArgumentException(
-        "synth.out "
-            + out
-            + " holds "
-            + FolderContents.describe(entries)
-            + ", and is not an earlier pnet synth output: synth writes files with ImageNet's"
-            + " names and would replace real ones. Give an absent or empty folder");
   }
 
   /** A synth.json written by an earlier pnet (before the marker existed). */
