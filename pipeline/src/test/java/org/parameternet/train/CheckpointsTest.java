@@ -75,13 +75,14 @@ class CheckpointsTest {
           "train {}",
           2);
     }
-    fs.mkdirs(new Path(out, "checkpoints/.tmp-crashed"));
+    Path crashed = new Path(out, "checkpoints/.tmp-" + java.util.UUID.randomUUID());
+    fs.mkdirs(crashed);
     List<Path> kept = store.list();
     assertEquals(2, kept.size());
     assertTrue(store.latest().getName().endsWith("000000000004"));
     assertEquals(4, Checkpoints.load(fs, store.latest(), false).state().iteration());
     store.removeIncomplete();
-    assertTrue(!fs.exists(new Path(out, "checkpoints/.tmp-crashed")));
+    assertTrue(!fs.exists(crashed));
     assertEquals(store.latest(), Checkpoints.resolve(fs, out));
   }
 

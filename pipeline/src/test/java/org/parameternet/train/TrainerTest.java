@@ -224,8 +224,10 @@ class TrainerTest {
   void aSecondRunOnALockedOutputIsRefusedUntilTheHolderDies() throws Exception {
     TrainConfig config = fixture.config("locked", "epochs = 2");
     Path out = new Path(config.out());
-    Path theirs = new Path(out, "checkpoints/.tmp-first-run");
+    // what a first run has made by then: its marker, a temporary checkpoint, its lock
+    Path theirs = new Path(out, "checkpoints/.tmp-" + java.util.UUID.randomUUID());
     fs.mkdirs(theirs);
+    fs.create(new RunLayout(out).marker(), false).close();
     Process holder =
         org.parameternet.data.OutputLockTest.holdInAnotherProcess(new RunLayout(out).lock());
     try {
