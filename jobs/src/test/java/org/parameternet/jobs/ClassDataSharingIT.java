@@ -25,9 +25,24 @@ class ClassDataSharingIT {
   private static Result synth(Path cdsDir, Path out) throws IOException, InterruptedException {
     ProcessBuilder pb =
         new ProcessBuilder(
-            "../bin/pnet", "synth", "--out", out.toUri().toString(), "--classes-22k", "3",
-            "--classes-1k", "2", "--min-per-class", "2", "--max-per-class", "2",
-            "--train-per-class", "2", "--val-per-class", "1", "--size", "32");
+            "../bin/pnet",
+            "synth",
+            "--out",
+            out.toUri().toString(),
+            "--classes-22k",
+            "3",
+            "--classes-1k",
+            "2",
+            "--min-per-class",
+            "2",
+            "--max-per-class",
+            "2",
+            "--train-per-class",
+            "2",
+            "--val-per-class",
+            "1",
+            "--size",
+            "32");
     pb.environment().put("PNET_CDS_DIR", cdsDir.toString());
     pb.environment().remove("PNET_CDS");
     pb.environment().remove("JAVA_TOOL_OPTIONS");
