@@ -69,6 +69,18 @@ public final class ImageProcessor {
           Rejection.BELOW_MIN_SIZE,
           header.width() + "x" + header.height() + ", minimum side " + options.minSide());
     }
+    if (header.format().equals("JPEG")) {
+      int scans = JpegScans.atLeast(bytes);
+      if (scans > JpegScans.LIMIT) {
+        return new ProcessedImage.Rejected(
+            Rejection.TOO_MANY_SCANS,
+            "at least "
+                + scans
+                + " scan markers, limit "
+                + JpegScans.LIMIT
+                + " (every codec would spend minutes on it)");
+      }
+    }
     if (header.truncated()) {
       return new ProcessedImage.Rejected(
           Rejection.CORRUPT, header.format() + " truncated (no end marker)");

@@ -5,6 +5,10 @@ public enum Rejection {
   NOT_AN_IMAGE("not_an_image"),
   CORRUPT("corrupt"),
   TOO_MANY_PIXELS("too_many_pixels"),
+  /**
+   * A JPEG with more scans than any real image has: a decode-time bomb, refused before decoding.
+   */
+  TOO_MANY_SCANS("too_many_scans"),
   BELOW_MIN_SIZE("below_min_size"),
   UNKNOWN_WNID("unknown_wnid"),
   UNREADABLE_ARCHIVE("unreadable_archive"),

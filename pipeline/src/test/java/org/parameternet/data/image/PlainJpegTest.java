@@ -99,4 +99,35 @@ class PlainJpegTest {
     assertFalse(PlainJpeg.isPlain(new byte[] {(byte) 0xFF, (byte) 0xD8, (byte) 0xFF}), "truncated");
     assertFalse(PlainJpeg.isPlain(ImageProcessorTest.encode(image, "png")), "PNG");
   }
+
+  /**
+   * The issue's crafted file, small: a progressive JPEG whose last scan repeats 600 times. It is
+   * refused before decoding, with its own reason, on TurboJPEG's path and on OpenCV's (which has no
+   * scan limit of its own); the same file with its scans once is an image.
+   */
+  @Test
+  void aJpegWithTooManyScansIsRefusedOnEveryCodecPath() throws IOException {
+    byte[] real = progressive(ImageProcessorTest.drawn(64, 48, BufferedImage.TYPE_INT_RGB));
+    int lastScan = -1;
+    for (int i = 0; i + 1 < real.length; i++) {
+      if ((real[i] & 0xFF) == 0xFF && (real[i + 1] & 0xFF) == 0xDA) {
+        lastScan = i;
+      }
+    }
+    int end = real.length - 2; // EOI
+    ByteArrayOutputStream bomb = new ByteArrayOutputStream();
+    bomb.write(real, 0, end);
+    for (int k = 0; k < 600; k++) {
+      bomb.write(real, lastScan, end - lastScan);
+    }
+    bomb.write(real, end, 2);
+    ImageOptions options = new ImageOptions(0, 90, 0, 1_000_000);
+    for (ImageProcessor processor :
+        new ImageProcessor[] {new ImageProcessor(options), new ImageProcessor(options, null)}) {
+      ProcessedImage.Rejected rejected =
+          assertInstanceOf(ProcessedImage.Rejected.class, processor.process(bomb.toByteArray()));
+      assertTrue(rejected.reason() == Rejection.TOO_MANY_SCANS, rejected.toString());
+      assertInstanceOf(ProcessedImage.Accepted.class, processor.process(real));
+    }
+  }
 }
