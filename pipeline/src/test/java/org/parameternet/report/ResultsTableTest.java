@@ -35,6 +35,10 @@ class ResultsTableTest {
   }
 
   private static ResultRow row(String model, String date) {
+    return row(model, date, "ckpt");
+  }
+
+  private static ResultRow row(String model, String date, String checkpoint) {
     return new ResultRow(
         model,
         0,
@@ -50,7 +54,7 @@ class ResultsTableTest {
         10.0,
         100,
         "raw",
-        "ckpt",
+        checkpoint,
         date,
         "abc");
   }
@@ -108,27 +112,7 @@ class ResultsTableTest {
   void aReportIsWrittenOnlyIntoAReportsFolder(@TempDir Path dir) throws IOException {
     String table = dir.resolve("results").toUri().toString();
     String checkpoint = dir.resolve("run/checkpoints/step-000000000001").toUri().toString();
-    ResultsTable.append(
-        spark,
-        table,
-        new ResultRow(
-            "ghostnet_micro_32",
-            0,
-            "",
-            "in1k",
-            32,
-            1000,
-            2000,
-            0.5,
-            0.9,
-            1.0,
-            Double.NaN,
-            10.0,
-            100,
-            "raw",
-            checkpoint,
-            "2026-01-01",
-            "abc"));
+    ResultsTable.append(spark, table, row("ghostnet_micro_32", "2026-01-01", checkpoint));
     Path users = Files.createDirectory(dir.resolve("users"));
     Files.writeString(users.resolve("report.md"), "mine");
     IllegalArgumentException e =

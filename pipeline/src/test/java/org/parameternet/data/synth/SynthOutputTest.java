@@ -60,9 +60,12 @@ class SynthOutputTest {
     synth(out);
     assertEquals(size, Files.size(out.resolve("in1k").resolve("ILSVRC2012_img_train.tar")));
     // one a crash cut short before its manifest: the marker still names it synth's own
+    Files.writeString(out.resolve("notes.txt"), "mine"); // a user's file beside synth's own
+    // synth.json here is the manifest synth itself wrote into this test's own temporary folder
     Files.delete(out.resolve("synth.json"));
     synth(out);
     assertTrue(Files.exists(out.resolve("synth.json")));
+    assertEquals("mine", Files.readString(out.resolve("notes.txt")), "synth never deletes");
   }
 
   @Test
