@@ -5,6 +5,8 @@ package org.parameternet.model;
  *
  * @param experts 0 for a static conv, M for a dynamic conv with M expert kernels
  * @param activation applied right after the conv (only SE convs use one; others go through BN)
+ * @param branches 1 for one conv; B for RepConv's training form, B parallel convs of this shape,
+ *     each with its own batch norm, summed (folded into one conv + BN for inference)
  */
 public record ConvOp(
     ConvRole role,
@@ -16,18 +18,27 @@ public record ConvOp(
     int groups,
     boolean bias,
     int experts,
-    Activation activation) {
+    Activation activation,
+    int branches) {
 
   public ConvOp {
     if (in % groups != 0 || out % groups != 0) {
       throw new IllegalArgumentException(
           "channels " + in + "->" + out + " not divisible by groups " + groups);
     }
+    if (branches < 1 || (branches > 1 && experts > 0)) {
+      throw new IllegalArgumentException(
+          "branches must be >= 1 and a branched conv static, got "
+              + branches
+              + " branches of "
+              + experts
+              + " experts");
+    }
   }
 
   /** A static 1x1 convolution, no bias, no activation (a batch norm follows). */
   public static ConvOp pointwise(ConvRole role, int in, int out) {
-    return new ConvOp(role, in, out, 1, 1, 0, 1, false, 0, Activation.IDENTITY);
+    return new ConvOp(role, in, out, 1, 1, 0, 1, false, 0, Activation.IDENTITY, 1);
   }
 
   /**
@@ -36,7 +47,7 @@ public record ConvOp(
    */
   public static ConvOp square(ConvRole role, int in, int out, int kernel, int stride) {
     return new ConvOp(
-        role, in, out, kernel, stride, (kernel - 1) / 2, 1, false, 0, Activation.IDENTITY);
+        role, in, out, kernel, stride, (kernel - 1) / 2, 1, false, 0, Activation.IDENTITY, 1);
   }
 
   /** A static depthwise convolution (one group per channel), padded as {@link #square}. */
@@ -51,17 +62,30 @@ public record ConvOp(
         channels,
         false,
         0,
-        Activation.IDENTITY);
+        Activation.IDENTITY,
+        1);
   }
 
   /** This convolution with a bias and {@code activation} applied to its output (the SE convs). */
   public ConvOp withBiasAndActivation(Activation activation) {
-    return new ConvOp(role, in, out, kernel, stride, padding, groups, true, experts, activation);
+    return new ConvOp(
+        role, in, out, kernel, stride, padding, groups, true, experts, activation, branches);
   }
 
   /** This convolution as a dynamic one of {@code experts} kernels (0: static). */
   public ConvOp withExperts(int experts) {
-    return new ConvOp(role, in, out, kernel, stride, padding, groups, bias, experts, activation);
+    return new ConvOp(
+        role, in, out, kernel, stride, padding, groups, bias, experts, activation, branches);
+  }
+
+  /** This convolution as {@code branches} parallel conv + BN branches (1: one conv). */
+  public ConvOp withBranches(int branches) {
+    return new ConvOp(
+        role, in, out, kernel, stride, padding, groups, bias, experts, activation, branches);
+  }
+
+  public boolean isBranched() {
+    return branches > 1;
   }
 
   public boolean isDynamic() {

@@ -7,6 +7,7 @@ import org.deeplearning4j.nn.conf.distribution.UniformDistribution;
 import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
 import org.deeplearning4j.nn.conf.graph.MergeVertex;
 import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.ActivationLayer;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.DepthwiseConvolution2D;
@@ -149,6 +150,25 @@ public final class GhostNetBuilder implements GraphSink<String> {
           name + ": static grouped convs other than depthwise are not supported: " + op);
     }
     return name;
+  }
+
+  @Override
+  public String branchedConvBn(
+      String name, String input, FeatureShape in, ConvOp op, Activation activation) {
+    FeatureShape out = op.outputShape(in);
+    String[] branches = new String[op.branches()];
+    for (int i = 0; i < branches.length; i++) {
+      String conv = conv(GraphSink.branchPart(name, i, "conv"), input, in, op.withBranches(1));
+      branches[i] = batchNorm(GraphSink.branchPart(name, i, "bn"), conv, out, Activation.IDENTITY);
+    }
+    String sum = name + "_sum";
+    graph.addVertex(sum, new ElementWiseVertex(ElementWiseVertex.Op.Add), branches);
+    if (activation == Activation.IDENTITY) {
+      return sum;
+    }
+    String activated = name + "_act";
+    graph.addLayer(activated, new ActivationLayer(activation(activation)), sum);
+    return activated;
   }
 
   @Override

@@ -124,14 +124,18 @@ public final class GhostNetTopology<H> {
     return new Node<>(sink.channelScale(name + "_scale", x.handle(), gate, x.shape()), x.shape());
   }
 
-  /** {@code op} as the spec has it: dynamic when the spec makes its role dynamic. */
+  /** {@code op} as the spec has it: dynamic or branched when the spec expands its role. */
   private ConvOp bySpec(ConvOp op) {
-    return op.withExperts(spec.isDynamic(op.role()) ? spec.experts() : 0);
+    return op.withExperts(spec.isDynamic(op.role()) ? spec.experts() : 0)
+        .withBranches(spec.isBranched(op.role()) ? spec.branches() : 1);
   }
 
   private Node<H> convBn(String name, Node<H> x, ConvOp op, Activation activation) {
-    H conv = sink.conv(name + "_conv", x.handle(), x.shape(), op);
     FeatureShape shape = op.outputShape(x.shape());
+    if (op.isBranched()) {
+      return new Node<>(sink.branchedConvBn(name, x.handle(), x.shape(), op, activation), shape);
+    }
+    H conv = sink.conv(name + "_conv", x.handle(), x.shape(), op);
     return new Node<>(sink.batchNorm(name + "_bn", conv, shape, activation), shape);
   }
 }

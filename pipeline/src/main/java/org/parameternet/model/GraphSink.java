@@ -9,6 +9,21 @@ public interface GraphSink<H> {
 
   H conv(String name, H input, FeatureShape in, ConvOp op);
 
+  /**
+   * RepConv's training form of conv + BN: {@code op.branches()} parallel convs of {@code op}'s
+   * shape, each followed by its own batch norm, summed, then the activation. Branch 0's conv and BN
+   * are {@code name_conv} and {@code name_bn} as in an unbranched conv + BN, branch i's {@code
+   * name_rep<i>_conv} and {@code name_rep<i>_bn}; inference folds them all into one conv + BN.
+   */
+  H branchedConvBn(String name, H input, FeatureShape in, ConvOp op, Activation activation);
+
+  /**
+   * Branch {@code branch}'s {@code part} ({@code conv} or {@code bn}) in {@link #branchedConvBn}.
+   */
+  static String branchPart(String name, int branch, String part) {
+    return branch == 0 ? name + "_" + part : name + "_rep" + branch + "_" + part;
+  }
+
   /** Batch norm, then the activation (IDENTITY for none). */
   H batchNorm(String name, H input, FeatureShape shape, Activation activation);
 

@@ -10,6 +10,9 @@ import java.util.Set;
 public final class ModelRegistry {
   private static final Map<String, ModelSpec> VARIANTS = new LinkedHashMap<>();
 
+  /** The original conv and three more in parallel: the paper's "3 more parallel branches". */
+  private static final int REPCONV_BRANCHES = 4;
+
   static {
     // Paper models at 224x224, 1000 classes (docs/architecture.md, "Registry" and the counts).
     register(paperModel("ghostnet_300m", BlockTables.GHOSTNET_V1, 1.45, 0));
@@ -18,12 +21,22 @@ public final class ModelRegistry {
     register(paperModel("parameternet_300m_e8", BlockTables.GHOSTNET_V1, 1.45, 8));
     register(paperModel("ghostnet_600m", BlockTables.PARAMETERNET_600M, 1.9, 0));
     register(paperModel("parameternet_600m", BlockTables.PARAMETERNET_600M, 1.9, 4));
+    // Table 6's RepConv: 4 conv + BN branches at the 76 positions ParameterNet makes dynamic,
+    // folded into GhostNet-300M for inference (../docs/architecture.md, "Ablation models").
+    register(repConv(paperModel("repconv_300m", BlockTables.GHOSTNET_V1, 1.45, 0)));
 
     // CPU-scale variants for local runs and the demo study: same blocks, narrow and small inputs.
     register(smallModel("ghostnet_small_64", BlockTables.GHOSTNET_V1, 64, 0, 960, 1280));
     register(smallModel("parameternet_small_64", BlockTables.GHOSTNET_V1, 64, 4, 960, 1280));
     register(smallModel("ghostnet_micro_32", BlockTables.GHOSTNET_MICRO, 32, 0, 480, 256));
     register(smallModel("parameternet_micro_32", BlockTables.GHOSTNET_MICRO, 32, 4, 480, 256));
+    // The ablations at CPU scale: experts 2 and 8 (Table 4) and RepConv (Table 6).
+    register(smallModel("parameternet_small_64_e2", BlockTables.GHOSTNET_V1, 64, 2, 960, 1280));
+    register(smallModel("parameternet_small_64_e8", BlockTables.GHOSTNET_V1, 64, 8, 960, 1280));
+    register(repConv(smallModel("repconv_small_64", BlockTables.GHOSTNET_V1, 64, 0, 960, 1280)));
+    register(smallModel("parameternet_micro_32_e2", BlockTables.GHOSTNET_MICRO, 32, 2, 480, 256));
+    register(smallModel("parameternet_micro_32_e8", BlockTables.GHOSTNET_MICRO, 32, 8, 480, 256));
+    register(repConv(smallModel("repconv_micro_32", BlockTables.GHOSTNET_MICRO, 32, 0, 480, 256)));
   }
 
   private ModelRegistry() {}
@@ -43,6 +56,13 @@ public final class ModelRegistry {
         .dynamic(experts, ConvRole.PARAMETERNET_DYNAMIC)
         .resolution(resolution)
         .widths(16, features, head)
+        .build();
+  }
+
+  /** {@code base} (a static spec) with RepConv's branches where ParameterNet has dynamic convs. */
+  private static ModelSpec repConv(ModelSpec base) {
+    return base.toBuilder()
+        .reparameterised(REPCONV_BRANCHES, ConvRole.PARAMETERNET_DYNAMIC)
         .build();
   }
 

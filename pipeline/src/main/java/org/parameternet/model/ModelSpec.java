@@ -12,7 +12,10 @@ import java.util.Set;
  * @param blocks block table before width scaling
  * @param width width multiplier applied to stem, block and final widths (not to the head)
  * @param experts experts per dynamic conv; 0 means every conv is static (GhostNet)
- * @param dynamicRoles which convs become dynamic when {@code experts > 0}
+ * @param branches parallel conv + BN branches per re-parameterised conv (RepConv's training form,
+ *     folded into one conv + BN for inference); 1 means no re-parameterisation
+ * @param expandedRoles the convs that carry the added parameters: dynamic when {@code experts > 0},
+ *     re-parameterised when {@code branches > 1}
  * @param activation activation used everywhere the skeleton has one, SE included
  * @param numClasses classifier outputs
  * @param resolution square input size
@@ -26,7 +29,8 @@ public record ModelSpec(
     List<BlockRow> blocks,
     double width,
     int experts,
-    Set<ConvRole> dynamicRoles,
+    int branches,
+    Set<ConvRole> expandedRoles,
     Activation activation,
     int numClasses,
     int resolution,
@@ -37,7 +41,7 @@ public record ModelSpec(
 
   public ModelSpec {
     blocks = List.copyOf(blocks);
-    dynamicRoles = dynamicRoles.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(dynamicRoles));
+    expandedRoles = expandedRoles.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(expandedRoles));
     if (blocks.isEmpty()) {
       throw new IllegalArgumentException(name + ": block table is empty");
     }
@@ -47,8 +51,18 @@ public record ModelSpec(
     if (experts < 0) {
       throw new IllegalArgumentException(name + ": experts must be >= 0, got " + experts);
     }
-    if (dynamicRoles.contains(ConvRole.SQUEEZE_EXCITE)) {
-      throw new IllegalArgumentException(name + ": squeeze-excite convs cannot be dynamic");
+    if (branches < 1 || (branches > 1 && experts > 0)) {
+      throw new IllegalArgumentException(
+          name
+              + ": branches must be >= 1 and cannot be combined with experts, got "
+              + branches
+              + " branches and "
+              + experts
+              + " experts");
+    }
+    if (expandedRoles.contains(ConvRole.SQUEEZE_EXCITE)) {
+      throw new IllegalArgumentException(
+          name + ": squeeze-excite convs cannot be dynamic or re-parameterised");
     }
     if (numClasses < 1) {
       throw new IllegalArgumentException(name + ": classes must be >= 1, got " + numClasses);
@@ -62,7 +76,25 @@ public record ModelSpec(
   }
 
   public boolean isDynamic(ConvRole role) {
-    return experts > 0 && dynamicRoles.contains(role);
+    return experts > 0 && expandedRoles.contains(role);
+  }
+
+  /** Whether the conv at {@code role} trains as parallel branches folded for inference. */
+  public boolean isBranched(ConvRole role) {
+    return branches > 1 && expandedRoles.contains(role);
+  }
+
+  /** Whether training and inference networks differ (RepConv): inference folds the branches. */
+  public boolean isReparameterised() {
+    return branches > 1 && !expandedRoles.isEmpty();
+  }
+
+  /**
+   * The network as deployed: a re-parameterised spec with every branch group folded into one conv +
+   * BN (GhostNet's shape, same name); any other spec is returned as it is.
+   */
+  public ModelSpec inferenceForm() {
+    return isReparameterised() ? toBuilder().reparameterised(1, Set.of()).build() : this;
   }
 
   public ModelSpec withClasses(int classes) {
@@ -90,7 +122,8 @@ public record ModelSpec(
   public Builder toBuilder() {
     return builder(name, blocks)
         .width(width)
-        .dynamic(experts, dynamicRoles)
+        .dynamic(experts, expandedRoles)
+        .reparameterised(branches, expandedRoles)
         .activation(activation)
         .numClasses(numClasses)
         .resolution(resolution)
@@ -104,7 +137,8 @@ public record ModelSpec(
     private final List<BlockRow> blocks;
     private double width = 1;
     private int experts;
-    private Set<ConvRole> dynamicRoles = Set.of();
+    private int branches = 1;
+    private Set<ConvRole> expandedRoles = Set.of();
     private Activation activation = Activation.HARD_SWISH;
     private int numClasses = 1000;
     private int resolution = 224;
@@ -126,7 +160,17 @@ public record ModelSpec(
     /** Convolutions of {@code roles} as dynamic ones of {@code experts} kernels (0: static). */
     public Builder dynamic(int experts, Set<ConvRole> roles) {
       this.experts = experts;
-      this.dynamicRoles = roles;
+      this.expandedRoles = roles;
+      return this;
+    }
+
+    /**
+     * Convolutions of {@code roles} as {@code branches} parallel conv + BN branches, summed
+     * (RepConv; 1: none).
+     */
+    public Builder reparameterised(int branches, Set<ConvRole> roles) {
+      this.branches = branches;
+      this.expandedRoles = roles;
       return this;
     }
 
@@ -164,7 +208,8 @@ public record ModelSpec(
           blocks,
           width,
           experts,
-          dynamicRoles,
+          branches,
+          expandedRoles,
           activation,
           numClasses,
           resolution,

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.stream.Stream;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.dropout.Dropout;
+import org.deeplearning4j.nn.conf.layers.ActivationLayer;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.DepthwiseConvolution2D;
@@ -254,6 +255,31 @@ class Dl4jSettingsTest {
           c.getActivationFn().getClass(),
           name);
       return name;
+    }
+
+    /** Every branch's conv and BN as an unbranched one, their sum, then the activation. */
+    @Override
+    public String branchedConvBn(
+        String name, String input, FeatureShape in, ConvOp op, Activation activation) {
+      for (int i = 0; i < op.branches(); i++) {
+        conv(GraphSink.branchPart(name, i, "conv"), input, in, op.withBranches(1));
+        batchNorm(
+            GraphSink.branchPart(name, i, "bn"), input, op.outputShape(in), Activation.IDENTITY);
+      }
+      var vertices = net.getConfiguration().getVertices();
+      assertFalse(vertices.containsKey(GraphSink.branchPart(name, op.branches(), "conv")), name);
+      assertEquals(
+          op.branches(), net.getConfiguration().getVertexInputs().get(name + "_sum").size());
+      if (activation == Activation.IDENTITY) {
+        assertFalse(vertices.containsKey(name + "_act"), name);
+        return name + "_sum";
+      }
+      ActivationLayer act = assertInstanceOf(ActivationLayer.class, conf(name + "_act"), name);
+      assertEquals(
+          GhostNetBuilder.activation(activation).getClass(),
+          act.getActivationFn().getClass(),
+          name);
+      return name + "_act";
     }
 
     @Override

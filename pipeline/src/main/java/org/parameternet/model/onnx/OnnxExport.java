@@ -14,12 +14,15 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.parameternet.data.augment.Normalization;
 import org.parameternet.model.GhostNetTopology;
 import org.parameternet.model.ModelSpec;
+import org.parameternet.model.RepConvFolding;
 
 /**
  * Exports a GhostNet / ParameterNet network to ONNX from its {@link ModelSpec}: the same topology
  * walk that builds the DL4J graph writes ONNX operators, with the network's weights and BN running
  * statistics. Input {@code input} is NCHW float32 RGB, normalised as in training; outputs are
- * {@code logits} and {@code probabilities} (softmax), then any requested intermediate.
+ * {@code logits} and {@code probabilities} (softmax), then any requested intermediate. A
+ * re-parameterised (RepConv) network is exported as deployed: its branches folded ({@link
+ * RepConvFolding}), so the graph has GhostNet's shape, parameters and FLOPs.
  */
 public final class OnnxExport {
   /** ONNX opset 17 (HardSwish needs 14); IR version 8 is what opset 17 ships with. */
@@ -54,7 +57,10 @@ public final class OnnxExport {
 
   public static ModelProto export(ModelSpec spec, ComputationGraph net, Options options) {
     OnnxGraph graph = new OnnxGraph(spec.name());
-    GhostNetTopology.walk(spec, new OnnxGraphSink(graph, new NetworkWeights(net), options.batch()));
+    GhostNetTopology.walk(
+        spec.inferenceForm(),
+        new OnnxGraphSink(
+            graph, new NetworkWeights(RepConvFolding.fold(spec, net)), options.batch()));
     for (String name : options.intermediates()) {
       graph.output(name);
     }
@@ -76,6 +82,9 @@ public final class OnnxExport {
   private static Map<String, String> metadata(ModelSpec spec, Options options) {
     Map<String, String> props = new LinkedHashMap<>();
     props.put("pnet.model", spec.name());
+    if (spec.isReparameterised()) {
+      props.put("pnet.folded_branches", Integer.toString(spec.branches()));
+    }
     props.put("pnet.resolution", Integer.toString(spec.resolution()));
     props.put("pnet.num_classes", Integer.toString(spec.numClasses()));
     props.put("pnet.input", "NCHW float32 RGB, (pixel / 255 - mean) / std");

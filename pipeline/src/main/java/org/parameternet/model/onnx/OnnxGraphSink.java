@@ -133,6 +133,14 @@ final class OnnxGraphSink implements GraphSink<String> {
                 name + "/unfold_shape", batch, op.out(), outShape.height(), outShape.width())));
   }
 
+  /** Never reached: {@link OnnxExport} writes a re-parameterised network's folded form. */
+  @Override
+  public String branchedConvBn(
+      String name, String input, FeatureShape in, ConvOp op, Activation activation) {
+    throw new IllegalStateException(
+        name + ": branches are folded before export (RepConvFolding); this spec was not folded");
+  }
+
   @Override
   public String batchNorm(String name, String input, FeatureShape shape, Activation activation) {
     List<String> inputs =

@@ -42,6 +42,42 @@ class CostCounterTest {
     assertEquals(macs, cost.macs() / 1e6, 0.006, model + " MACs");
   }
 
+  /**
+   * Table 6's columns: RepConv trains 15.7M parameters and infers with GhostNet-300M's 8.6M and
+   * 289M FLOPs; every other model infers with what it trains. The finer figures are
+   * ../shared/reference/ablations.md's derivation: 8.633M + 3 x (2.3427M weights + 0.0289M BN).
+   */
+  @ParameterizedTest
+  @CsvSource({
+    "repconv_300m, 15.7, 8.6, 289",
+    "parameternet_300m, 15.7, 15.7, 298",
+    "ghostnet_300m, 8.6, 8.6, 289",
+  })
+  void reproducesTable6(String model, double train, double inference, long flops) {
+    ModelCost cost = CostCounter.count(ModelRegistry.get(model));
+    assertEquals(train, Math.round(cost.params() / 1e5) / 10.0, model + " training params");
+    assertEquals(
+        inference, Math.round(cost.inferenceParams() / 1e5) / 10.0, model + " inference params");
+    assertEquals(flops, Math.round(cost.macs() / 1e6), model + " FLOPs");
+  }
+
+  @org.junit.jupiter.api.Test
+  void repConvAddsThreeBranchesOfConvAndBnAtTheDynamicPositions() {
+    ModelCost ghost = CostCounter.count(ModelRegistry.get("ghostnet_300m"));
+    ModelCost rep = CostCounter.count(ModelRegistry.get("repconv_300m"));
+    assertEquals(ghost.params(), rep.inferenceParams());
+    assertEquals(ghost.macs(), rep.macs());
+    assertEquals(15.748, rep.params() / 1e6, 0.0006);
+    for (String size : new String[] {"small_64", "micro_32"}) {
+      ModelCost g = CostCounter.count(ModelRegistry.get("ghostnet_" + size));
+      ModelCost r = CostCounter.count(ModelRegistry.get("repconv_" + size));
+      assertEquals(g.params(), r.inferenceParams(), size);
+      assertEquals(g.macs(), r.macs(), size);
+      assertEquals(true, r.params() > g.params(), size);
+      assertEquals(0, (r.params() - g.params()) % 3, size + ": three more of each branch");
+    }
+  }
+
   @org.junit.jupiter.api.Test
   void classifierAndResolutionScaleTheCounts() {
     ModelSpec base = ModelRegistry.get("parameternet_300m");
