@@ -16,6 +16,7 @@ import org.deeplearning4j.util.ModelSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
@@ -97,17 +98,23 @@ class GhostNetBuilderTest {
    * A whole (tiny) ParameterNet, double precision, against finite differences: covers the dynamic
    * convs in every role, BN, hardswish, the SE gate and channel scale, and the shortcuts.
    */
-  @Test
-  void wholeNetworkGradientsMatchFiniteDifferences() {
-    ModelSpec tiny =
-        ModelSpec.builder("tiny", BlockTables.GHOSTNET_MICRO.subList(0, 5))
-            .width(0.25)
-            .dynamic(2, EnumSet.copyOf(ConvRole.PARAMETERNET_DYNAMIC))
-            .numClasses(3)
-            .resolution(12)
-            .dropout(0)
-            .widths(16, 64, 16)
-            .build();
+  /**
+   * Dynamic convs (2 experts), and RepConv's branched conv + BN (3 branches; three blocks and two
+   * entries per parameter array, as it has three times the arrays).
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"dynamic", "branched"})
+  void wholeNetworkGradientsMatchFiniteDifferences(String kind) {
+    boolean dynamic = kind.equals("dynamic");
+    ModelSpec.Builder builder =
+        ModelSpec.builder("tiny", BlockTables.GHOSTNET_MICRO.subList(0, dynamic ? 5 : 3))
+            .width(0.25);
+    if (dynamic) {
+      builder.dynamic(2, EnumSet.copyOf(ConvRole.PARAMETERNET_DYNAMIC));
+    } else {
+      builder.reparameterised(3, EnumSet.copyOf(ConvRole.PARAMETERNET_DYNAMIC));
+    }
+    ModelSpec tiny = builder.numClasses(3).resolution(12).dropout(0).widths(16, 64, 16).build();
     Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
     try {
       NeuralNetConfiguration.Builder base =
@@ -125,7 +132,8 @@ class GhostNetBuilderTest {
         labels.putScalar(i, i % 3, 1.0);
       }
       FiniteDifferences.Result result =
-          FiniteDifferences.check(net, new DataSet(images, labels), 4, 1e-6, new Random(12));
+          FiniteDifferences.check(
+              net, new DataSet(images, labels), dynamic ? 4 : 2, 1e-6, new Random(12));
       assertTrue(result.checked() > 300, "too few parameters checked: " + result.checked());
       assertTrue(
           result.failures().isEmpty(),
