@@ -1,12 +1,9 @@
 package org.parameternet.jobs;
 
-import java.time.Instant;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.apache.spark.sql.SparkSession;
 import org.parameternet.benchmark.ModelBenchmark;
-import org.parameternet.model.cost.CostCounter;
-import org.parameternet.model.cost.ModelCost;
 import org.parameternet.report.ResultRow;
 import org.parameternet.report.ResultsTable;
 import org.parameternet.train.CheckpointEvaluation;
@@ -80,7 +77,6 @@ final class EvaluateCommand implements Callable<Integer> {
     try {
       CheckpointEvaluation.Outcome o =
           CheckpointEvaluation.run(spark, checkpoint, data, split, weights, batch);
-      ModelCost cost = CostCounter.count(o.spec());
       double latency =
           SingleThreadLatency.measure(
               o.spec().name(),
@@ -89,25 +85,14 @@ final class EvaluateCommand implements Callable<Integer> {
               latencyWarmup,
               latencyRuns);
       ResultRow row =
-          new ResultRow(
-              o.spec().name(),
-              o.spec().experts(),
+          ResultRow.of(
+              o,
               pretrainLabel != null ? pretrainLabel : lastName(o.pretrainData()),
               finetuneLabel != null
                   ? finetuneLabel
                   : (o.finetuneData().isEmpty() ? "" : lastName(o.finetuneData())),
-              o.spec().resolution(),
-              cost.params(),
-              cost.macs(),
-              o.result().top1(),
-              o.result().top5(),
               latency,
               ModelBenchmark.onnxLatency(o.spec(), latencyWarmup, latencyRuns).medianMs(),
-              o.imagesPerSecond(),
-              o.result().images(),
-              o.weights(),
-              o.checkpoint().toString(),
-              Instant.now().toString(),
               VersionProvider.gitCommit());
       ResultsTable.append(spark, results, row);
       System.out.printf(

@@ -35,6 +35,7 @@ final class ReportCommand implements Callable<Integer> {
     System.out.println("report: " + w.html());
     System.out.println("        " + w.markdown());
     System.out.println("        " + w.csv());
+    System.out.println("        " + w.ablationsCsv());
     System.out.println("charts: " + w.charts().get(0).getParent());
   }
 }

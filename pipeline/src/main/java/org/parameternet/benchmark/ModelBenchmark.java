@@ -63,20 +63,25 @@ public final class ModelBenchmark {
         cpu0 < 0 ? Double.NaN : cpu / seconds);
   }
 
-  /** Batch-1 inference in the calling thread's current native thread limit. */
+  /**
+   * Batch-1 inference in the calling thread's current native thread limit, of the network as
+   * deployed (a RepConv model's folded form: weights do not change the time).
+   */
   public static LatencyResult latency(ModelSpec spec, int warmup, int runs) {
-    ComputationGraph net = GhostNetBuilder.build(spec, 1);
+    ComputationGraph net = GhostNetBuilder.build(spec.inferenceForm(), 1);
     INDArray image = Nd4j.rand(DataType.FLOAT, 1, 3, spec.resolution(), spec.resolution());
     return timed(spec, warmup, runs, () -> net.outputSingle(false, image));
   }
 
   /**
    * Batch-1 latency in ONNX Runtime on one thread, the paper's method (Figure 5: "ONNX toolkit ...
-   * single-thread mode"): the model exported at batch 1 with ORT's full graph optimisation.
+   * single-thread mode"): the model exported at batch 1 with ORT's full graph optimisation, as
+   * deployed (a RepConv model folded).
    */
   public static LatencyResult onnxLatency(ModelSpec spec, int warmup, int runs) {
-    ComputationGraph net = GhostNetBuilder.build(spec, 1);
-    byte[] model = OnnxExport.export(spec, net, OnnxExport.Options.batch(1)).toByteArray();
+    ModelSpec deployed = spec.inferenceForm();
+    ComputationGraph net = GhostNetBuilder.build(deployed, 1);
+    byte[] model = OnnxExport.export(deployed, net, OnnxExport.Options.batch(1)).toByteArray();
     INDArray image = Nd4j.rand(DataType.FLOAT, 1, 3, spec.resolution(), spec.resolution());
     try (OnnxRuntimeModel session = OnnxRuntimeModel.load(model, 1)) {
       return timed(spec, warmup, runs, () -> session.probabilities(image));

@@ -17,7 +17,8 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
 
 /**
  * The study's charts (XChart): top-1 against FLOPs and against latency, one line per model family
- * and training data (the paper's Figure 5), and the training loss curves.
+ * and training data (the paper's Figure 5), each ablation's gain against inference parameters, and
+ * the training loss curves.
  */
 public final class ReportCharts {
   static {
@@ -65,6 +66,32 @@ public final class ReportCharts {
           XYSeries s = chart.addSeries(name, xs, ys);
           s.setMarker(SeriesMarkers.CIRCLE);
         });
+    chart.getStyler().setChartBackgroundColor(java.awt.Color.WHITE);
+    chart.getStyler().setXAxisDecimalPattern("#,##0.0##");
+    return chart;
+  }
+
+  /**
+   * An ablation's gain from pretraining against inference parameters, one point per model (the
+   * paper's argument: the gain follows the parameters a model keeps at inference).
+   */
+  public static XYChart gainVsInferenceParams(AblationTables.Ablation ablation) {
+    XYChart chart =
+        new XYChartBuilder()
+            .width(800)
+            .height(520)
+            .title(ablation.kind().title + ", " + ablation.size() + ": gain from pretraining")
+            .xAxisTitle("inference parameters (M)")
+            .yAxisTitle("top-1 gain (points)")
+            .build();
+    for (AblationTables.Row r : ablation.rows()) {
+      if (!Double.isNaN(r.gain())) {
+        String name = r.model() + (r.pretrainData().isEmpty() ? "" : " · " + r.pretrainData());
+        chart
+            .addSeries(name, new double[] {r.inferenceParams() / 1e6}, new double[] {r.gain()})
+            .setMarker(SeriesMarkers.CIRCLE);
+      }
+    }
     chart.getStyler().setChartBackgroundColor(java.awt.Color.WHITE);
     chart.getStyler().setXAxisDecimalPattern("#,##0.0##");
     return chart;

@@ -25,7 +25,8 @@ public final class ReportJob {
   private ReportJob() {}
 
   /** What was written. */
-  public record Written(Path markdown, Path html, Path csv, List<Path> charts, String table) {}
+  public record Written(
+      Path markdown, Path html, Path csv, Path ablationsCsv, List<Path> charts, String table) {}
 
   public static Written run(SparkSession spark, String results, String out) throws IOException {
     List<ResultRow> rows = ResultsTable.read(spark, results);
@@ -35,7 +36,7 @@ public final class ReportJob {
     StudyTables tables = StudyTables.of(rows);
     List<StudyTables.Line> lines = new ArrayList<>();
     tables.sizes().forEach(s -> lines.addAll(s.lines()));
-    // the experts ablation stays out of the Figure 5 lines: equal FLOPs would make them zig-zag
+    // the ablations stay out of the Figure 5 lines: equal FLOPs would make them zig-zag
 
     Path dir = new Path(out);
     FileSystem fs = dir.getFileSystem(spark.sparkContext().hadoopConfiguration());
@@ -63,6 +64,12 @@ public final class ReportJob {
     Map<String, XYChart> charts = new LinkedHashMap<>();
     charts.put("top1_vs_flops", ReportCharts.top1VsFlops(lines));
     charts.put("top1_vs_latency", ReportCharts.top1VsLatency(lines));
+    for (AblationTables.Ablation a : tables.ablations()) {
+      if (a.rows().stream().anyMatch(r -> !Double.isNaN(r.gain()))) {
+        String table = a.kind() == AblationTables.Kind.EXPERTS ? "table4" : "table6";
+        charts.put("gain_" + table + "_" + a.size(), ReportCharts.gainVsInferenceParams(a));
+      }
+    }
     Map<String, List<double[]>> curves = lossCurves(fs, rows);
     if (!curves.isEmpty()) {
       charts.put("loss_curves", ReportCharts.lossCurves(curves, 10));
@@ -87,10 +94,12 @@ public final class ReportJob {
     Path md = new Path(dir, "report.md");
     Path csv = new Path(dir, "report.csv");
     Path html = new Path(dir, "report.html");
+    Path ablations = new Path(dir, "ablations.csv");
     write(fs, md, markdown.getBytes(StandardCharsets.UTF_8));
     write(fs, csv, ReportWriter.csv(tables).getBytes(StandardCharsets.UTF_8));
+    write(fs, ablations, ReportWriter.ablationsCsv(tables).getBytes(StandardCharsets.UTF_8));
     write(fs, html, ReportWriter.html(tables, pngs, titles).getBytes(StandardCharsets.UTF_8));
-    return new Written(md, html, csv, written, markdown);
+    return new Written(md, html, csv, ablations, written, markdown);
   }
 
   /**

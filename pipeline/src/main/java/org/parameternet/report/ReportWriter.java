@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 
 /** Renders {@link StudyTables} as Markdown, CSV and a self-contained HTML page. */
 public final class ReportWriter {
@@ -22,6 +23,28 @@ public final class ReportWriter {
     "Paper top-1"
   };
 
+  private static final String[] ABLATION_HEADER = {
+    "Model",
+    "Added parameters",
+    "Training params",
+    "Inference params",
+    "FLOPs",
+    "Pretrained on",
+    "Top-1, target only",
+    "Top-1, pretrained",
+    "Gain",
+    "Paper 1K",
+    "Paper 22K → 1K",
+    "Paper gain"
+  };
+
+  private static final String ABLATION_NOTE =
+      "One row per model: top-1 on the target data trained on it alone, and after pretraining and"
+          + " finetuning on it; the gain is their difference. Inference parameters and FLOPs are"
+          + " the network as deployed (RepConv's branches folded). The paper's columns are its"
+          + " ImageNet figures for the same construction at 300M (224x224), beside ours for"
+          + " comparison of the direction, not the level.";
+
   public static String markdown(StudyTables tables, List<String> chartFiles) {
     StringBuilder md = new StringBuilder("# Study report\n\n");
     md.append(
@@ -36,11 +59,16 @@ public final class ReportWriter {
       md.append("### ").append(s.size()).append("\n\n");
       table(md, s.lines());
     }
-    if (!tables.experts().isEmpty()) {
-      md.append("## Experts ablation (cf. the paper's Table 4)\n\n");
-      for (StudyTables.Section s : tables.experts()) {
-        md.append("### ").append(s.size()).append("\n\n");
-        table(md, s.lines());
+    if (!tables.ablations().isEmpty()) {
+      md.append("## Ablations\n\n").append(ABLATION_NOTE).append("\n\n");
+      for (AblationTables.Ablation a : tables.ablations()) {
+        md.append("### ").append(a.kind().title).append(", ").append(a.size()).append("\n\n");
+        md.append("| ").append(String.join(" | ", ABLATION_HEADER)).append(" |\n");
+        md.append("|---|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|\n");
+        for (AblationTables.Row r : a.rows()) {
+          md.append("| ").append(String.join(" | ", ablationCells(r))).append(" |\n");
+        }
+        md.append('\n');
       }
     }
     md.append(PaperResults.markdown());
@@ -85,16 +113,63 @@ public final class ReportWriter {
     return c;
   }
 
+  static List<String> ablationCells(AblationTables.Row r) {
+    List<String> c = new ArrayList<>();
+    c.add(r.model());
+    c.add(r.added());
+    c.add(String.format(Locale.ROOT, "%.2fM", r.params() / 1e6));
+    c.add(String.format(Locale.ROOT, "%.2fM", r.inferenceParams() / 1e6));
+    c.add(String.format(Locale.ROOT, "%.1fM", r.flops() / 1e6));
+    c.add(r.pretrainData().isEmpty() ? "–" : r.pretrainData());
+    c.add(oneDecimal(r.top1Target()));
+    c.add(oneDecimal(r.top1Pretrained()));
+    c.add(Double.isNaN(r.gain()) ? "" : String.format(Locale.ROOT, "%+.1f", r.gain()));
+    c.add(oneDecimal(r.paperTarget()));
+    c.add(oneDecimal(r.paperPretrained()));
+    c.add(Double.isNaN(r.paperGain()) ? "" : String.format(Locale.ROOT, "%+.1f", r.paperGain()));
+    return c;
+  }
+
+  private static String oneDecimal(double v) {
+    return Double.isNaN(v) ? "" : String.format(Locale.ROOT, "%.1f", v);
+  }
+
+  /** The ablation tables as CSV, one line per model and table, raw counts. */
+  public static String ablationsCsv(StudyTables tables) {
+    StringBuilder csv =
+        new StringBuilder(
+            "table,size,model,params,inference_params,flops,pretrain_data,target_data,"
+                + "top1_target_only,top1_pretrained,gain,paper_top1_1k,paper_top1_22k\n");
+    for (AblationTables.Ablation a : tables.ablations()) {
+      for (AblationTables.Row r : a.rows()) {
+        csv.append(
+                String.join(
+                    ",",
+                    a.kind() == AblationTables.Kind.EXPERTS ? "table4" : "table6",
+                    Csv.field(a.size()),
+                    Csv.field(r.model()),
+                    Long.toString(r.params()),
+                    Long.toString(r.inferenceParams()),
+                    Long.toString(r.flops()),
+                    Csv.field(r.pretrainData()),
+                    Csv.field(r.target()),
+                    Csv.number(r.top1Target()),
+                    Csv.number(r.top1Pretrained()),
+                    Csv.number(r.gain()),
+                    Csv.number(r.paperTarget()),
+                    Csv.number(r.paperPretrained())))
+            .append('\n');
+      }
+    }
+    return csv.toString();
+  }
+
   public static String csv(StudyTables tables) {
     StringBuilder csv =
         new StringBuilder(
             "section,model,experts,pretrain_data,finetune_data,params,flops,top1,top1_gain,top5,"
                 + "onnx_latency_ms,latency_ms,paper_top1\n");
-    List<StudyTables.Section> all = new ArrayList<>(tables.sizes());
-    for (StudyTables.Section s : tables.experts()) {
-      all.add(new StudyTables.Section("experts:" + s.size(), s.lines()));
-    }
-    for (StudyTables.Section s : all) {
+    for (StudyTables.Section s : tables.sizes()) {
       for (StudyTables.Line l : s.lines()) {
         ResultRow r = l.row();
         csv.append(
@@ -138,11 +213,13 @@ public final class ReportWriter {
       h.append("<h3>").append(escape(s.size())).append("</h3>\n");
       htmlTable(h, s.lines());
     }
-    if (!tables.experts().isEmpty()) {
-      h.append("<h2>Experts ablation</h2>\n");
-      for (StudyTables.Section s : tables.experts()) {
-        h.append("<h3>").append(escape(s.size())).append("</h3>\n");
-        htmlTable(h, s.lines());
+    if (!tables.ablations().isEmpty()) {
+      h.append("<h2>Ablations</h2>\n<p>").append(escape(ABLATION_NOTE)).append("</p>\n");
+      for (AblationTables.Ablation a : tables.ablations()) {
+        h.append("<h3>").append(escape(a.kind().title + ", " + a.size())).append("</h3>\n");
+        List<List<String>> cells = new ArrayList<>();
+        a.rows().forEach(r -> cells.add(ablationCells(r)));
+        htmlTable(h, ABLATION_HEADER, cells, Set.of(0, 1, 5));
       }
     }
     if (!chartPngs.isEmpty()) {
@@ -161,17 +238,24 @@ public final class ReportWriter {
   }
 
   private static void htmlTable(StringBuilder h, List<StudyTables.Line> lines) {
+    List<List<String>> cells = new ArrayList<>();
+    lines.forEach(l -> cells.add(cells(l)));
+    htmlTable(h, HEADER, cells, Set.of(0, 2));
+  }
+
+  /** A table whose {@code textColumns} are left-aligned, the rest numbers. */
+  private static void htmlTable(
+      StringBuilder h, String[] header, List<List<String>> rows, Set<Integer> textColumns) {
     h.append("<table><tr>");
-    for (String c : HEADER) {
+    for (String c : header) {
       h.append("<th>").append(escape(c)).append("</th>");
     }
     h.append("</tr>\n");
-    for (StudyTables.Line l : lines) {
+    for (List<String> row : rows) {
       h.append("<tr>");
-      List<String> cells = cells(l);
-      for (int i = 0; i < cells.size(); i++) {
-        h.append(i == 0 || i == 2 ? "<td>" : "<td class=\"n\">")
-            .append(escape(cells.get(i)))
+      for (int i = 0; i < row.size(); i++) {
+        h.append(textColumns.contains(i) ? "<td>" : "<td class=\"n\">")
+            .append(escape(row.get(i)))
             .append("</td>");
       }
       h.append("</tr>\n");

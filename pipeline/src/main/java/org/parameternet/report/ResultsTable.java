@@ -45,7 +45,9 @@ public final class ResultsTable {
           .add("weights", DataTypes.StringType, false)
           .add("checkpoint", DataTypes.StringType, false)
           .add("date", DataTypes.StringType, false)
-          .add("git_commit", DataTypes.StringType, false);
+          .add("git_commit", DataTypes.StringType, false)
+          // Last, so tables written before it read it as null (= params).
+          .add("inference_params", DataTypes.LongType, true);
 
   private ResultsTable() {}
 
@@ -89,7 +91,8 @@ public final class ResultsTable {
             r.weights(),
             r.checkpoint(),
             r.date(),
-            r.gitCommit());
+            r.gitCommit(),
+            r.inferenceParams());
     spark
         .createDataFrame(List.of(row), SCHEMA)
         .coalesce(1)
@@ -112,6 +115,7 @@ public final class ResultsTable {
               x.getString(3),
               x.getInt(4),
               x.getLong(5),
+              x.isNullAt(17) ? x.getLong(5) : x.getLong(17),
               x.getLong(6),
               x.getDouble(7),
               x.getDouble(8),
@@ -150,7 +154,8 @@ public final class ResultsTable {
               Csv.field(r.weights()),
               Csv.field(r.checkpoint()),
               Csv.field(r.date()),
-              Csv.field(r.gitCommit())));
+              Csv.field(r.gitCommit()),
+              Long.toString(r.inferenceParams())));
       csv.append('\n');
     }
     Path path = new Path(dir, "results.csv");

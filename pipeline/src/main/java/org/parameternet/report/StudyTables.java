@@ -11,12 +11,13 @@ import java.util.regex.Pattern;
 
 /**
  * The paper-style tables of a results table: per model size, GhostNet and ParameterNet rows trained
- * on the 1K data only and pretrained then finetuned, with the top-1 gain of pretraining; the
- * experts ablation when several expert counts of one base were evaluated. The latest evaluation of
- * each (model, pretrain data, finetune data) is used.
+ * on the 1K data only and pretrained then finetuned, with the top-1 gain of pretraining (Table 2);
+ * and the ablations (Tables 4 and 6, {@link AblationTables}) where their models were evaluated. The
+ * latest evaluation of each (model, pretrain data, finetune data) is used.
  */
 public final class StudyTables {
-  private static final Pattern NAME = Pattern.compile("(ghostnet|parameternet)_(.+?)(?:_e(\\d+))?");
+  private static final Pattern NAME =
+      Pattern.compile("(ghostnet|parameternet|repconv)_(.+?)(?:_e(\\d+))?");
 
   /** A table row: the evaluation, and the gain of pretraining where it applies. */
   public record Line(ResultRow row, double gain, double paperTop1) {
@@ -33,19 +34,20 @@ public final class StudyTables {
   public record Section(String size, List<Line> lines) {}
 
   private final List<Section> sizes;
-  private final List<Section> experts;
+  private final List<AblationTables.Ablation> ablations;
 
-  private StudyTables(List<Section> sizes, List<Section> experts) {
+  private StudyTables(List<Section> sizes, List<AblationTables.Ablation> ablations) {
     this.sizes = sizes;
-    this.experts = experts;
+    this.ablations = ablations;
   }
 
+  /** Table 2's sections: GhostNet and ParameterNet (four experts) by size. */
   public List<Section> sizes() {
     return sizes;
   }
 
-  public List<Section> experts() {
-    return experts;
+  public List<AblationTables.Ablation> ablations() {
+    return ablations;
   }
 
   public static StudyTables of(List<ResultRow> all) {
@@ -58,48 +60,29 @@ public final class StudyTables {
       }
     }
     List<ResultRow> rows = new ArrayList<>(latest.values());
+    List<Line> lines = new ArrayList<>();
     Map<String, List<Line>> bySize = new TreeMap<>();
-    Map<String, List<Line>> byBase = new TreeMap<>();
     for (ResultRow r : rows) {
-      Matcher m = NAME.matcher(r.model());
-      String size = m.matches() ? m.group(2) : r.model();
       Line line = line(r, rows);
-      if (m.matches() && m.group(3) != null) {
-        byBase.computeIfAbsent(size, k -> new ArrayList<>()).add(line);
-        continue;
-      }
-      bySize.computeIfAbsent(size, k -> new ArrayList<>()).add(line);
-      if (m.matches() && m.group(1).equals("parameternet")) {
-        byBase.computeIfAbsent(size, k -> new ArrayList<>()).add(line);
-      } else if (m.matches()) {
-        byBase.computeIfAbsent(size, k -> new ArrayList<>()).add(line); // M = 1
+      lines.add(line);
+      Matcher m = NAME.matcher(r.model());
+      if (!m.matches()) {
+        bySize.computeIfAbsent(r.model(), k -> new ArrayList<>()).add(line);
+      } else if (m.group(3) == null && !m.group(1).equals("repconv")) {
+        bySize.computeIfAbsent(m.group(2), k -> new ArrayList<>()).add(line);
       }
     }
-    Comparator<Line> order =
-        Comparator.comparing((Line l) -> l.row().experts())
-            .thenComparing(l -> l.row().model())
-            .thenComparing(Line::pretrained)
-            .thenComparing(Line::data);
     List<Section> sizes = new ArrayList<>();
     bySize.forEach(
-        (size, lines) -> {
-          lines.sort(
+        (size, sectionLines) -> {
+          sectionLines.sort(
               Comparator.comparing((Line l) -> l.row().model().startsWith("parameternet"))
                   .thenComparing(l -> l.row().model())
                   .thenComparing(Line::pretrained)
                   .thenComparing(Line::data));
-          sizes.add(new Section(size, lines));
+          sizes.add(new Section(size, sectionLines));
         });
-    List<Section> experts = new ArrayList<>();
-    byBase.forEach(
-        (size, lines) -> {
-          long counts = lines.stream().map(l -> l.row().experts()).distinct().count();
-          if (counts >= 3) {
-            lines.sort(order);
-            experts.add(new Section(size, lines));
-          }
-        });
-    return new StudyTables(sizes, experts);
+    return new StudyTables(sizes, AblationTables.of(lines));
   }
 
   private static Line line(ResultRow r, List<ResultRow> rows) {

@@ -4,7 +4,6 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
 import java.io.IOException;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -13,8 +12,6 @@ import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.SparkSession;
 import org.parameternet.benchmark.ModelBenchmark;
 import org.parameternet.model.ModelSpec;
-import org.parameternet.model.cost.CostCounter;
-import org.parameternet.model.cost.ModelCost;
 import org.parameternet.report.ReportJob;
 import org.parameternet.report.ResultRow;
 import org.parameternet.report.ResultsTable;
@@ -149,26 +146,14 @@ public final class Study {
     CheckpointEvaluation.Outcome o =
         CheckpointEvaluation.run(
             spark, checkpoint.toString(), study.target().val(), "val", "auto", study.evalBatch());
-    ModelCost cost = CostCounter.count(o.spec());
     ResultRow row =
-        new ResultRow(
-            o.spec().name(),
-            o.spec().experts(),
+        ResultRow.of(
+            o,
             pretrainName,
             finetuneName,
-            o.spec().resolution(),
-            cost.params(),
-            cost.macs(),
-            o.result().top1(),
-            o.result().top5(),
             latency.medianMs(o.spec()),
             ModelBenchmark.onnxLatency(o.spec(), study.latencyWarmup(), study.latencyRuns())
                 .medianMs(),
-            o.imagesPerSecond(),
-            o.result().images(),
-            o.weights(),
-            checkpoint.toString(),
-            Instant.now().toString(),
             gitCommit);
     ResultsTable.append(spark, results, row);
     progress.accept(

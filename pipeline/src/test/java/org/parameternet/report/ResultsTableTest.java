@@ -46,6 +46,7 @@ class ResultsTableTest {
         "in1k",
         32,
         1000,
+        1000,
         2000,
         0.5,
         0.9,

@@ -83,7 +83,33 @@ class StudyReportTest {
               308_000_000,
               79.5,
               14.0,
-              "2026-01-07"));
+              "2026-01-07"),
+          repConv("in1k", "", 76.6, "2026-01-08"),
+          repConv("in22k", "in1k", 76.5, "2026-01-09"));
+
+  /** RepConv trains 15.7M parameters and deploys GhostNet's 8.6M. */
+  static ResultRow repConv(String pre, String ft, double top1, String date) {
+    ResultRow r = row("repconv_300m", 0, pre, ft, 15_700_000, 289_000_000, top1, 12.0, date);
+    return new ResultRow(
+        r.model(),
+        r.experts(),
+        r.pretrainData(),
+        r.finetuneData(),
+        r.resolution(),
+        r.params(),
+        8_600_000,
+        r.flops(),
+        r.top1(),
+        r.top5(),
+        r.latencyMs(),
+        r.onnxLatencyMs(),
+        r.imagesPerSecond(),
+        r.evalImages(),
+        r.weights(),
+        r.checkpoint(),
+        r.date(),
+        r.gitCommit());
+  }
 
   static ResultRow row(
       String model,
@@ -101,6 +127,7 @@ class StudyReportTest {
         pre,
         ft,
         224,
+        params,
         params,
         flops,
         top1,
@@ -130,8 +157,11 @@ class StudyReportTest {
     Files.createDirectories(out);
     Files.writeString(out.resolve("report.md"), md);
     Files.writeString(out.resolve("report.csv"), csv);
+    String ablations = ReportWriter.ablationsCsv(tables);
+    Files.writeString(out.resolve("ablations.csv"), ablations);
     assertEquals(golden("golden-report.md"), md);
     assertEquals(golden("golden-report.csv"), csv);
+    assertEquals(golden("golden-ablations.csv"), ablations);
   }
 
   @Test
@@ -150,13 +180,49 @@ class StudyReportTest {
         assertTrue(Double.isNaN(l.gain()));
       }
     }
-    // the e8 row has no 1K-only counterpart: no gain
-    StudyTables.Section ablation = tables.experts().get(0);
-    StudyTables.Line e8 =
-        ablation.lines().stream().filter(l -> l.row().experts() == 8).findFirst().orElseThrow();
-    assertTrue(Double.isNaN(e8.gain()));
+    // the ablations: one row per model, ordered by inference parameters
+    AblationTables.Ablation experts = tables.ablations().get(0);
+    assertEquals(AblationTables.Kind.EXPERTS, experts.kind());
     assertEquals(
-        List.of(0, 0, 2, 4, 4, 8), ablation.lines().stream().map(l -> l.row().experts()).toList());
+        List.of(
+            "ghostnet_300m", "parameternet_300m_e2", "parameternet_300m", "parameternet_300m_e8"),
+        experts.rows().stream().map(AblationTables.Row::model).toList());
+    AblationTables.Row pn = experts.rows().get(2);
+    assertEquals(77.0, pn.top1Target(), 0);
+    assertEquals(79.2, pn.top1Pretrained(), 0);
+    assertEquals(2.2, pn.gain(), 1e-9);
+    assertEquals(1.9, pn.paperGain(), 1e-9);
+    // e2 was only trained on the target, e8 only pretrained: no gain either way
+    assertTrue(Double.isNaN(experts.rows().get(1).gain()));
+    assertTrue(Double.isNaN(experts.rows().get(3).top1Target()));
+    assertEquals(79.5, experts.rows().get(3).top1Pretrained(), 0);
+    AblationTables.Ablation table6 = tables.ablations().get(1);
+    assertEquals(AblationTables.Kind.REPCONV, table6.kind());
+    assertEquals(
+        List.of("ghostnet_300m", "repconv_300m", "parameternet_300m"),
+        table6.rows().stream().map(AblationTables.Row::model).toList());
+    AblationTables.Row rep = table6.rows().get(1);
+    assertEquals(15_700_000, rep.params());
+    assertEquals(8_600_000, rep.inferenceParams());
+    assertEquals(-0.1, rep.gain(), 1e-9);
+    assertEquals(0.1, rep.paperGain(), 1e-9);
+    assertEquals("4 branches (RepConv)", rep.added());
+    // RepConv is an ablation, not a Table 2 row
+    assertTrue(
+        tables.sizes().stream()
+            .flatMap(x -> x.lines().stream())
+            .noneMatch(l -> l.row().model().startsWith("repconv")));
+  }
+
+  @Test
+  void ablationChartsPlotTheGainOfEveryModelThatHasOne() {
+    StudyTables tables = StudyTables.of(ROWS);
+    XYChart table6 = ReportCharts.gainVsInferenceParams(tables.ablations().get(1));
+    assertEquals(
+        Set.of("ghostnet_300m · in22k", "repconv_300m · in22k", "parameternet_300m · in22k"),
+        table6.getSeriesMap().keySet());
+    assertEquals(8.6, table6.getSeriesMap().get("repconv_300m · in22k").getXData()[0], 1e-9);
+    assertEquals(-0.1, table6.getSeriesMap().get("repconv_300m · in22k").getYData()[0], 1e-9);
   }
 
   @Test
