@@ -18,23 +18,50 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code pnet demo}: the whole study on the built-in synthetic data in one command: synthesize a
- * 22K-like and a 1K-like set, ingest both, run the demo study, print the table.
+ * {@code pnet demo}: a whole study on the built-in synthetic data in one command: synthesize a
+ * 22K-like and a 1K-like set, ingest both, run the demo study (or the ablations' demo study), print
+ * the table.
  */
 @Command(
     name = "demo",
     mixinStandardHelpOptions = true,
     description =
-        "Synthesize, ingest and run the demo study (conf/studies/demo.conf) on this machine;"
+        "Synthesize, ingest and run a demo study on this machine: the main one"
+            + " (conf/studies/demo.conf) or the ablations' (conf/studies/demo-ablations.conf);"
             + " rerunning skips what is done.")
 final class DemoCommand implements Callable<Integer> {
+  /** The demo studies: each has its study file and its own default folder. */
+  enum Study {
+    MAIN("conf/studies/demo.conf", "pnet-demo"),
+    ABLATIONS("conf/studies/demo-ablations.conf", "pnet-demo-ablations");
+
+    final String config;
+    final String out;
+
+    Study(String config, String out) {
+      this.config = config;
+      this.out = out;
+    }
+  }
+
+  @Option(
+      names = "--study",
+      description =
+          "main (GhostNet and ParameterNet, Table 2) or ablations (experts 1/2/4/8 and RepConv,"
+              + " Tables 4 and 6). Default: ${DEFAULT-VALUE}.")
+  Study study;
+
   @Option(
       names = "--out",
-      description = "Directory (or Hadoop URI) everything goes under. Default: ${DEFAULT-VALUE}.")
+      description =
+          "Directory (or Hadoop URI) everything goes under; empty: pnet-demo for the main study,"
+              + " pnet-demo-ablations for the ablations. Default: '${DEFAULT-VALUE}'.")
   String out;
 
-  @Option(names = "--config", description = "The study file. Default: ${DEFAULT-VALUE}.")
-  File config;
+  @Option(
+      names = "--config",
+      description = "The study file; empty: the --study's own. Default: '${DEFAULT-VALUE}'.")
+  String config;
 
   @Option(
       names = "--set",
@@ -58,8 +85,11 @@ final class DemoCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    String folder = out.isEmpty() ? study.out : out;
     String root =
-        out.contains("://") ? out : Path.of(out).toAbsolutePath().normalize().toUri().toString();
+        folder.contains("://")
+            ? folder
+            : Path.of(folder).toAbsolutePath().normalize().toUri().toString();
     root = root.endsWith("/") ? root.substring(0, root.length() - 1) : root;
     String synth = root + "/data/synth";
     String in22k = root + "/data/22k-like";
@@ -73,7 +103,8 @@ final class DemoCommand implements Callable<Integer> {
                 "target.val=\"" + val + "\"",
                 "pretraining=[{name=\"22k-like\", train=\"" + in22k + "\"}]"));
     settings.addAll(overrides);
-    StudyConfig study = StudyConfig.load(config, settings);
+    StudyConfig studyConfig =
+        StudyConfig.load(new File(config.isEmpty() ? study.config : config), settings);
     System.out.println("pnet demo: everything goes under " + root);
 
     SparkSession spark = SparkSessions.create("pnet demo");
@@ -92,7 +123,7 @@ final class DemoCommand implements Callable<Integer> {
     } finally {
       spark.stop();
     }
-    int code = StudyCommand.run(study);
+    int code = StudyCommand.run(studyConfig);
     if (code == 0) {
       System.out.println("pnet demo: done; everything is under " + root);
     }
