@@ -1,6 +1,7 @@
 """GhostNet and ParameterNet in PyTorch, written from the paper's definition (GhostNet
 bottlenecks; ParameterNet's dynamic convs: M expert kernels mixed per sample by
-sigmoid(Linear(avgpool(x)))), independently of pnet's Java code. Modules carry pnet's layer names
+sigmoid(Linear(avgpool(x))); Table 6's RepConv: at the same positions, parallel conv + BN
+branches summed), independently of pnet's Java code. Modules carry pnet's layer names
 (stem, b<i>_ghost1_primary, ...) only so that weights can be moved by name: Net.pnet() gives every
 parameter and running statistic under pnet's layer name and key, in Deeplearning4j's layouts.
 Used by step_parity.py (golden values for the step-parity test) and fashion_mnist.py (the
@@ -21,13 +22,15 @@ V1 = [(3, 16, 16, 0, 1), (3, 48, 24, 0, 2), (3, 72, 24, 0, 1), (5, 72, 40, 0.25,
       (5, 120, 40, 0.25, 1), (3, 240, 80, 0, 2), (3, 200, 80, 0, 1), (3, 184, 80, 0, 1),
       (3, 184, 80, 0, 1), (3, 480, 112, 0.25, 1), (3, 672, 112, 0.25, 1), (5, 672, 160, 0.25, 2),
       (5, 960, 160, 0, 1), (5, 960, 160, 0.25, 1), (5, 960, 160, 0, 1), (5, 960, 160, 0.25, 1)]
-MODELS = {  # pnet's registry name: block table, width, experts, stem, features, head
-    "parameternet_micro_32": (MICRO, 0.5, 4, 16, 480, 256),
-    "ghostnet_micro_32": (MICRO, 0.5, 0, 16, 480, 256),
-    "parameternet_small_64": (V1, 0.5, 4, 16, 960, 1280),
-    "ghostnet_small_64": (V1, 0.5, 0, 16, 960, 1280),
+MODELS = {  # pnet's registry name: block table, width, experts, stem, features, head, branches
+    "parameternet_micro_32": (MICRO, 0.5, 4, 16, 480, 256, 1),
+    "ghostnet_micro_32": (MICRO, 0.5, 0, 16, 480, 256, 1),
+    "repconv_micro_32": (MICRO, 0.5, 0, 16, 480, 256, 4),
+    "parameternet_small_64": (V1, 0.5, 4, 16, 960, 1280, 1),
+    "ghostnet_small_64": (V1, 0.5, 0, 16, 960, 1280, 1),
 }
-# ParameterNet's dynamic positions; the bottleneck's strided depthwise and SE stay static
+# ParameterNet's dynamic positions (RepConv's branched ones); the bottleneck's strided depthwise
+# and SE stay static
 DYNAMIC = {"stem", "primary", "cheap", "sc_dw", "sc_pw", "final"}
 MEAN = np.array([0.485, 0.456, 0.406], np.float32)
 STD = np.array([0.229, 0.224, 0.225], np.float32)
@@ -72,33 +75,49 @@ class StaticConv(nn.Conv2d):
 
 
 class ConvBn(nn.Module):
-    """pnet's convBn: <name>_conv then <name>_bn (BatchNorm and activation)."""
+    """pnet's convBn: <name>_conv then <name>_bn (BatchNorm and activation). With branches > 1 at
+    a dynamic position, RepConv's training form: <name>_rep<i>_conv and _bn beside them, the
+    branches' BN outputs summed (<name>_sum), then the activation (<name>_act)."""
 
-    def __init__(self, role, cin, cout, k, stride, groups, experts, act):
+    def __init__(self, role, cin, cout, k, stride, groups, experts, act, branches=1):
         super().__init__()
         dynamic = experts > 0 and role in DYNAMIC
         self.conv = (DynamicConv(cin, cout, k, stride, groups, experts) if dynamic
                      else StaticConv(cin, cout, k, stride, groups))
         self.bn = nn.BatchNorm2d(cout, eps=1e-5, momentum=0.1)
+        n = branches if role in DYNAMIC else 1
+        self.rep = nn.ModuleList(
+            nn.ModuleDict({"conv": StaticConv(cin, cout, k, stride, groups),
+                           "bn": nn.BatchNorm2d(cout, eps=1e-5, momentum=0.1)})
+            for _ in range(n - 1))
         self.act = act
 
     def forward(self, x):
         y = self.bn(self.conv(x))
+        for r in self.rep:
+            y = y + r["bn"](r["conv"](x))
         return F.hardswish(y) if self.act else y
 
     def pnet(self, name):
-        self.name = name + "_bn"
-        bn = {"gamma": self.bn.weight[None], "beta": self.bn.bias[None],
-              "mean": self.bn.running_mean[None], "var": self.bn.running_var[None]}
-        return {name + "_conv": self.conv.pnet(), name + "_bn": bn}
+        self.name = name + ("_bn" if not self.rep else "_act" if self.act else "_sum")
+        p = {name + "_conv": self.conv.pnet(), name + "_bn": bn_pnet(self.bn)}
+        for i, r in enumerate(self.rep, 1):
+            p["%s_rep%d_conv" % (name, i)] = r["conv"].pnet()
+            p["%s_rep%d_bn" % (name, i)] = bn_pnet(r["bn"])
+        return p
+
+
+def bn_pnet(bn):
+    return {"gamma": bn.weight[None], "beta": bn.bias[None],
+            "mean": bn.running_mean[None], "var": bn.running_var[None]}
 
 
 class Ghost(nn.Module):
-    def __init__(self, cin, cout, experts, act):
+    def __init__(self, cin, cout, experts, act, branches):
         super().__init__()
         half = cout // 2
-        self.primary = ConvBn("primary", cin, half, 1, 1, 1, experts, act)
-        self.cheap = ConvBn("cheap", half, half, 3, 1, half, experts, act)
+        self.primary = ConvBn("primary", cin, half, 1, 1, 1, experts, act, branches)
+        self.cheap = ConvBn("cheap", half, half, 3, 1, half, experts, act, branches)
 
     def forward(self, x):
         p = self.primary(x)
@@ -125,18 +144,19 @@ class SqueezeExcite(nn.Module):
 
 
 class Bottleneck(nn.Module):
-    def __init__(self, cin, row, width, experts):
+    def __init__(self, cin, row, width, experts, branches):
         super().__init__()
         k, exp, c, se, stride = row
         mid, out = make_divisible(exp * width), make_divisible(c * width)
-        self.ghost1 = Ghost(cin, mid, experts, True)
+        self.ghost1 = Ghost(cin, mid, experts, True, branches)
         self.dw = ConvBn("dw", mid, mid, k, stride, mid, experts, False) if stride > 1 else None
         self.se = SqueezeExcite(mid, se) if se > 0 else None
-        self.ghost2 = Ghost(mid, out, experts, False)
+        self.ghost2 = Ghost(mid, out, experts, False, branches)
         self.sc = None
         if cin != out or stride > 1:
-            self.sc = nn.ModuleList([ConvBn("sc_dw", cin, cin, k, stride, cin, experts, False),
-                                     ConvBn("sc_pw", cin, out, 1, 1, 1, experts, False)])
+            self.sc = nn.ModuleList(
+                [ConvBn("sc_dw", cin, cin, k, stride, cin, experts, False, branches),
+                 ConvBn("sc_pw", cin, out, 1, 1, 1, experts, False, branches)])
         self.out = out
 
     def forward(self, x):
@@ -165,16 +185,16 @@ class Net(nn.Module):
     def __init__(self, model, classes, dropout=0.0):
         super().__init__()
         self.dropout = dropout
-        table, width, experts, stem, features, head = MODELS[model]
+        table, width, experts, stem, features, head, branches = MODELS[model]
         chs = make_divisible(stem * width)
-        self.stem = ConvBn("stem", 3, chs, 3, 2, 1, experts, True)
+        self.stem = ConvBn("stem", 3, chs, 3, 2, 1, experts, True, branches)
         blocks = []
         for row in table:
-            blocks.append(Bottleneck(chs, row, width, experts))
+            blocks.append(Bottleneck(chs, row, width, experts, branches))
             chs = blocks[-1].out
         self.blocks = nn.ModuleList(blocks)
         feats = make_divisible(features * width)
-        self.final = ConvBn("final", chs, feats, 1, 1, 1, experts, True)
+        self.final = ConvBn("final", chs, feats, 1, 1, 1, experts, True, branches)
         self.head = nn.Linear(feats, head)
         self.classifier = nn.Linear(head, classes)
 

@@ -42,7 +42,7 @@ class StepParityTest {
 
   /** The initial network's every conv+BN output and its class probabilities, in both modes. */
   @ParameterizedTest
-  @ValueSource(strings = {"parameternet_micro_32", "ghostnet_micro_32"})
+  @ValueSource(strings = {"parameternet_micro_32", "ghostnet_micro_32", "repconv_micro_32"})
   void forwardPassMatchesPyTorchLayerByLayer(String model) throws IOException {
     ParityGolden golden = ParityGolden.load(model);
     ComputationGraph net = network(golden);
@@ -71,7 +71,7 @@ class StepParityTest {
 
   /** Every step's loss (as the metrics log it) and the state after the last step. */
   @ParameterizedTest
-  @ValueSource(strings = {"parameternet_micro_32", "ghostnet_micro_32"})
+  @ValueSource(strings = {"parameternet_micro_32", "ghostnet_micro_32", "repconv_micro_32"})
   void trainingFollowsPyTorchStepForStep(String model) throws IOException {
     ParityGolden golden = ParityGolden.load(model);
     ComputationGraph net = network(golden);
