@@ -11,7 +11,9 @@ import org.apache.hadoop.hdfs.DistributedFileSystem;
 
 /**
  * Replaces a small file so that a reader sees the old content or the new, never neither and never a
- * mix: written beside the target under a temporary name, then renamed over it in one step.
+ * mix: written beside the target under a temporary name, then renamed over it in one step. On a
+ * local disk the new content is fsynced before the rename and the directory after it ({@link
+ * Durable}), so this holds across a power loss too.
  */
 public final class AtomicFile {
   /** The prefix of the temporary names; a file so named with nothing to rename is a leftover. */
@@ -43,6 +45,8 @@ public final class AtomicFile {
       }
       Path temporary = temporaryFor(target);
       write(raw, temporary, bytes, false);
+      // On disk before the rename publishes it: a power loss must not leave an empty target
+      Durable.sync(raw, temporary);
       if (checksummed) {
         // The checksum Hadoop keeps for the target, which the caller owns and replaces here, and
         // only when the target is there (a checksum without it was refused above): the one name
@@ -53,6 +57,7 @@ public final class AtomicFile {
       if (!raw.rename(temporary, target)) {
         throw new IOException("could not rename " + temporary + " over " + target);
       }
+      Durable.sync(raw, target.getParent());
     } else {
       write(fs, target, bytes, true);
     }

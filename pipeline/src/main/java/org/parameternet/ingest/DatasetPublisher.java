@@ -13,6 +13,7 @@ import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.parameternet.data.AtomicFile;
+import org.parameternet.data.Durable;
 import org.parameternet.data.shards.DatasetLayout;
 import org.parameternet.data.shards.DatasetManifest;
 
@@ -134,11 +135,14 @@ final class DatasetPublisher {
     }
     List<String> retired = new ArrayList<>(readable(fs, out));
     retired.remove(version);
+    // The staged shards reach the disk before the manifest names them and the old ones go
+    Durable.syncTree(fs, new Path(out, version));
     if (!retired.isEmpty()) {
       // Create-new: never over a file someone else put at this name (checkJournalFree refused it)
       try (OutputStream journal = fs.create(new Path(out, JOURNAL), false)) {
         journal.write(new Journal(version, retired).text().getBytes(StandardCharsets.UTF_8));
       }
+      Durable.sync(fs, new Path(out, JOURNAL));
       steps.reached("journal written");
     }
     manifest.replace(fs, staged.manifest());

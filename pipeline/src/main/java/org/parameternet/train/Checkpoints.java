@@ -9,6 +9,7 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileStatus;
@@ -18,17 +19,21 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.util.ModelSerializer;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.parameternet.data.Durable;
 import org.parameternet.model.ModelRegistry;
 import org.parameternet.model.ModelSpec;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Training checkpoints on a Hadoop FileSystem: {@code <out>/checkpoints/step-<n>/} holding {@code
  * model.zip} (parameters and updater state), {@code ema.bin} (when EMA is on), {@code state.json},
  * {@code fingerprint.json} (what a resume must not change) and {@code train.conf}. A checkpoint is
- * written under a temporary name, then {@code _COMPLETE} last, then renamed into place. On HDFS and
- * local disks the rename is atomic; on object stores it is a copy that a crash can leave half done,
- * so only a {@code step-*} holding {@code _COMPLETE} counts. The newest {@code keep} complete ones
- * are kept.
+ * written under a temporary name, then {@code _COMPLETE} last (the size and CRC-32C of every file,
+ * {@link CheckpointSeal}), fsynced on a local disk, then renamed into place. On HDFS and local
+ * disks the rename is atomic; on object stores it is a copy that a crash can leave half done, so
+ * only a {@code step-*} holding {@code _COMPLETE} counts, and only while its files match it. The
+ * newest {@code keep} complete ones are kept.
  */
 public final class Checkpoints {
   public static final String MODEL = "model.zip";
@@ -41,6 +46,7 @@ public final class Checkpoints {
   public static final String COMPLETE = "_COMPLETE";
 
   private static final String PREFIX = "step-";
+  private static final Logger LOG = LoggerFactory.getLogger(Checkpoints.class);
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final FileSystem fs;
@@ -123,9 +129,8 @@ public final class Checkpoints {
         out.write(JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(fingerprint));
       }
     }
-    try (OutputStream out = fs.create(new Path(tmp, COMPLETE), false)) {
-      out.write(("step " + state.iteration() + "\n").getBytes(StandardCharsets.UTF_8));
-    }
+    CheckpointSeal.write(fs, tmp, state.iteration());
+    Durable.syncTree(fs, tmp);
     Path target = new Path(dir, String.format("%s%012d", PREFIX, state.iteration()));
     if (fs.exists(target)) {
       fs.delete(target, true);
@@ -133,6 +138,7 @@ public final class Checkpoints {
     if (!fs.rename(tmp, target)) {
       throw new IOException("could not move checkpoint " + tmp + " to " + target);
     }
+    Durable.sync(fs, dir);
     prune(keep);
     return target;
   }
@@ -166,9 +172,20 @@ public final class Checkpoints {
     return result;
   }
 
+  /**
+   * The newest complete checkpoint whose files match their seal; a damaged newer one (a power loss,
+   * a truncated copy) is skipped with a warning naming what is wrong.
+   */
   public Path latest() throws IOException {
     List<Path> all = list();
-    return all.isEmpty() ? null : all.get(all.size() - 1);
+    for (int i = all.size() - 1; i >= 0; i--) {
+      Optional<String> damage = CheckpointSeal.damage(fs, all.get(i));
+      if (damage.isEmpty()) {
+        return all.get(i);
+      }
+      LOG.warn("skipping damaged checkpoint {}: {}", all.get(i), damage.get());
+    }
+    return null;
   }
 
   /** Removes temporaries of crashed writes; called when a run (re)starts. */
@@ -212,6 +229,11 @@ public final class Checkpoints {
               + " is an incomplete checkpoint (no "
               + COMPLETE
               + ": its write was cut short, or a pnet without completion markers wrote it)");
+    }
+    Optional<String> damage = CheckpointSeal.damage(fs, checkpoint);
+    if (damage.isPresent()) {
+      throw new IllegalArgumentException(
+          checkpoint + " is damaged (" + damage.get() + "); an older checkpoint may be intact");
     }
     TrainingState s;
     try (InputStream in = fs.open(state)) {

@@ -2,6 +2,7 @@ package org.parameternet.train;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigFactory;
@@ -29,6 +30,53 @@ class CheckpointsTest {
                     + " dropout = 0, schedule.warmup-epochs = 1 }"));
     CosineWarmupSchedule schedule = new CosineWarmupSchedule(0.005, 1e-6, 1e-5, 20, 100, 1.0);
     return TrainingNetworks.create(config, config.spec(6), schedule);
+  }
+
+  /**
+   * A power loss after the rename can leave a newest checkpoint whose model.zip is short though
+   * _COMPLETE is there: resume takes the one before, and loading the damaged one says what is
+   * wrong. A flipped byte is caught the same way.
+   */
+  @Test
+  void aDamagedNewestCheckpointIsSkippedAndNamed() throws IOException {
+    FileSystem fs = FileSystem.getLocal(new Configuration()).getRawFileSystem();
+    ComputationGraph net = network();
+    Checkpoints store = new Checkpoints(fs, new Path(dir.toUri()));
+    Path older = store.save(net, null, state(4), null, "train {}", 3);
+    Path newer = store.save(net, null, state(8), null, "train {}", 3);
+    Path newest = store.save(net, null, state(12), null, "train {}", 3);
+    assertEquals(newest, store.latest());
+
+    java.nio.file.Path model = java.nio.file.Path.of(new Path(newest, Checkpoints.MODEL).toUri());
+    byte[] bytes = java.nio.file.Files.readAllBytes(model);
+    java.nio.file.Files.write(model, java.util.Arrays.copyOf(bytes, bytes.length / 2));
+    assertEquals(newer, store.latest());
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> Checkpoints.load(fs, newest, false));
+    assertTrue(
+        e.getMessage().contains("model.zip has " + bytes.length / 2 + " bytes"), e.getMessage());
+
+    java.nio.file.Path state = java.nio.file.Path.of(new Path(newer, Checkpoints.STATE).toUri());
+    byte[] json = java.nio.file.Files.readAllBytes(state);
+    json[json.length / 2] ^= 1;
+    java.nio.file.Files.write(state, json);
+    assertEquals(older, store.latest());
+  }
+
+  /** A checkpoint of an earlier pnet, whose marker holds only the step, is still taken. */
+  @Test
+  void aMarkerWithoutChecksumsIsTrustedAsBefore() throws IOException {
+    FileSystem fs = FileSystem.getLocal(new Configuration()).getRawFileSystem();
+    Checkpoints store = new Checkpoints(fs, new Path(dir.toUri()));
+    Path saved = store.save(network(), null, state(4), null, "train {}", 2);
+    java.nio.file.Files.writeString(
+        java.nio.file.Path.of(new Path(saved, Checkpoints.COMPLETE).toUri()), "step 4\n");
+    assertEquals(saved, store.latest());
+    assertEquals(4, Checkpoints.load(fs, saved, false).state().iteration());
+  }
+
+  private static TrainingState state(long iteration) {
+    return new TrainingState("ghostnet_micro_32", 6, 0, 1, iteration, 100, 32, 1, 1);
   }
 
   /** Parameters, Adam state and schedule position survive: training continues identically. */
@@ -171,6 +219,9 @@ class CheckpointsTest {
     tripped = false;
     java.nio.file.Files.copy(crafted, model, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     fs.delete(new Path(saved, "." + Checkpoints.MODEL + ".crc"), false);
+    // Whoever can write the archive can seal it too: the seal catches damage, not intent
+    fs.delete(new Path(saved, Checkpoints.COMPLETE), false);
+    CheckpointSeal.write(fs, saved, 1);
     IllegalArgumentException e =
         org.junit.jupiter.api.Assertions.assertThrows(
             IllegalArgumentException.class, () -> Checkpoints.load(fs, saved, true));
