@@ -52,8 +52,8 @@ class PnetCommandLineTest {
     Run r = run(ConfigFactory.empty(), "models", "--format", "csv", "--model", "parameternet_300m");
     assertEquals(0, r.exitCode(), r.err());
     assertEquals(
-        "model,experts,params,flops,resolution,classes\n"
-            + "parameternet_300m,4,15737100,298177073,224,1000\n",
+        "model,experts,branches,params,inference_params,flops,resolution,classes\n"
+            + "parameternet_300m,4,1,15737100,15737100,298177073,224,1000\n",
         r.out());
   }
 
@@ -72,8 +72,8 @@ class PnetCommandLineTest {
             "ghostnet_micro_32");
     assertEquals(0, r.exitCode(), r.err());
     String[] row = r.out().split("\n")[1].split(",");
-    assertEquals("64", row[4]);
-    assertEquals("10", row[5]);
+    assertEquals("64", row[6]);
+    assertEquals("10", row[7]);
   }
 
   @Test
@@ -82,7 +82,7 @@ class PnetCommandLineTest {
         ConfigFactory.parseMap(Map.of("pnet.models.format", "csv", "pnet.models.classes", "7"));
     Run r = run(config, "models", "--model", "ghostnet_micro_32");
     assertEquals(0, r.exitCode(), r.err());
-    assertTrue(r.out().startsWith("model,experts,params"), r.out());
+    assertTrue(r.out().startsWith("model,experts,branches,params"), r.out());
     assertTrue(r.out().trim().endsWith(",32,7"), r.out());
   }
 

@@ -19,21 +19,21 @@ public final class ModelRegistry {
     register(paperModel("parameternet_300m", BlockTables.GHOSTNET_V1, 1.45, 4));
     register(paperModel("parameternet_300m_e2", BlockTables.GHOSTNET_V1, 1.45, 2));
     register(paperModel("parameternet_300m_e8", BlockTables.GHOSTNET_V1, 1.45, 8));
+    // Table 6's RepConv: 4 conv + BN branches at the 76 positions ParameterNet makes dynamic,
+    // folded into GhostNet-300M for inference (docs/architecture.md, "Ablation models").
+    register(repConv(paperModel("repconv_300m", BlockTables.GHOSTNET_V1, 1.45, 0)));
     register(paperModel("ghostnet_600m", BlockTables.PARAMETERNET_600M, 1.9, 0));
     register(paperModel("parameternet_600m", BlockTables.PARAMETERNET_600M, 1.9, 4));
-    // Table 6's RepConv: 4 conv + BN branches at the 76 positions ParameterNet makes dynamic,
-    // folded into GhostNet-300M for inference (../docs/architecture.md, "Ablation models").
-    register(repConv(paperModel("repconv_300m", BlockTables.GHOSTNET_V1, 1.45, 0)));
 
-    // CPU-scale variants for local runs and the demo study: same blocks, narrow and small inputs.
+    // CPU-scale variants for local runs and the demo studies: same blocks, narrow and small
+    // inputs; with the ablations' experts 2 and 8 (Table 4) and RepConv (Table 6).
     register(smallModel("ghostnet_small_64", BlockTables.GHOSTNET_V1, 64, 0, 960, 1280));
     register(smallModel("parameternet_small_64", BlockTables.GHOSTNET_V1, 64, 4, 960, 1280));
-    register(smallModel("ghostnet_micro_32", BlockTables.GHOSTNET_MICRO, 32, 0, 480, 256));
-    register(smallModel("parameternet_micro_32", BlockTables.GHOSTNET_MICRO, 32, 4, 480, 256));
-    // The ablations at CPU scale: experts 2 and 8 (Table 4) and RepConv (Table 6).
     register(smallModel("parameternet_small_64_e2", BlockTables.GHOSTNET_V1, 64, 2, 960, 1280));
     register(smallModel("parameternet_small_64_e8", BlockTables.GHOSTNET_V1, 64, 8, 960, 1280));
     register(repConv(smallModel("repconv_small_64", BlockTables.GHOSTNET_V1, 64, 0, 960, 1280)));
+    register(smallModel("ghostnet_micro_32", BlockTables.GHOSTNET_MICRO, 32, 0, 480, 256));
+    register(smallModel("parameternet_micro_32", BlockTables.GHOSTNET_MICRO, 32, 4, 480, 256));
     register(smallModel("parameternet_micro_32_e2", BlockTables.GHOSTNET_MICRO, 32, 2, 480, 256));
     register(smallModel("parameternet_micro_32_e8", BlockTables.GHOSTNET_MICRO, 32, 8, 480, 256));
     register(repConv(smallModel("repconv_micro_32", BlockTables.GHOSTNET_MICRO, 32, 0, 480, 256)));
