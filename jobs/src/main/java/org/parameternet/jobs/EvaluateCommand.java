@@ -2,10 +2,12 @@ package org.parameternet.jobs;
 
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.SparkSession;
 import org.parameternet.benchmark.ModelBenchmark;
 import org.parameternet.report.ResultRow;
 import org.parameternet.report.ResultsTable;
+import org.parameternet.spark.ExecutorPaths;
 import org.parameternet.train.CheckpointEvaluation;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -75,6 +77,9 @@ final class EvaluateCommand implements Callable<Integer> {
     }
     SparkSession spark = SparkSessions.create("pnet evaluate");
     try {
+      // before the evaluation pass: executors read --data and write the results table's rows
+      ExecutorPaths.requireShared(spark, new Path(data), "--data");
+      ExecutorPaths.requireShared(spark, new Path(results), "--results");
       CheckpointEvaluation.Outcome o =
           CheckpointEvaluation.run(spark, checkpoint, data, split, weights, batch);
       double latency =

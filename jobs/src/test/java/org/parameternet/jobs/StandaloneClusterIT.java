@@ -18,6 +18,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.parameternet.spark.ExecutorPaths;
 
 /**
  * A real Spark standalone cluster on 127.0.0.1 (a Master and two Workers as separate JVMs, each
@@ -145,6 +146,31 @@ class StandaloneClusterIT {
         h.destroyForcibly();
       }
     }
+  }
+
+  /**
+   * On a real cluster a file:// output is each executor's own disk: ingest refuses it before any
+   * work unless the user declares the path shared, and creates nothing.
+   */
+  @Test
+  void refusesALocalOutputOnAClusterUnlessDeclaredShared() throws Exception {
+    Path out = dir.resolve("unshared-out");
+    SparkSubmitter.Result r =
+        submit(
+            SparkSubmitter.command(
+                masterUrl,
+                unsharedClusterConfs(),
+                "ingest",
+                "--source",
+                dir.resolve("synth").toUri() + "/in1k/val",
+                "--format",
+                "in1k-val",
+                "--out",
+                out.toUri().toString()));
+    assertEquals(2, r.exitCode(), r.text());
+    assertTrue(r.text().contains(ExecutorPaths.SHARED_LOCAL_PATHS + "=true"), r.text());
+    assertTrue(r.text().contains("the ingest output"), r.text());
+    assertFalse(Files.exists(out), "nothing may be created");
   }
 
   @Test
@@ -286,9 +312,16 @@ class StandaloneClusterIT {
     return SparkSubmitter.command(masterUrl, clusterConfs(), args.toArray(String[]::new));
   }
 
+  /** The cluster runs on this machine: its file:// paths are one disk for every node. */
   private static List<String> clusterConfs() {
+    List<String> confs = new ArrayList<>(unsharedClusterConfs());
+    confs.add(ExecutorPaths.SHARED_LOCAL_PATHS + "=true");
+    return confs;
+  }
+
+  private static List<String> unsharedClusterConfs() {
     return List.of(
-        "spark.executor.memory=1536m",
+        "spark.executor.memory=2g",
         "spark.executor.cores=1",
         "spark.cores.max=2",
         "spark.task.maxFailures=4",

@@ -29,6 +29,7 @@ import org.parameternet.data.OutputLock;
 import org.parameternet.data.shards.DatasetLayout;
 import org.parameternet.data.shards.DatasetManifest;
 import org.parameternet.data.shards.ShardReader;
+import org.parameternet.spark.ExecutorPaths;
 
 /**
  * Ingest on Spark: plan on the driver (headers and label files only), process each work unit in a
@@ -64,6 +65,9 @@ public final class IngestJob {
     FileSystem fs = out.getFileSystem(hadoop);
     ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     Path source = new Path(options.source());
+    ExecutorPaths.requireShared(spark, out, "the ingest output");
+    ExecutorPaths.requireShared(spark, source, "the ingest source");
+    TaskMemory.check(spark, options.image());
     OutputGuard.check(fs, out, source.getFileSystem(hadoop), source);
     fs.mkdirs(out);
     // One ingest per output at a time: a second one would delete the first one's staging.

@@ -55,6 +55,25 @@ public record IngestOptions(
     }
   }
 
+  /** These options with other image limits. */
+  public IngestOptions withImage(ImageOptions other) {
+    return new IngestOptions(
+        format,
+        source,
+        out,
+        other,
+        shardBytes,
+        splitBytes,
+        filesPerTask,
+        seed,
+        valLabels,
+        valSynsets,
+        overwrite,
+        mapTo,
+        classNames,
+        in21kP);
+  }
+
   /**
    * The defaults ({@code pnet.ingest} in {@code reference.conf}, as the command line has them) at a
    * resize and an optional label-space mapping.

@@ -16,6 +16,7 @@ import org.apache.spark.sql.types.StructType;
 import org.parameternet.data.AtomicFile;
 import org.parameternet.data.OutputFolder;
 import org.parameternet.data.OutputLock;
+import org.parameternet.spark.ExecutorPaths;
 
 /**
  * The results table: {@code <dir>/rows/} (Parquet, appended, one row per evaluation, never
@@ -59,6 +60,7 @@ public final class ResultsTable {
    */
   public static void append(SparkSession spark, String dir, ResultRow r) throws IOException {
     Path root = new Path(dir);
+    ExecutorPaths.requireShared(spark, root, "the results table");
     FileSystem fs = root.getFileSystem(spark.sparkContext().hadoopConfiguration());
     OutputFolder.claim(
         fs,

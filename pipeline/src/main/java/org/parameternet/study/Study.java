@@ -15,6 +15,7 @@ import org.parameternet.model.ModelSpec;
 import org.parameternet.report.ReportJob;
 import org.parameternet.report.ResultRow;
 import org.parameternet.report.ResultsTable;
+import org.parameternet.spark.ExecutorPaths;
 import org.parameternet.train.CheckpointEvaluation;
 import org.parameternet.train.Checkpoints;
 import org.parameternet.train.TrainConfig;
@@ -80,6 +81,13 @@ public final class Study {
   private ReportJob.Written run() throws IOException {
     String results = path("results");
     StudyConfig.DataSet target = study.target();
+    // Before any work: the results table is written by executors, the data read by them
+    ExecutorPaths.requireShared(spark, new Path(study.out()), "study.out");
+    ExecutorPaths.requireShared(spark, new Path(target.train()), "study.target.train");
+    ExecutorPaths.requireShared(spark, new Path(target.val()), "study.target.val");
+    for (StudyConfig.DataSet pre : study.pretraining()) {
+      ExecutorPaths.requireShared(spark, new Path(pre.train()), "study.pretraining.train");
+    }
     for (String model : study.models()) {
       String scratch = path("runs/" + model + "-" + target.name());
       TrainConfig scratchConfig = config(study.scratch(), model, target, scratch, "");

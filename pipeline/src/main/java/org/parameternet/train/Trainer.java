@@ -14,6 +14,7 @@ import org.parameternet.data.OutputLock;
 import org.parameternet.data.shards.RowGroup;
 import org.parameternet.model.ModelSpec;
 import org.parameternet.model.Natives;
+import org.parameternet.spark.ExecutorPaths;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -60,6 +61,11 @@ public final class Trainer {
    */
   private TrainingSummary run(boolean resume, Consumer<TrainingState> afterRound)
       throws IOException {
+    // the executors read the shards (the driver alone writes the run's files)
+    ExecutorPaths.requireShared(spark, new Path(config.data().path()), "train.data.path");
+    if (!config.data().valPath().isEmpty()) {
+      ExecutorPaths.requireShared(spark, new Path(config.data().valPath()), "train.data.val-path");
+    }
     new RunLayout(out).claim(fs);
     try (OutputLock lock = OutputLock.acquire(fs, new RunLayout(out).lock(), "train.out " + out)) {
       return runLocked(resume, afterRound);

@@ -875,25 +875,28 @@ class IngestJobTest {
     IngestOptions base =
         options(IngestFormat.IN1K_TRAIN, source.toUri().toString(), out("crafted"), false);
     IngestOptions small =
-        new IngestOptions(
-            base.format(),
-            base.source(),
-            base.out(),
-            new org.parameternet.data.image.ImageOptions(48, 90, 0, 100 * 100),
-            base.shardBytes(),
-            base.splitBytes(),
-            base.filesPerTask(),
-            base.seed(),
-            base.valLabels(),
-            base.valSynsets(),
-            false,
-            base.mapTo(),
-            base.classNames(),
-            base.in21kP());
+        base.withImage(new org.parameternet.data.image.ImageOptions(48, 90, 0, 100 * 100));
     IngestSummary summary = IngestJob.run(spark, small);
     assertEquals(Map.of("duplicate_key", 2L, "too_large", 1L), summary.byReason());
     assertEquals(3, summary.written(), "n01440764_1, n01440764_3 and n01443537_1");
     assertEquals(summary.inputs(), summary.written() + summary.quarantined());
+  }
+
+  /**
+   * Limits whose worst case (one input at 8 bytes a pixel plus its decoded pixels, per task) does
+   * not fit the heap each task gets are refused before anything is read or created, naming a
+   * --max-pixels that fits, instead of an executor dying mid-job on a huge input.
+   */
+  @Test
+  void limitsBeyondTheHeapPerTaskAreRefusedBeforeAnyWork() {
+    String out = out("too-much-per-task");
+    IngestOptions options =
+        options(IngestFormat.IN1K_VAL, synth + "/in1k/val", out, false)
+            .withImage(new org.parameternet.data.image.ImageOptions(48, 90, 0, 2_000_000_000L));
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> IngestJob.run(spark, options));
+    assertTrue(e.getMessage().contains("Lower --max-pixels to"), e.getMessage());
+    assertFalse(new java.io.File(java.net.URI.create(out)).exists(), "nothing created");
   }
 
   private static byte[] firstTrainImage() throws IOException {
