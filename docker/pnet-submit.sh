@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # spark-submit of the pnet jar to the compose cluster: pnet-submit <pnet subcommand> [options]
-# Needs SPARK_MASTER_URL and SPARK_AUTH_SECRET in the environment.
+# Needs SPARK_MASTER_URL in the environment; authentication, its secret and encryption come from
+# the spark-defaults.conf the image's entrypoint writes (never on this command line).
 set -euo pipefail
 : "${SPARK_MASTER_URL:?set SPARK_MASTER_URL, e.g. spark://spark-master:7077}"
-: "${SPARK_AUTH_SECRET:?set SPARK_AUTH_SECRET (the spark.authenticate secret of the cluster)}"
 # Spark 3.5 adds the JDK 17 module flags itself; every JVM also needs ND4J's reflection flag, and
 # the Vector API module for pnet's SIMD kernels where the image's Java runtime has it (a runtime
 # without it refuses to start with the flag; the kernels then fall back to libnd4j's ops). The
@@ -14,8 +14,6 @@ if java --list-modules 2>/dev/null | grep -q '^jdk\.incubator\.vector@'; then
 fi
 exec /opt/spark/bin/spark-submit \
   --master "${SPARK_MASTER_URL}" \
-  --conf spark.authenticate=true \
-  --conf "spark.authenticate.secret=${SPARK_AUTH_SECRET}" \
   --conf spark.executor.cores=1 \
   --conf spark.executor.memory=3g \
   --conf spark.driver.memory=4g \

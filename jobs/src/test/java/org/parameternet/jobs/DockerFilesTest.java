@@ -1,6 +1,7 @@
 package org.parameternet.jobs;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -18,7 +19,8 @@ import org.yaml.snakeyaml.Yaml;
 /**
  * No Docker engine runs here, so the Docker files are checked statically against the build: the
  * compose file parses, versions and the jar path agree with the pom, every pnet subcommand used
- * exists, ports are published on 127.0.0.1 only, and Spark authentication is on.
+ * exists, nothing is published on the host, HDFS checks permissions, and Spark authentication and
+ * encryption are on with the secret in a file, never on a command line.
  */
 class DockerFilesTest {
   private static final Path DOCKER = Path.of("../docker");
@@ -48,6 +50,7 @@ class DockerFilesTest {
     for (Path script :
         List.of(
             DOCKER.resolve("pnet-submit.sh"),
+            DOCKER.resolve("spark-entrypoint.sh"),
             Path.of("../bin/pnet"),
             Path.of("../bin/install-native-libraries.sh"),
             Path.of("../bin/apt-install.sh"))) {
@@ -98,29 +101,71 @@ class DockerFilesTest {
 
   @Test
   @SuppressWarnings("unchecked")
-  void everyServiceIsThereWithPortsOnLoopbackAndAuthenticationOn() throws IOException {
+  void nothingIsPublishedAndHdfsChecksPermissions() throws IOException {
     Map<String, Object> services = services();
     assertEquals(
-        Set.of("namenode", "datanode", "spark-master", "spark-worker-1", "spark-worker-2", "demo"),
+        Set.of(
+            "namenode",
+            "datanode",
+            "hdfs-init",
+            "spark-master",
+            "spark-worker-1",
+            "spark-worker-2",
+            "demo"),
         services.keySet());
     for (Map.Entry<String, Object> e : services.entrySet()) {
       Map<String, Object> service = (Map<String, Object>) e.getValue();
-      for (Object port : (List<Object>) service.getOrDefault("ports", List.of())) {
-        assertTrue(port.toString().startsWith("127.0.0.1:"), e.getKey() + " publishes " + port);
-      }
-      if (e.getKey().startsWith("spark-")) {
-        Map<String, Object> env = (Map<String, Object>) service.get("environment");
-        String opts =
-            (String)
-                env.get(
-                    e.getKey().equals("spark-master") ? "SPARK_MASTER_OPTS" : "SPARK_WORKER_OPTS");
-        assertTrue(opts.contains("-Dspark.authenticate=true"), e.getKey());
-        assertTrue(opts.contains("-Dspark.authenticate.secret=${SPARK_AUTH_SECRET"), e.getKey());
+      assertFalse(service.containsKey("ports"), e.getKey() + " publishes a port");
+    }
+    Map<String, Object> hdfs =
+        (Map<String, Object>) ((Map<String, Object>) services.get("namenode")).get("environment");
+    assertEquals("true", hdfs.get("HDFS-SITE.XML_dfs.permissions.enabled"));
+    Map<String, Object> demo = (Map<String, Object>) services.get("demo");
+    assertEquals("pnet", ((Map<String, Object>) demo.get("environment")).get("HADOOP_USER_NAME"));
+    assertTrue(demo.get("command").toString().contains("hdfs://namenode:8020/user/pnet/"));
+    assertTrue(
+        services.get("hdfs-init").toString().contains("hdfs dfs -chown pnet:pnet /user/pnet"));
+  }
+
+  /**
+   * The Spark secret reaches the JVMs only through a file: a compose secret, written by the image's
+   * entrypoint into a spark-defaults.conf readable by its user alone; no command line, environment
+   * variable or script carries it. Authentication and encryption are on.
+   */
+  @Test
+  @SuppressWarnings("unchecked")
+  void theSparkSecretIsAFileAndTheWireIsEncrypted() throws IOException {
+    String compose = Files.readString(DOCKER.resolve("compose.yaml"));
+    Map<String, Object> top = new Yaml().load(compose);
+    Map<String, Object> secret =
+        (Map<String, Object>) ((Map<String, Object>) top.get("secrets")).get("spark_auth_secret");
+    assertTrue(secret.get("file").toString().contains("SPARK_AUTH_SECRET_FILE"));
+    for (Map.Entry<String, Object> e : services().entrySet()) {
+      Map<String, Object> service = (Map<String, Object>) e.getValue();
+      String text = service.toString();
+      assertFalse(text.contains("authenticate.secret"), e.getKey() + " carries the secret");
+      assertFalse(text.contains("SPARK_AUTH_SECRET"), e.getKey() + " carries the secret");
+      if (e.getKey().startsWith("spark-") || e.getKey().equals("demo")) {
+        assertEquals(List.of("spark_auth_secret"), service.get("secrets"), e.getKey());
       }
     }
+    String entrypoint = Files.readString(DOCKER.resolve("spark-entrypoint.sh"));
+    for (String line :
+        List.of(
+            "spark.authenticate true",
+            "spark.network.crypto.enabled true",
+            "spark.io.encryption.enabled true",
+            "umask 077",
+            "chmod 600 \"${conf_dir}/spark-defaults.conf\"",
+            "/run/secrets/spark_auth_secret")) {
+      assertTrue(entrypoint.contains(line), "spark-entrypoint.sh: " + line);
+    }
+    String dockerfile = Files.readString(DOCKER.resolve("Dockerfile"));
+    assertTrue(
+        dockerfile.contains("ENTRYPOINT [\"/opt/parameternet/bin/spark-entrypoint\"]"), dockerfile);
+    assertTrue(dockerfile.contains("ENV SPARK_CONF_DIR="), dockerfile);
     String submit = Files.readString(DOCKER.resolve("pnet-submit.sh"));
-    assertTrue(submit.contains("--conf spark.authenticate=true"));
-    assertTrue(submit.contains("spark.authenticate.secret=${SPARK_AUTH_SECRET}"));
+    assertFalse(submit.contains("authenticate.secret"), "pnet-submit puts the secret on argv");
     assertTrue(submit.contains("--class org.parameternet.jobs.Pnet"));
   }
 
