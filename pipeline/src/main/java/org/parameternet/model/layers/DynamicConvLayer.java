@@ -117,20 +117,7 @@ public class DynamicConvLayer extends BaseLayer<DynamicConv> {
     INDArray x = contiguous(input.castTo(dataType));
     Geometry s = shapeOf(x);
     DynamicConv c = layerConf();
-    Routing routing;
-    if (training) {
-      routing =
-          route(
-              x,
-              (type, shape) ->
-                  workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, type, shape, 'c'));
-      forwardRouting = routing;
-      routedInput = input;
-    } else {
-      routing = route(x);
-      forwardRouting = null;
-      routedInput = null;
-    }
+    Routing routing = forwardRouting(x, training, workspaceMgr);
     INDArray out =
         workspaceMgr.createUninitialized(
             ArrayType.ACTIVATIONS,
@@ -142,40 +129,69 @@ public class DynamicConvLayer extends BaseLayer<DynamicConv> {
           pointwiseKernels(routing.kernels(), s),
           pointwiseInput(x, s),
           out.reshape('c', s.batch(), c.getNOut(), s.outHeight() * s.outWidth()));
-      case DEPTHWISE -> {
-        DepthwiseShape simd = simdShape(x);
-        if (simd != null) {
-          DepthwisePlanes.forward(
-              ChannelPlanes.of(x).orElseThrow(),
-              DepthwisePlanes.floats(routing.kernels()),
-              DepthwisePlanes.perSample((int) c.getNIn(), simd.taps()),
-              simd,
-              ChannelPlanes.of(out).orElseThrow());
-        } else {
-          Nd4j.exec(
-              depthwiseOp(
-                  "depthwise_conv2d",
-                  new INDArray[] {foldBatch(x), depthwiseKernels(routing.kernels())},
-                  new INDArray[] {foldBatch(out)}));
-        }
-      }
-      case GENERAL -> {
-        DepthwiseShape plane = planeShape(x);
-        if (plane != null) {
-          PlaneConvolution.forward(
-              ChannelPlanes.of(x).orElseThrow(),
-              planeKernels(routing.kernels()),
-              plane,
-              ChannelPlanes.of(out).orElseThrow());
-        } else {
-          Nd4j.matmul(
-              groupedKernels(routing.kernels(), s),
-              groupedColumns(im2col(x, s), s),
-              groupedOutput(out, s));
-        }
-      }
+      case DEPTHWISE -> depthwiseForward(x, routing, out);
+      case GENERAL -> generalForward(x, routing, s, out);
     }
     return out;
+  }
+
+  /**
+   * The routing of {@code x}. In training it is allocated in the activations workspace and kept for
+   * the backward pass of the same input; in inference it is not kept, so a later backward pass
+   * cannot pick up a routing of another input.
+   */
+  private Routing forwardRouting(INDArray x, boolean training, LayerWorkspaceMgr workspaceMgr) {
+    if (!training) {
+      Routing routing = route(x);
+      forwardRouting = null;
+      routedInput = null;
+      return routing;
+    }
+    Routing routing =
+        route(
+            x,
+            (type, shape) ->
+                workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, type, shape, 'c'));
+    forwardRouting = routing;
+    routedInput = input;
+    return routing;
+  }
+
+  /** The SIMD plane kernels where they are faster, else libnd4j's op with the batch folded in. */
+  private void depthwiseForward(INDArray x, Routing routing, INDArray out) {
+    DynamicConv c = layerConf();
+    DepthwiseShape simd = simdShape(x);
+    if (simd != null) {
+      DepthwisePlanes.forward(
+          ChannelPlanes.of(x).orElseThrow(),
+          DepthwisePlanes.floats(routing.kernels()),
+          DepthwisePlanes.perSample((int) c.getNIn(), simd.taps()),
+          simd,
+          ChannelPlanes.of(out).orElseThrow());
+    } else {
+      Nd4j.exec(
+          depthwiseOp(
+              "depthwise_conv2d",
+              new INDArray[] {foldBatch(x), depthwiseKernels(routing.kernels())},
+              new INDArray[] {foldBatch(out)}));
+    }
+  }
+
+  /** The plane kernels for the stem, else im2col and a per-sample, per-group batched matmul. */
+  private void generalForward(INDArray x, Routing routing, Geometry s, INDArray out) {
+    DepthwiseShape plane = planeShape(x);
+    if (plane != null) {
+      PlaneConvolution.forward(
+          ChannelPlanes.of(x).orElseThrow(),
+          planeKernels(routing.kernels()),
+          plane,
+          ChannelPlanes.of(out).orElseThrow());
+    } else {
+      Nd4j.matmul(
+          groupedKernels(routing.kernels(), s),
+          groupedColumns(im2col(x, s), s),
+          groupedOutput(out, s));
+    }
   }
 
   @Override
@@ -194,93 +210,129 @@ public class DynamicConvLayer extends BaseLayer<DynamicConv> {
     INDArray kernelGrad = Nd4j.createUninitialized(dataType, s.batch(), c.kernelParams());
 
     switch (c.form()) {
-      case POINTWISE -> {
-        INDArray delta3 = delta.reshape('c', s.batch(), c.getNOut(), s.outHeight() * s.outWidth());
-        INDArray kernels = pointwiseKernels(routing.kernels(), s);
-        Nd4j.matmul(
-            delta3, pointwiseInput(x, s), pointwiseKernels(kernelGrad, s), false, true, false);
-        if (c.getStride() == 1) {
-          Nd4j.matmul(
-              kernels,
-              delta3,
-              inputGrad.reshape('c', s.batch(), c.getNIn(), s.height() * s.width()),
-              true,
-              false,
-              false);
-        } else {
-          INDArray strided = Nd4j.matmul(kernels, delta3, true, false, false);
-          inputGrad.assign(0);
-          inputGrad
-              .get(strideIndex(s))
-              .assign(strided.reshape('c', s.batch(), c.getNIn(), s.outHeight(), s.outWidth()));
-        }
-      }
-      case DEPTHWISE -> {
-        DepthwiseShape simd = simdShape(x);
-        if (simd != null) {
-          float[] grads = new float[(int) kernelGrad.length()];
-          DepthwisePlanes.backward(
+      case POINTWISE -> pointwiseBackward(x, delta, routing, s, inputGrad, kernelGrad);
+      case DEPTHWISE -> depthwiseBackward(x, delta, routing, s, inputGrad, kernelGrad);
+      case GENERAL -> generalBackward(x, delta, routing, s, inputGrad, kernelGrad);
+    }
+    Gradient gradient = routingBackward(routing, kernelGrad, s, inputGrad);
+    return new Pair<>(gradient, backpropDropOutIfPresent(inputGrad));
+  }
+
+  /** Writes the input gradient and the per-sample kernels' gradient of a 1x1 conv. */
+  private void pointwiseBackward(
+      INDArray x,
+      INDArray delta,
+      Routing routing,
+      Geometry s,
+      INDArray inputGrad,
+      INDArray kernelGrad) {
+    DynamicConv c = layerConf();
+    INDArray delta3 = delta.reshape('c', s.batch(), c.getNOut(), s.outHeight() * s.outWidth());
+    INDArray kernels = pointwiseKernels(routing.kernels(), s);
+    Nd4j.matmul(delta3, pointwiseInput(x, s), pointwiseKernels(kernelGrad, s), false, true, false);
+    if (c.getStride() == 1) {
+      Nd4j.matmul(
+          kernels,
+          delta3,
+          inputGrad.reshape('c', s.batch(), c.getNIn(), s.height() * s.width()),
+          true,
+          false,
+          false);
+    } else {
+      INDArray strided = Nd4j.matmul(kernels, delta3, true, false, false);
+      inputGrad.assign(0);
+      inputGrad
+          .get(strideIndex(s))
+          .assign(strided.reshape('c', s.batch(), c.getNIn(), s.outHeight(), s.outWidth()));
+    }
+  }
+
+  /** As {@link #pointwiseBackward}, on the same path as {@link #depthwiseForward}. */
+  private void depthwiseBackward(
+      INDArray x,
+      INDArray delta,
+      Routing routing,
+      Geometry s,
+      INDArray inputGrad,
+      INDArray kernelGrad) {
+    DynamicConv c = layerConf();
+    DepthwiseShape simd = simdShape(x);
+    if (simd != null) {
+      float[] grads = new float[(int) kernelGrad.length()];
+      DepthwisePlanes.backward(
+          ChannelPlanes.of(x).orElseThrow(),
+          ChannelPlanes.of(delta).orElseThrow(),
+          DepthwisePlanes.floats(routing.kernels()),
+          DepthwisePlanes.perSample((int) c.getNIn(), simd.taps()),
+          simd,
+          ChannelPlanes.of(inputGrad).orElseThrow(),
+          grads);
+      DepthwisePlanes.write(grads, kernelGrad);
+      return;
+    }
+    INDArray foldedKernelGrad =
+        Nd4j.createUninitialized(
+            dataType, c.getKernelSize(), c.getKernelSize(), s.batch() * c.getNIn(), 1);
+    Nd4j.exec(
+        depthwiseOp(
+            "depthwise_conv2d_bp",
+            new INDArray[] {foldBatch(x), depthwiseKernels(routing.kernels()), foldBatch(delta)},
+            new INDArray[] {foldBatch(inputGrad), foldedKernelGrad}));
+    kernelGrad.assign(
+        foldedKernelGrad
+            .reshape('c', c.getKernelSize() * c.getKernelSize(), s.batch() * c.getNIn())
+            .transpose()
+            .reshape('c', s.batch(), c.kernelParams()));
+  }
+
+  /** As {@link #pointwiseBackward}, on the same path as {@link #generalForward}. */
+  private void generalBackward(
+      INDArray x,
+      INDArray delta,
+      Routing routing,
+      Geometry s,
+      INDArray inputGrad,
+      INDArray kernelGrad) {
+    DynamicConv c = layerConf();
+    DepthwiseShape plane = planeShape(x);
+    if (plane != null) {
+      float[] grads =
+          PlaneConvolution.backward(
               ChannelPlanes.of(x).orElseThrow(),
               ChannelPlanes.of(delta).orElseThrow(),
-              DepthwisePlanes.floats(routing.kernels()),
-              DepthwisePlanes.perSample((int) c.getNIn(), simd.taps()),
-              simd,
-              ChannelPlanes.of(inputGrad).orElseThrow(),
-              grads);
-          DepthwisePlanes.write(grads, kernelGrad);
-          break;
-        }
-        INDArray foldedKernelGrad =
-            Nd4j.createUninitialized(
-                dataType, c.getKernelSize(), c.getKernelSize(), s.batch() * c.getNIn(), 1);
-        Nd4j.exec(
-            depthwiseOp(
-                "depthwise_conv2d_bp",
-                new INDArray[] {
-                  foldBatch(x), depthwiseKernels(routing.kernels()), foldBatch(delta)
-                },
-                new INDArray[] {foldBatch(inputGrad), foldedKernelGrad}));
-        kernelGrad.assign(
-            foldedKernelGrad
-                .reshape('c', c.getKernelSize() * c.getKernelSize(), s.batch() * c.getNIn())
-                .transpose()
-                .reshape('c', s.batch(), c.kernelParams()));
-      }
-      case GENERAL -> {
-        DepthwiseShape plane = planeShape(x);
-        if (plane != null) {
-          float[] grads =
-              PlaneConvolution.backward(
-                  ChannelPlanes.of(x).orElseThrow(),
-                  ChannelPlanes.of(delta).orElseThrow(),
-                  planeKernels(routing.kernels()),
-                  plane,
-                  ChannelPlanes.of(inputGrad).orElseThrow());
-          DepthwisePlanes.write(grads, kernelGrad);
-          break;
-        }
-        INDArray delta3 = groupedOutput(delta, s);
-        INDArray columns = groupedColumns(im2col(x, s), s);
-        Nd4j.matmul(delta3, columns, groupedKernels(kernelGrad, s), false, true, false);
-        INDArray columnGrad =
-            Nd4j.matmul(groupedKernels(routing.kernels(), s), delta3, true, false, false);
-        int k = c.getKernelSize();
-        Convolution.col2im(
-            columnGrad.reshape('c', s.batch(), c.getNIn(), k, k, s.outHeight(), s.outWidth()),
-            inputGrad,
-            c.getStride(),
-            c.getStride(),
-            c.getPadding(),
-            c.getPadding(),
-            (int) s.height(),
-            (int) s.width(),
-            1,
-            1);
-      }
+              planeKernels(routing.kernels()),
+              plane,
+              ChannelPlanes.of(inputGrad).orElseThrow());
+      DepthwisePlanes.write(grads, kernelGrad);
+      return;
     }
+    INDArray delta3 = groupedOutput(delta, s);
+    INDArray columns = groupedColumns(im2col(x, s), s);
+    Nd4j.matmul(delta3, columns, groupedKernels(kernelGrad, s), false, true, false);
+    INDArray columnGrad =
+        Nd4j.matmul(groupedKernels(routing.kernels(), s), delta3, true, false, false);
+    int k = c.getKernelSize();
+    Convolution.col2im(
+        columnGrad.reshape('c', s.batch(), c.getNIn(), k, k, s.outHeight(), s.outWidth()),
+        inputGrad,
+        c.getStride(),
+        c.getStride(),
+        c.getPadding(),
+        c.getPadding(),
+        (int) s.height(),
+        (int) s.width(),
+        1,
+        1);
+  }
 
-    // Through the fusion W'(b) = sum_i alpha_i(b) W_i and the routing alpha = sigmoid(pool(x) Wr +
-    // br).
+  /**
+   * The parameters' gradients, from the kernels' gradient through the fusion W'(b) = sum_i
+   * alpha_i(b) W_i and the routing alpha = sigmoid(pool(x) Wr + br); adds the routing's share of
+   * the input gradient (through the pool) to {@code inputGrad}.
+   */
+  private Gradient routingBackward(
+      Routing routing, INDArray kernelGrad, Geometry s, INDArray inputGrad) {
+    DynamicConv c = layerConf();
     INDArray experts = getParam(EXPERTS_KEY);
     INDArray routingWeight = getParam(ROUTING_WEIGHT_KEY);
     INDArray expertsGrad = gradientViews.get(EXPERTS_KEY);
@@ -300,7 +352,7 @@ public class DynamicConvLayer extends BaseLayer<DynamicConv> {
     gradient.setGradientFor(EXPERTS_KEY, expertsGrad);
     gradient.setGradientFor(ROUTING_WEIGHT_KEY, routingWeightGrad);
     gradient.setGradientFor(ROUTING_BIAS_KEY, routingBiasGrad);
-    return new Pair<>(gradient, backpropDropOutIfPresent(inputGrad));
+    return gradient;
   }
 
   /** How many depthwise passes ran on the SIMD plane kernels (tests: they did). */
