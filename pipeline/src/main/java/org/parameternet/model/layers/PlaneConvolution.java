@@ -46,10 +46,7 @@ final class PlaneConvolution {
           float[] plane = PlaneWork.scratch(0, s.inPlane());
           float[] phased = PlaneWork.scratch(1, channels * s.phasedSize());
           float[] result = PlaneWork.scratch(2, s.flat);
-          for (int ci = 0; ci < channels; ci++) {
-            in.data().get(in.start(n, ci), plane, 0, s.inPlane());
-            PlaneDepthwise.phase(plane, s, phased, ci * s.phasedSize());
-          }
+          phaseInputs(in, n, s, plane, phased);
           for (int co = 0; co < w.outChannels(); co++) {
             java.util.Arrays.fill(result, 0, s.flat, 0f);
             for (int ci = 0; ci < channels; ci++) {
@@ -91,67 +88,110 @@ final class PlaneConvolution {
         outGrad.channels() == w.outChannels()
             && outGrad.plane() == s.outPlane()
             && inGrad.sameShape(in));
-    int channels = in.channels();
-    int outChannels = w.outChannels();
     // Shared kernels: each sample sums into its own slot, added up afterwards (no races).
     float[][] perSample = new float[in.batch()][];
     PlaneWork.forEachChannel(
-        in.batch(),
-        in.size(),
-        n -> {
-          float[] plane = PlaneWork.scratch(0, Math.max(s.inPlane(), s.outPlane()));
-          float[] phased = PlaneWork.scratch(1, channels * s.phasedSize());
-          float[] padded = PlaneWork.scratch(2, outChannels * s.gradSize());
-          float[] phasedGrad = PlaneWork.scratch(3, s.phasedSize());
-          int[] offsets = new int[s.taps()];
-          float[] weights = new float[s.taps()];
-          for (int ci = 0; ci < channels; ci++) {
-            in.data().get(in.start(n, ci), plane, 0, s.inPlane());
-            PlaneDepthwise.phase(plane, s, phased, ci * s.phasedSize());
-          }
-          for (int co = 0; co < outChannels; co++) {
-            outGrad.data().get(outGrad.start(n, co), plane, 0, s.outPlane());
-            PlaneDepthwise.padGradient(plane, s, padded, co * s.gradSize());
-          }
-          float[] grads = new float[w.perSampleSize()];
-          for (int co = 0; co < outChannels; co++) {
-            for (int ci = 0; ci < channels; ci++) {
-              PlaneDepthwise.kernelGradient(
-                  phased,
-                  ci * s.phasedSize(),
-                  padded,
-                  co * s.gradSize(),
-                  s,
-                  grads,
-                  w.at(0, co, ci));
-            }
-          }
-          perSample[n] = grads;
-          for (int ci = 0; ci < channels; ci++) {
-            java.util.Arrays.fill(phasedGrad, 0, s.phasedSize(), 0f);
-            for (int co = 0; co < outChannels; co++) {
-              PlaneDepthwise.inputGradientAdd(
-                  padded,
-                  co * s.gradSize(),
-                  w.values(),
-                  w.at(n, co, ci),
-                  s,
-                  phasedGrad,
-                  0,
-                  offsets,
-                  weights);
-            }
-            PlaneDepthwise.unphase(phasedGrad, s, plane);
-            inGrad.data().put(inGrad.start(n, ci), plane, 0, s.inPlane());
-          }
-        });
-    if (w.perSample()) {
-      float[] all = new float[in.batch() * w.perSampleSize()];
-      for (int n = 0; n < in.batch(); n++) {
-        System.arraycopy(perSample[n], 0, all, n * w.perSampleSize(), w.perSampleSize());
-      }
-      return all;
+        in.batch(), in.size(), n -> perSample[n] = backwardSample(in, outGrad, w, s, inGrad, n));
+    return w.perSample() ? concatenated(perSample, w) : summed(perSample, w);
+  }
+
+  /**
+   * Sample {@code n}'s backward pass: its input gradient into {@code inGrad}, its kernels' gradient
+   * returned. The inputs are phased and the output gradients padded once, then shared by both.
+   */
+  private static float[] backwardSample(
+      ChannelPlanes in,
+      ChannelPlanes outGrad,
+      Kernels w,
+      DepthwiseShape s,
+      ChannelPlanes inGrad,
+      int n) {
+    float[] plane = PlaneWork.scratch(0, Math.max(s.inPlane(), s.outPlane()));
+    float[] phased = PlaneWork.scratch(1, in.channels() * s.phasedSize());
+    float[] padded = PlaneWork.scratch(2, w.outChannels() * s.gradSize());
+    float[] phasedGrad = PlaneWork.scratch(3, s.phasedSize());
+    phaseInputs(in, n, s, plane, phased);
+    int outChannels = w.outChannels();
+    for (int co = 0; co < outChannels; co++) {
+      outGrad.data().get(outGrad.start(n, co), plane, 0, s.outPlane());
+      PlaneDepthwise.padGradient(plane, s, padded, co * s.gradSize());
     }
+    float[] grads = kernelGradient(phased, padded, w, s);
+    inputGradient(padded, w, s, n, plane, phasedGrad, inGrad);
+    return grads;
+  }
+
+  /** Sample {@code n}'s input planes, phased one after another into {@code phased}. */
+  private static void phaseInputs(
+      ChannelPlanes in, int n, DepthwiseShape s, float[] plane, float[] phased) {
+    int channels = in.channels();
+    for (int ci = 0; ci < channels; ci++) {
+      in.data().get(in.start(n, ci), plane, 0, s.inPlane());
+      PlaneDepthwise.phase(plane, s, phased, ci * s.phasedSize());
+    }
+  }
+
+  /** One sample's kernels' gradient, laid out as one sample's kernels are. */
+  private static float[] kernelGradient(
+      float[] phased, float[] padded, Kernels w, DepthwiseShape s) {
+    int channels = w.inChannels();
+    int outChannels = w.outChannels();
+    float[] grads = new float[w.perSampleSize()];
+    for (int co = 0; co < outChannels; co++) {
+      for (int ci = 0; ci < channels; ci++) {
+        PlaneDepthwise.kernelGradient(
+            phased, ci * s.phasedSize(), padded, co * s.gradSize(), s, grads, w.at(0, co, ci));
+      }
+    }
+    return grads;
+  }
+
+  /**
+   * Sample {@code n}'s input gradient, channel by channel: the sum over output channels in phased
+   * layout, then unphased into {@code inGrad}.
+   */
+  private static void inputGradient(
+      float[] padded,
+      Kernels w,
+      DepthwiseShape s,
+      int n,
+      float[] plane,
+      float[] phasedGrad,
+      ChannelPlanes inGrad) {
+    int[] offsets = new int[s.taps()];
+    float[] weights = new float[s.taps()];
+    int channels = w.inChannels();
+    int outChannels = w.outChannels();
+    for (int ci = 0; ci < channels; ci++) {
+      java.util.Arrays.fill(phasedGrad, 0, s.phasedSize(), 0f);
+      for (int co = 0; co < outChannels; co++) {
+        PlaneDepthwise.inputGradientAdd(
+            padded,
+            co * s.gradSize(),
+            w.values(),
+            w.at(n, co, ci),
+            s,
+            phasedGrad,
+            0,
+            offsets,
+            weights);
+      }
+      PlaneDepthwise.unphase(phasedGrad, s, plane);
+      inGrad.data().put(inGrad.start(n, ci), plane, 0, s.inPlane());
+    }
+  }
+
+  /** Per-sample kernels: the samples' gradients one after another. */
+  private static float[] concatenated(float[][] perSample, Kernels w) {
+    float[] all = new float[perSample.length * w.perSampleSize()];
+    for (int n = 0; n < perSample.length; n++) {
+      System.arraycopy(perSample[n], 0, all, n * w.perSampleSize(), w.perSampleSize());
+    }
+    return all;
+  }
+
+  /** Shared kernels: the sum of the samples' gradients, in sample order. */
+  private static float[] summed(float[][] perSample, Kernels w) {
     float[] sum = new float[w.perSampleSize()];
     for (float[] grads : perSample) {
       for (int i = 0; i < sum.length; i++) {
