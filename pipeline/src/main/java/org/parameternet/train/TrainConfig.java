@@ -84,6 +84,46 @@ public record TrainConfig(
   }
 
   public static TrainConfig from(Config user) {
+    Config c = withDefaults(user);
+    String model = readModel(c);
+    int res = readResolution(c, model);
+    AugmentOptions augment = readAugment(c, res);
+    // Read before the other keys, as they were before the sections existed: with several bad
+    // keys, the error still names these first.
+    String dataPath = required(c, "data.path");
+    String out = required(c, "out");
+    double lr = positive(c, "optimizer.lr");
+    TrainConfig config =
+        new TrainConfig(
+            model,
+            res,
+            readData(c, dataPath),
+            out,
+            atLeast(c, "epochs", 1),
+            get(c, "seed", () -> c.getLong("seed")),
+            atLeast(c, "workers", 0),
+            atLeast(c, "batch-per-worker", 1),
+            atLeast(c, "averaging-frequency", 1),
+            atLeast(c, "prefetch", 0),
+            atLeast(c, "eval-batch", 1),
+            readOptimizer(c, lr),
+            readSchedule(c),
+            unit(c, "label-smoothing"),
+            unit(c, "dropout"),
+            unit(c, "ema-decay"),
+            augment,
+            readCheckpoint(c),
+            readInit(c),
+            c.atPath(ROOT).root().render(ConfigRenderOptions.concise().setFormatted(true)));
+    checkAcrossKeys(config);
+    return config;
+  }
+
+  /**
+   * The {@code train} section of {@code user} over the defaults. A key the defaults lack is refused
+   * rather than ignored: a misspelt key would otherwise train silently with the default.
+   */
+  private static Config withDefaults(Config user) {
     Config defaults = defaults();
     if (!user.hasPath(ROOT)) {
       throw new IllegalArgumentException("the configuration has no '" + ROOT + "' section");
@@ -100,7 +140,10 @@ public record TrainConfig(
               + unknown
               + "; the allowed keys are pnet.train's in reference.conf, listed in docs/commands/pretrain.md");
     }
-    Config c = user.withFallback(defaults).resolve().getConfig(ROOT);
+    return user.withFallback(defaults).resolve().getConfig(ROOT);
+  }
+
+  private static String readModel(Config c) {
     String model = get(c, "model", () -> c.getString("model"));
     if (!ModelRegistry.names().contains(model)) {
       throw new IllegalArgumentException(
@@ -109,70 +152,76 @@ public record TrainConfig(
               + " is not a registered model; allowed: "
               + ModelRegistry.names());
     }
+    return model;
+  }
+
+  /** {@code train.resolution}, with 0 meaning the model's native resolution. */
+  private static int readResolution(Config c, String model) {
     int resolution = atLeast(c, "resolution", 0);
     if (resolution != 0 && resolution < 16) {
       throw new IllegalArgumentException("train.resolution must be 0 (native) or >= 16");
     }
     int nativeRes = ModelRegistry.get(model).resolution();
-    int res = resolution == 0 ? nativeRes : resolution;
-    AugmentOptions augment;
+    return resolution == 0 ? nativeRes : resolution;
+  }
+
+  /** {@code train.augment}, whose own checks are prefixed with the section's name. */
+  private static AugmentOptions readAugment(Config c, int res) {
     try {
-      augment =
-          new AugmentOptions(
-              res,
-              number(c, "augment.scale-min"),
-              number(c, "augment.scale-max"),
-              number(c, "augment.ratio-min"),
-              number(c, "augment.ratio-max"),
-              number(c, "augment.flip"),
-              get(c, "augment.rand-augment", () -> c.getString("augment.rand-augment")),
-              number(c, "augment.random-erasing"),
-              number(c, "augment.eval-crop"));
+      return new AugmentOptions(
+          res,
+          number(c, "augment.scale-min"),
+          number(c, "augment.scale-max"),
+          number(c, "augment.ratio-min"),
+          number(c, "augment.ratio-max"),
+          number(c, "augment.flip"),
+          get(c, "augment.rand-augment", () -> c.getString("augment.rand-augment")),
+          number(c, "augment.random-erasing"),
+          number(c, "augment.eval-crop"));
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("train.augment: " + e.getMessage(), e);
     }
-    String dataPath = required(c, "data.path");
-    String out = required(c, "out");
-    double lr = positive(c, "optimizer.lr");
-    TrainConfig config =
-        new TrainConfig(
-            model,
-            res,
-            new DataConfig(
-                dataPath,
-                nonEmpty(c, "data.split"),
-                get(c, "data.val-path", () -> c.getString("data.val-path")),
-                nonEmpty(c, "data.val-split")),
-            out,
-            atLeast(c, "epochs", 1),
-            get(c, "seed", () -> c.getLong("seed")),
-            atLeast(c, "workers", 0),
-            atLeast(c, "batch-per-worker", 1),
-            atLeast(c, "averaging-frequency", 1),
-            atLeast(c, "prefetch", 0),
-            atLeast(c, "eval-batch", 1),
-            new OptimizerConfig(
-                lr,
-                unit(c, "optimizer.beta1"),
-                unit(c, "optimizer.beta2"),
-                positive(c, "optimizer.epsilon"),
-                nonNegative(c, "optimizer.weight-decay")),
-            new ScheduleConfig(
-                nonNegative(c, "schedule.warmup-epochs"),
-                nonNegative(c, "schedule.warmup-lr"),
-                nonNegative(c, "schedule.min-lr")),
-            unit(c, "label-smoothing"),
-            unit(c, "dropout"),
-            unit(c, "ema-decay"),
-            augment,
-            new CheckpointConfig(
-                atLeast(c, "checkpoint.every-epochs", 1),
-                atLeast(c, "checkpoint.every-rounds", 0),
-                atLeast(c, "checkpoint.keep", 1)),
-            new InitConfig(
-                get(c, "init.checkpoint", () -> c.getString("init.checkpoint")),
-                positive(c, "init.layer-decay")),
-            c.atPath(ROOT).root().render(ConfigRenderOptions.concise().setFormatted(true)));
+  }
+
+  private static DataConfig readData(Config c, String path) {
+    return new DataConfig(
+        path,
+        nonEmpty(c, "data.split"),
+        get(c, "data.val-path", () -> c.getString("data.val-path")),
+        nonEmpty(c, "data.val-split"));
+  }
+
+  private static OptimizerConfig readOptimizer(Config c, double lr) {
+    return new OptimizerConfig(
+        lr,
+        unit(c, "optimizer.beta1"),
+        unit(c, "optimizer.beta2"),
+        positive(c, "optimizer.epsilon"),
+        nonNegative(c, "optimizer.weight-decay"));
+  }
+
+  private static ScheduleConfig readSchedule(Config c) {
+    return new ScheduleConfig(
+        nonNegative(c, "schedule.warmup-epochs"),
+        nonNegative(c, "schedule.warmup-lr"),
+        nonNegative(c, "schedule.min-lr"));
+  }
+
+  private static CheckpointConfig readCheckpoint(Config c) {
+    return new CheckpointConfig(
+        atLeast(c, "checkpoint.every-epochs", 1),
+        atLeast(c, "checkpoint.every-rounds", 0),
+        atLeast(c, "checkpoint.keep", 1));
+  }
+
+  private static InitConfig readInit(Config c) {
+    return new InitConfig(
+        get(c, "init.checkpoint", () -> c.getString("init.checkpoint")),
+        positive(c, "init.layer-decay"));
+  }
+
+  /** The rules that involve two keys, or a bound the single-key readers do not express. */
+  private static void checkAcrossKeys(TrainConfig config) {
     if (config.schedule().warmupEpochs() >= config.epochs()
         && config.schedule().warmupEpochs() > 0) {
       throw new IllegalArgumentException(
@@ -185,7 +234,6 @@ public record TrainConfig(
     if (config.init().layerDecay() > 1) {
       throw new IllegalArgumentException("train.init.layer-decay must be in (0, 1]");
     }
-    return config;
   }
 
   /** The model at the training resolution, with the classes of the data and the dropout. */
