@@ -64,31 +64,10 @@ final class UnitProcessor {
         }
         index++;
         current = entry.getName();
-        if (TarIndex.special(entry)) {
-          if (index % unit.parts() == unit.part()) {
-            out.add(
-                rejected(source, current, Rejection.NOT_A_REGULAR_FILE, "a link, device or FIFO"));
-          }
-          continue;
+        IngestRecord record = synsetEntry(unit, source, tar, entry, index, seen);
+        if (record != null) {
+          out.add(record);
         }
-        boolean repeated = !seen.add(current);
-        if (index % unit.parts() != unit.part()) {
-          continue;
-        }
-        if (repeated) {
-          out.add(rejected(source, current, Rejection.DUPLICATE_KEY, "repeats an earlier member"));
-          continue;
-        }
-        if (entry.getRealSize() > maxFileBytes) {
-          out.add(rejected(source, current, Rejection.TOO_LARGE, tooLarge(entry.getRealSize())));
-          continue; // the next header read skips the data
-        }
-        byte[] bytes = tar.readAllBytes();
-        if (bytes.length != entry.getRealSize()) {
-          throw new IOException(
-              "entry ends after " + bytes.length + " of " + entry.getRealSize() + " bytes");
-        }
-        out.add(image(unit.wnid(), unit.wnid() + "/" + current, current, bytes, source));
       }
     } catch (IOException | RuntimeException e) {
       // The entry being read when the archive broke is owned by one part; that part reports it.
@@ -104,6 +83,45 @@ final class UnitProcessor {
       }
     }
     return out;
+  }
+
+  /**
+   * The record of the {@code index}th file entry of a synset tar, whose data {@code tar} is at;
+   * null when another part owns the entry. Throws when the archive ends inside the entry's data.
+   */
+  private IngestRecord synsetEntry(
+      WorkUnit.SynsetTar unit,
+      String source,
+      TarArchiveInputStream tar,
+      TarArchiveEntry entry,
+      int index,
+      java.util.Set<String> seen)
+      throws IOException {
+    String name = entry.getName();
+    boolean ours = index % unit.parts() == unit.part();
+    if (TarIndex.special(entry)) {
+      return ours
+          ? rejected(source, name, Rejection.NOT_A_REGULAR_FILE, "a link, device or FIFO")
+          : null;
+    }
+    // Recorded whoever owns the entry: a repeat is one of any earlier entry, not just of ours.
+    boolean repeated = !seen.add(name);
+    if (!ours) {
+      return null;
+    }
+    if (repeated) {
+      return rejected(source, name, Rejection.DUPLICATE_KEY, "repeats an earlier member");
+    }
+    if (entry.getRealSize() > maxFileBytes) {
+      // the next header read skips the data
+      return rejected(source, name, Rejection.TOO_LARGE, tooLarge(entry.getRealSize()));
+    }
+    byte[] bytes = tar.readAllBytes();
+    if (bytes.length != entry.getRealSize()) {
+      throw new IOException(
+          "entry ends after " + bytes.length + " of " + entry.getRealSize() + " bytes");
+    }
+    return image(unit.wnid(), unit.wnid() + "/" + name, name, bytes, source);
   }
 
   private List<IngestRecord> files(WorkUnit.Files unit) {
