@@ -29,42 +29,10 @@ final class In21kP {
       IngestOptions.In21kPRecipe recipe,
       HadoopConf conf,
       Map<String, Set<String>> valEntries) {
-    List<WorkUnit.SynsetTar> firstParts = new ArrayList<>();
-    for (WorkUnit unit : plan.units()) {
-      if (!(unit instanceof WorkUnit.SynsetTar tar)) {
-        throw new IllegalArgumentException(
-            "the ImageNet-21K-P recipe applies to synset tar sources (in22k, in1k-train) only");
-      }
-      if (tar.part() == 0) {
-        firstParts.add(tar);
-      }
-    }
+    List<WorkUnit.SynsetTar> firstParts = firstParts(plan);
     List<Listing> listings =
         jsc.parallelize(firstParts, Math.max(1, firstParts.size()))
-            .map(
-                unit -> {
-                  Path archive = new Path(unit.archive());
-                  List<String> names = new ArrayList<>();
-                  try {
-                    TarIndex index =
-                        TarIndex.of(
-                            archive.getFileSystem(conf.get()),
-                            archive,
-                            unit.offset(),
-                            unit.length());
-                    for (TarMember m : index.members()) {
-                      names.add(m.name());
-                    }
-                    index.cutMember().ifPresent(names::add);
-                  } catch (java.io.IOException e) {
-                    // An unreadable synset tar is reported by the main pass; count it as one input.
-                    names.add("");
-                  }
-                  names.sort(null);
-                  String source =
-                      unit.archive() + (unit.member() == null ? "" : "!" + unit.member());
-                  return new Listing(unit.wnid(), source, names);
-                })
+            .map(unit -> listing(unit, conf))
             .collect();
     Set<String> kept = new HashSet<>();
     List<IngestRecord.Quarantined> planned = new ArrayList<>(plan.planned());
@@ -74,16 +42,7 @@ final class In21kP {
         valEntries.put(
             listing.wnid(), new HashSet<>(listing.names().subList(0, recipe.valPerClass())));
       } else {
-        for (String name : listing.names()) {
-          planned.add(
-              new IngestRecord.Quarantined(
-                  listing.source(),
-                  name,
-                  Rejection.EXCLUDED_SMALL_CLASS.reason(),
-                  listing.names().size()
-                      + " entries; the 21K-P recipe keeps classes with more than "
-                      + recipe.moreThan()));
-        }
+        excludeSmallClass(listing, recipe, planned);
       }
     }
     List<WorkUnit> units = new ArrayList<>();
@@ -94,5 +53,55 @@ final class In21kP {
     }
     List<String> wnids = plan.wnids().stream().filter(kept::contains).toList();
     return new IngestPlan(units, wnids, planned);
+  }
+
+  /** Each synset's first part: a synset tar split into parts is listed once, whole. */
+  private static List<WorkUnit.SynsetTar> firstParts(IngestPlan plan) {
+    List<WorkUnit.SynsetTar> firstParts = new ArrayList<>();
+    for (WorkUnit unit : plan.units()) {
+      if (!(unit instanceof WorkUnit.SynsetTar tar)) {
+        throw new IllegalArgumentException(
+            "the ImageNet-21K-P recipe applies to synset tar sources (in22k, in1k-train) only");
+      }
+      if (tar.part() == 0) {
+        firstParts.add(tar);
+      }
+    }
+    return firstParts;
+  }
+
+  /** On an executor: the synset tar's entry names, sorted, from its headers only. */
+  private static Listing listing(WorkUnit.SynsetTar unit, HadoopConf conf) {
+    Path archive = new Path(unit.archive());
+    List<String> names = new ArrayList<>();
+    try {
+      TarIndex index =
+          TarIndex.of(archive.getFileSystem(conf.get()), archive, unit.offset(), unit.length());
+      for (TarMember m : index.members()) {
+        names.add(m.name());
+      }
+      index.cutMember().ifPresent(names::add);
+    } catch (java.io.IOException e) {
+      // An unreadable synset tar is reported by the main pass; count it as one input.
+      names.add("");
+    }
+    names.sort(null);
+    String source = unit.archive() + (unit.member() == null ? "" : "!" + unit.member());
+    return new Listing(unit.wnid(), source, names);
+  }
+
+  /** Each entry of a class the recipe drops, as a quarantine record: every input is accounted. */
+  private static void excludeSmallClass(
+      Listing listing, IngestOptions.In21kPRecipe recipe, List<IngestRecord.Quarantined> planned) {
+    for (String name : listing.names()) {
+      planned.add(
+          new IngestRecord.Quarantined(
+              listing.source(),
+              name,
+              Rejection.EXCLUDED_SMALL_CLASS.reason(),
+              listing.names().size()
+                  + " entries; the 21K-P recipe keeps classes with more than "
+                  + recipe.moreThan()));
+    }
   }
 }
