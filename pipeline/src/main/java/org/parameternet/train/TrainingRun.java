@@ -140,10 +140,8 @@ final class TrainingRun {
       EpochPlan epochPlan, int epoch, int r, MetricsLog metrics, TrainingProgress progress)
       throws IOException {
     List<ShardSlice> slices = epochPlan.round(r);
-    List<String> descriptors = new ArrayList<>(slices.size());
     long images = 0;
     for (ShardSlice s : slices) {
-      descriptors.add(s.toDescriptor());
       images += s.size();
     }
     long before = state.iteration();
@@ -151,14 +149,7 @@ final class TrainingRun {
         String.format(
             "train %s: epoch %d/%d, round %d/%d",
             config.model(), epoch + 1, config.epochs(), r + 1, epochPlan.rounds()));
-    stepListener.startRound(before, epoch);
-    timer.reset();
-    long t0 = System.nanoTime();
-    JavaRDD<String> rdd = sc.parallelize(descriptors, Math.min(plan.workers(), descriptors.size()));
-    sparkNet.fitPaths(rdd, loader);
-    rdd.unpersist(false);
-    double wallMillis = (System.nanoTime() - t0) / 1e6;
-    awaitTaskEvents(2 * rdd.getNumPartitions());
+    double wallMillis = fit(slices, before, epoch);
     int roundSteps = epochPlan.steps(r);
     long after = before + roundSteps;
     net.getConfiguration().setIterationCount((int) after);
@@ -173,21 +164,7 @@ final class TrainingRun {
       throw diverged(poison.get() + " after step " + after, epoch);
     }
     imagesThisStart += images;
-    double computeMillis = timer.maxRunMillis();
-    metrics.write(
-        new Metrics.Round(
-            after,
-            epoch,
-            r,
-            roundSteps,
-            images,
-            round.loss(),
-            plan.schedule().valueAt((int) after - 1, epoch),
-            wallMillis,
-            computeMillis,
-            timer.meanRunMillis(),
-            Math.max(0, wallMillis - computeMillis),
-            images / (wallMillis / 1e3)));
+    metrics.write(roundLine(after, epoch, r, roundSteps, images, round.loss(), wallMillis));
     metrics.flush();
     state = state.afterRound(epoch, r + 1, after, images);
     progress.update(
@@ -197,6 +174,45 @@ final class TrainingRun {
         round.loss(),
         imagesThisStart / ((System.nanoTime() - runStart) / 1e9));
     return round;
+  }
+
+  /**
+   * Fits the slices on the workers; the wall time in ms. Then waits (up to 5 s) for the task timer
+   * to hear of the round's task ends, so the round's line can report its compute time.
+   */
+  private double fit(List<ShardSlice> slices, long before, int epoch) {
+    List<String> descriptors = new ArrayList<>(slices.size());
+    for (ShardSlice s : slices) {
+      descriptors.add(s.toDescriptor());
+    }
+    stepListener.startRound(before, epoch);
+    timer.reset();
+    long t0 = System.nanoTime();
+    JavaRDD<String> rdd = sc.parallelize(descriptors, Math.min(plan.workers(), descriptors.size()));
+    sparkNet.fitPaths(rdd, loader);
+    rdd.unpersist(false);
+    double wallMillis = (System.nanoTime() - t0) / 1e6;
+    awaitTaskEvents(2 * rdd.getNumPartitions());
+    return wallMillis;
+  }
+
+  /** The round's metrics line: compute is the slowest task, overhead the rest of the wall time. */
+  private Metrics.Round roundLine(
+      long after, int epoch, int r, int roundSteps, long images, double loss, double wallMillis) {
+    double computeMillis = timer.maxRunMillis();
+    return new Metrics.Round(
+        after,
+        epoch,
+        r,
+        roundSteps,
+        images,
+        loss,
+        plan.schedule().valueAt((int) after - 1, epoch),
+        wallMillis,
+        computeMillis,
+        timer.meanRunMillis(),
+        Math.max(0, wallMillis - computeMillis),
+        images / (wallMillis / 1e3));
   }
 
   /**
