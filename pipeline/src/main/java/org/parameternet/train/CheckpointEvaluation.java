@@ -56,6 +56,30 @@ public final class CheckpointEvaluation {
     INDArray params = loaded.parameters(used);
     ModelSpec spec = loaded.spec();
     int resolution = spec.resolution();
+    requireTrainedLabels(spark, loaded, data, split);
+    AugmentOptions eval =
+        new AugmentOptions(resolution, 1, 1, 1, 1, 0, "", 0, train.getDouble("augment.eval-crop"));
+    EvaluationResult result =
+        Evaluator.evaluate(spark, net.getConfiguration(), params, data, split, eval, batch);
+
+    TrainedOn trainedOn = trainedOn(fs, checkpoint, train);
+    return new Outcome(
+        spec,
+        checkpoint,
+        loaded.state(),
+        result,
+        used,
+        throughput(net, resolution, batch),
+        trainedOn.pretrainData(),
+        trainedOn.finetuneData());
+  }
+
+  /**
+   * Refuses data of another label space: the classifier's outputs would be read as the wrong
+   * classes and the accuracy would mean nothing.
+   */
+  private static void requireTrainedLabels(
+      SparkSession spark, Checkpoints.Loaded loaded, String data, String split) throws IOException {
     int dataClasses = TrainingData.classes(spark.sparkContext().hadoopConfiguration(), data);
     if (dataClasses != loaded.state().classes()) {
       throw new IllegalArgumentException(
@@ -66,7 +90,7 @@ public final class CheckpointEvaluation {
               + loaded.state().classes()
               + ": evaluate on data of the label space it was trained for");
     }
-    String trainedOn = train.getString("data.path");
+    String trainedOn = loaded.train().getString("data.path");
     // the run's data may have moved since
     if (DatasetLayout.isDataset(
         new Path(trainedOn).getFileSystem(spark.sparkContext().hadoopConfiguration()),
@@ -78,28 +102,18 @@ public final class CheckpointEvaluation {
           split,
           "the evaluation data");
     }
-    AugmentOptions eval =
-        new AugmentOptions(resolution, 1, 1, 1, 1, 0, "", 0, train.getDouble("augment.eval-crop"));
-    EvaluationResult result =
-        Evaluator.evaluate(spark, net.getConfiguration(), params, data, split, eval, batch);
+  }
 
+  private record TrainedOn(String pretrainData, String finetuneData) {}
+
+  /** The run's data; for a finetuning run, the data of the run it started from as well. */
+  private static TrainedOn trainedOn(FileSystem fs, Path checkpoint, Config train)
+      throws IOException {
     String trainData = train.getString("data.path");
-    String pretrainData = trainData;
-    String finetuneData = "";
     java.util.Optional<RunLayout.Init> init = RunLayout.ofCheckpoint(checkpoint).readInit(fs);
-    if (init.isPresent()) {
-      pretrainData = init.get().pretrainData();
-      finetuneData = trainData;
-    }
-    return new Outcome(
-        spec,
-        checkpoint,
-        loaded.state(),
-        result,
-        used,
-        throughput(net, resolution, batch),
-        pretrainData,
-        finetuneData);
+    return init.isPresent()
+        ? new TrainedOn(init.get().pretrainData(), trainData)
+        : new TrainedOn(trainData, "");
   }
 
   /** Forward passes per second on the driver at {@code batch}, after warm-up. */
