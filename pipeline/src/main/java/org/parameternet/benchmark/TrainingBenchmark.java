@@ -63,19 +63,18 @@ public final class TrainingBenchmark {
       int[] frequencies,
       int rounds)
       throws IOException {
-    JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-    TrainConfig config = config(dataset, model, resolution, batch);
-    int classes = TrainingData.classes(sc.hadoopConfiguration(), dataset);
-    List<RowGroup> groups = TrainingData.rowGroups(sc, dataset, "train");
-    CosineWarmupSchedule schedule = new CosineWarmupSchedule(1e-3, 1e-3, 1e-3, 0, 1_000_000, 1.0);
-    ComputationGraph net = TrainingNetworks.create(config, config.spec(classes), schedule);
-    ShardDataSetLoader loader =
-        new ShardDataSetLoader(
-            config.augment(), classes, 0.1, new HadoopConf(sc.hadoopConfiguration()));
-    CollectionAccumulator<StepRecord> steps = sc.sc().collectionAccumulator("bench steps");
-    StepListener listener = new StepListener(steps);
+    AveragingRounds bench =
+        new AveragingRounds(spark, dataset, model, resolution, batch, workers, rounds);
+    List<FrequencyResult> results = new ArrayList<>();
+    for (int f : frequencyOrder(frequencies)) {
+      results.add(bench.at(f));
+    }
+    results.sort((a, b) -> Integer.compare(a.frequency(), b.frequency()));
+    return results;
+  }
 
-    // frequency > 1 first: their steps give the per-step time that frequency 1 cannot measure
+  /** Frequency > 1 first: their steps give the per-step time that frequency 1 cannot measure. */
+  private static List<Integer> frequencyOrder(int[] frequencies) {
     List<Integer> order = new ArrayList<>();
     for (int f : frequencies) {
       if (f > 1) {
@@ -87,10 +86,55 @@ public final class TrainingBenchmark {
         order.add(f);
       }
     }
-    SlicePool pool = new SlicePool(groups, batch);
-    double knownStepMs = Double.NaN;
-    List<FrequencyResult> results = new ArrayList<>();
-    for (int f : order) {
+    return order;
+  }
+
+  /** One network on the real training path, timed at one averaging frequency after another. */
+  private static final class AveragingRounds {
+    private final JavaSparkContext sc;
+    private final TrainConfig config;
+    private final ComputationGraph net;
+    private final ShardDataSetLoader loader;
+    private final CollectionAccumulator<StepRecord> steps;
+    private final StepListener listener;
+    private final SlicePool pool;
+    private final String model;
+    private final int batch;
+    private final int workers;
+    private final int rounds;
+
+    /** The first measured step time, for frequencies whose own steps cannot be told apart. */
+    private double knownStepMs = Double.NaN;
+
+    AveragingRounds(
+        SparkSession spark,
+        String dataset,
+        String model,
+        int resolution,
+        int batch,
+        int workers,
+        int rounds)
+        throws IOException {
+      this.sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+      this.config = config(dataset, model, resolution, batch);
+      int classes = TrainingData.classes(sc.hadoopConfiguration(), dataset);
+      List<RowGroup> groups = TrainingData.rowGroups(sc, dataset, "train");
+      CosineWarmupSchedule schedule = new CosineWarmupSchedule(1e-3, 1e-3, 1e-3, 0, 1_000_000, 1.0);
+      this.net = TrainingNetworks.create(config, config.spec(classes), schedule);
+      this.loader =
+          new ShardDataSetLoader(
+              config.augment(), classes, 0.1, new HadoopConf(sc.hadoopConfiguration()));
+      this.steps = sc.sc().collectionAccumulator("bench steps");
+      this.listener = new StepListener(steps);
+      this.pool = new SlicePool(groups, batch);
+      this.model = model;
+      this.batch = batch;
+      this.workers = workers;
+      this.rounds = rounds;
+    }
+
+    /** A warm-up round, then {@code rounds} timed rounds at frequency {@code f}. */
+    FrequencyResult at(int f) {
       ResidentNetworkTrainingMaster master =
           ResidentNetworkTrainingMaster.create(workers, batch, f, 2, 0);
       SparkComputationGraph sparkNet = new SparkComputationGraph(sc, net, master);
@@ -100,16 +144,7 @@ public final class TrainingBenchmark {
       double stepMsSum = 0;
       int stepMsCount = 0;
       for (int r = -1; r < rounds; r++) { // round -1 warms up
-        List<String> descriptors = new ArrayList<>();
-        for (int i = 0; i < workers * f; i++) {
-          descriptors.add(pool.next().toDescriptor());
-        }
-        sc.setJobDescription("bench train " + model + " frequency " + f + " round " + r);
-        steps.reset();
-        long t0 = System.nanoTime();
-        JavaRDD<String> rdd = sc.parallelize(descriptors, workers);
-        sparkNet.fitPaths(rdd, loader);
-        double ms = (System.nanoTime() - t0) / 1e6;
+        double ms = round(sparkNet, f, r);
         if (r < 0) {
           continue;
         }
@@ -127,20 +162,31 @@ public final class TrainingBenchmark {
         knownStepMs = stepMs;
       }
       double busy = timedSteps * stepMs;
-      results.add(
-          new FrequencyResult(
-              model,
-              config.resolution(),
-              net.numParams(),
-              f,
-              rounds,
-              wallMs / 1e3 / rounds,
-              stepMs,
-              (double) timedSteps * batch / (wallMs / 1e3),
-              Math.max(0, 1 - busy / wallMs)));
+      return new FrequencyResult(
+          model,
+          config.resolution(),
+          net.numParams(),
+          f,
+          rounds,
+          wallMs / 1e3 / rounds,
+          stepMs,
+          (double) timedSteps * batch / (wallMs / 1e3),
+          Math.max(0, 1 - busy / wallMs));
     }
-    results.sort((a, b) -> Integer.compare(a.frequency(), b.frequency()));
-    return results;
+
+    /** Fits round {@code r}'s slices on the workers; its wall time in ms. */
+    private double round(SparkComputationGraph sparkNet, int f, int r) {
+      List<String> descriptors = new ArrayList<>();
+      for (int i = 0; i < workers * f; i++) {
+        descriptors.add(pool.next().toDescriptor());
+      }
+      sc.setJobDescription("bench train " + model + " frequency " + f + " round " + r);
+      steps.reset();
+      long t0 = System.nanoTime();
+      JavaRDD<String> rdd = sc.parallelize(descriptors, workers);
+      sparkNet.fitPaths(rdd, loader);
+      return (System.nanoTime() - t0) / 1e6;
+    }
   }
 
   /** The loader on one thread: slices decoded and augmented into minibatches. */
