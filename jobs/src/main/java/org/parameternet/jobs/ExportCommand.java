@@ -120,39 +120,11 @@ final class ExportCommand implements Callable<Integer> {
     Path target = fs.makeQualified(new Path(out));
     refuseForeignOutput(fs, target);
 
-    ModelSpec spec;
-    ComputationGraph net;
-    ModelProto model;
-    if (source.checkpoint != null) {
-      CheckpointExport.Exported e =
-          CheckpointExport.export(hadoop, source.checkpoint, weights, batch);
-      spec = e.spec();
-      net = e.network();
-      model = e.model();
-      System.out.printf(
-          Locale.ROOT,
-          "exporting %s (%s weights, step %s) from %s%s%n",
-          spec.name(),
-          e.weights(),
-          model.getMetadataPropsList().stream()
-              .filter(p -> p.getKey().equals("pnet.step"))
-              .findFirst()
-              .map(p -> p.getValue())
-              .orElse("?"),
-          e.checkpoint(),
-          e.labels().isEmpty() ? " (class wnids not found: no pnet.classes metadata)" : "");
-    } else {
-      ModelSpec registered = ModelRegistry.get(source.model);
-      spec =
-          registered
-              .withResolution(resolution > 0 ? resolution : registered.resolution())
-              .withClasses(classes);
-      net = GhostNetBuilder.build(spec, seed);
-      model = OnnxExport.export(spec, net, new OnnxExport.Options(batch, List.of(), Map.of()));
-    }
-    byte[] bytes = model.toByteArray();
+    Prepared prepared = source.checkpoint != null ? fromCheckpoint(hadoop) : freshModel();
+    ModelSpec spec = prepared.spec();
+    byte[] bytes = prepared.model().toByteArray();
     if (!noCheck) {
-      check(spec, net, bytes);
+      check(spec, prepared.network(), bytes);
     }
     write(fs, target, bytes);
     System.out.printf(
@@ -170,6 +142,40 @@ final class ExportCommand implements Callable<Integer> {
         spec.numClasses(),
         bytes.length / 1e6);
     return 0;
+  }
+
+  /** What is exported: the network as DL4J runs it, for the check, and its ONNX model. */
+  private record Prepared(ModelSpec spec, ComputationGraph network, ModelProto model) {}
+
+  private Prepared fromCheckpoint(Configuration hadoop) throws IOException {
+    CheckpointExport.Exported e =
+        CheckpointExport.export(hadoop, source.checkpoint, weights, batch);
+    ModelProto model = e.model();
+    System.out.printf(
+        Locale.ROOT,
+        "exporting %s (%s weights, step %s) from %s%s%n",
+        e.spec().name(),
+        e.weights(),
+        model.getMetadataPropsList().stream()
+            .filter(p -> p.getKey().equals("pnet.step"))
+            .findFirst()
+            .map(p -> p.getValue())
+            .orElse("?"),
+        e.checkpoint(),
+        e.labels().isEmpty() ? " (class wnids not found: no pnet.classes metadata)" : "");
+    return new Prepared(e.spec(), e.network(), model);
+  }
+
+  private Prepared freshModel() {
+    ModelSpec registered = ModelRegistry.get(source.model);
+    ModelSpec spec =
+        registered
+            .withResolution(resolution > 0 ? resolution : registered.resolution())
+            .withClasses(classes);
+    ComputationGraph net = GhostNetBuilder.build(spec, seed);
+    ModelProto model =
+        OnnxExport.export(spec, net, new OnnxExport.Options(batch, List.of(), Map.of()));
+    return new Prepared(spec, net, model);
   }
 
   /** Same random images through DL4J and ONNX Runtime; the probabilities must agree. */
