@@ -91,6 +91,32 @@ final class BenchIngestCommand implements Callable<Integer> {
             : IngestBenchmark.photoCrops(photoFiles(photos), images, width, height, quality, 7);
     org.bytedeco.opencv.global.opencv_core.setNumThreads(1); // one core, as the figure claims
     ImageOptions options = new ImageOptions(resize, quality, 0, 90_000_000L);
+    printInputs(jpegs);
+    Path work = Files.createTempDirectory("pnet-bench-ingest");
+    SparkSession spark = null;
+    try {
+      Path inputs = writeInputs(work, jpegs);
+      // Pillow runs between pnet's figures; each is compared with the two Pillow runs around it
+      List<OptionalDouble> pillow = new java.util.ArrayList<>();
+      pillow.add(pillow(inputs));
+      PerImage perImage = perImage(jpegs, options);
+      pillow.add(pillow(inputs));
+      spark = SparkSessions.local("pnet bench ingest", 1);
+      List<IngestBenchmark.Result> endToEnd =
+          endToEndJobs(spark, work, jpegs, options, inputs, pillow);
+      if (pillow.stream().allMatch(OptionalDouble::isPresent)) {
+        compareWithPillow(pillow, perImage, endToEnd);
+      }
+    } finally {
+      if (spark != null) {
+        spark.stop();
+      }
+      org.apache.hadoop.fs.FileUtil.fullyDelete(work.toFile());
+    }
+    return 0;
+  }
+
+  private void printInputs(List<byte[]> jpegs) {
     System.out.printf(
         Locale.ROOT,
         "bench ingest: %d %s of %dx%d (q%d, %.0f KB avg) -> shorter side %d, q%d%n",
@@ -102,77 +128,95 @@ final class BenchIngestCommand implements Callable<Integer> {
         jpegs.stream().mapToLong(j -> j.length).sum() / 1024.0 / jpegs.size(),
         resize,
         quality);
-    Path work = Files.createTempDirectory("pnet-bench-ingest");
-    SparkSession spark = null;
-    try {
-      // Pillow reads every file in its folder: a fresh one holds exactly these inputs
-      Path inputs = work.resolve("inputs");
-      Files.createDirectories(inputs);
-      if (keep != null) {
-        Files.createDirectories(keep);
-      }
-      for (int i = 0; i < jpegs.size(); i++) {
-        String name = String.format(Locale.ROOT, "img_%05d.jpg", i);
-        Files.write(inputs.resolve(name), jpegs.get(i));
-        if (keep != null) {
-          Files.write(keep.resolve(name), jpegs.get(i));
-        }
-      }
-      // Pillow runs between pnet's figures; each is compared with the two Pillow runs around it
-      List<OptionalDouble> pillow = new java.util.ArrayList<>();
-      pillow.add(pillow(inputs));
-      Optional<TurboJpeg> turbo = TurboJpeg.available();
-      IngestBenchmark.Result perImage = null;
-      if (turbo.isPresent()) {
-        perImage = IngestBenchmark.processAll(jpegs, options, rounds, turbo.get());
-        print("per image, TurboJPEG, one thread", perImage);
-      } else {
-        System.out.println("per image, TurboJPEG: not installed (bin/install-native-libraries.sh)");
-      }
-      IngestBenchmark.Result openCv = IngestBenchmark.processAll(jpegs, options, rounds, null);
-      print("per image, OpenCV codec, one thread", openCv);
-      pillow.add(pillow(inputs));
-      spark = SparkSessions.local("pnet bench ingest", 1);
-      // Inputs written once; a smaller warm-up job keeps JIT and first-job costs out of the figures
-      Path timedInput =
-          IngestBenchmark.classFolders(work.resolve("timed-input"), jpegs, endToEndImages);
-      int warmUp = Math.min(600, endToEndImages);
-      Path warmUpInput = IngestBenchmark.classFolders(work.resolve("warm-up-input"), jpegs, warmUp);
-      IngestBenchmark.endToEnd(spark, warmUpInput, warmUp, options, work.resolve("warm-up"));
-      List<IngestBenchmark.Result> endToEnd = new java.util.ArrayList<>();
-      for (int run = 0; run < endToEndRuns; run++) {
-        Path out = work.resolve("end-to-end-" + run);
-        endToEnd.add(IngestBenchmark.endToEnd(spark, timedInput, endToEndImages, options, out));
-        print("end to end: class folders -> Parquet shards, Spark local[1]", endToEnd.get(run));
-        org.apache.hadoop.fs.FileUtil.fullyDelete(out.toFile());
-        pillow.add(pillow(inputs));
-      }
-      fixedCost(spark, work, warmUpInput, warmUp, options, endToEnd);
-      if (pillow.stream().allMatch(OptionalDouble::isPresent)) {
-        double around = (pillow.get(0).getAsDouble() + pillow.get(1).getAsDouble()) / 2;
-        System.out.printf(
-            Locale.ROOT, "vs Pillow (the mean of the Pillow runs before and after each figure):%n");
-        if (perImage != null) {
-          ratio("per image, TurboJPEG", perImage.imagesPerSecond() / around);
-        }
-        ratio("per image, OpenCV codec", openCv.imagesPerSecond() / around);
-        double[] ratios = new double[endToEnd.size()];
-        for (int run = 0; run < ratios.length; run++) {
-          double pillowRate =
-              (pillow.get(run + 1).getAsDouble() + pillow.get(run + 2).getAsDouble()) / 2;
-          ratios[run] = endToEnd.get(run).imagesPerSecond() / pillowRate;
-          ratio("end to end to Parquet, run " + (run + 1), ratios[run]);
-        }
-        java.util.Arrays.sort(ratios);
-        ratio("end to end to Parquet, median", ratios[ratios.length / 2]);
-      }
-    } finally {
-      if (spark != null) {
-        spark.stop();
-      }
-      org.apache.hadoop.fs.FileUtil.fullyDelete(work.toFile());
+  }
+
+  /** The inputs as files, also under {@code --keep}; returns their folder. */
+  private Path writeInputs(Path work, List<byte[]> jpegs) throws java.io.IOException {
+    // Pillow reads every file in its folder: a fresh one holds exactly these inputs
+    Path inputs = work.resolve("inputs");
+    Files.createDirectories(inputs);
+    if (keep != null) {
+      Files.createDirectories(keep);
     }
-    return 0;
+    for (int i = 0; i < jpegs.size(); i++) {
+      String name = String.format(Locale.ROOT, "img_%05d.jpg", i);
+      Files.write(inputs.resolve(name), jpegs.get(i));
+      if (keep != null) {
+        Files.write(keep.resolve(name), jpegs.get(i));
+      }
+    }
+    return inputs;
+  }
+
+  /** The per-image figures; {@code turbo} is null where TurboJPEG is not installed. */
+  private record PerImage(IngestBenchmark.Result turbo, IngestBenchmark.Result openCv) {}
+
+  private PerImage perImage(List<byte[]> jpegs, ImageOptions options) {
+    Optional<TurboJpeg> turbo = TurboJpeg.available();
+    IngestBenchmark.Result perImage = null;
+    if (turbo.isPresent()) {
+      perImage = IngestBenchmark.processAll(jpegs, options, rounds, turbo.get());
+      print("per image, TurboJPEG, one thread", perImage);
+    } else {
+      System.out.println("per image, TurboJPEG: not installed (bin/install-native-libraries.sh)");
+    }
+    IngestBenchmark.Result openCv = IngestBenchmark.processAll(jpegs, options, rounds, null);
+    print("per image, OpenCV codec, one thread", openCv);
+    return new PerImage(perImage, openCv);
+  }
+
+  /**
+   * The timed end-to-end jobs, a Pillow run after each (added to {@code pillow}), then the fixed
+   * cost.
+   */
+  private List<IngestBenchmark.Result> endToEndJobs(
+      SparkSession spark,
+      Path work,
+      List<byte[]> jpegs,
+      ImageOptions options,
+      Path inputs,
+      List<OptionalDouble> pillow)
+      throws Exception {
+    // Inputs written once; a smaller warm-up job keeps JIT and first-job costs out of the figures
+    Path timedInput =
+        IngestBenchmark.classFolders(work.resolve("timed-input"), jpegs, endToEndImages);
+    int warmUp = Math.min(600, endToEndImages);
+    Path warmUpInput = IngestBenchmark.classFolders(work.resolve("warm-up-input"), jpegs, warmUp);
+    IngestBenchmark.endToEnd(spark, warmUpInput, warmUp, options, work.resolve("warm-up"));
+    List<IngestBenchmark.Result> endToEnd = new java.util.ArrayList<>();
+    for (int run = 0; run < endToEndRuns; run++) {
+      Path out = work.resolve("end-to-end-" + run);
+      endToEnd.add(IngestBenchmark.endToEnd(spark, timedInput, endToEndImages, options, out));
+      print("end to end: class folders -> Parquet shards, Spark local[1]", endToEnd.get(run));
+      org.apache.hadoop.fs.FileUtil.fullyDelete(out.toFile());
+      pillow.add(pillow(inputs));
+    }
+    fixedCost(spark, work, warmUpInput, warmUp, options, endToEnd);
+    return endToEnd;
+  }
+
+  /**
+   * Each figure against the mean of the Pillow runs just before and after it: {@code pillow}'s
+   * first two runs frame the per-image figures, runs i+1 and i+2 the i-th end-to-end run.
+   */
+  private static void compareWithPillow(
+      List<OptionalDouble> pillow, PerImage perImage, List<IngestBenchmark.Result> endToEnd) {
+    double around = (pillow.get(0).getAsDouble() + pillow.get(1).getAsDouble()) / 2;
+    System.out.printf(
+        Locale.ROOT, "vs Pillow (the mean of the Pillow runs before and after each figure):%n");
+    if (perImage.turbo() != null) {
+      ratio("per image, TurboJPEG", perImage.turbo().imagesPerSecond() / around);
+    }
+    ratio("per image, OpenCV codec", perImage.openCv().imagesPerSecond() / around);
+    double[] ratios = new double[endToEnd.size()];
+    for (int run = 0; run < ratios.length; run++) {
+      double pillowRate =
+          (pillow.get(run + 1).getAsDouble() + pillow.get(run + 2).getAsDouble()) / 2;
+      ratios[run] = endToEnd.get(run).imagesPerSecond() / pillowRate;
+      ratio("end to end to Parquet, run " + (run + 1), ratios[run]);
+    }
+    java.util.Arrays.sort(ratios);
+    ratio("end to end to Parquet, median", ratios[ratios.length / 2]);
   }
 
   /**
