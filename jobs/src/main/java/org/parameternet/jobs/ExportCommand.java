@@ -2,7 +2,6 @@ package org.parameternet.jobs;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -15,6 +14,8 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.parameternet.data.AtomicFile;
+import org.parameternet.data.OutputLock;
 import org.parameternet.model.GhostNetBuilder;
 import org.parameternet.model.ModelRegistry;
 import org.parameternet.model.ModelSpec;
@@ -230,24 +231,17 @@ final class ExportCommand implements Callable<Integer> {
     }
   }
 
-  /** Written beside the target and renamed into place, so a failed write leaves no half file. */
-  private static void write(FileSystem fs, Path target, byte[] bytes) throws IOException {
-    Path tmp =
-        new Path(
-            target.getParent(), "." + target.getName() + ".tmp-" + ProcessHandle.current().pid());
-    try (OutputStream o = fs.create(tmp, false)) {
-      o.write(bytes);
-    }
-    if (fs.exists(target)) {
-      // Only an earlier pnet export reaches this point, and only with --overwrite
-      // (refuseForeignOutput ran before any work).
-      fs.delete(target, false);
-    }
-    if (!fs.rename(tmp, target)) {
-      // Ours: create(tmp, overwrite = false) above refuses a file already at this name, so the
-      // file there now is the one this call wrote.
-      fs.delete(tmp, false);
-      throw new IOException("could not move " + tmp + " to " + target);
+  /**
+   * Publishes the export at {@code target} in one step (written beside it and renamed over it, so a
+   * failed write leaves no half file), holding a lock beside it so that two exports of one file
+   * cannot interleave, and checking the target again just before: a file that appeared there while
+   * the model was being exported is refused as one found at the start would be, never deleted.
+   */
+  private void write(FileSystem fs, Path target, byte[] bytes) throws IOException {
+    Path lock = new Path(target.getParent(), "." + target.getName() + ".pnet-export.lock");
+    try (OutputLock held = OutputLock.acquire(fs, lock, "--out " + target)) {
+      refuseForeignOutput(fs, target);
+      AtomicFile.replace(fs, target, bytes);
     }
   }
 }

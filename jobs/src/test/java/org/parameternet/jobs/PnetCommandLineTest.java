@@ -123,15 +123,23 @@ class PnetCommandLineTest {
     assertTrue(foreign.err().contains("not replaced"), foreign.err());
     assertEquals("my notes", Files.readString(notes));
 
-    // A file of the user's where the export would put its temporary file: the export fails
-    // and the file stays (the temporary file is created only if absent, then renamed).
+    // Another export holding this file's lock (a live lease of another machine): refused, and
+    // nothing is written. The lock is what keeps two exports of one file from interleaving.
     Path fresh = dir.resolve("fresh.onnx");
-    Path tmp = dir.resolve(".fresh.onnx.tmp-" + ProcessHandle.current().pid());
-    Files.writeString(tmp, "mine too");
+    Path lock = dir.resolve(".fresh.onnx.pnet-export.lock");
+    String theirs =
+        "host=elsewhere pid=1 started=? machine=elsewhere token=theirs renewed="
+            + java.time.Instant.now()
+            + "\n";
+    Files.writeString(lock, theirs);
     Run blocked = exportMicro(fresh);
     assertTrue(blocked.exitCode() != 0, blocked.out());
-    assertEquals("mine too", Files.readString(tmp));
+    assertTrue(blocked.err().contains("in use by another pnet process"), blocked.err());
     assertFalse(Files.exists(fresh));
+    assertEquals(theirs, Files.readString(lock));
+    Files.delete(lock);
+    assertEquals(0, exportMicro(fresh).exitCode());
+    assertFalse(Files.exists(lock), "the export's own lock is gone");
   }
 
   private static Run exportMicro(Path out, String... more) {
