@@ -73,8 +73,9 @@ class SparkSubmitIT {
     List<String> lines =
         run(sparkSubmit("models", "--format", "csv", "--model", "ghostnet_600m,parameternet_600m"));
     assertEquals(3, lines.size(), String.join("\n", lines));
-    assertEquals("model,experts,params,flops,resolution,classes", lines.get(0));
-    assertTrue(lines.get(1).startsWith("ghostnet_600m,0,198"), lines.get(1));
-    assertTrue(lines.get(2).startsWith("parameternet_600m,4,345"), lines.get(2));
+    assertEquals(
+        "model,experts,branches,params,inference_params,flops,resolution,classes", lines.get(0));
+    assertTrue(lines.get(1).startsWith("ghostnet_600m,0,1,198"), lines.get(1));
+    assertTrue(lines.get(2).startsWith("parameternet_600m,4,1,345"), lines.get(2));
   }
 }
