@@ -117,7 +117,8 @@ public class BatchNormActivationLayer extends BatchNormalization {
   /** The fused kernels' code for this layer, or -1 where DL4J's path must run. */
   private int fusedKind() {
     var conf = layerConf();
-    if (conf.isLockGammaBeta()
+    if (!KernelPolicy.fusedBatchNorm()
+        || conf.isLockGammaBeta()
         || conf.isUseLogStd()
         || conf.getCnn2DFormat() != CNN2DFormat.NCHW
         || dataType != DataType.FLOAT) {

@@ -365,9 +365,8 @@ public class DynamicConvLayer extends BaseLayer<DynamicConv> {
    */
   private DepthwiseShape simdShape(INDArray x) {
     DynamicConv c = layerConf();
-    if (!VectorKernels.available()
-        || x.dataType() != DataType.FLOAT
-        || !DepthwisePlanes.faster((int) x.size(2), (int) x.size(3), c.getStride(), true)) {
+    if (x.dataType() != DataType.FLOAT
+        || !KernelPolicy.planeDepthwise((int) x.size(2), (int) x.size(3), c.getStride(), true)) {
       return null;
     }
     simdPasses++;
@@ -381,10 +380,9 @@ public class DynamicConvLayer extends BaseLayer<DynamicConv> {
    */
   private DepthwiseShape planeShape(INDArray x) {
     DynamicConv c = layerConf();
-    if (!VectorKernels.available()
-        || x.dataType() != DataType.FLOAT
+    if (x.dataType() != DataType.FLOAT
         || c.getGroups() != 1
-        || !PlaneConvolution.fits(c.getNIn(), c.getKernelSize())) {
+        || !KernelPolicy.planeConvolution(c.getNIn(), c.getKernelSize())) {
       return null;
     }
     simdPasses++;

@@ -63,7 +63,7 @@ public class LeanConvolution extends ConvolutionLayer {
     }
 
     private boolean pointwise() {
-      return input != null && PointwiseGemm.applies(layerConf(), input, dataType);
+      return KernelPolicy.pointwiseGemm(layerConf(), input, dataType);
     }
 
     /**
@@ -73,10 +73,9 @@ public class LeanConvolution extends ConvolutionLayer {
     private DepthwiseShape planeShape() {
       ConvolutionLayer c = layerConf();
       if (input == null
-          || !VectorKernels.available()
           || !PointwiseGemm.plain(c, input, dataType)
           || input.size(1) != getParam("W").size(1) // DL4J's op reports the mismatch
-          || !PlaneConvolution.fits(input.size(1), c.getKernelSize()[0])) {
+          || !KernelPolicy.planeConvolution(input.size(1), c.getKernelSize()[0])) {
         return null;
       }
       int k = c.getKernelSize()[0];

@@ -69,8 +69,7 @@ public class LeanDepthwiseConvolution extends DepthwiseConvolution2D {
       int[] st = c.getStride();
       int[] pad = c.getPadding();
       int[] dil = c.getDilation();
-      if (!VectorKernels.available()
-          || input == null
+      if (input == null
           || input.rank() != 4
           || dataType != DataType.FLOAT
           || c.getCnn2dDataFormat() != org.deeplearning4j.nn.conf.CNN2DFormat.NCHW
@@ -89,7 +88,7 @@ public class LeanDepthwiseConvolution extends DepthwiseConvolution2D {
       }
       int h = (int) input.size(2);
       int w = (int) input.size(3);
-      if (!DepthwisePlanes.faster(h, w, st[0], false)) {
+      if (!KernelPolicy.planeDepthwise(h, w, st[0], false)) {
         return null;
       }
       if (h + 2 * pad[0] < k[0] || w + 2 * pad[0] < k[0]) {

@@ -1,0 +1,95 @@
+package org.parameternet.model.layers;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Map;
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.parameternet.model.GhostNetBuilder;
+import org.parameternet.model.ModelRegistry;
+import org.parameternet.model.ModelSpec;
+
+/**
+ * The kernel switch by its effect: with {@code -Dpnet.kernels=reference} none of our fast paths
+ * runs (their pass counters stay at zero where the default runs them), and the network's loss and
+ * every gradient agree with the default's to float32 rounding (1e-3 of each tensor's largest
+ * gradient; of the network's largest for tensors whose true gradient is zero).
+ */
+class KernelPolicyTest {
+  @AfterEach
+  void restore() {
+    System.clearProperty(KernelPolicy.SWITCH);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"ghostnet_small_64", "parameternet_small_64"})
+  void referenceKernelsRunNoFastPathAndGiveTheSameGradients(String model) {
+    ModelSpec spec = ModelRegistry.get(model).withClasses(10).withDropout(0);
+    Nd4j.getRandom().setSeed(9);
+    INDArray images = Nd4j.randn(DataType.FLOAT, 4, 3, 64, 64);
+    INDArray labels = Nd4j.eye(10).getRows(0, 3, 5, 7).castTo(DataType.FLOAT);
+
+    ComputationGraph fast = GhostNetBuilder.build(spec, 4);
+    double fastScore = gradients(fast, images, labels);
+    assertTrue(fastPasses(fast) > 0, "the default runs fast paths on these shapes");
+
+    System.setProperty(KernelPolicy.SWITCH, "reference");
+    ComputationGraph reference = GhostNetBuilder.build(spec, 4);
+    reference.params().assign(fast.params());
+    double referenceScore = gradients(reference, images, labels);
+    assertEquals(0, fastPasses(reference), "a fast path ran with the switch at reference");
+
+    assertEquals(fastScore, referenceScore, 1e-5 * Math.abs(fastScore));
+    Map<String, INDArray> a = fast.gradient().gradientForVariable();
+    Map<String, INDArray> b = reference.gradient().gradientForVariable();
+    assertEquals(a.keySet(), b.keySet());
+    double largest =
+        a.values().stream().mapToDouble(g -> g.amaxNumber().doubleValue()).max().orElseThrow();
+    for (String key : a.keySet()) {
+      // A BN beta that feeds only another conv + BN has no true gradient: what either path gives
+      // there is float32 noise, so it is compared at a thousandth of the largest gradient
+      double scale = Math.max(a.get(key).amaxNumber().doubleValue(), 1e-3 * largest);
+      double diff = a.get(key).sub(b.get(key)).amaxNumber().doubleValue() / scale;
+      assertTrue(diff < 1e-3, key + ": relative difference " + diff);
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"off", "Reference", ""})
+  void anUnknownValueIsNamed(String value) {
+    System.setProperty(KernelPolicy.SWITCH, value);
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, KernelPolicy::fastPaths);
+    assertTrue(e.getMessage().contains("fast and reference"), e.getMessage());
+  }
+
+  private static double gradients(ComputationGraph net, INDArray images, INDArray labels) {
+    net.setInputs(images);
+    net.setLabels(labels);
+    net.computeGradientAndScore();
+    return net.score();
+  }
+
+  /** How many times a layer of ours took a fast path. */
+  private static long fastPasses(ComputationGraph net) {
+    long passes = 0;
+    for (Layer layer : net.getLayers()) {
+      if (layer instanceof LeanConvolution.Runtime conv) {
+        passes += conv.gemmPasses;
+      } else if (layer instanceof LeanDepthwiseConvolution.Runtime depthwise) {
+        passes += depthwise.javaPasses;
+      } else if (layer instanceof DynamicConvLayer dynamic) {
+        passes += dynamic.simdPasses;
+      }
+    }
+    return passes;
+  }
+}
