@@ -1,12 +1,18 @@
 package org.parameternet.jobs;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+import org.apache.hadoop.fs.FileUtil;
 import org.apache.spark.sql.SparkSession;
 import org.parameternet.benchmark.IngestBenchmark;
 import org.parameternet.data.image.ImageOptions;
@@ -97,7 +103,7 @@ final class BenchIngestCommand implements Callable<Integer> {
     try {
       Path inputs = writeInputs(work, jpegs);
       // Pillow runs between pnet's figures; each is compared with the two Pillow runs around it
-      List<OptionalDouble> pillow = new java.util.ArrayList<>();
+      List<OptionalDouble> pillow = new ArrayList<>();
       pillow.add(pillow(inputs));
       PerImage perImage = perImage(jpegs, options);
       pillow.add(pillow(inputs));
@@ -111,7 +117,7 @@ final class BenchIngestCommand implements Callable<Integer> {
       if (spark != null) {
         spark.stop();
       }
-      org.apache.hadoop.fs.FileUtil.fullyDelete(work.toFile());
+      FileUtil.fullyDelete(work.toFile());
     }
     return 0;
   }
@@ -131,7 +137,7 @@ final class BenchIngestCommand implements Callable<Integer> {
   }
 
   /** The inputs as files, also under {@code --keep}; returns their folder. */
-  private Path writeInputs(Path work, List<byte[]> jpegs) throws java.io.IOException {
+  private Path writeInputs(Path work, List<byte[]> jpegs) throws IOException {
     // Pillow reads every file in its folder: a fresh one holds exactly these inputs
     Path inputs = work.resolve("inputs");
     Files.createDirectories(inputs);
@@ -183,12 +189,12 @@ final class BenchIngestCommand implements Callable<Integer> {
     int warmUp = Math.min(600, endToEndImages);
     Path warmUpInput = IngestBenchmark.classFolders(work.resolve("warm-up-input"), jpegs, warmUp);
     IngestBenchmark.endToEnd(spark, warmUpInput, warmUp, options, work.resolve("warm-up"));
-    List<IngestBenchmark.Result> endToEnd = new java.util.ArrayList<>();
+    List<IngestBenchmark.Result> endToEnd = new ArrayList<>();
     for (int run = 0; run < endToEndRuns; run++) {
       Path out = work.resolve("end-to-end-" + run);
       endToEnd.add(IngestBenchmark.endToEnd(spark, timedInput, endToEndImages, options, out));
       print("end to end: class folders -> Parquet shards, Spark local[1]", endToEnd.get(run));
-      org.apache.hadoop.fs.FileUtil.fullyDelete(out.toFile());
+      FileUtil.fullyDelete(out.toFile());
       pillow.add(pillow(inputs));
     }
     fixedCost(spark, work, warmUpInput, warmUp, options, endToEnd);
@@ -215,7 +221,7 @@ final class BenchIngestCommand implements Callable<Integer> {
       ratios[run] = endToEnd.get(run).imagesPerSecond() / pillowRate;
       ratio("end to end to Parquet, run " + (run + 1), ratios[run]);
     }
-    java.util.Arrays.sort(ratios);
+    Arrays.sort(ratios);
     ratio("end to end to Parquet, median", ratios[ratios.length / 2]);
   }
 
@@ -230,9 +236,9 @@ final class BenchIngestCommand implements Callable<Integer> {
       int small,
       ImageOptions options,
       List<IngestBenchmark.Result> timed)
-      throws java.io.IOException {
-    List<IngestBenchmark.Result> sorted = new java.util.ArrayList<>(timed);
-    sorted.sort(java.util.Comparator.comparingDouble(IngestBenchmark.Result::seconds));
+      throws IOException {
+    List<IngestBenchmark.Result> sorted = new ArrayList<>(timed);
+    sorted.sort(Comparator.comparingDouble(IngestBenchmark.Result::seconds));
     IngestBenchmark.Result large = sorted.get(sorted.size() / 2);
     if (large.images() <= small) {
       return;
@@ -250,8 +256,8 @@ final class BenchIngestCommand implements Callable<Integer> {
         large.images());
   }
 
-  private static List<Path> photoFiles(Path root) throws java.io.IOException {
-    try (java.util.stream.Stream<Path> files = Files.walk(root)) {
+  private static List<Path> photoFiles(Path root) throws IOException {
+    try (Stream<Path> files = Files.walk(root)) {
       List<Path> found =
           files
               .filter(Files::isRegularFile)

@@ -2,6 +2,7 @@ package org.parameternet.jobs;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -144,7 +145,7 @@ final class BenchModelsCommand implements Callable<Integer> {
    */
   private int latencyInSingleThreadedJvm() {
     List<String> args =
-        new java.util.ArrayList<>(
+        new ArrayList<>(
             List.of(
                 "bench",
                 "models",

@@ -5,6 +5,8 @@ import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueType;
 import java.io.File;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
@@ -96,8 +98,8 @@ final class ConfigDefaults implements CommandLine.IDefaultValueProvider {
   }
 
   /** Every option of {@code spec} and its subcommands that can have a default (not help). */
-  static java.util.List<OptionSpec> options(CommandSpec spec) {
-    java.util.List<OptionSpec> options = new java.util.ArrayList<>();
+  static List<OptionSpec> options(CommandSpec spec) {
+    List<OptionSpec> options = new ArrayList<>();
     for (OptionSpec option : spec.options()) {
       if (!option.usageHelp() && !option.versionHelp()) {
         options.add(option);

@@ -2,6 +2,7 @@ package org.parameternet.jobs;
 
 import java.io.File;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.apache.hadoop.fs.FileSystem;
@@ -66,7 +67,7 @@ final class DemoCommand implements Callable<Integer> {
   @Option(
       names = "--set",
       description = "Override a study key, e.g. --set scratch.epochs=4 (repeatable).")
-  List<String> overrides = new java.util.ArrayList<>();
+  List<String> overrides = new ArrayList<>();
 
   /**
    * The built-in data: 48 22K-like classes of 50 images; 16 1K-like classes (15 of them among the
@@ -96,7 +97,7 @@ final class DemoCommand implements Callable<Integer> {
     String train = root + "/data/1k-like-train";
     String val = root + "/data/1k-like-val";
     List<String> settings =
-        new java.util.ArrayList<>(
+        new ArrayList<>(
             List.of(
                 "out=\"" + root + "\"",
                 "target.train=\"" + train + "\"",

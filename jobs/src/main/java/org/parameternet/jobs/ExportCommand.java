@@ -14,6 +14,7 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.shade.protobuf.InvalidProtocolBufferException;
 import org.parameternet.data.AtomicFile;
 import org.parameternet.data.OutputLock;
 import org.parameternet.model.GhostNetBuilder;
@@ -225,7 +226,7 @@ final class ExportCommand implements Callable<Integer> {
                 + existing.getProducerName()
                 + "'): not replaced");
       }
-    } catch (org.nd4j.shade.protobuf.InvalidProtocolBufferException e) {
+    } catch (InvalidProtocolBufferException e) {
       throw new IllegalArgumentException(
           "--out " + target + " is not an ONNX model: not replaced", e);
     }

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.OptionalDouble;
 import java.util.concurrent.TimeUnit;
@@ -27,7 +28,7 @@ final class PillowBaseline {
     try {
       try (InputStream in =
           PillowBaseline.class.getResourceAsStream("/bench/pillow_ingest_baseline.py")) {
-        Files.copy(in, script, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.copy(in, script, StandardCopyOption.REPLACE_EXISTING);
       }
       Path log = Files.createTempFile("pillow_ingest_baseline", ".log");
       String output;

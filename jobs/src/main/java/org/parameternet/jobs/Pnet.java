@@ -1,5 +1,11 @@
 package org.parameternet.jobs;
 
+import java.io.FileNotFoundException;
+import java.nio.file.NoSuchFileException;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.spark.sql.AnalysisException;
+import org.parameternet.config.Defaults;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -90,9 +96,9 @@ public final class Pnet implements Runnable {
    */
   static Throwable missingInput(Throwable error) {
     for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
-      if (t instanceof java.io.FileNotFoundException
-          || t instanceof java.nio.file.NoSuchFileException
-          || (t instanceof org.apache.spark.sql.AnalysisException
+      if (t instanceof FileNotFoundException
+          || t instanceof NoSuchFileException
+          || (t instanceof AnalysisException
               && String.valueOf(t.getMessage()).contains("PATH_NOT_FOUND"))) {
         return t;
       }
@@ -109,13 +115,10 @@ public final class Pnet implements Runnable {
     for (CommandLine.Model.OptionSpec option : failed.getCommandSpec().options()) {
       String flag = option.longestName();
       // the option's configuration key without the root: pnet.ingest.map-to -> ingest.map-to
-      String key =
-          ConfigDefaults.keyOf(option)
-              .substring(org.parameternet.config.Defaults.ROOT.length() + 1);
+      String key = ConfigDefaults.keyOf(option).substring(Defaults.ROOT.length() + 1);
       result =
           result.replaceAll(
-              "(?<![\\w.-])" + java.util.regex.Pattern.quote(key) + "(?![\\w-])",
-              java.util.regex.Matcher.quoteReplacement(flag));
+              "(?<![\\w.-])" + Pattern.quote(key) + "(?![\\w-])", Matcher.quoteReplacement(flag));
     }
     return result;
   }

@@ -1,7 +1,11 @@
 package org.parameternet.jobs;
 
 import java.util.concurrent.Callable;
+import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.SparkSession;
+import org.parameternet.train.ExistingRunException;
+import org.parameternet.train.Metrics;
+import org.parameternet.train.RunLayout;
 import org.parameternet.train.TrainConfig;
 import org.parameternet.train.Trainer;
 import org.parameternet.train.TrainingDivergedException;
@@ -36,7 +40,7 @@ final class PretrainCommand implements Callable<Integer> {
       TrainingSummary summary;
       try {
         summary = Trainer.run(spark, config, resume);
-      } catch (org.parameternet.train.ExistingRunException e) {
+      } catch (ExistingRunException e) {
         throw new IllegalArgumentException(e.getMessage() + " (--resume continues it)", e);
       }
       System.out.printf(
@@ -48,16 +52,13 @@ final class PretrainCommand implements Callable<Integer> {
           summary.checkpoint());
       summary
           .lastEpoch()
-          .filter(org.parameternet.train.Metrics.Epoch::validated)
+          .filter(Metrics.Epoch::validated)
           .ifPresent(
               last ->
                   System.out.printf(
                       "last epoch: loss %.4f, val top-1 %.2f%%, top-5 %.2f%%%n",
                       last.loss(), last.valTop1(), last.valTop5()));
-      System.out.println(
-          "metrics: "
-              + new org.parameternet.train.RunLayout(new org.apache.hadoop.fs.Path(config.out()))
-                  .metrics());
+      System.out.println("metrics: " + new RunLayout(new Path(config.out())).metrics());
       return 0;
     } catch (TrainingDivergedException e) {
       System.err.println("pnet " + stage + ": " + e.getMessage());

@@ -1,10 +1,12 @@
 package org.parameternet.jobs;
 
 import java.io.BufferedReader;
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
+import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -57,10 +59,10 @@ final class SingleThreadLatency implements Callable<Integer> {
     String path = System.getProperty("java.class.path");
     try {
       String jar =
-          new java.io.File(Pnet.class.getProtectionDomain().getCodeSource().getLocation().toURI())
+          new File(Pnet.class.getProtectionDomain().getCodeSource().getLocation().toURI())
               .getPath();
-      return path.contains(jar) ? path : path + java.io.File.pathSeparator + jar;
-    } catch (java.net.URISyntaxException | NullPointerException e) {
+      return path.contains(jar) ? path : path + File.pathSeparator + jar;
+    } catch (URISyntaxException | NullPointerException e) {
       return path;
     }
   }

@@ -1,9 +1,11 @@
 package org.parameternet.jobs;
 
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.parameternet.data.synth.SynthLayout;
 import org.parameternet.data.synth.SynthSpec;
 import org.parameternet.data.synth.SynthWriter;
 import picocli.CommandLine.Command;
@@ -71,11 +73,11 @@ final class SynthCommand implements Callable<Integer> {
     long start = System.nanoTime();
     SynthWriter.write(fs, path, spec);
     System.out.printf(
-        java.util.Locale.ROOT,
+        Locale.ROOT,
         "wrote synthetic data sets to %s in %.1f s (see %s)%n",
         fs.makeQualified(path),
         (System.nanoTime() - start) / 1e9,
-        new org.parameternet.data.synth.SynthLayout(path).manifest());
+        new SynthLayout(path).manifest());
     return 0;
   }
 }

@@ -1,5 +1,7 @@
 package org.parameternet.jobs;
 
+import java.io.IOException;
+import java.util.Properties;
 import picocli.CommandLine;
 
 /** Reads the version Maven wrote into the jar manifest. */
@@ -12,12 +14,12 @@ final class VersionProvider implements CommandLine.IVersionProvider {
 
   /** The git commit the jar was built from ({@code -dirty} if it had local changes). */
   static String gitCommit() {
-    java.util.Properties p = new java.util.Properties();
+    Properties p = new Properties();
     try (var in = VersionProvider.class.getResourceAsStream("build.properties")) {
       if (in != null) {
         p.load(in);
       }
-    } catch (java.io.IOException e) {
+    } catch (IOException e) {
       return "unknown";
     }
     String commit = p.getProperty("git.commit", "");

@@ -1,11 +1,17 @@
 package org.parameternet.benchmark;
 
+import java.awt.Graphics2D;
+import java.awt.Image;
+import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Random;
 import javax.imageio.IIOImage;
 import javax.imageio.ImageIO;
@@ -68,14 +74,14 @@ public final class IngestBenchmark {
    * Synthetic noise decodes unlike a photograph; these decode like ImageNet's.
    */
   public static List<byte[]> photoCrops(
-      List<java.nio.file.Path> photos, int count, int width, int height, int quality, long seed)
+      List<Path> photos, int count, int width, int height, int quality, long seed)
       throws IOException {
     if (photos.isEmpty()) {
       throw new IllegalArgumentException("no photographs to cut crops from");
     }
     Random random = new Random(seed);
     List<BufferedImage> decoded = new ArrayList<>();
-    for (java.nio.file.Path photo : photos) {
+    for (Path photo : photos) {
       BufferedImage image = ImageIO.read(photo.toFile());
       if (image == null) {
         throw new IOException(photo + ": not an image ImageIO can read");
@@ -88,8 +94,8 @@ public final class IngestBenchmark {
         int w = (int) Math.round(image.getWidth() * toTwice);
         int h = (int) Math.round(image.getHeight() * toTwice);
         BufferedImage scaled = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
-        java.awt.Graphics2D g = scaled.createGraphics();
-        g.drawImage(image.getScaledInstance(w, h, java.awt.Image.SCALE_AREA_AVERAGING), 0, 0, null);
+        Graphics2D g = scaled.createGraphics();
+        g.drawImage(image.getScaledInstance(w, h, Image.SCALE_AREA_AVERAGING), 0, 0, null);
         g.dispose();
         image = scaled;
       }
@@ -108,11 +114,10 @@ public final class IngestBenchmark {
       int x = random.nextInt(scaledWidth - width + 1);
       int y = random.nextInt(scaledHeight - height + 1);
       BufferedImage crop = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
-      java.awt.Graphics2D g = crop.createGraphics();
+      Graphics2D g = crop.createGraphics();
       try {
         g.setRenderingHint(
-            java.awt.RenderingHints.KEY_INTERPOLATION,
-            java.awt.RenderingHints.VALUE_INTERPOLATION_BILINEAR);
+            RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
         g.drawImage(photo, -x, -y, scaledWidth, scaledHeight, null);
       } finally {
         g.dispose();
@@ -149,11 +154,7 @@ public final class IngestBenchmark {
    * figure.
    */
   public static Result endToEnd(
-      SparkSession spark,
-      java.nio.file.Path folders,
-      int count,
-      ImageOptions options,
-      java.nio.file.Path out)
+      SparkSession spark, Path folders, int count, ImageOptions options, Path out)
       throws IOException {
     long start = System.nanoTime();
     IngestSummary summary = IngestJob.run(spark, folders(folders, out, options));
@@ -166,19 +167,16 @@ public final class IngestBenchmark {
   }
 
   /** {@code count} images cycled from {@code jpegs} as 10 class folders under {@code root}. */
-  public static java.nio.file.Path classFolders(
-      java.nio.file.Path root, List<byte[]> jpegs, int count) throws IOException {
+  public static Path classFolders(Path root, List<byte[]> jpegs, int count) throws IOException {
     for (int i = 0; i < count; i++) {
-      java.nio.file.Path file =
-          root.resolve(String.format(java.util.Locale.ROOT, "n%08d/img_%05d.JPEG", i % 10, i));
-      java.nio.file.Files.createDirectories(file.getParent());
-      java.nio.file.Files.write(file, jpegs.get(i % jpegs.size()));
+      Path file = root.resolve(String.format(Locale.ROOT, "n%08d/img_%05d.JPEG", i % 10, i));
+      Files.createDirectories(file.getParent());
+      Files.write(file, jpegs.get(i % jpegs.size()));
     }
     return root;
   }
 
-  private static IngestOptions folders(
-      java.nio.file.Path source, java.nio.file.Path out, ImageOptions options) {
+  private static IngestOptions folders(Path source, Path out, ImageOptions options) {
     return IngestOptions.withDefaults(
         IngestFormat.FOLDERS,
         source.toUri().toString(),

@@ -2,11 +2,13 @@ package org.parameternet.data;
 
 import java.io.IOException;
 import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Paths;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -117,9 +119,9 @@ record LockRecord(
   static String hostName() {
     try {
       return InetAddress.getLocalHost().getHostName();
-    } catch (java.net.UnknownHostException e) {
+    } catch (UnknownHostException e) {
       // Unresolvable host name: the name the OS reports, never a shared placeholder.
-      return java.util.Objects.requireNonNullElse(
+      return Objects.requireNonNullElse(
           System.getenv("HOSTNAME"), "host-of-pid-" + ProcessHandle.current().pid());
     }
   }

@@ -1,5 +1,6 @@
 package org.parameternet.data;
 
+import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -159,7 +160,7 @@ public final class OutputLock implements AutoCloseable {
   private static String read(FileSystem fs, Path file) throws IOException {
     try (InputStream in = fs.open(file)) {
       return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-    } catch (java.io.FileNotFoundException e) {
+    } catch (FileNotFoundException e) {
       return null;
     }
   }

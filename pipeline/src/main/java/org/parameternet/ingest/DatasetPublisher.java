@@ -1,5 +1,6 @@
 package org.parameternet.ingest;
 
+import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -9,6 +10,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.regex.Pattern;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -38,8 +40,8 @@ final class DatasetPublisher {
    * UUID. Still cleaned up, and only these, so a user's {@code .staging-notes} is never taken for
    * one.
    */
-  private static final java.util.regex.Pattern EARLIER_DIRECTORY =
-      java.util.regex.Pattern.compile(
+  private static final Pattern EARLIER_DIRECTORY =
+      Pattern.compile(
           "\\.(staging|replaced)-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
 
   private final FileSystem fs;
@@ -222,7 +224,7 @@ final class DatasetPublisher {
     FileStatus status;
     try {
       status = fs.getFileStatus(file);
-    } catch (java.io.FileNotFoundException e) {
+    } catch (FileNotFoundException e) {
       return Optional.empty();
     }
     if (status.isDirectory() || status.getLen() > 4096) {

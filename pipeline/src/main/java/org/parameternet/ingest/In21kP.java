@@ -1,5 +1,7 @@
 package org.parameternet.ingest;
 
+import java.io.IOException;
+import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -20,8 +22,7 @@ import org.parameternet.data.tar.TarMember;
 final class In21kP {
   private In21kP() {}
 
-  private record Listing(String wnid, String source, List<String> names)
-      implements java.io.Serializable {}
+  private record Listing(String wnid, String source, List<String> names) implements Serializable {}
 
   static IngestPlan apply(
       JavaSparkContext jsc,
@@ -81,7 +82,7 @@ final class In21kP {
         names.add(m.name());
       }
       index.cutMember().ifPresent(names::add);
-    } catch (java.io.IOException e) {
+    } catch (IOException e) {
       // An unreadable synset tar is reported by the main pass; count it as one input.
       names.add("");
     }

@@ -6,6 +6,7 @@ import static org.apache.spark.sql.functions.rand;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -13,6 +14,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
@@ -26,10 +28,14 @@ import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 import org.parameternet.data.HadoopConf;
 import org.parameternet.data.OutputLock;
+import org.parameternet.data.image.Rejection;
+import org.parameternet.data.labels.ClassNames;
 import org.parameternet.data.shards.DatasetLayout;
 import org.parameternet.data.shards.DatasetManifest;
 import org.parameternet.data.shards.ShardReader;
 import org.parameternet.spark.ExecutorPaths;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Ingest on Spark: plan on the driver (headers and label files only), process each work unit in a
@@ -48,7 +54,7 @@ public final class IngestJob {
   /** Held while an ingest writes into its output ({@link OutputLock}). */
   static final String LOCK = ".pnet-ingest.lock";
 
-  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(IngestJob.class);
+  private static final Logger LOG = LoggerFactory.getLogger(IngestJob.class);
 
   private IngestJob() {}
 
@@ -86,7 +92,7 @@ public final class IngestJob {
   /** The summary of the dataset already in {@code out}, which a run without overwrite reuses. */
   private static IngestSummary previousSummary(FileSystem fs, Path out, ObjectMapper json)
       throws IOException {
-    try (java.io.InputStream in = fs.open(DatasetLayout.read(fs, out).ingestSummary())) {
+    try (InputStream in = fs.open(DatasetLayout.read(fs, out).ingestSummary())) {
       return json.readValue(in, IngestSummary.class).asReused();
     }
   }
@@ -96,7 +102,7 @@ public final class IngestJob {
       NamedClasses names,
       LabelMap.Target mapTo,
       IngestPlan plan,
-      Map<String, java.util.Set<String>> valEntries) {}
+      Map<String, Set<String>> valEntries) {}
 
   /** The ingest proper, under the output's lock: check and plan, decode, account, publish. */
   private static IngestSummary ingestLocked(
@@ -124,7 +130,7 @@ public final class IngestJob {
     NamedClasses names = classNames(hadoop, options);
     LabelMap.Target mapTo = options.mapTo() == null ? null : LabelMap.read(hadoop, options.mapTo());
     IngestPlan plan = IngestPlanner.plan(sourceFs, options);
-    Map<String, java.util.Set<String>> valEntries = new HashMap<>();
+    Map<String, Set<String>> valEntries = new HashMap<>();
     if (options.in21kP() != null) {
       spark
           .sparkContext()
@@ -157,7 +163,7 @@ public final class IngestJob {
     }
     Broadcast<Map<String, Integer>> labelsByWnid = jsc.broadcast(labels);
     Broadcast<HadoopConf> conf = jsc.broadcast(new HadoopConf(hadoop));
-    Broadcast<Map<String, java.util.Set<String>>> valByWnid = jsc.broadcast(inputs.valEntries());
+    Broadcast<Map<String, Set<String>>> valByWnid = jsc.broadcast(inputs.valEntries());
     UnitOutcomes outcomes = new UnitOutcomes();
     // Unnamed: Spark copies a named accumulator's whole value into every task's UI record
     spark.sparkContext().register(outcomes);
@@ -191,7 +197,7 @@ public final class IngestJob {
       int tasks,
       Broadcast<Map<String, Integer>> labelsByWnid,
       Broadcast<HadoopConf> conf,
-      Broadcast<Map<String, java.util.Set<String>>> valByWnid,
+      Broadcast<Map<String, Set<String>>> valByWnid,
       UnitOutcomes outcomes) {
     String split = options.format().split();
     return jsc.parallelize(plan.units(), tasks)
@@ -410,7 +416,7 @@ public final class IngestJob {
       IngestRecord record,
       Map<String, Integer> labels,
       String defaultSplit,
-      Map<String, java.util.Set<String>> valEntries) {
+      Map<String, Set<String>> valEntries) {
     if (!(record instanceof IngestRecord.Image image)) {
       return null;
     }
@@ -418,7 +424,7 @@ public final class IngestJob {
     if (label == null) {
       return null;
     }
-    java.util.Set<String> val = valEntries.get(image.wnid());
+    Set<String> val = valEntries.get(image.wnid());
     String entry = image.key().substring(image.wnid().length() + 1);
     String split = val != null && val.contains(entry) ? "val" : defaultSplit;
     return RowFactory.create(
@@ -440,7 +446,7 @@ public final class IngestJob {
       return new IngestRecord.Quarantined(
           image.source(),
           image.key(),
-          org.parameternet.data.image.Rejection.UNKNOWN_WNID.reason(),
+          Rejection.UNKNOWN_WNID.reason(),
           image.wnid() + " is not in the label space");
     }
     return (IngestRecord.Quarantined) record;
@@ -481,7 +487,7 @@ public final class IngestJob {
       folders.add(source.getParent());
     }
     for (Path folder : folders) {
-      for (String name : org.parameternet.data.labels.ClassNames.BESIDE_SOURCE) {
+      for (String name : ClassNames.BESIDE_SOURCE) {
         Path candidate = new Path(folder, name);
         if (!candidate.getFileSystem(hadoop).exists(candidate)) {
           continue;
@@ -498,8 +504,8 @@ public final class IngestJob {
 
   private static Map<String, String> readClassNames(Configuration hadoop, Path path)
       throws IOException {
-    try (java.io.InputStream in = path.getFileSystem(hadoop).open(path)) {
-      return org.parameternet.data.labels.ClassNames.read(in, path.toString());
+    try (InputStream in = path.getFileSystem(hadoop).open(path)) {
+      return ClassNames.read(in, path.toString());
     }
   }
 

@@ -1,6 +1,8 @@
 package org.parameternet.ingest;
 
+import com.typesafe.config.Config;
 import java.io.Serializable;
+import org.parameternet.config.Defaults;
 import org.parameternet.data.image.ImageOptions;
 
 /**
@@ -80,7 +82,7 @@ public record IngestOptions(
    */
   public static IngestOptions withDefaults(
       IngestFormat format, String source, String out, int resize, String mapTo) {
-    com.typesafe.config.Config d = org.parameternet.config.Defaults.of("ingest");
+    Config d = Defaults.of("ingest");
     ImageOptions image = ImageOptions.DEFAULTS;
     return new IngestOptions(
         format,

@@ -5,14 +5,18 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Pattern;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.parameternet.data.image.Rejection;
+import org.parameternet.data.labels.DevkitMeta;
 import org.parameternet.data.labels.ImageNetFiles;
 import org.parameternet.data.tar.TarIndex;
 import org.parameternet.data.tar.TarMember;
@@ -130,7 +134,7 @@ final class IngestPlanner {
         }
       } else if (entry.isDirectory()) {
         // N01440764 and n01440764 are one wnid, so one class
-        String wnid = name.toLowerCase(java.util.Locale.ROOT);
+        String wnid = name.toLowerCase(Locale.ROOT);
         wnids.add(wnid);
         for (FileStatus file : fs.listStatus(entry.getPath())) {
           if (file.isFile() && !file.getPath().getName().startsWith(".")) {
@@ -186,7 +190,7 @@ final class IngestPlanner {
         String id = truth.get(i).trim();
         String wnid = id.matches("\\d+") ? wnidById.get(Integer.parseInt(id)) : null;
         if (wnid != null) {
-          wnidByImage.put(String.format(java.util.Locale.ROOT, "ILSVRC2012_val_%08d", i + 1), wnid);
+          wnidByImage.put(String.format(Locale.ROOT, "ILSVRC2012_val_%08d", i + 1), wnid);
         }
       }
     }
@@ -222,7 +226,7 @@ final class IngestPlanner {
     TarIndex index = TarIndex.of(fs, archive);
     List<WorkUnit.LabelledMember> members = new ArrayList<>();
     List<IngestRecord.Quarantined> planned = new ArrayList<>();
-    java.util.Set<String> seen = new java.util.HashSet<>();
+    Set<String> seen = new HashSet<>();
     for (TarMember member : index.members()) {
       if (!seen.add(member.baseName())) {
         planned.add(
@@ -275,7 +279,7 @@ final class IngestPlanner {
     }
     if (path.getName().endsWith(".mat")) {
       try (InputStream in = fs.open(path)) {
-        return org.parameternet.data.labels.DevkitMeta.wnidById(in, path.toString());
+        return DevkitMeta.wnidById(in, path.toString());
       }
     }
     Map<Integer, String> wnidById = new HashMap<>();

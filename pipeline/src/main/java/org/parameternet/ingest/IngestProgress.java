@@ -1,6 +1,7 @@
 package org.parameternet.ingest;
 
 import java.util.Locale;
+import java.util.concurrent.atomic.AtomicBoolean;
 import me.tongfei.progressbar.DelegatingProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
@@ -18,8 +19,7 @@ final class IngestProgress {
   private final ProgressBar bar;
   private final SparkListener listener;
   private final SparkSession spark;
-  private final java.util.concurrent.atomic.AtomicBoolean stopped =
-      new java.util.concurrent.atomic.AtomicBoolean();
+  private final AtomicBoolean stopped = new AtomicBoolean();
 
   private IngestProgress(ProgressBar bar, SparkListener listener, SparkSession spark) {
     this.bar = bar;

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.LocalFileSystem;
 import org.apache.hadoop.fs.Path;
 import org.parameternet.data.shards.DatasetLayout;
 
@@ -48,10 +49,7 @@ final class OutputGuard {
     List<String> foreign = new ArrayList<>();
     // Through the raw file system on local disks: the checksummed one hides .crc files, and a
     // stray checksum (._dataset.json.crc) would otherwise meet the manifest publishing writes
-    FileSystem listing =
-        outFs instanceof org.apache.hadoop.fs.LocalFileSystem local
-            ? local.getRawFileSystem()
-            : outFs;
+    FileSystem listing = outFs instanceof LocalFileSystem local ? local.getRawFileSystem() : outFs;
     for (FileStatus child : listing.listStatus(out)) {
       String name = child.getPath().getName();
       // Hadoop's checksum of a file of ours (".journal.crc") is ours too

@@ -42,8 +42,7 @@ final class UnitOutcomes extends AccumulatorV2<UnitOutcome, Map<Integer, UnitOut
   }
 
   @Override
-  public void merge(
-      org.apache.spark.util.AccumulatorV2<UnitOutcome, Map<Integer, UnitOutcome>> other) {
+  public void merge(AccumulatorV2<UnitOutcome, Map<Integer, UnitOutcome>> other) {
     other.value().values().forEach(this::add);
   }
 

@@ -4,13 +4,16 @@ import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.apache.commons.compress.utils.BoundedInputStream;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.io.IOUtils;
 import org.parameternet.data.image.ImageOptions;
 import org.parameternet.data.image.ImageProcessor;
 import org.parameternet.data.image.ProcessedImage;
@@ -51,7 +54,7 @@ final class UnitProcessor {
     int index = -1;
     String current = null;
     // Every part walks every header, so each sees the names before its own entries.
-    java.util.Set<String> seen = new java.util.HashSet<>();
+    Set<String> seen = new HashSet<>();
     try (FSDataInputStream raw = archive.getFileSystem(conf).open(archive)) {
       raw.seek(unit.offset());
       InputStream bounded = new BoundedInputStream(raw, unit.length());
@@ -95,7 +98,7 @@ final class UnitProcessor {
       TarArchiveInputStream tar,
       TarArchiveEntry entry,
       int index,
-      java.util.Set<String> seen)
+      Set<String> seen)
       throws IOException {
     String name = entry.getName();
     boolean ours = index % unit.parts() == unit.part();
@@ -173,7 +176,7 @@ final class UnitProcessor {
     try {
       return archiveMembers(unit, in);
     } finally {
-      org.apache.hadoop.io.IOUtils.closeStream(in);
+      IOUtils.closeStream(in);
     }
   }
 

@@ -1,5 +1,9 @@
 package org.parameternet.model;
 
+import java.util.Collections;
+import java.util.EnumSet;
+import java.util.Set;
+
 /** Where a convolution sits in the network; the spec chooses which roles are dynamic. */
 public enum ConvRole {
   STEM,
@@ -13,8 +17,8 @@ public enum ConvRole {
   FINAL;
 
   /** The released ParameterNet's dynamic positions (docs/architecture.md, "Dynamic positions"). */
-  public static final java.util.Set<ConvRole> PARAMETERNET_DYNAMIC =
-      java.util.Collections.unmodifiableSet(
-          java.util.EnumSet.of(
+  public static final Set<ConvRole> PARAMETERNET_DYNAMIC =
+      Collections.unmodifiableSet(
+          EnumSet.of(
               STEM, GHOST_PRIMARY, GHOST_CHEAP, SHORTCUT_DEPTHWISE, SHORTCUT_POINTWISE, FINAL));
 }

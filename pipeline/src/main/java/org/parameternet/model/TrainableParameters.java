@@ -3,6 +3,7 @@ package org.parameternet.model;
 import java.util.Map;
 import java.util.Set;
 import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.params.BatchNormalizationParamInitializer;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -20,8 +21,7 @@ public final class TrainableParameters {
   public static long count(ComputationGraph net) {
     long total = 0;
     for (Layer layer : net.getLayers()) {
-      boolean batchNorm =
-          layer.conf().getLayer() instanceof org.deeplearning4j.nn.conf.layers.BatchNormalization;
+      boolean batchNorm = layer.conf().getLayer() instanceof BatchNormalization;
       for (Map.Entry<String, INDArray> p : layer.paramTable().entrySet()) {
         if (!(batchNorm && RUNNING_STATISTICS.contains(p.getKey()))) {
           total += p.getValue().length();

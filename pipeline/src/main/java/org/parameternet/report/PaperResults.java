@@ -1,5 +1,6 @@
 package org.parameternet.report;
 
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -50,9 +51,7 @@ public final class PaperResults {
           "ghostnet_600m",
           "parameternet_600m"
         }) {
-      md.append(
-          String.format(
-              java.util.Locale.ROOT, "| %s | %.1f | %.1f |%n", m, scratch(m), pretrained(m)));
+      md.append(String.format(Locale.ROOT, "| %s | %.1f | %.1f |%n", m, scratch(m), pretrained(m)));
     }
     return md.append('\n').toString();
   }

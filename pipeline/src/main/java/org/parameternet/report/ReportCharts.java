@@ -1,5 +1,6 @@
 package org.parameternet.report;
 
+import java.awt.Color;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -66,7 +67,7 @@ public final class ReportCharts {
           XYSeries s = chart.addSeries(name, xs, ys);
           s.setMarker(SeriesMarkers.CIRCLE);
         });
-    chart.getStyler().setChartBackgroundColor(java.awt.Color.WHITE);
+    chart.getStyler().setChartBackgroundColor(Color.WHITE);
     chart.getStyler().setXAxisDecimalPattern("#,##0.0##");
     return chart;
   }
@@ -92,7 +93,7 @@ public final class ReportCharts {
             .setMarker(SeriesMarkers.CIRCLE);
       }
     }
-    chart.getStyler().setChartBackgroundColor(java.awt.Color.WHITE);
+    chart.getStyler().setChartBackgroundColor(Color.WHITE);
     chart.getStyler().setXAxisDecimalPattern("#,##0.0##");
     return chart;
   }
@@ -125,7 +126,7 @@ public final class ReportCharts {
           }
           chart.addSeries(name, xs, ys).setMarker(SeriesMarkers.NONE);
         });
-    chart.getStyler().setChartBackgroundColor(java.awt.Color.WHITE);
+    chart.getStyler().setChartBackgroundColor(Color.WHITE);
     return chart;
   }
 

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.SparkSession;
@@ -113,7 +114,7 @@ public final class ReportJob {
     for (ResultRow r : rows) {
       RunLayout run = RunLayout.ofCheckpoint(new Path(r.checkpoint()));
       addRun(runs, run.out());
-      java.util.Optional<RunLayout.Init> init = run.readInit(fs);
+      Optional<RunLayout.Init> init = run.readInit(fs);
       if (init.isPresent()) {
         addRun(runs, RunLayout.ofCheckpoint(new Path(init.get().checkpoint())).out());
       }

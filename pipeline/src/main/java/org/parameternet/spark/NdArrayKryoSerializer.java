@@ -5,6 +5,7 @@ import com.esotericsoftware.kryo.Serializer;
 import com.esotericsoftware.kryo.io.Input;
 import com.esotericsoftware.kryo.io.Output;
 import java.nio.ByteBuffer;
+import java.util.Arrays;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -76,7 +77,7 @@ public final class NdArrayKryoSerializer extends Serializer<INDArray> {
     }
     if (array.length() * dataType.width() != bytes) {
       throw new IllegalStateException(
-          "serialized array has " + bytes + " bytes for shape " + java.util.Arrays.toString(shape));
+          "serialized array has " + bytes + " bytes for shape " + Arrays.toString(shape));
     }
     ByteBuffer data = array.data().asNio();
     byte[] chunk = new byte[(int) Math.min(CHUNK, bytes)];

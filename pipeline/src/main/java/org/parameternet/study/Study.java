@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.Consumer;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.SparkSession;
@@ -38,7 +39,7 @@ public final class Study {
   private final StudyConfig study;
   private final LatencyMeter latency;
   private final String gitCommit;
-  private final java.util.function.Consumer<String> progress;
+  private final Consumer<String> progress;
   private final FileSystem fs;
   private final List<Stage> stages = new ArrayList<>();
 
@@ -53,7 +54,7 @@ public final class Study {
       StudyConfig study,
       LatencyMeter latency,
       String gitCommit,
-      java.util.function.Consumer<String> progress)
+      Consumer<String> progress)
       throws IOException {
     this.spark = spark;
     this.study = study;
@@ -73,7 +74,7 @@ public final class Study {
       StudyConfig study,
       LatencyMeter latency,
       String gitCommit,
-      java.util.function.Consumer<String> progress)
+      Consumer<String> progress)
       throws IOException {
     return new Study(spark, study, latency, gitCommit, progress).run();
   }

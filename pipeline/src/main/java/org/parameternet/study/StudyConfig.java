@@ -6,6 +6,7 @@ import com.typesafe.config.ConfigFactory;
 import java.io.File;
 import java.util.ArrayList;
 import java.util.List;
+import org.parameternet.config.Defaults;
 import org.parameternet.config.Overrides;
 import org.parameternet.model.ModelRegistry;
 
@@ -87,7 +88,7 @@ public record StudyConfig(
     // the study's evaluate block over pnet.evaluate's defaults (reference.conf)
     Config evaluate =
         (s.hasPath("evaluate") ? s.getConfig("evaluate") : empty)
-            .withFallback(org.parameternet.config.Defaults.of("evaluate"));
+            .withFallback(Defaults.of("evaluate"));
     return new StudyConfig(
         s.getString("out"),
         models,

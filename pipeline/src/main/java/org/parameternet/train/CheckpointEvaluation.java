@@ -2,6 +2,7 @@ package org.parameternet.train;
 
 import com.typesafe.config.Config;
 import java.io.IOException;
+import java.util.Optional;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.SparkSession;
@@ -110,7 +111,7 @@ public final class CheckpointEvaluation {
   private static TrainedOn trainedOn(FileSystem fs, Path checkpoint, Config train)
       throws IOException {
     String trainData = train.getString("data.path");
-    java.util.Optional<RunLayout.Init> init = RunLayout.ofCheckpoint(checkpoint).readInit(fs);
+    Optional<RunLayout.Init> init = RunLayout.ofCheckpoint(checkpoint).readInit(fs);
     return init.isPresent()
         ? new TrainedOn(init.get().pretrainData(), trainData)
         : new TrainedOn(trainData, "");

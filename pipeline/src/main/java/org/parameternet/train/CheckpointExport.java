@@ -8,6 +8,8 @@ import onnx.OnnxMl.ModelProto;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.parameternet.model.ModelSpec;
 import org.parameternet.model.Natives;
@@ -65,10 +67,9 @@ public final class CheckpointExport {
    */
   private static void refuseNetworksWithoutBatchNormActivations(
       ComputationGraph net, Path checkpoint) {
-    for (org.deeplearning4j.nn.api.Layer layer : net.getLayers()) {
+    for (Layer layer : net.getLayers()) {
       var conf = layer.conf().getLayer();
-      if (conf instanceof org.deeplearning4j.nn.conf.layers.BatchNormalization
-          && !(conf instanceof BatchNormActivation)) {
+      if (conf instanceof BatchNormalization && !(conf instanceof BatchNormActivation)) {
         throw new IllegalArgumentException(
             checkpoint
                 + " was trained before pnet applied the activation after batch norm (layer '"

@@ -1,6 +1,8 @@
 package org.parameternet.train;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -11,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.regex.Pattern;
 import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
@@ -65,7 +68,7 @@ public final class Checkpoints {
       ComputationGraph network,
       INDArray ema,
       TrainingState state,
-      com.typesafe.config.Config train,
+      Config train,
       RunFingerprint fingerprint) {
 
     /**
@@ -189,9 +192,8 @@ public final class Checkpoints {
   }
 
   /** Removes temporaries of crashed writes; called when a run (re)starts. */
-  private static final java.util.regex.Pattern TEMPORARY =
-      java.util.regex.Pattern.compile(
-          "\\.tmp-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
+  private static final Pattern TEMPORARY =
+      Pattern.compile("\\.tmp-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
 
   public void removeIncomplete() throws IOException {
     if (!fs.exists(dir)) {
@@ -249,11 +251,10 @@ public final class Checkpoints {
         ema = Nd4j.read(in);
       }
     }
-    com.typesafe.config.Config train;
+    Config train;
     try (InputStream in = fs.open(new Path(checkpoint, CONFIG))) {
       train =
-          com.typesafe.config.ConfigFactory.parseString(
-                  new String(in.readAllBytes(), StandardCharsets.UTF_8))
+          ConfigFactory.parseString(new String(in.readAllBytes(), StandardCharsets.UTF_8))
               .getConfig(TrainConfig.ROOT);
     }
     return new Loaded(net, ema, s, train, fingerprint(fs, checkpoint));

@@ -1,5 +1,6 @@
 package org.parameternet.train;
 
+import java.util.Objects;
 import org.nd4j.linalg.schedule.ISchedule;
 import org.nd4j.shade.jackson.annotation.JsonProperty;
 
@@ -83,7 +84,7 @@ public final class CosineWarmupSchedule implements ISchedule {
 
   @Override
   public int hashCode() {
-    return java.util.Objects.hash(peakLr, warmupLr, minLr, warmupSteps, totalSteps, scale);
+    return Objects.hash(peakLr, warmupLr, minLr, warmupSteps, totalSteps, scale);
   }
 
   public double getPeakLr() {

@@ -1,6 +1,7 @@
 package org.parameternet.train;
 
 import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.BufferedReader;
 import java.io.Closeable;
@@ -55,9 +56,7 @@ public final class MetricsLog implements Closeable {
   }
 
   private static final ObjectMapper JSON =
-      new ObjectMapper()
-          .disable(
-              com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+      new ObjectMapper().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
   private static final Pattern SEGMENT =
       Pattern.compile("(steps|rounds|epochs)-s(\\d+)-from(\\d+)\\.jsonl");
   private final Map<Kind, FSDataOutputStream> streams = new EnumMap<>(Kind.class);

@@ -1,8 +1,10 @@
 package org.parameternet.train;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.function.Consumer;
+import java.util.stream.Collectors;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -138,7 +140,7 @@ public final class Trainer {
   }
 
   private static String names(List<Path> paths) {
-    return paths.stream().map(Path::getName).collect(java.util.stream.Collectors.joining(", "));
+    return paths.stream().map(Path::getName).collect(Collectors.joining(", "));
   }
 
   /** What a run is, fixed before step one: its data, workers, length, schedule and identity. */
@@ -333,7 +335,7 @@ public final class Trainer {
   private void writeConfig() throws IOException {
     fs.mkdirs(out);
     try (var stream = fs.create(new RunLayout(out).config(), true)) {
-      stream.write(config.rendered().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      stream.write(config.rendered().getBytes(StandardCharsets.UTF_8));
     }
   }
 }

@@ -1,6 +1,7 @@
 package org.parameternet.train;
 
 import java.io.IOException;
+import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.hadoop.conf.Configuration;
@@ -88,10 +89,7 @@ public final class TrainingData {
     List<RowGroup> groups =
         new ArrayList<>(
             sc.parallelize(files, Math.max(1, Math.min(files.size(), sc.defaultParallelism() * 4)))
-                .flatMap(
-                    f ->
-                        ShardReader.rowGroups(conf.get(), new Path(java.net.URI.create(f)))
-                            .iterator())
+                .flatMap(f -> ShardReader.rowGroups(conf.get(), new Path(URI.create(f))).iterator())
                 .collect());
     return groups;
   }

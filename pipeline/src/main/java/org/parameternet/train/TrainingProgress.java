@@ -1,5 +1,6 @@
 package org.parameternet.train;
 
+import java.time.Duration;
 import java.util.Locale;
 import me.tongfei.progressbar.DelegatingProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
@@ -16,7 +17,7 @@ final class TrainingProgress implements AutoCloseable {
             .setTaskName(task)
             .setInitialMax(totalSteps)
             .setUnit(" steps", 1)
-            .startsFrom(doneSteps, java.time.Duration.ZERO);
+            .startsFrom(doneSteps, Duration.ZERO);
     if (System.console() == null) {
       builder.setConsumer(new DelegatingProgressBarConsumer(System.err::println, 200));
       builder.setStyle(ProgressBarStyle.ASCII);

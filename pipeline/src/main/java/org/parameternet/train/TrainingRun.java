@@ -107,8 +107,7 @@ final class TrainingRun {
     } finally {
       sc.sc().removeSparkListener(timer);
     }
-    return new TrainingSummary(
-        plan.checkpoints().latest(), state, java.util.Optional.ofNullable(lastEpoch));
+    return new TrainingSummary(plan.checkpoints().latest(), state, Optional.ofNullable(lastEpoch));
   }
 
   private Metrics.Epoch epoch(

@@ -1,5 +1,6 @@
 package org.parameternet.data.augment;
 
+import java.util.Arrays;
 import java.util.function.IntUnaryOperator;
 
 /** PIL-equivalent pixel operations on {@link RgbImage}s, used by {@link RandAugment}. */
@@ -101,7 +102,7 @@ final class PixelOps {
     }
     byte mean = (byte) (int) (sum / (double) (img.width * img.height) + 0.5);
     byte[] out = new byte[img.pixels.length];
-    java.util.Arrays.fill(out, mean);
+    Arrays.fill(out, mean);
     return new RgbImage(img.width, img.height, out);
   }
 

@@ -1,6 +1,7 @@
 package org.parameternet.data.image;
 
 import com.typesafe.config.Config;
+import java.io.Serializable;
 import org.parameternet.config.Defaults;
 
 /**
@@ -12,7 +13,7 @@ import org.parameternet.config.Defaults;
  * @param maxPixels images declaring more pixels than this are rejected before decoding
  */
 public record ImageOptions(int shorterSide, int jpegQuality, int minSide, long maxPixels)
-    implements java.io.Serializable {
+    implements Serializable {
   /** The defaults, from {@code pnet.ingest} in {@code reference.conf}. */
   public static final ImageOptions DEFAULTS = from(Defaults.of("ingest"));
 

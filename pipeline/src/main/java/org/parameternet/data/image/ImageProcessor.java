@@ -16,7 +16,10 @@ import static org.bytedeco.opencv.global.opencv_imgproc.resize;
 import com.sun.jna.Pointer;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.Iterator;
+import java.util.Locale;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
@@ -252,7 +255,7 @@ public final class ImageProcessor {
           && b[13] == 'H'
           && b[14] == 'D'
           && b[15] == 'R') {
-        java.nio.ByteBuffer ihdr = java.nio.ByteBuffer.wrap(b, 16, 8);
+        ByteBuffer ihdr = ByteBuffer.wrap(b, 16, 8);
         int width = ihdr.getInt();
         int height = ihdr.getInt();
         return width > 0 && height > 0
@@ -271,7 +274,7 @@ public final class ImageProcessor {
         ImageReader reader = readers.next();
         try {
           reader.setInput(in, true, true);
-          String format = reader.getFormatName().toUpperCase(java.util.Locale.ROOT);
+          String format = reader.getFormatName().toUpperCase(Locale.ROOT);
           return new Header(
               format, reader.getWidth(0), reader.getHeight(0), truncated(format, bytes));
         } finally {
@@ -296,8 +299,7 @@ public final class ImageProcessor {
       }
       if (format.equals("PNG")) {
         return end < 12
-            || !new String(bytes, end - 8, 4, java.nio.charset.StandardCharsets.ISO_8859_1)
-                .equals("IEND");
+            || !new String(bytes, end - 8, 4, StandardCharsets.ISO_8859_1).equals("IEND");
       }
       return false;
     }

@@ -8,6 +8,8 @@ import com.sun.jna.Pointer;
 import com.sun.jna.ptr.IntByReference;
 import com.sun.jna.ptr.NativeLongByReference;
 import com.sun.jna.ptr.PointerByReference;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,8 +37,8 @@ public final class TurboJpeg {
    * (RHEL 8 and Ubuntu 18.04 ship 1.5, without {@code tjGetErrorStr2}) would fail mid-job; they are
    * looked up when the library loads instead.
    */
-  static final java.util.List<String> FUNCTIONS =
-      java.util.List.of(
+  static final List<String> FUNCTIONS =
+      List.of(
           "tjInitDecompress",
           "tjInitCompress",
           "tjDecompressHeader3",
@@ -122,7 +124,7 @@ public final class TurboJpeg {
       } catch (UnsatisfiedLinkError absent) {
         continue; // try the next name
       }
-      java.util.List<String> missing = missing(library, FUNCTIONS);
+      List<String> missing = missing(library, FUNCTIONS);
       if (!missing.isEmpty()) {
         LOG.warn(
             "{} lacks {} (libjpeg-turbo older than 2.0): JPEG decoding and encoding fall back to"
@@ -142,8 +144,8 @@ public final class TurboJpeg {
   }
 
   /** The names in {@code functions} that {@code library} does not export. */
-  static java.util.List<String> missing(NativeLibrary library, java.util.List<String> functions) {
-    java.util.List<String> missing = new java.util.ArrayList<>();
+  static List<String> missing(NativeLibrary library, List<String> functions) {
+    List<String> missing = new ArrayList<>();
     for (String function : functions) {
       try {
         library.getFunction(function);

@@ -3,6 +3,7 @@ package org.parameternet.data.labels;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -78,8 +79,7 @@ public final class DevkitMeta {
     }
     MatFile mat = Mat5.newMatFile().addArray("synsets", struct);
     // The writer seeks back to patch sizes, so serialise into memory first (a few KB per class).
-    java.nio.ByteBuffer buffer =
-        java.nio.ByteBuffer.allocate((int) mat.getUncompressedSerializedSize());
+    ByteBuffer buffer = ByteBuffer.allocate((int) mat.getUncompressedSerializedSize());
     Mat5.newWriter(Sinks.wrap(buffer)).writeMat(mat);
     out.write(buffer.array(), 0, buffer.position());
   }

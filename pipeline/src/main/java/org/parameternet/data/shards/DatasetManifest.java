@@ -2,6 +2,7 @@ package org.parameternet.data.shards;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -69,7 +70,7 @@ public record DatasetManifest(
     DatasetManifest manifest;
     try (InputStream in = fs.open(file)) {
       manifest = JSON.readValue(in, DatasetManifest.class);
-    } catch (com.fasterxml.jackson.core.JacksonException e) {
+    } catch (JacksonException e) {
       throw new IllegalArgumentException(file + " is not a data set manifest: " + e.getMessage());
     }
     if (manifest.classes() == null) {

@@ -2,8 +2,11 @@ package org.parameternet.data.shards;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.URI;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
@@ -29,10 +32,10 @@ public final class ShardReader {
   /** Row groups kept per JVM: enough for every task slot of an executor to keep its own. */
   private static final int CACHED_GROUPS = 8;
 
-  private static final java.util.Map<RowGroup, List<LabeledImage>> CACHE =
-      new java.util.LinkedHashMap<>(16, 0.75f, true) {
+  private static final Map<RowGroup, List<LabeledImage>> CACHE =
+      new LinkedHashMap<>(16, 0.75f, true) {
         @Override
-        protected boolean removeEldestEntry(java.util.Map.Entry<RowGroup, List<LabeledImage>> e) {
+        protected boolean removeEldestEntry(Map.Entry<RowGroup, List<LabeledImage>> e) {
           return size() > CACHED_GROUPS;
         }
       };
@@ -127,7 +130,7 @@ public final class ShardReader {
   }
 
   private static List<LabeledImage> readRowGroup(Configuration conf, RowGroup group) {
-    Path file = new Path(java.net.URI.create(group.file()));
+    Path file = new Path(URI.create(group.file()));
     try (ParquetFileReader reader = ParquetFileReader.open(HadoopInputFile.fromPath(file, conf))) {
       MessageType schema = reader.getFooter().getFileMetaData().getSchema();
       GroupType image = schema.getType("image").asGroupType();

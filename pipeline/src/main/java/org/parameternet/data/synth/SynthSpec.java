@@ -1,5 +1,9 @@
 package org.parameternet.data.synth;
 
+import com.typesafe.config.Config;
+import java.util.Locale;
+import org.parameternet.config.Defaults;
+
 /**
  * Size of a generated data set.
  *
@@ -39,7 +43,7 @@ public record SynthSpec(
 
   /** A spec built by name, starting from {@code pnet.synth} of reference.conf. */
   public static Builder builder() {
-    com.typesafe.config.Config d = org.parameternet.config.Defaults.of("synth");
+    Config d = Defaults.of("synth");
     return new Builder()
         .classes22k(d.getInt("classes-22k"))
         .classes1k(d.getInt("classes-1k"))
@@ -118,7 +122,7 @@ public record SynthSpec(
 
   /** The wnid of synthetic class {@code index}; ordering by index equals ordering by wnid. */
   public static String wnid(int index) {
-    return String.format(java.util.Locale.ROOT, "n%08d", 1_000_000 + 37 * index);
+    return String.format(Locale.ROOT, "n%08d", 1_000_000 + 37 * index);
   }
 
   /** The 1K-like class that the 22K-like set lacks. */

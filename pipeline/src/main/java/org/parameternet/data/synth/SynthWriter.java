@@ -4,12 +4,16 @@ import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import javax.imageio.ImageIO;
@@ -18,6 +22,7 @@ import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.parameternet.data.OutputFolder;
+import org.parameternet.data.labels.DevkitMeta;
 import org.parameternet.data.labels.ImageNetFiles;
 
 /**
@@ -119,7 +124,7 @@ public final class SynthWriter {
         if (spec.badInputs() && c == 1) {
           // A synset tar cut inside its last member: the members before the cut still count.
           Member last = members.get(members.size() - 1);
-          inner = java.util.Arrays.copyOf(inner, inner.length - 1024 - last.bytes().length / 2);
+          inner = Arrays.copyOf(inner, inner.length - 1024 - last.bytes().length / 2);
           expectBad("unreadable_archive", 1);
         }
         put(tar, SynthSpec.wnid(c) + ".tar", inner);
@@ -138,10 +143,10 @@ public final class SynthWriter {
     members.add(new Member(w + "_bad1.JPEG", "this is text".getBytes(StandardCharsets.UTF_8)));
     expectBad("not_an_image", 1);
     byte[] good = jpeg(c);
-    members.add(new Member(w + "_bad2.JPEG", java.util.Arrays.copyOf(good, good.length / 2)));
+    members.add(new Member(w + "_bad2.JPEG", Arrays.copyOf(good, good.length / 2)));
     expectBad("corrupt", 1);
     byte[] bomb = encode(SyntheticClasses.draw(c, random, 16, 16), "png");
-    java.nio.ByteBuffer.wrap(bomb, 16, 8).putInt(30_000).putInt(30_000);
+    ByteBuffer.wrap(bomb, 16, 8).putInt(30_000).putInt(30_000);
     members.add(new Member(w + "_bad3.JPEG", bomb));
     expectBad("too_many_pixels", 1);
     // Good despite appearances: a PNG named .JPEG, and a name that tries to leave the folder.
@@ -174,14 +179,14 @@ public final class SynthWriter {
     }
     Collections.shuffle(ids, random);
     Path base = layout.in1k();
-    List<org.parameternet.data.labels.DevkitMeta.Synset> devkit = new ArrayList<>();
+    List<DevkitMeta.Synset> devkit = new ArrayList<>();
     for (int k = 0; k < classes.size(); k++) {
       devkit.add(
-          new org.parameternet.data.labels.DevkitMeta.Synset(
+          new DevkitMeta.Synset(
               ids.get(k), SynthSpec.wnid(classes.get(k)), "synthetic class " + classes.get(k)));
     }
     try (OutputStream meta = fs.create(new Path(base, ImageNetFiles.DEVKIT_META), true)) {
-      org.parameternet.data.labels.DevkitMeta.write(meta, devkit);
+      DevkitMeta.write(meta, devkit);
     }
     try (PrintWriter synsets = writer(new Path(base, ImageNetFiles.SYNSETS_TSV));
         PrintWriter mapping = writer(new Path(base, ImageNetFiles.KAGGLE_SYNSET_MAPPING))) {
@@ -205,7 +210,7 @@ public final class SynthWriter {
       loc.println("ImageId,PredictionString");
       for (int n = 0; n < order.size(); n++) {
         int k = order.get(n);
-        String name = String.format(java.util.Locale.ROOT, "ILSVRC2012_val_%08d", n + 1);
+        String name = String.format(Locale.ROOT, "ILSVRC2012_val_%08d", n + 1);
         byte[] jpeg = jpeg(classes.get(k));
         try (OutputStream image = fs.create(new Path(layout.in1kVal(), name + ".JPEG"), true)) {
           image.write(jpeg);
@@ -301,7 +306,6 @@ public final class SynthWriter {
   }
 
   private PrintWriter writer(Path path) throws IOException {
-    return new PrintWriter(
-        new java.io.OutputStreamWriter(fs.create(path, true), StandardCharsets.UTF_8));
+    return new PrintWriter(new OutputStreamWriter(fs.create(path, true), StandardCharsets.UTF_8));
   }
 }

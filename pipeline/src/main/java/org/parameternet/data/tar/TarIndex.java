@@ -1,6 +1,7 @@
 package org.parameternet.data.tar;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -89,7 +90,7 @@ public record TarIndex(List<TarMember> members, Optional<String> cutMember, List
     if (channel.size() < 512) {
       return false;
     }
-    java.nio.ByteBuffer block = java.nio.ByteBuffer.allocate(512);
+    ByteBuffer block = ByteBuffer.allocate(512);
     channel.position(0);
     while (block.hasRemaining() && channel.read(block) > 0) {
       // keep reading until the block is full

@@ -1,5 +1,6 @@
 package org.parameternet.model.layers;
 
+import java.util.Arrays;
 import org.deeplearning4j.nn.conf.graph.GraphVertex;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.inputs.InvalidInputTypeException;
@@ -67,7 +68,7 @@ public class ChannelScale extends GraphVertex {
         || gate.getWidth() != 1) {
       throw new InvalidInputTypeException(
           "ChannelScale needs [features (C,H,W), gate (C,1,1)], got "
-              + java.util.Arrays.toString(vertexInputs));
+              + Arrays.toString(vertexInputs));
     }
     return features;
   }

@@ -1,5 +1,6 @@
 package org.parameternet.model.layers;
 
+import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.api.MaskState;
 import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -24,7 +25,7 @@ public class ChannelScaleVertex extends BaseGraphVertex {
   }
 
   @Override
-  public org.deeplearning4j.nn.api.Layer getLayer() {
+  public Layer getLayer() {
     return null;
   }
 

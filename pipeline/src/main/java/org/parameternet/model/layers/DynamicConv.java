@@ -2,7 +2,9 @@ package org.parameternet.model.layers;
 
 import java.util.Collection;
 import java.util.Objects;
+import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.api.ParamInitializer;
+import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.InputPreProcessor;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
@@ -98,7 +100,7 @@ public class DynamicConv extends FeedForwardLayer {
   }
 
   @Override
-  public org.deeplearning4j.nn.api.Layer instantiate(
+  public Layer instantiate(
       NeuralNetConfiguration conf,
       Collection<TrainingListener> listeners,
       int layerIndex,
@@ -144,7 +146,7 @@ public class DynamicConv extends FeedForwardLayer {
 
   private InputType.InputTypeConvolutional requireCnn(InputType inputType) {
     if (!(inputType instanceof InputType.InputTypeConvolutional c)
-        || c.getFormat() != org.deeplearning4j.nn.conf.CNN2DFormat.NCHW) {
+        || c.getFormat() != CNN2DFormat.NCHW) {
       throw new IllegalStateException(
           "DynamicConv '" + getLayerName() + "' needs NCHW convolutional input, got " + inputType);
     }

@@ -4,6 +4,7 @@ import static org.parameternet.model.layers.DynamicConvParamInitializer.EXPERTS_
 import static org.parameternet.model.layers.DynamicConvParamInitializer.ROUTING_BIAS_KEY;
 import static org.parameternet.model.layers.DynamicConvParamInitializer.ROUTING_WEIGHT_KEY;
 
+import java.util.Arrays;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.gradient.DefaultGradient;
 import org.deeplearning4j.nn.gradient.Gradient;
@@ -104,7 +105,7 @@ public class DynamicConvLayer extends BaseLayer<DynamicConv> {
               + ": expected input [batch, "
               + c.getNIn()
               + ", height, width], got "
-              + java.util.Arrays.toString(x.shape()));
+              + Arrays.toString(x.shape()));
     }
     return new Geometry(
         x.size(0), x.size(2), x.size(3), c.outputSize(x.size(2)), c.outputSize(x.size(3)));

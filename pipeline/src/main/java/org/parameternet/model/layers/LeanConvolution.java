@@ -1,10 +1,13 @@
 package org.parameternet.model.layers;
 
 import java.util.Collection;
+import java.util.Optional;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.gradient.DefaultGradient;
 import org.deeplearning4j.nn.gradient.Gradient;
+import org.deeplearning4j.nn.workspace.ArrayType;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.deeplearning4j.optimize.api.TrainingListener;
 import org.nd4j.common.primitives.Pair;
@@ -104,13 +107,12 @@ public class LeanConvolution extends ConvolutionLayer {
         return new Pair<>(PointwiseGemm.forward(input, getParam("W"), mgr), null);
       }
       DepthwiseShape plane = forBackprop ? null : planeShape();
-      java.util.Optional<ChannelPlanes> in =
-          plane == null ? java.util.Optional.empty() : ChannelPlanes.of(input);
+      Optional<ChannelPlanes> in = plane == null ? Optional.empty() : ChannelPlanes.of(input);
       if (in.isPresent()) {
         gemmPasses++;
         INDArray out =
             mgr.createUninitialized(
-                org.deeplearning4j.nn.workspace.ArrayType.ACTIVATIONS,
+                ArrayType.ACTIVATIONS,
                 dataType,
                 new long[] {input.size(0), getParam("W").size(0), plane.outH, plane.outW},
                 'c');
@@ -126,29 +128,24 @@ public class LeanConvolution extends ConvolutionLayer {
         gemmPasses++;
         INDArray weightGrad = gradientViews.get("W");
         INDArray inputGrad = PointwiseGemm.backward(input, getParam("W"), epsilon, weightGrad, mgr);
-        Gradient gradient = new org.deeplearning4j.nn.gradient.DefaultGradient();
+        Gradient gradient = new DefaultGradient();
         gradient.setGradientFor("W", weightGrad, 'c');
         return new Pair<>(gradient, inputGrad); // no dropout on this path (applies)
       }
       DepthwiseShape plane = planeShape();
-      java.util.Optional<ChannelPlanes> in =
-          plane == null ? java.util.Optional.empty() : ChannelPlanes.of(input);
-      java.util.Optional<ChannelPlanes> eps =
-          plane == null ? java.util.Optional.empty() : ChannelPlanes.of(epsilon.castTo(dataType));
+      Optional<ChannelPlanes> in = plane == null ? Optional.empty() : ChannelPlanes.of(input);
+      Optional<ChannelPlanes> eps =
+          plane == null ? Optional.empty() : ChannelPlanes.of(epsilon.castTo(dataType));
       if (in.isPresent() && eps.isPresent() && epsilon.size(2) == plane.outH) {
         gemmPasses++;
         INDArray inputGrad =
-            mgr.createUninitialized(
-                org.deeplearning4j.nn.workspace.ArrayType.ACTIVATION_GRAD,
-                dataType,
-                input.shape(),
-                'c');
+            mgr.createUninitialized(ArrayType.ACTIVATION_GRAD, dataType, input.shape(), 'c');
         float[] grads =
             PlaneConvolution.backward(
                 in.get(), eps.get(), kernels(), plane, ChannelPlanes.of(inputGrad).orElseThrow());
         INDArray weightGrad = gradientViews.get("W");
         DepthwisePlanes.write(grads, weightGrad);
-        Gradient gradient = new org.deeplearning4j.nn.gradient.DefaultGradient();
+        Gradient gradient = new DefaultGradient();
         gradient.setGradientFor("W", weightGrad, 'c');
         return new Pair<>(gradient, inputGrad); // no dropout on this path (plain)
       }

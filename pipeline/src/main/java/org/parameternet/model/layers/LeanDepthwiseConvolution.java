@@ -1,11 +1,16 @@
 package org.parameternet.model.layers;
 
 import java.util.Collection;
+import java.util.Optional;
 import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.conf.CNN2DFormat;
+import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.DepthwiseConvolution2D;
+import org.deeplearning4j.nn.gradient.DefaultGradient;
 import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.layers.convolution.DepthwiseConvolution2DLayer;
+import org.deeplearning4j.nn.workspace.ArrayType;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.deeplearning4j.optimize.api.TrainingListener;
 import org.nd4j.common.primitives.Pair;
@@ -72,7 +77,7 @@ public class LeanDepthwiseConvolution extends DepthwiseConvolution2D {
       if (input == null
           || input.rank() != 4
           || dataType != DataType.FLOAT
-          || c.getCnn2dDataFormat() != org.deeplearning4j.nn.conf.CNN2DFormat.NCHW
+          || c.getCnn2dDataFormat() != CNN2DFormat.NCHW
           || st[0] != st[1]
           || k[0] != k[1]
           || pad[0] != pad[1]
@@ -82,7 +87,7 @@ public class LeanDepthwiseConvolution extends DepthwiseConvolution2D {
           || c.getDepthMultiplier() != 1
           || c.getWeightNoise() != null
           || c.getIDropout() != null
-          || convolutionMode != org.deeplearning4j.nn.conf.ConvolutionMode.Truncate
+          || convolutionMode != ConvolutionMode.Truncate
           || !(c.getActivationFn() instanceof ActivationIdentity)) {
         return null;
       }
@@ -114,13 +119,13 @@ public class LeanDepthwiseConvolution extends DepthwiseConvolution2D {
 
     private INDArray javaForward(DepthwiseShape s, LayerWorkspaceMgr mgr) {
       INDArray x = input.castTo(dataType);
-      java.util.Optional<ChannelPlanes> in = ChannelPlanes.of(x);
+      Optional<ChannelPlanes> in = ChannelPlanes.of(x);
       if (in.isEmpty()) {
         return null;
       }
       INDArray out =
           mgr.createUninitialized(
-              org.deeplearning4j.nn.workspace.ArrayType.ACTIVATIONS,
+              ArrayType.ACTIVATIONS,
               dataType,
               new long[] {x.size(0), x.size(1), s.outH, s.outW},
               'c');
@@ -163,14 +168,13 @@ public class LeanDepthwiseConvolution extends DepthwiseConvolution2D {
     private Pair<Gradient, INDArray> javaBackward(
         DepthwiseShape s, INDArray epsilon, LayerWorkspaceMgr mgr) {
       INDArray x = input.castTo(dataType);
-      java.util.Optional<ChannelPlanes> in = ChannelPlanes.of(x);
-      java.util.Optional<ChannelPlanes> eps = ChannelPlanes.of(epsilon.castTo(dataType));
+      Optional<ChannelPlanes> in = ChannelPlanes.of(x);
+      Optional<ChannelPlanes> eps = ChannelPlanes.of(epsilon.castTo(dataType));
       if (in.isEmpty() || eps.isEmpty() || epsilon.size(2) != s.outH || epsilon.size(3) != s.outW) {
         return null;
       }
       INDArray inGrad =
-          mgr.createUninitialized(
-              org.deeplearning4j.nn.workspace.ArrayType.ACTIVATION_GRAD, dataType, x.shape(), 'c');
+          mgr.createUninitialized(ArrayType.ACTIVATION_GRAD, dataType, x.shape(), 'c');
       int channels = in.get().channels();
       int taps = s.taps();
       float[] kernelGrads = new float[channels * taps];
@@ -191,7 +195,7 @@ public class LeanDepthwiseConvolution extends DepthwiseConvolution2D {
       }
       INDArray weightGradView = gradientViews.get("W");
       weightGradView.assign(Nd4j.createFromArray(weightGrad).reshape('c', weightGradView.shape()));
-      Gradient gradient = new org.deeplearning4j.nn.gradient.DefaultGradient();
+      Gradient gradient = new DefaultGradient();
       gradient.setGradientFor("W", weightGradView, 'c');
       return new Pair<>(gradient, inGrad); // no dropout on this path (javaShape)
     }

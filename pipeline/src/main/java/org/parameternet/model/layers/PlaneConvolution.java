@@ -1,5 +1,7 @@
 package org.parameternet.model.layers;
 
+import java.util.Arrays;
+
 /**
  * A dense convolution with few input channels (the stem: 3x3 stride 2 on RGB) as sums of plane
  * convolutions on the SIMD kernels of {@link PlaneDepthwise}: output channel co of sample n is the
@@ -48,7 +50,7 @@ final class PlaneConvolution {
           float[] result = PlaneWork.scratch(2, s.flat);
           phaseInputs(in, n, s, plane, phased);
           for (int co = 0; co < w.outChannels(); co++) {
-            java.util.Arrays.fill(result, 0, s.flat, 0f);
+            Arrays.fill(result, 0, s.flat, 0f);
             for (int ci = 0; ci < channels; ci++) {
               PlaneDepthwise.forwardAdd(
                   phased, ci * s.phasedSize(), w.values(), w.at(n, co, ci), s, result);
@@ -163,7 +165,7 @@ final class PlaneConvolution {
     int channels = w.inChannels();
     int outChannels = w.outChannels();
     for (int ci = 0; ci < channels; ci++) {
-      java.util.Arrays.fill(phasedGrad, 0, s.phasedSize(), 0f);
+      Arrays.fill(phasedGrad, 0, s.phasedSize(), 0f);
       for (int co = 0; co < outChannels; co++) {
         PlaneDepthwise.inputGradientAdd(
             padded,

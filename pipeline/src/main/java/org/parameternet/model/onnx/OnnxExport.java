@@ -4,6 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.stream.Collectors;
 import onnx.OnnxMl.GraphProto;
 import onnx.OnnxMl.ModelProto;
@@ -122,6 +123,6 @@ public final class OnnxExport {
   public static Set<String> operators(ModelProto model) {
     return model.getGraph().getNodeList().stream()
         .map(NodeProto::getOpType)
-        .collect(Collectors.toCollection(java.util.TreeSet::new));
+        .collect(Collectors.toCollection(TreeSet::new));
   }
 }
