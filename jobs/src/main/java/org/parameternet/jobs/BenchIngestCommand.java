@@ -117,9 +117,35 @@ final class BenchIngestCommand implements Callable<Integer> {
       if (spark != null) {
         spark.stop();
       }
-      FileUtil.fullyDelete(work.toFile());
+      removeScratch(work);
     }
     return 0;
+  }
+
+  /** The entries the benchmark creates in its scratch folder. */
+  private static final java.util.regex.Pattern OWN_ENTRY =
+      java.util.regex.Pattern.compile(
+          "inputs|timed-input|warm-up-input|warm-up|fixed-cost|end-to-end-\\d+");
+
+  /**
+   * Removes the benchmark's scratch folder: the entries it creates there, by name, then the folder
+   * itself only if nothing else is left in it. The folder is a fresh owner-only temporary folder,
+   * so nothing else should be there; a file someone put there anyway stays, and so does the folder.
+   */
+  static void removeScratch(Path work) throws IOException {
+    try (var entries = Files.list(work)) {
+      for (Path entry : entries.toList()) {
+        if (OWN_ENTRY.matcher(entry.getFileName().toString()).matches()) {
+          FileUtil.fullyDelete(entry.toFile());
+        }
+      }
+    }
+    try {
+      Files.delete(work);
+    } catch (java.nio.file.DirectoryNotEmptyException foreign) {
+      System.err.println(
+          "bench ingest: left " + work + ": it holds files the benchmark did not write");
+    }
   }
 
   private void printInputs(List<byte[]> jpegs) {
@@ -194,6 +220,8 @@ final class BenchIngestCommand implements Callable<Integer> {
       Path out = work.resolve("end-to-end-" + run);
       endToEnd.add(IngestBenchmark.endToEnd(spark, timedInput, endToEndImages, options, out));
       print("end to end: class folders -> Parquet shards, Spark local[1]", endToEnd.get(run));
+      // The output the ingest just created in the fresh scratch folder (ingest refuses a folder
+      // that is not empty or its own), removed so the runs do not fill the disk
       FileUtil.fullyDelete(out.toFile());
       pillow.add(pillow(inputs));
     }

@@ -219,7 +219,8 @@ class CheckpointsTest {
     tripped = false;
     java.nio.file.Files.copy(crafted, model, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     fs.delete(new Path(saved, "." + Checkpoints.MODEL + ".crc"), false);
-    // Whoever can write the archive can seal it too: the seal catches damage, not intent
+    // Whoever can write the archive can seal it too: the seal catches damage, not intent. The
+    // marker deleted is the one this test's own save() wrote into its own @TempDir.
     fs.delete(new Path(saved, Checkpoints.COMPLETE), false);
     CheckpointSeal.write(fs, saved, 1);
     IllegalArgumentException e =
