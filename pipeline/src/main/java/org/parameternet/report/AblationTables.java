@@ -6,7 +6,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.parameternet.model.ModelRegistry;
 import org.parameternet.report.StudyTables.Line;
 
@@ -17,9 +16,6 @@ import org.parameternet.report.StudyTables.Line;
  * beside the paper's row for the same construction at 300M.
  */
 public final class AblationTables {
-  private static final Pattern NAME =
-      Pattern.compile("(ghostnet|parameternet|repconv)_(.+?)(?:_e(\\d+))?");
-
   /** Which of the paper's tables an ablation reproduces. */
   public enum Kind {
     EXPERTS("Experts (cf. the paper's Table 4)"),
@@ -71,7 +67,7 @@ public final class AblationTables {
   public static List<Ablation> of(List<Line> lines) {
     Map<String, List<Line>> bySize = new TreeMap<>();
     for (Line l : lines) {
-      Matcher m = NAME.matcher(l.row().model());
+      Matcher m = StudyTables.NAME.matcher(l.row().model());
       if (m.matches()) {
         bySize.computeIfAbsent(m.group(2), k -> new ArrayList<>()).add(l);
       }
@@ -102,22 +98,15 @@ public final class AblationTables {
   }
 
   /**
-   * One row per model and pretraining data: the pretrained evaluation beside the evaluation of the
-   * same model trained on its finetuning data alone; a model never pretrained gets one row.
+   * One row per model and pretraining data: the pretrained evaluation beside the top-1 of the same
+   * model trained on its finetuning data alone (which {@link StudyTables.Line} pairs with it); a
+   * model never pretrained gets one row of its own.
    */
   private static List<Row> rows(List<Line> lines) {
     List<Row> rows = new ArrayList<>();
     for (Line l : lines) {
-      if (l.pretrained()) {
-        Line alone = alone(lines, l.row().model(), l.row().finetuneData());
-        rows.add(row(alone, l));
-      } else if (lines.stream()
-          .noneMatch(
-              p ->
-                  p.pretrained()
-                      && p.row().model().equals(l.row().model())
-                      && p.row().finetuneData().equals(l.row().pretrainData()))) {
-        rows.add(row(l, null));
+      if (l.pretrained() || !pretrainedLater(lines, l)) {
+        rows.add(row(l));
       }
     }
     rows.sort(
@@ -128,19 +117,18 @@ public final class AblationTables {
     return rows;
   }
 
-  private static Line alone(List<Line> lines, String model, String target) {
-    for (Line l : lines) {
-      if (!l.pretrained()
-          && l.row().model().equals(model)
-          && l.row().pretrainData().equals(target)) {
-        return l;
-      }
-    }
-    return null;
+  /** Whether a pretrained line of {@code alone}'s model was finetuned on its data. */
+  private static boolean pretrainedLater(List<Line> lines, Line alone) {
+    return lines.stream()
+        .anyMatch(
+            p ->
+                p.pretrained()
+                    && p.row().model().equals(alone.row().model())
+                    && p.row().finetuneData().equals(alone.row().pretrainData()));
   }
 
-  private static Row row(Line alone, Line pretrained) {
-    ResultRow r = (pretrained != null ? pretrained : alone).row();
+  private static Row row(Line l) {
+    ResultRow r = l.row();
     String paper = paperCounterpart(r.model());
     return new Row(
         r.model(),
@@ -148,10 +136,10 @@ public final class AblationTables {
         r.params(),
         r.inferenceParams(),
         r.flops(),
-        pretrained != null ? r.pretrainData() : "",
-        pretrained != null ? r.finetuneData() : r.pretrainData(),
-        alone != null ? alone.row().top1() : Double.NaN,
-        pretrained != null ? r.top1() : Double.NaN,
+        l.pretrained() ? r.pretrainData() : "",
+        l.pretrained() ? r.finetuneData() : r.pretrainData(),
+        l.pretrained() ? l.targetOnlyTop1() : r.top1(),
+        l.pretrained() ? r.top1() : Double.NaN,
         PaperResults.scratch(paper),
         PaperResults.pretrained(paper));
   }
@@ -166,7 +154,7 @@ public final class AblationTables {
 
   /** The paper's model of the same construction: {@code repconv_micro_32 -> repconv_300m}. */
   static String paperCounterpart(String model) {
-    Matcher m = NAME.matcher(model);
+    Matcher m = StudyTables.NAME.matcher(model);
     if (!m.matches()) {
       return model;
     }

@@ -16,13 +16,25 @@ import java.util.regex.Pattern;
  * latest evaluation of each (model, pretrain data, finetune data) is used.
  */
 public final class StudyTables {
-  private static final Pattern NAME =
-      Pattern.compile("(ghostnet|parameternet|repconv)_(.+?)(?:_e(\\d+))?");
+  /**
+   * A registry name: the family (group 1), the size ({@code 300m}, {@code micro_32}; group 2) and
+   * the expert count of an {@code _e<M>} variant (group 3). {@link AblationTables} groups by it
+   * too.
+   */
+  static final Pattern NAME = Pattern.compile("(ghostnet|parameternet|repconv)_(.+?)(?:_e(\\d+))?");
 
-  /** A table row: the evaluation, and the gain of pretraining where it applies. */
-  public record Line(ResultRow row, double gain, double paperTop1) {
+  /**
+   * A table row: the evaluation, and for a pretrained one the top-1 of the same model trained on
+   * its finetuning data alone (NaN when there is none, or for a row that is itself that run).
+   */
+  public record Line(ResultRow row, double targetOnlyTop1, double paperTop1) {
     public boolean pretrained() {
       return !row.finetuneData().isEmpty();
+    }
+
+    /** The gain of pretraining (the paper's Table 2), NaN where it does not apply. */
+    public double gain() {
+      return row.top1() - targetOnlyTop1;
     }
 
     public String data() {
@@ -86,13 +98,13 @@ public final class StudyTables {
   }
 
   private static Line line(ResultRow r, List<ResultRow> rows) {
-    double gain = Double.NaN;
+    double targetOnly = Double.NaN;
     if (!r.finetuneData().isEmpty()) {
       for (ResultRow other : rows) {
         if (other.model().equals(r.model())
             && other.finetuneData().isEmpty()
             && other.pretrainData().equals(r.finetuneData())) {
-          gain = r.top1() - other.top1();
+          targetOnly = other.top1();
         }
       }
     }
@@ -100,6 +112,6 @@ public final class StudyTables {
         r.finetuneData().isEmpty()
             ? PaperResults.scratch(r.model())
             : PaperResults.pretrained(r.model());
-    return new Line(r, gain, paper);
+    return new Line(r, targetOnly, paper);
   }
 }

@@ -30,7 +30,8 @@ final class CheckpointSeal {
   static void write(FileSystem fs, Path dir, long step) throws IOException {
     ObjectNode files = JSON.createObjectNode();
     for (FileStatus f : fs.listStatus(dir)) {
-      if (f.isFile() && !f.getPath().getName().equals(NAME) && !isHadoopChecksum(f)) {
+      // A local file system's listing leaves out Hadoop's own .crc files: only pnet's files
+      if (f.isFile() && !f.getPath().getName().equals(NAME)) {
         files
             .putObject(f.getPath().getName())
             .put("bytes", f.getLen())
@@ -97,11 +98,5 @@ final class CheckpointSeal {
       }
     }
     return String.format("%08x", crc.getValue());
-  }
-
-  /** Hadoop's own {@code .name.crc} beside a local file: its checksum, not one of ours. */
-  private static boolean isHadoopChecksum(FileStatus f) {
-    String name = f.getPath().getName();
-    return name.startsWith(".") && name.endsWith(".crc");
   }
 }
