@@ -277,6 +277,19 @@ class PnetCommandLineTest {
             cli.getSubcommands().get("evaluate")));
   }
 
+  /** bench ingest's settings are checked in the library, which names keys; the user reads flags. */
+  @Test
+  void benchIngestNamesTheFlagOfABadSetting(@TempDir Path noPhotos) {
+    Run runs = run(ConfigFactory.empty(), "bench", "ingest", "--end-to-end-runs", "0");
+    assertEquals(2, runs.exitCode());
+    assertEquals("pnet ingest: --end-to-end-runs must be >= 1, got 0", runs.err().strip());
+    Run photos = run(ConfigFactory.empty(), "bench", "ingest", "--photos", noPhotos.toString());
+    assertEquals(2, photos.exitCode());
+    assertEquals(
+        "pnet ingest: --photos " + noPhotos + ": no JPEG or PNG files under it",
+        photos.err().strip());
+  }
+
   @Test
   void pretrainRejectsABadConfigurationBeforeStartingSpark() throws Exception {
     File conf = File.createTempFile("exp", ".conf");

@@ -6,19 +6,29 @@ import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
+import java.util.OptionalDouble;
 import java.util.Random;
+import java.util.function.Supplier;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import javax.imageio.IIOImage;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageWriteParam;
 import javax.imageio.ImageWriter;
 import javax.imageio.stream.MemoryCacheImageOutputStream;
+import org.apache.hadoop.fs.FileUtil;
 import org.apache.spark.sql.SparkSession;
+import org.bytedeco.opencv.global.opencv_core;
 import org.parameternet.data.image.ImageOptions;
 import org.parameternet.data.image.ImageProcessor;
 import org.parameternet.data.image.ProcessedImage;
@@ -31,7 +41,10 @@ import org.parameternet.ingest.IngestSummary;
 
 /**
  * Throughput of ingest: the per-image work (decode, convert, resize, encode) on one thread with
- * each JPEG codec, and the whole job through Parquet.
+ * each JPEG codec, and the whole job through Parquet, each figure between two runs of a baseline
+ * (Pillow, for {@code pnet bench ingest}) on the same files: this machine's speed drifts between
+ * minutes, so each figure is compared with its neighbours. {@link #run} is the whole benchmark; the
+ * other methods are its parts.
  */
 public final class IngestBenchmark {
   private IngestBenchmark() {}
@@ -40,6 +53,93 @@ public final class IngestBenchmark {
     public double imagesPerSecond() {
       return images / seconds;
     }
+  }
+
+  /**
+   * The benchmark's settings, {@code pnet bench ingest}'s options: {@code images} distinct inputs
+   * of {@code width x height} at {@code quality} (crops of the JPEGs and PNGs under {@code photos},
+   * or photo-like noise where it is null), resized to a shorter side of {@code resize}, {@code
+   * rounds} passes per image figure; {@code endToEndRuns} timed ingest jobs of {@code
+   * endToEndImages} each; the inputs also saved in {@code keep} unless it is null.
+   */
+  public record Settings(
+      int images,
+      int rounds,
+      int width,
+      int height,
+      int quality,
+      int resize,
+      int endToEndImages,
+      int endToEndRuns,
+      Path keep,
+      Path photos) {
+    public Settings {
+      if (endToEndRuns < 1) {
+        throw new IllegalArgumentException(
+            "bench.ingest.end-to-end-runs must be >= 1, got " + endToEndRuns);
+      }
+    }
+  }
+
+  /** The reference the figures are compared with, run on the folder of input files. */
+  public interface Baseline {
+    /** Images/s, or empty where the baseline cannot run here (which skips the comparison). */
+    OptionalDouble imagesPerSecond(Path inputs) throws Exception;
+  }
+
+  /** The JPEG codec of a per-image figure. */
+  public enum Codec {
+    TURBO_JPEG,
+    OPEN_CV
+  }
+
+  /**
+   * A job's fixed cost in a warm JVM ({@code secondsPerJob}) and its marginal rate, from a job of
+   * {@code fewImages} and one of {@code manyImages}.
+   */
+  public record FixedCost(
+      double secondsPerJob, double marginalImagesPerSecond, int fewImages, int manyImages) {}
+
+  /**
+   * Each figure divided by the mean of the baseline runs before and after it: the per-image ones
+   * ({@code turboJpeg} empty where TurboJPEG is not installed), each end-to-end run, their median.
+   */
+  public record Comparison(
+      OptionalDouble turboJpeg, double openCv, double[] endToEndRuns, double endToEndMedian) {}
+
+  /**
+   * What the benchmark finds, told as it goes (the baseline's own output falls between), so a
+   * caller can print each figure when it is measured.
+   */
+  public interface Progress {
+    void photographs(int count, Path root);
+
+    void inputs(int count, double averageKilobytes);
+
+    void perImage(Codec codec, Result result);
+
+    void turboJpegMissing();
+
+    void endToEnd(Result result);
+
+    void fixedCost(FixedCost cost);
+
+    void comparedWithBaseline(Comparison comparison);
+
+    /** The scratch folder stayed: it holds files the benchmark did not write. */
+    void scratchLeft(Path work);
+  }
+
+  /**
+   * The whole benchmark: inputs, the per-image figures on one thread, then the end-to-end jobs on
+   * the one-core session {@code spark} supplies (started after the per-image figures, stopped at
+   * the end), the baseline before and after each figure, and the comparison. Works in a fresh
+   * temporary folder and removes only what it wrote there.
+   */
+  public static void run(
+      Settings settings, Supplier<SparkSession> spark, Baseline baseline, Progress progress)
+      throws Exception {
+    new BenchmarkRun(settings, baseline, progress).run(spark);
   }
 
   /**
@@ -185,6 +285,51 @@ public final class IngestBenchmark {
         null);
   }
 
+  /** The JPEG and PNG files under {@code root}, in order. */
+  static List<Path> photoFiles(Path root, Progress progress) throws IOException {
+    try (Stream<Path> files = Files.walk(root)) {
+      List<Path> found =
+          files
+              .filter(Files::isRegularFile)
+              .filter(f -> f.toString().toLowerCase(Locale.ROOT).matches(".*\\.(jpe?g|png)$"))
+              .sorted()
+              .toList();
+      if (found.isEmpty()) {
+        throw new IllegalArgumentException(
+            "bench.ingest.photos " + root + ": no JPEG or PNG files under it");
+      }
+      progress.photographs(found.size(), root);
+      return found;
+    }
+  }
+
+  /** The entries the benchmark creates in its scratch folder. */
+  private static final Pattern OWN_ENTRY =
+      Pattern.compile("inputs|timed-input|warm-up-input|warm-up|fixed-cost|end-to-end-\\d+");
+
+  /**
+   * Removes the benchmark's scratch folder: the entries it creates there, by name, then the folder
+   * itself only if nothing else is left in it. The folder is a fresh owner-only temporary folder,
+   * so nothing else should be there; a file someone put there anyway stays, and so does the folder.
+   *
+   * @return whether the folder is gone
+   */
+  static boolean removeScratch(Path work) throws IOException {
+    try (var entries = Files.list(work)) {
+      for (Path entry : entries.toList()) {
+        if (OWN_ENTRY.matcher(entry.getFileName().toString()).matches()) {
+          FileUtil.fullyDelete(entry.toFile());
+        }
+      }
+    }
+    try {
+      Files.delete(work);
+      return true;
+    } catch (DirectoryNotEmptyException foreign) {
+      return false;
+    }
+  }
+
   private static int clamp(int v) {
     return Math.max(0, Math.min(255, v));
   }
@@ -203,5 +348,166 @@ public final class IngestBenchmark {
       writer.dispose();
     }
     return bytes.toByteArray();
+  }
+
+  /** One run of {@link #run}: its settings, scratch folder and the baseline's figures so far. */
+  private static final class BenchmarkRun {
+    private final Settings settings;
+    private final Baseline baseline;
+    private final Progress progress;
+    private final ImageOptions options;
+    // the baseline runs between the figures; each figure is compared with the two around it
+    private final List<OptionalDouble> baselineRuns = new ArrayList<>();
+    private Path work;
+    private Path inputs;
+
+    BenchmarkRun(Settings settings, Baseline baseline, Progress progress) {
+      this.settings = settings;
+      this.baseline = baseline;
+      this.progress = progress;
+      this.options = new ImageOptions(settings.resize(), settings.quality(), 0, 90_000_000L);
+    }
+
+    void run(Supplier<SparkSession> sparkSession) throws Exception {
+      List<byte[]> jpegs = inputJpegs();
+      opencv_core.setNumThreads(1); // one core, as the figures claim
+      progress.inputs(
+          jpegs.size(), jpegs.stream().mapToLong(j -> j.length).sum() / 1024.0 / jpegs.size());
+      work = Files.createTempDirectory("pnet-bench-ingest");
+      SparkSession spark = null;
+      try {
+        inputs = writeInputs(jpegs);
+        runBaseline();
+        PerImage perImage = perImage(jpegs);
+        runBaseline();
+        spark = sparkSession.get();
+        List<Result> endToEnd = endToEndJobs(spark, jpegs);
+        if (baselineRuns.stream().allMatch(OptionalDouble::isPresent)) {
+          progress.comparedWithBaseline(compare(perImage, endToEnd));
+        }
+      } finally {
+        if (spark != null) {
+          spark.stop();
+        }
+        if (!removeScratch(work)) {
+          progress.scratchLeft(work);
+        }
+      }
+    }
+
+    private List<byte[]> inputJpegs() throws IOException {
+      Settings s = settings;
+      return s.photos() == null
+          ? sampleJpegs(s.images(), s.width(), s.height(), s.quality(), 7)
+          : photoCrops(
+              photoFiles(s.photos(), progress), s.images(), s.width(), s.height(), s.quality(), 7);
+    }
+
+    private void runBaseline() throws Exception {
+      baselineRuns.add(baseline.imagesPerSecond(inputs));
+    }
+
+    /** The inputs as files, also under {@code keep}; returns their folder. */
+    private Path writeInputs(List<byte[]> jpegs) throws IOException {
+      // The baseline reads every file in its folder: a fresh one holds exactly these inputs
+      Path folder = work.resolve("inputs");
+      Files.createDirectories(folder);
+      Path keep = settings.keep();
+      if (keep != null) {
+        Files.createDirectories(keep);
+      }
+      for (int i = 0; i < jpegs.size(); i++) {
+        String name = String.format(Locale.ROOT, "img_%05d.jpg", i);
+        Files.write(folder.resolve(name), jpegs.get(i));
+        if (keep != null) {
+          Files.write(keep.resolve(name), jpegs.get(i));
+        }
+      }
+      return folder;
+    }
+
+    /** The per-image figures; {@code turbo} is null where TurboJPEG is not installed. */
+    private record PerImage(Result turbo, Result openCv) {}
+
+    private PerImage perImage(List<byte[]> jpegs) {
+      Optional<TurboJpeg> turbo = TurboJpeg.available();
+      Result turboFigure = null;
+      if (turbo.isPresent()) {
+        turboFigure = processAll(jpegs, options, settings.rounds(), turbo.get());
+        progress.perImage(Codec.TURBO_JPEG, turboFigure);
+      } else {
+        progress.turboJpegMissing();
+      }
+      Result openCv = processAll(jpegs, options, settings.rounds(), null);
+      progress.perImage(Codec.OPEN_CV, openCv);
+      return new PerImage(turboFigure, openCv);
+    }
+
+    /** The timed end-to-end jobs, a baseline run after each, then the fixed cost. */
+    private List<Result> endToEndJobs(SparkSession spark, List<byte[]> jpegs) throws Exception {
+      // Inputs written once; a smaller warm-up job keeps JIT and first-job costs out of the figures
+      int images = settings.endToEndImages();
+      Path timedInput = classFolders(work.resolve("timed-input"), jpegs, images);
+      int warmUp = Math.min(600, images);
+      Path warmUpInput = classFolders(work.resolve("warm-up-input"), jpegs, warmUp);
+      endToEnd(spark, warmUpInput, warmUp, options, work.resolve("warm-up"));
+      List<Result> timed = new ArrayList<>();
+      for (int run = 0; run < settings.endToEndRuns(); run++) {
+        Path out = work.resolve("end-to-end-" + run);
+        timed.add(endToEnd(spark, timedInput, images, options, out));
+        progress.endToEnd(timed.get(run));
+        // The output the ingest just created in the fresh scratch folder (ingest refuses a folder
+        // that is not empty or its own), removed so the runs do not fill the disk
+        FileUtil.fullyDelete(out.toFile());
+        runBaseline();
+      }
+      fixedCost(spark, warmUpInput, warmUp, timed);
+      return timed;
+    }
+
+    /**
+     * A job's fixed cost in a warm JVM and its marginal rate: one more job over the warm-up's
+     * {@code small} images beside the median timed one, a straight line through the two.
+     */
+    private void fixedCost(SparkSession spark, Path smallInput, int small, List<Result> timed)
+        throws IOException {
+      List<Result> sorted = new ArrayList<>(timed);
+      sorted.sort(Comparator.comparingDouble(Result::seconds));
+      Result large = sorted.get(sorted.size() / 2);
+      if (large.images() <= small) {
+        return;
+      }
+      Result few = endToEnd(spark, smallInput, small, options, work.resolve("fixed-cost"));
+      double marginal = (large.images() - few.images()) / (large.seconds() - few.seconds());
+      progress.fixedCost(
+          new FixedCost(
+              few.seconds() - few.images() / marginal, marginal, few.images(), large.images()));
+    }
+
+    /**
+     * Each figure against the mean of the baseline runs just before and after it: the first two
+     * runs frame the per-image figures, runs i+1 and i+2 the i-th end-to-end run.
+     */
+    private Comparison compare(PerImage perImage, List<Result> endToEnd) {
+      double around = aroundRun(0);
+      OptionalDouble turbo =
+          perImage.turbo() == null
+              ? OptionalDouble.empty()
+              : OptionalDouble.of(perImage.turbo().imagesPerSecond() / around);
+      double[] ratios = new double[endToEnd.size()];
+      for (int run = 0; run < ratios.length; run++) {
+        ratios[run] = endToEnd.get(run).imagesPerSecond() / aroundRun(run + 1);
+      }
+      double[] sorted = ratios.clone();
+      Arrays.sort(sorted);
+      return new Comparison(
+          turbo, perImage.openCv().imagesPerSecond() / around, ratios, sorted[sorted.length / 2]);
+    }
+
+    /** The mean of baseline runs {@code first} and {@code first + 1}. */
+    private double aroundRun(int first) {
+      return (baselineRuns.get(first).getAsDouble() + baselineRuns.get(first + 1).getAsDouble())
+          / 2;
+    }
   }
 }

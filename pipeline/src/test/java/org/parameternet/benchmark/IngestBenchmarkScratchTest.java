@@ -1,4 +1,4 @@
-package org.parameternet.jobs;
+package org.parameternet.benchmark;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** bench ingest's cleanup removes what it wrote in its scratch folder and nothing else. */
-class BenchIngestScratchTest {
+class IngestBenchmarkScratchTest {
   @TempDir Path dir;
 
   private Path scratchWithOwnEntries() throws IOException {
@@ -27,7 +27,7 @@ class BenchIngestScratchTest {
     Path work = scratchWithOwnEntries();
     Files.writeString(work.resolve("notes.txt"), "mine");
     Files.createDirectories(work.resolve("end-to-end-final")).resolve("keep.txt");
-    BenchIngestCommand.removeScratch(work);
+    assertFalse(IngestBenchmark.removeScratch(work));
     assertEquals("mine", Files.readString(work.resolve("notes.txt")));
     assertTrue(Files.isDirectory(work.resolve("end-to-end-final")), "not a name bench writes");
     assertFalse(Files.exists(work.resolve("inputs")));
@@ -37,7 +37,7 @@ class BenchIngestScratchTest {
   @Test
   void itsOwnScratchGoesWhole() throws IOException {
     Path work = scratchWithOwnEntries();
-    BenchIngestCommand.removeScratch(work);
+    assertTrue(IngestBenchmark.removeScratch(work));
     assertFalse(Files.exists(work));
   }
 }
