@@ -1,7 +1,6 @@
 package org.parameternet.jobs;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -11,17 +10,12 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.shade.protobuf.InvalidProtocolBufferException;
-import org.parameternet.data.AtomicFile;
-import org.parameternet.data.OutputLock;
 import org.parameternet.model.GhostNetBuilder;
 import org.parameternet.model.ModelRegistry;
 import org.parameternet.model.ModelSpec;
 import org.parameternet.model.onnx.OnnxExport;
-import org.parameternet.model.onnx.OnnxRuntimeModel;
+import org.parameternet.model.onnx.OnnxFile;
+import org.parameternet.model.onnx.OnnxRuntimeCheck;
 import org.parameternet.train.CheckpointExport;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -39,9 +33,6 @@ import picocli.CommandLine.Option;
             + OnnxExport.OPSET
             + ") and check it in ONNX Runtime against DL4J on random images.")
 final class ExportCommand implements Callable<Integer> {
-  /** Largest max |DL4J - ONNX| / max |ONNX| of the probabilities accepted by the check. */
-  private static final double CHECK_TOLERANCE = 1e-3;
-
   static final class Source {
     @Option(
         names = "--checkpoint",
@@ -120,7 +111,7 @@ final class ExportCommand implements Callable<Integer> {
     Configuration hadoop = new Configuration();
     FileSystem fs = new Path(out).getFileSystem(hadoop);
     Path target = fs.makeQualified(new Path(out));
-    refuseForeignOutput(fs, target);
+    OnnxFile.refuseForeign(fs, target, overwrite);
 
     Prepared prepared = source.checkpoint != null ? fromCheckpoint(hadoop) : freshModel();
     ModelSpec spec = prepared.spec();
@@ -128,7 +119,7 @@ final class ExportCommand implements Callable<Integer> {
     if (!noCheck) {
       check(spec, prepared.network(), bytes);
     }
-    write(fs, target, bytes);
+    OnnxFile.publish(fs, target, bytes, overwrite, "--out " + target);
     System.out.printf(
         Locale.ROOT,
         "wrote %s: %s, input %s [%d, 3, %d, %d] float32, outputs %s and %s [%d, %d], %.1f MB%n",
@@ -158,11 +149,7 @@ final class ExportCommand implements Callable<Integer> {
         "exporting %s (%s weights, step %s) from %s%s%n",
         e.spec().name(),
         e.weights(),
-        model.getMetadataPropsList().stream()
-            .filter(p -> p.getKey().equals("pnet.step"))
-            .findFirst()
-            .map(p -> p.getValue())
-            .orElse("?"),
+        e.step(),
         e.checkpoint(),
         e.labels().isEmpty() ? " (class wnids not found: no pnet.classes metadata)" : "");
     return new Prepared(e.spec(), e.network(), model);
@@ -182,67 +169,14 @@ final class ExportCommand implements Callable<Integer> {
 
   /** Same random images through DL4J and ONNX Runtime; the probabilities must agree. */
   private void check(ModelSpec spec, ComputationGraph net, byte[] bytes) {
-    Nd4j.getRandom().setSeed(0);
-    INDArray images = Nd4j.randn(DataType.FLOAT, batch, 3, spec.resolution(), spec.resolution());
-    INDArray dl4j = net.outputSingle(false, images);
-    INDArray onnx;
-    try (OnnxRuntimeModel session = OnnxRuntimeModel.load(bytes, 1)) {
-      onnx = session.probabilities(images);
-    }
-    double error =
-        dl4j.sub(onnx).amaxNumber().doubleValue()
-            / Math.max(onnx.amaxNumber().doubleValue(), 1e-12);
+    OnnxRuntimeCheck.Agreement agreement =
+        OnnxRuntimeCheck.compare(net, bytes, batch, spec.resolution());
     System.out.printf(
         Locale.ROOT,
         "check: ONNX Runtime vs DL4J on %d random images, max |difference| / max |probability|"
             + " = %.2e%n",
-        batch,
-        error);
-    if (error > CHECK_TOLERANCE) {
-      throw new IllegalStateException(
-          "ONNX Runtime and DL4J disagree (" + error + " > " + CHECK_TOLERANCE + "): not written");
-    }
-  }
-
-  /** --out may be new; an existing file is replaced only with --overwrite and only if ours. */
-  private void refuseForeignOutput(FileSystem fs, Path target) throws IOException {
-    if (!fs.exists(target)) {
-      return;
-    }
-    if (!fs.getFileStatus(target).isFile()) {
-      throw new IllegalArgumentException("--out " + target + " exists and is not a file");
-    }
-    if (!overwrite) {
-      throw new IllegalArgumentException(
-          "--out " + target + " exists; pass --overwrite to replace an earlier export");
-    }
-    try (InputStream in = fs.open(target)) {
-      ModelProto existing = ModelProto.parseFrom(in);
-      if (!existing.getProducerName().equals(OnnxExport.PRODUCER)) {
-        throw new IllegalArgumentException(
-            "--out "
-                + target
-                + " was not written by pnet export (producer '"
-                + existing.getProducerName()
-                + "'): not replaced");
-      }
-    } catch (InvalidProtocolBufferException e) {
-      throw new IllegalArgumentException(
-          "--out " + target + " is not an ONNX model: not replaced", e);
-    }
-  }
-
-  /**
-   * Publishes the export at {@code target} in one step (written beside it and renamed over it, so a
-   * failed write leaves no half file), holding a lock beside it so that two exports of one file
-   * cannot interleave, and checking the target again just before: a file that appeared there while
-   * the model was being exported is refused as one found at the start would be, never deleted.
-   */
-  private void write(FileSystem fs, Path target, byte[] bytes) throws IOException {
-    Path lock = new Path(target.getParent(), "." + target.getName() + ".pnet-export.lock");
-    try (OutputLock held = OutputLock.acquire(fs, lock, "--out " + target)) {
-      refuseForeignOutput(fs, target);
-      AtomicFile.replace(fs, target, bytes);
-    }
+        agreement.images(),
+        agreement.error());
+    agreement.requireWithinTolerance();
   }
 }

@@ -25,6 +25,7 @@ public final class CheckpointExport {
   private CheckpointExport() {}
 
   /**
+   * @param step the checkpoint's training step
    * @param network the checkpoint's network holding the exported weights
    * @param labels the class wnids written to the metadata; empty when the data set was not found
    */
@@ -32,6 +33,7 @@ public final class CheckpointExport {
       ModelSpec spec,
       Path checkpoint,
       String weights,
+      long step,
       List<String> labels,
       ComputationGraph network,
       ModelProto model) {}
@@ -52,13 +54,14 @@ public final class CheckpointExport {
     Map<String, String> metadata = new LinkedHashMap<>();
     metadata.put("pnet.checkpoint", checkpoint.toString());
     metadata.put("pnet.weights", used);
-    metadata.put("pnet.step", Long.toString(loaded.state().iteration()));
+    long step = loaded.state().iteration();
+    metadata.put("pnet.step", Long.toString(step));
     if (!labels.isEmpty()) {
       metadata.put("pnet.classes", String.join(",", labels));
     }
     ModelProto model =
         OnnxExport.export(spec, net, new OnnxExport.Options(batch, List.of(), metadata));
-    return new Exported(spec, checkpoint, used, labels, net, model);
+    return new Exported(spec, checkpoint, used, step, labels, net, model);
   }
 
   /**
