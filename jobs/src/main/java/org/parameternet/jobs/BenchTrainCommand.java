@@ -141,12 +141,10 @@ final class BenchTrainCommand implements Callable<Integer> {
     String out = dir.resolve("train").toUri().toString();
     IngestJob.run(
         spark,
-        IngestOptions.withDefaults(
-            IngestFormat.IN1K_TRAIN,
-            new SynthLayout(synth).in1kTrainTar().toString(),
-            out,
-            256,
-            null));
+        IngestOptions.builder(
+                IngestFormat.IN1K_TRAIN, new SynthLayout(synth).in1kTrainTar().toString(), out)
+            .resize(256)
+            .build());
     return out;
   }
 }

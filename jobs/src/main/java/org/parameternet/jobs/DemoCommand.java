@@ -135,7 +135,8 @@ final class DemoCommand implements Callable<Integer> {
       SparkSession spark, IngestFormat format, String source, String out, String mapTo)
       throws Exception {
     System.out.println("pnet demo: ingest " + format.cliName() + " -> " + out);
-    return IngestJob.run(spark, IngestOptions.withDefaults(format, source, out, 40, mapTo));
+    return IngestJob.run(
+        spark, IngestOptions.builder(format, source, out).resize(40).mapTo(mapTo).build());
   }
 
   private static void report(IngestSummary s) {

@@ -127,21 +127,19 @@ final class IngestCommand implements Callable<Integer> {
 
   /** The ingest these flags ask for. */
   IngestOptions options() {
-    return new IngestOptions(
-        IngestFormat.parse(format),
-        source,
-        out,
-        new ImageOptions(resize, jpegQuality, minSide, maxPixels),
-        shardMb << 20,
-        splitMb << 20,
-        filesPerTask,
-        seed,
-        valLabels,
-        valSynsets,
-        overwrite,
-        mapTo,
-        classNames,
-        in21kP ? new IngestOptions.In21kPRecipe(in21kPMin, in21kPVal) : null);
+    return IngestOptions.builder(IngestFormat.parse(format), source, out)
+        .image(new ImageOptions(resize, jpegQuality, minSide, maxPixels))
+        .shardBytes(shardMb << 20)
+        .splitBytes(splitMb << 20)
+        .filesPerTask(filesPerTask)
+        .seed(seed)
+        .valLabels(valLabels)
+        .valSynsets(valSynsets)
+        .overwrite(overwrite)
+        .mapTo(mapTo)
+        .classNames(classNames)
+        .in21kP(in21kP ? new IngestOptions.In21kPRecipe(in21kPMin, in21kPVal) : null)
+        .build();
   }
 
   @Override

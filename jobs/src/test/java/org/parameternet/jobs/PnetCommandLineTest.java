@@ -218,8 +218,9 @@ class PnetCommandLineTest {
     IngestCommand ingest = parsed.getSubcommands().get("ingest").getCommand();
     IngestOptions fromFlags = ingest.options();
     assertEquals(
-        IngestOptions.withDefaults(
-            IngestFormat.FOLDERS, "/s", "/o", fromFlags.image().shorterSide(), null),
+        IngestOptions.builder(IngestFormat.FOLDERS, "/s", "/o")
+            .resize(fromFlags.image().shorterSide())
+            .build(),
         fromFlags);
     assertEquals(org.parameternet.data.image.ImageOptions.DEFAULTS, fromFlags.image());
   }

@@ -277,12 +277,10 @@ public final class IngestBenchmark {
   }
 
   private static IngestOptions folders(Path source, Path out, ImageOptions options) {
-    return IngestOptions.withDefaults(
-        IngestFormat.FOLDERS,
-        source.toUri().toString(),
-        out.toUri().toString(),
-        options.shorterSide(),
-        null);
+    return IngestOptions.builder(
+            IngestFormat.FOLDERS, source.toUri().toString(), out.toUri().toString())
+        .resize(options.shorterSide())
+        .build();
   }
 
   /** The JPEG and PNG files under {@code root}, in order. */

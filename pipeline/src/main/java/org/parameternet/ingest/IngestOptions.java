@@ -57,48 +57,138 @@ public record IngestOptions(
     }
   }
 
-  /** These options with other image limits. */
-  public IngestOptions withImage(ImageOptions other) {
-    return new IngestOptions(
-        format,
-        source,
-        out,
-        other,
-        shardBytes,
-        splitBytes,
-        filesPerTask,
-        seed,
-        valLabels,
-        valSynsets,
-        overwrite,
-        mapTo,
-        classNames,
-        in21kP);
+  /**
+   * Options built by name, starting from the defaults ({@code pnet.ingest} in {@code
+   * reference.conf}, as the command line has them) for one source and output.
+   */
+  public static Builder builder(IngestFormat format, String source, String out) {
+    Config d = Defaults.of("ingest");
+    return new Builder(format, source, out)
+        .image(ImageOptions.DEFAULTS)
+        .shardBytes(d.getLong("shard-mb") << 20)
+        .splitBytes(d.getLong("split-mb") << 20)
+        .filesPerTask(d.getInt("files-per-task"))
+        .seed(d.getLong("seed"));
   }
 
-  /**
-   * The defaults ({@code pnet.ingest} in {@code reference.conf}, as the command line has them) at a
-   * resize and an optional label-space mapping.
-   */
-  public static IngestOptions withDefaults(
-      IngestFormat format, String source, String out, int resize, String mapTo) {
-    Config d = Defaults.of("ingest");
-    ImageOptions image = ImageOptions.DEFAULTS;
-    return new IngestOptions(
-        format,
-        source,
-        out,
-        new ImageOptions(resize, image.jpegQuality(), image.minSide(), image.maxPixels()),
-        d.getLong("shard-mb") << 20,
-        d.getLong("split-mb") << 20,
-        d.getInt("files-per-task"),
-        d.getLong("seed"),
-        null,
-        null,
-        false,
-        mapTo,
-        null,
-        null);
+  /** A builder holding these options, to change some of them by name. */
+  public Builder toBuilder() {
+    return new Builder(format, source, out)
+        .image(image)
+        .shardBytes(shardBytes)
+        .splitBytes(splitBytes)
+        .filesPerTask(filesPerTask)
+        .seed(seed)
+        .valLabels(valLabels)
+        .valSynsets(valSynsets)
+        .overwrite(overwrite)
+        .mapTo(mapTo)
+        .classNames(classNames)
+        .in21kP(in21kP);
+  }
+
+  /** Names each setting of an ingest, so a call reads as what it sets; unset ones stay off. */
+  public static final class Builder {
+    private final IngestFormat format;
+    private final String source;
+    private final String out;
+    private ImageOptions image;
+    private long shardBytes;
+    private long splitBytes;
+    private int filesPerTask;
+    private long seed;
+    private String valLabels;
+    private String valSynsets;
+    private boolean overwrite;
+    private String mapTo;
+    private String classNames;
+    private In21kPRecipe in21kP;
+
+    private Builder(IngestFormat format, String source, String out) {
+      this.format = format;
+      this.source = source;
+      this.out = out;
+    }
+
+    public Builder image(ImageOptions v) {
+      image = v;
+      return this;
+    }
+
+    /** The shorter side after resizing, the other image limits kept. */
+    public Builder resize(int shorterSide) {
+      image =
+          new ImageOptions(shorterSide, image.jpegQuality(), image.minSide(), image.maxPixels());
+      return this;
+    }
+
+    public Builder shardBytes(long v) {
+      shardBytes = v;
+      return this;
+    }
+
+    public Builder splitBytes(long v) {
+      splitBytes = v;
+      return this;
+    }
+
+    public Builder filesPerTask(int v) {
+      filesPerTask = v;
+      return this;
+    }
+
+    public Builder seed(long v) {
+      seed = v;
+      return this;
+    }
+
+    public Builder valLabels(String v) {
+      valLabels = v;
+      return this;
+    }
+
+    public Builder valSynsets(String v) {
+      valSynsets = v;
+      return this;
+    }
+
+    public Builder overwrite(boolean v) {
+      overwrite = v;
+      return this;
+    }
+
+    public Builder mapTo(String v) {
+      mapTo = v;
+      return this;
+    }
+
+    public Builder classNames(String v) {
+      classNames = v;
+      return this;
+    }
+
+    public Builder in21kP(In21kPRecipe v) {
+      in21kP = v;
+      return this;
+    }
+
+    public IngestOptions build() {
+      return new IngestOptions(
+          format,
+          source,
+          out,
+          image,
+          shardBytes,
+          splitBytes,
+          filesPerTask,
+          seed,
+          valLabels,
+          valSynsets,
+          overwrite,
+          mapTo,
+          classNames,
+          in21kP);
+    }
   }
 
   public IngestOptions {

@@ -62,56 +62,14 @@ class IngestJobTest {
   }
 
   static IngestOptions options(IngestFormat format, String source, String out, boolean overwrite) {
-    return new IngestOptions(
-        format,
-        source,
-        out,
-        new ImageOptions(48, 90, 0, 90_000_000L),
-        1 << 20,
-        1 << 20,
-        7,
-        11,
-        null,
-        null,
-        overwrite,
-        null,
-        null,
-        null);
-  }
-
-  /** {@code base} with other label files, label map and 21K-P recipe. */
-  static IngestOptions with(
-      IngestOptions base,
-      String valLabels,
-      String valSynsets,
-      String mapTo,
-      IngestOptions.In21kPRecipe recipe) {
-    return with(base, valLabels, valSynsets, mapTo, base.classNames(), recipe);
-  }
-
-  /** ... and another class-names file. */
-  static IngestOptions with(
-      IngestOptions base,
-      String valLabels,
-      String valSynsets,
-      String mapTo,
-      String classNames,
-      IngestOptions.In21kPRecipe recipe) {
-    return new IngestOptions(
-        base.format(),
-        base.source(),
-        base.out(),
-        base.image(),
-        base.shardBytes(),
-        base.splitBytes(),
-        base.filesPerTask(),
-        base.seed(),
-        valLabels,
-        valSynsets,
-        base.overwrite(),
-        mapTo,
-        classNames,
-        recipe);
+    return IngestOptions.builder(format, source, out)
+        .image(new ImageOptions(48, 90, 0, 90_000_000L))
+        .shardBytes(1 << 20)
+        .splitBytes(1 << 20)
+        .filesPerTask(7)
+        .seed(11)
+        .overwrite(overwrite)
+        .build();
   }
 
   private static String out(String name) {
@@ -220,12 +178,10 @@ class IngestJobTest {
   void in1kValReadsTheDevkitMetaMat() throws IOException {
     IngestOptions base = options(IngestFormat.IN1K_VAL, synth + "/in1k/val", out("val-mat"), false);
     IngestOptions withMat =
-        with(
-            base,
-            synth + "/in1k/ILSVRC2012_validation_ground_truth.txt",
-            synth + "/in1k/meta.mat",
-            null,
-            null);
+        base.toBuilder()
+            .valLabels(synth + "/in1k/ILSVRC2012_validation_ground_truth.txt")
+            .valSynsets(synth + "/in1k/meta.mat")
+            .build();
     IngestSummary s = IngestJob.run(spark, withMat);
     assertEquals(SPEC.classes1k() * SPEC.valPerClass(), s.written());
     Map<String, String> truth = new HashMap<>();
@@ -292,12 +248,9 @@ class IngestJobTest {
     IngestSummary c =
         IngestJob.run(
             spark,
-            with(
-                options(IngestFormat.IN1K_VAL, cut.toString(), out("val-cut"), false),
-                synth + "/in1k/LOC_val_solution.csv",
-                null,
-                null,
-                null));
+            options(IngestFormat.IN1K_VAL, cut.toString(), out("val-cut"), false).toBuilder()
+                .valLabels(synth + "/in1k/LOC_val_solution.csv")
+                .build());
     assertEquals(members.size() / 2, c.written());
     assertEquals(1, c.quarantined());
     assertEquals(c.inputs(), c.written() + c.quarantined());
@@ -359,7 +312,7 @@ class IngestJobTest {
             synth + "/in1k/ILSVRC2012_img_train.tar",
             out("mapped"),
             false);
-    IngestOptions mapped = with(base, null, null, out("in22k"), null);
+    IngestOptions mapped = base.toBuilder().mapTo(out("in22k")).build();
     IngestJob.run(spark, mapped);
     List<String> map = lines(layout(out("mapped")).labelMap().toString());
     assertEquals("label\twnid\ttarget_label", map.get(0));
@@ -381,7 +334,7 @@ class IngestJobTest {
     int moreThan = 4;
     int val = 2;
     IngestOptions recipe =
-        with(base, null, null, null, new IngestOptions.In21kPRecipe(moreThan, val));
+        base.toBuilder().in21kP(new IngestOptions.In21kPRecipe(moreThan, val)).build();
     IngestSummary s = IngestJob.run(spark, recipe);
     assertEquals(s.inputs(), s.written() + s.quarantined());
     assertEquals(countOf("in22k") + 1, s.inputs(), "every input still accounted for");
@@ -620,21 +573,13 @@ class IngestJobTest {
       inputBytes += jpegs.get(i % jpegs.size()).length;
     }
     IngestOptions options =
-        new IngestOptions(
-            IngestFormat.FOLDERS,
-            source.toUri().toString(),
-            out("mixing-shards"),
-            new ImageOptions(0, 90, 0, 90_000_000L),
-            1 << 20,
-            1 << 20,
-            16,
-            11,
-            null,
-            null,
-            false,
-            null,
-            null,
-            null);
+        IngestOptions.builder(IngestFormat.FOLDERS, source.toUri().toString(), out("mixing-shards"))
+            .image(new ImageOptions(0, 90, 0, 90_000_000L))
+            .shardBytes(1 << 20)
+            .splitBytes(1 << 20)
+            .filesPerTask(16)
+            .seed(11)
+            .build();
     IngestSummary summary = IngestJob.run(spark, options);
     assertEquals(160, summary.written());
 
@@ -703,13 +648,9 @@ class IngestJobTest {
         lines(layout(out("stray-shards")).classes().toString()));
 
     IngestOptions named =
-        with(
-            options(IngestFormat.FOLDERS, source, out("stray-named-shards"), false),
-            null,
-            null,
-            null,
-            root.resolve("no-such-words.txt").toUri().toString(),
-            null);
+        options(IngestFormat.FOLDERS, source, out("stray-named-shards"), false).toBuilder()
+            .classNames(root.resolve("no-such-words.txt").toUri().toString())
+            .build();
     IllegalArgumentException e =
         assertThrows(IllegalArgumentException.class, () -> IngestJob.run(spark, named));
     assertTrue(e.getMessage().contains("ingest.class-names"), e.getMessage());
@@ -874,8 +815,7 @@ class IngestJobTest {
             new byte[][] {first, second, second}));
     IngestOptions base =
         options(IngestFormat.IN1K_TRAIN, source.toUri().toString(), out("crafted"), false);
-    IngestOptions small =
-        base.withImage(new org.parameternet.data.image.ImageOptions(48, 90, 0, 100 * 100));
+    IngestOptions small = base.toBuilder().image(new ImageOptions(48, 90, 0, 100 * 100)).build();
     IngestSummary summary = IngestJob.run(spark, small);
     assertEquals(Map.of("duplicate_key", 2L, "too_large", 1L), summary.byReason());
     assertEquals(3, summary.written(), "n01440764_1, n01440764_3 and n01443537_1");
@@ -891,8 +831,9 @@ class IngestJobTest {
   void limitsBeyondTheHeapPerTaskAreRefusedBeforeAnyWork() {
     String out = out("too-much-per-task");
     IngestOptions options =
-        options(IngestFormat.IN1K_VAL, synth + "/in1k/val", out, false)
-            .withImage(new org.parameternet.data.image.ImageOptions(48, 90, 0, 2_000_000_000L));
+        options(IngestFormat.IN1K_VAL, synth + "/in1k/val", out, false).toBuilder()
+            .image(new ImageOptions(48, 90, 0, 2_000_000_000L))
+            .build();
     IllegalArgumentException e =
         assertThrows(IllegalArgumentException.class, () -> IngestJob.run(spark, options));
     assertTrue(e.getMessage().contains("Lower --max-pixels to"), e.getMessage());
@@ -959,12 +900,9 @@ class IngestJobTest {
     String tar = synth + "/in1k/ILSVRC2012_img_train.tar";
     String out = out("bad-map-to");
     IngestOptions missing =
-        with(
-            options(IngestFormat.IN1K_TRAIN, tar, out, false),
-            null,
-            null,
-            dir.resolve("no-such-dataset").toUri().toString(),
-            null);
+        options(IngestFormat.IN1K_TRAIN, tar, out, false).toBuilder()
+            .mapTo(dir.resolve("no-such-dataset").toUri().toString())
+            .build();
     IllegalArgumentException e =
         assertThrows(IllegalArgumentException.class, () -> IngestJob.run(spark, missing));
     assertTrue(e.getMessage().contains("neither an ingested data set"), e.getMessage());
@@ -973,7 +911,7 @@ class IngestJobTest {
     java.nio.file.Path bad = dir.resolve("bad-classes.tsv");
     java.nio.file.Files.writeString(bad, "label\twnid\n0\tn01440764\nn01443537 1\n");
     IngestOptions malformed =
-        with(options(IngestFormat.IN1K_TRAIN, tar, out, false), null, null, bad.toString(), null);
+        options(IngestFormat.IN1K_TRAIN, tar, out, false).toBuilder().mapTo(bad.toString()).build();
     e = assertThrows(IllegalArgumentException.class, () -> IngestJob.run(spark, malformed));
     assertTrue(e.getMessage().contains("line 3"), e.getMessage());
     assertNothingStaged(out);

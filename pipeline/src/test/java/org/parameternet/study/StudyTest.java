@@ -29,21 +29,14 @@ class StudyTest {
   @TempDir Path dir;
 
   private static IngestOptions ingest(IngestFormat f, String source, String out, String mapTo) {
-    return new IngestOptions(
-        f,
-        source,
-        out,
-        new ImageOptions(36, 90, 0, 90_000_000L),
-        1 << 20,
-        1 << 20,
-        64,
-        0,
-        null,
-        null,
-        false,
-        mapTo,
-        null,
-        null);
+    return IngestOptions.builder(f, source, out)
+        .image(new ImageOptions(36, 90, 0, 90_000_000L))
+        .shardBytes(1 << 20)
+        .splitBytes(1 << 20)
+        .filesPerTask(64)
+        .seed(0)
+        .mapTo(mapTo)
+        .build();
   }
 
   @Test

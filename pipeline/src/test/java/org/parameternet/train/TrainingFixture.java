@@ -47,21 +47,13 @@ final class TrainingFixture {
   }
 
   private static IngestOptions options(IngestFormat format, String source, String out) {
-    return new IngestOptions(
-        format,
-        source,
-        out,
-        new ImageOptions(40, 90, 0, 90_000_000L),
-        1 << 20,
-        1 << 20,
-        64,
-        3,
-        null,
-        null,
-        false,
-        null,
-        null,
-        null);
+    return IngestOptions.builder(format, source, out)
+        .image(new ImageOptions(40, 90, 0, 90_000_000L))
+        .shardBytes(1 << 20)
+        .splitBytes(1 << 20)
+        .filesPerTask(64)
+        .seed(3)
+        .build();
   }
 
   /** A micro-model run on the fixture's data; {@code overrides} as with {@code --set}. */
