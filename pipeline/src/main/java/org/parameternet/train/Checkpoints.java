@@ -42,7 +42,6 @@ public final class Checkpoints {
   public static final String MODEL = "model.zip";
   public static final String EMA = "ema.bin";
   public static final String STATE = "state.json";
-  public static final String CONFIG = "train.conf";
   public static final String FINGERPRINT = "fingerprint.json";
 
   /** Written last: a checkpoint directory without it is not a checkpoint. */
@@ -121,7 +120,7 @@ public final class Checkpoints {
         Nd4j.write(ema, data);
       }
     }
-    try (OutputStream out = fs.create(new Path(tmp, CONFIG), false)) {
+    try (OutputStream out = fs.create(new Path(tmp, RunLayout.CONFIG), false)) {
       out.write(config.getBytes(StandardCharsets.UTF_8));
     }
     try (OutputStream out = fs.create(new Path(tmp, STATE), false)) {
@@ -252,7 +251,7 @@ public final class Checkpoints {
       }
     }
     Config train;
-    try (InputStream in = fs.open(new Path(checkpoint, CONFIG))) {
+    try (InputStream in = fs.open(new Path(checkpoint, RunLayout.CONFIG))) {
       train =
           ConfigFactory.parseString(new String(in.readAllBytes(), StandardCharsets.UTF_8))
               .getConfig(TrainConfig.ROOT);

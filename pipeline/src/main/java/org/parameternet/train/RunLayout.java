@@ -26,7 +26,12 @@ import org.parameternet.data.OutputFolder;
  * </pre>
  */
 public final class RunLayout {
-  private static final String CONFIG = "train.conf";
+  /**
+   * The run's configuration as resolved; each checkpoint keeps a copy under the same name ({@link
+   * Checkpoints}).
+   */
+  public static final String CONFIG = "train.conf";
+
   private static final String INIT = "init.json";
   private static final String LOCK = ".pnet-train.lock";
   private static final String MARKER = ".pnet-run";

@@ -323,13 +323,13 @@ class TrainerTest {
   void aFolderThatIsNotAPnetRunIsRefusedAndOnlyPnetsTemporariesAreCleaned() throws IOException {
     java.nio.file.Path foreign = fixture.dir.resolve("users-folder");
     java.nio.file.Files.createDirectories(foreign);
-    java.nio.file.Files.writeString(foreign.resolve("train.conf"), "mine");
+    java.nio.file.Files.writeString(foreign.resolve(RunLayout.CONFIG), "mine");
     TrainConfig config = fixture.config("users-folder", "epochs = 2");
     IllegalArgumentException e =
         assertThrows(
             IllegalArgumentException.class, () -> Trainer.run(fixture.spark, config, false));
     assertTrue(e.getMessage().contains("is not a pnet training run"), e.getMessage());
-    assertEquals("mine", java.nio.file.Files.readString(foreign.resolve("train.conf")));
+    assertEquals("mine", java.nio.file.Files.readString(foreign.resolve(RunLayout.CONFIG)));
     assertEquals(1, java.nio.file.Files.list(foreign).count(), "nothing written beside it");
 
     TrainConfig own = fixture.config("own-folder", "epochs = 2");
