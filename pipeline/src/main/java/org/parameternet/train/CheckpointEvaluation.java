@@ -59,7 +59,7 @@ public final class CheckpointEvaluation {
     int resolution = spec.resolution();
     requireTrainedLabels(spark, loaded, data, split);
     AugmentOptions eval =
-        new AugmentOptions(resolution, 1, 1, 1, 1, 0, "", 0, train.getDouble("augment.eval-crop"));
+        AugmentOptions.withoutAugmentation(resolution, train.getDouble("augment.eval-crop"));
     EvaluationResult result =
         Evaluator.evaluate(spark, net.getConfiguration(), params, data, split, eval, batch);
 

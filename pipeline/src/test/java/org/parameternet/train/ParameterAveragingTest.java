@@ -107,7 +107,7 @@ class ParameterAveragingTest {
     ComputationGraph net =
         TrainingNetworks.create(
             config, config.spec(classes), new CosineWarmupSchedule(1e-3, 1e-3, 1e-3, 0, 10, 1.0));
-    var eval = new org.parameternet.data.augment.AugmentOptions(32, 1, 1, 1, 1, 0, "", 0, 0.875);
+    var eval = org.parameternet.data.augment.AugmentOptions.withoutAugmentation(32, 0.875);
     EvaluationResult distributed =
         Evaluator.evaluate(
             fixture.spark,

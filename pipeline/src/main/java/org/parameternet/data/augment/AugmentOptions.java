@@ -54,8 +54,16 @@ public record AugmentOptions(
         resolution, 0.08, 1.0, 3.0 / 4, 4.0 / 3, 0.5, "rand-m9-mstd0.5", 0.25, 0.875);
   }
 
-  /** No augmentation beyond a full-image resize (for tests and exact checks). */
-  public AugmentOptions withoutRandomness() {
+  /**
+   * No augmentation: the whole image resized, no flip, RandAugment or erasing; what evaluation
+   * uses, and tests and exact checks. The one place these "off" values are written.
+   */
+  public static AugmentOptions withoutAugmentation(int resolution, double evalCropFraction) {
     return new AugmentOptions(resolution, 1, 1, 1, 1, 0, "", 0, evalCropFraction);
+  }
+
+  /** These options without augmentation: the same resolution and evaluation crop. */
+  public AugmentOptions withoutRandomness() {
+    return withoutAugmentation(resolution, evalCropFraction);
   }
 }

@@ -59,7 +59,7 @@ class ImagePipelineParityTest {
 
   @Test
   void evaluationTransformIsCloseToTorchvisionsResizeAndCentreCrop() {
-    AugmentOptions eval = new AugmentOptions(32, 1, 1, 1, 1, 0, "", 0, 0.875);
+    AugmentOptions eval = AugmentOptions.withoutAugmentation(32, 0.875);
     float[] out = new float[3 * 32 * 32];
     new ImageTransforms(eval).eval(png, out, 0);
     double[] d = differences(fromNormalizedChw(out, 32, 32), golden.get("eval").get("pillow"));
