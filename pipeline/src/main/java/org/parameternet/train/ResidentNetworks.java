@@ -13,7 +13,8 @@ final class ResidentNetworks {
   private static String currentRun;
   private static final Deque<ComputationGraph> IDLE = new ArrayDeque<>();
 
-  private static long reused;
+  // Read only by tests (timesReusedForTests): reuse changes no result, so nothing else shows it
+  private static long timesReused;
 
   private ResidentNetworks() {}
 
@@ -21,14 +22,17 @@ final class ResidentNetworks {
   static synchronized ComputationGraph borrow(String run) {
     ComputationGraph network = run.equals(currentRun) ? IDLE.pollFirst() : null;
     if (network != null) {
-      reused++;
+      timesReused++;
     }
     return network;
   }
 
-  /** How many times a kept network was lent out in this JVM. */
-  static synchronized long reused() {
-    return reused;
+  /**
+   * Test hook: how many times a kept network was lent out in this JVM, which a test compares before
+   * and after a run to see that later rounds trained on kept networks.
+   */
+  static synchronized long timesReusedForTests() {
+    return timesReused;
   }
 
   static synchronized void giveBack(String run, ComputationGraph network) {

@@ -56,7 +56,7 @@ class ParameterAveragingTest {
     SparkComputationGraph spark =
         new SparkComputationGraph(
             sc, initial.clone(), ResidentNetworkTrainingMaster.create(2, 8, 1, 0, 1));
-    long reusedBefore = ResidentNetworks.reused();
+    long reusedBefore = ResidentNetworks.timesReusedForTests();
 
     ComputationGraph start = initial;
     for (int r = 0; r < rounds.size(); r++) {
@@ -92,7 +92,8 @@ class ParameterAveragingTest {
           "round " + r + ": driver Adam state vs mean of the workers'");
       start = spark.getNetwork().clone();
     }
-    assertEquals(2, ResidentNetworks.reused() - reusedBefore, "round 2 ran on kept networks");
+    assertEquals(
+        2, ResidentNetworks.timesReusedForTests() - reusedBefore, "round 2 ran on kept networks");
   }
 
   /**
