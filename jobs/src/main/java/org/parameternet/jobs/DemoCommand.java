@@ -5,15 +5,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import org.apache.hadoop.fs.FileSystem;
 import org.apache.spark.sql.SparkSession;
-import org.parameternet.data.synth.SynthLayout;
-import org.parameternet.data.synth.SynthSpec;
-import org.parameternet.data.synth.SynthWriter;
-import org.parameternet.ingest.IngestFormat;
-import org.parameternet.ingest.IngestJob;
-import org.parameternet.ingest.IngestOptions;
-import org.parameternet.ingest.IngestSummary;
+import org.parameternet.study.DemoData;
 import org.parameternet.study.StudyConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -69,21 +62,6 @@ final class DemoCommand implements Callable<Integer> {
       description = "Override a study key, e.g. --set scratch.epochs=4 (repeatable).")
   List<String> overrides = new ArrayList<>();
 
-  /**
-   * The built-in data: 48 22K-like classes of 50 images; 16 1K-like classes (15 of them among the
-   * 22K-like ones, as 999 of ImageNet-1K's are in fall11) with only 12 training images each, so
-   * training on the 1K-like set alone is data-starved, and 25 validation images each.
-   */
-  static final SynthSpec DATA =
-      SynthSpec.builder()
-          .classes22k(48)
-          .classes1k(16)
-          .perClass22k(50, 50)
-          .perClass1k(12, 25)
-          .size(40)
-          .seed(1)
-          .build();
-
   @Override
   public Integer call() throws Exception {
     String folder = out.isEmpty() ? study.out : out;
@@ -92,17 +70,8 @@ final class DemoCommand implements Callable<Integer> {
             ? folder
             : Path.of(folder).toAbsolutePath().normalize().toUri().toString();
     root = root.endsWith("/") ? root.substring(0, root.length() - 1) : root;
-    String synth = root + "/data/synth";
-    String in22k = root + "/data/22k-like";
-    String train = root + "/data/1k-like-train";
-    String val = root + "/data/1k-like-val";
-    List<String> settings =
-        new ArrayList<>(
-            List.of(
-                "out=\"" + root + "\"",
-                "target.train=\"" + train + "\"",
-                "target.val=\"" + val + "\"",
-                "pretraining=[{name=\"22k-like\", train=\"" + in22k + "\"}]"));
+    DemoData data = new DemoData(root);
+    List<String> settings = new ArrayList<>(data.studySettings());
     settings.addAll(overrides);
     StudyConfig studyConfig =
         StudyConfig.load(new File(config.isEmpty() ? study.config : config), settings);
@@ -110,17 +79,7 @@ final class DemoCommand implements Callable<Integer> {
 
     SparkSession spark = SparkSessions.create("pnet demo");
     try {
-      org.apache.hadoop.fs.Path synthPath = new org.apache.hadoop.fs.Path(synth);
-      FileSystem fs = synthPath.getFileSystem(spark.sparkContext().hadoopConfiguration());
-      SynthLayout sources = new SynthLayout(synthPath);
-      if (!fs.exists(sources.manifest())) {
-        System.out.println("pnet demo: synthesizing the 22K-like and 1K-like sets");
-        SynthWriter.write(fs, synthPath, DATA);
-      }
-      report(ingest(spark, IngestFormat.IN22K, sources.in22kTar().toString(), in22k, null));
-      report(
-          ingest(spark, IngestFormat.IN1K_TRAIN, sources.in1kTrainTar().toString(), train, in22k));
-      report(ingest(spark, IngestFormat.IN1K_VAL, sources.in1kVal().toString(), val, in22k));
+      data.prepare(spark, System.out::println);
     } finally {
       spark.stop();
     }
@@ -129,18 +88,5 @@ final class DemoCommand implements Callable<Integer> {
       System.out.println("pnet demo: done; everything is under " + root);
     }
     return code;
-  }
-
-  private static IngestSummary ingest(
-      SparkSession spark, IngestFormat format, String source, String out, String mapTo)
-      throws Exception {
-    System.out.println("pnet demo: ingest " + format.cliName() + " -> " + out);
-    return IngestJob.run(
-        spark, IngestOptions.builder(format, source, out).resize(40).mapTo(mapTo).build());
-  }
-
-  private static void report(IngestSummary s) {
-    System.out.printf(
-        "  %d inputs: %d written, %d quarantined%n", s.inputs(), s.written(), s.quarantined());
   }
 }
