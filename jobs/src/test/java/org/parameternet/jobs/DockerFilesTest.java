@@ -88,8 +88,7 @@ class DockerFilesTest {
   void theImageInstallsTheNativeLibraries() throws IOException {
     String script =
         Files.readString(DOCKER.resolveSibling("bin").resolve("install-native-libraries.sh"));
-    java.util.regex.Matcher packages =
-        java.util.regex.Pattern.compile("(?m)^packages=\\(([^)]*)\\)").matcher(script);
+    Matcher packages = Pattern.compile("(?m)^packages=\\(([^)]*)\\)").matcher(script);
     assertTrue(packages.find(), "install-native-libraries.sh lists packages=(...)");
     String dockerfile = Files.readString(DOCKER.resolve("Dockerfile"));
     for (String pkg : packages.group(1).trim().split("\\s+")) {

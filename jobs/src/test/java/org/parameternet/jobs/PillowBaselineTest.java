@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -23,7 +24,7 @@ class PillowBaselineTest {
     boolean pillow;
     try {
       pillow = new ProcessBuilder(PYTHON, "-c", "import PIL").start().waitFor() == 0;
-    } catch (java.io.IOException e) {
+    } catch (IOException e) {
       pillow = false;
     }
     assumeTrue(pillow, "needs Pillow (python3-pil, which CI's Jupyter brings)");

@@ -10,17 +10,23 @@ import com.typesafe.config.ConfigFactory;
 import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.parameternet.data.image.ImageOptions;
 import org.parameternet.ingest.IngestFormat;
 import org.parameternet.ingest.IngestOptions;
 import org.parameternet.model.onnx.OnnxRuntimeModel;
@@ -38,7 +44,7 @@ class PnetCommandLineTest {
     try {
       System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
       CommandLine cli = Pnet.commandLine(new ConfigDefaults(config, "test"));
-      cli.setErr(new java.io.PrintWriter(err, true, StandardCharsets.UTF_8));
+      cli.setErr(new PrintWriter(err, true, StandardCharsets.UTF_8));
       int code = cli.execute(args);
       return new Run(
           code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
@@ -129,7 +135,7 @@ class PnetCommandLineTest {
     Path lock = dir.resolve(".fresh.onnx.pnet-export.lock");
     String theirs =
         "host=elsewhere pid=1 started=? machine=elsewhere token=theirs renewed="
-            + java.time.Instant.now()
+            + Instant.now()
             + "\n";
     Files.writeString(lock, theirs);
     Run blocked = exportMicro(fresh);
@@ -167,7 +173,7 @@ class PnetCommandLineTest {
   void shippedConfigNamesOnlyRealOptionsAndRepeatsNoDefault() throws Exception {
     File file = new File("../conf/pnet.conf");
     assertTrue(file.isFile(), "conf/pnet.conf missing");
-    String text = java.nio.file.Files.readString(file.toPath());
+    String text = Files.readString(file.toPath());
     String examples = text.replaceAll("(?m)^(\\s*)#\\s*([a-z][\\w.-]*\\s*=.*)$", "$1$2");
     Config reference = ConfigFactory.defaultReference();
     for (String variant : List.of(text, examples)) {
@@ -197,7 +203,7 @@ class PnetCommandLineTest {
   void everyDefaultIsDeclaredOnceInReferenceConf() {
     CommandLine cli = Pnet.commandLine(new ConfigDefaults(ConfigFactory.empty(), "none"));
     List<OptionSpec> all = ConfigDefaults.options(cli.getCommandSpec());
-    java.util.Set<String> options = new java.util.TreeSet<>();
+    Set<String> options = new TreeSet<>();
     all.forEach(o -> options.add(ConfigDefaults.keyOf(o)));
     for (OptionSpec option : all) {
       assertEquals(
@@ -222,7 +228,7 @@ class PnetCommandLineTest {
             .resize(fromFlags.image().shorterSide())
             .build(),
         fromFlags);
-    assertEquals(org.parameternet.data.image.ImageOptions.DEFAULTS, fromFlags.image());
+    assertEquals(ImageOptions.DEFAULTS, fromFlags.image());
   }
 
   /**
@@ -233,9 +239,9 @@ class PnetCommandLineTest {
   void aUsersUnknownKeyIsAnErrorAndAUsersValueIsTheDefault() throws Exception {
     File file = File.createTempFile("pnet", ".conf");
     file.deleteOnExit();
-    java.nio.file.Files.writeString(file.toPath(), "pnet { ingest { resise = 128 } }");
+    Files.writeString(file.toPath(), "pnet { ingest { resise = 128 } }");
     IllegalArgumentException e =
-        org.junit.jupiter.api.Assertions.assertThrows(
+        Assertions.assertThrows(
             IllegalArgumentException.class,
             () ->
                 Pnet.commandLine(
@@ -295,7 +301,7 @@ class PnetCommandLineTest {
   void pretrainRejectsABadConfigurationBeforeStartingSpark() throws Exception {
     File conf = File.createTempFile("exp", ".conf");
     conf.deleteOnExit();
-    java.nio.file.Files.writeString(conf.toPath(), "train { data.path = /d, out = /o }");
+    Files.writeString(conf.toPath(), "train { data.path = /d, out = /o }");
     Run r =
         run(
             ConfigFactory.empty(),

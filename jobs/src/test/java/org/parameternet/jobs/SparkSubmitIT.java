@@ -7,7 +7,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The shaded jar, submitted with Spark's own SparkSubmit (from the Maven-resolved stand-in for a
@@ -20,14 +22,13 @@ class SparkSubmitIT {
   }
 
   private static List<String> run(List<String> command) throws Exception {
-    SparkSubmitter.Result r = SparkSubmitter.run(command, java.util.Map.of());
+    SparkSubmitter.Result r = SparkSubmitter.run(command, Map.of());
     assertEquals(0, r.exitCode(), r.text());
     return r.lines();
   }
 
   @Test
-  void synthThenIngestRunThroughSparkSubmit(@org.junit.jupiter.api.io.TempDir Path dir)
-      throws Exception {
+  void synthThenIngestRunThroughSparkSubmit(@TempDir Path dir) throws Exception {
     String data = dir.resolve("synth").toUri().toString();
     run(
         sparkSubmit(

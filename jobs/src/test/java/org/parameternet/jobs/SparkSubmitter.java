@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /** Runs the shaded jar through Spark's own SparkSubmit, as a user's spark-submit would. */
@@ -77,8 +78,7 @@ final class SparkSubmitter {
     return command;
   }
 
-  static Process start(List<String> command, File out, java.util.Map<String, String> env)
-      throws IOException {
+  static Process start(List<String> command, File out, Map<String, String> env) throws IOException {
     ProcessBuilder builder =
         new ProcessBuilder(command).redirectOutput(out).redirectError(errorFile(out));
     builder.environment().putAll(env);
@@ -102,7 +102,7 @@ final class SparkSubmitter {
     return new File(out.getPath() + ".err");
   }
 
-  static Result run(List<String> command, java.util.Map<String, String> env) throws Exception {
+  static Result run(List<String> command, Map<String, String> env) throws Exception {
     File out = File.createTempFile("spark-submit", ".out");
     return finish(start(command, out, env), out, 10);
   }

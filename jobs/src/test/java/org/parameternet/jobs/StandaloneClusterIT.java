@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.File;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -14,11 +15,17 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.parameternet.spark.ExecutorPaths;
+import org.parameternet.train.MetricsLog;
 
 /**
  * A real Spark standalone cluster on 127.0.0.1 (a Master and two Workers as separate JVMs, each
@@ -38,7 +45,7 @@ class StandaloneClusterIT {
   static String val;
 
   /** RPC authentication on, as docker/compose.yaml runs the cluster. */
-  static final String SECRET = java.util.UUID.randomUUID().toString();
+  static final String SECRET = UUID.randomUUID().toString();
 
   @BeforeAll
   static void startClusterAndIngest() throws Exception {
@@ -141,7 +148,7 @@ class StandaloneClusterIT {
     all.forEach(ProcessHandle::destroy);
     for (ProcessHandle h : all) {
       try {
-        h.onExit().get(20, java.util.concurrent.TimeUnit.SECONDS);
+        h.onExit().get(20, TimeUnit.SECONDS);
       } catch (Exception e) {
         h.destroyForcibly();
       }
@@ -233,11 +240,11 @@ class StandaloneClusterIT {
     assertTrue(state.replace(" ", "").contains("\"epoch\":3"), state);
     // A task re-run after the kill reports its worker's steps again: each step still counts each
     // of the 2 workers once, and appears once.
-    List<java.util.Map<String, Object>> steps =
-        org.parameternet.train.MetricsLog.read(
-            org.apache.hadoop.fs.FileSystem.getLocal(new org.apache.hadoop.conf.Configuration()),
+    List<Map<String, Object>> steps =
+        MetricsLog.read(
+            FileSystem.getLocal(new Configuration()),
             new org.apache.hadoop.fs.Path(out),
-            org.parameternet.train.MetricsLog.Kind.STEPS);
+            MetricsLog.Kind.STEPS);
     assertFalse(steps.isEmpty());
     for (int i = 0; i < steps.size(); i++) {
       assertEquals(i + 1, ((Number) steps.get(i).get("iteration")).intValue(), "step " + (i + 1));
@@ -342,7 +349,7 @@ class StandaloneClusterIT {
 
   private static boolean trainingStarted(Path driverLog, Path metrics) throws IOException {
     return roundsLogged(metrics) >= 1
-        || java.util.regex.Pattern.compile("\\b[1-9]\\d*/\\d+ steps \\(")
+        || Pattern.compile("\\b[1-9]\\d*/\\d+ steps \\(")
             .matcher(Files.readString(driverLog))
             .find();
   }
@@ -410,7 +417,7 @@ class StandaloneClusterIT {
   }
 
   private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
       return s.getLocalPort();
     }
   }

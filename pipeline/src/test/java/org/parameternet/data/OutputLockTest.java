@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.BufferedReader;
+import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -151,13 +152,13 @@ public class OutputLockTest {
   }
 
   /** A child JVM holding {@code lock} until it is killed; returns once the lock is taken. */
-  public static Process holdInAnotherProcess(Path lock) throws java.io.IOException {
+  public static Process holdInAnotherProcess(Path lock) throws IOException {
     return holdInAnotherProcess(
         lock, OutputLock.LEASE.toMillis(), OutputLock.RENEW_EVERY.toMillis());
   }
 
   static Process holdInAnotherProcess(Path lock, long leaseMillis, long renewMillis)
-      throws java.io.IOException {
+      throws IOException {
     Process holder =
         new ProcessBuilder(
                 List.of(

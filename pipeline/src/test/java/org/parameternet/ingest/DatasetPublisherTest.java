@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.util.List;
 import java.util.Set;
+import java.util.UUID;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -51,9 +52,9 @@ class DatasetPublisherTest {
     Files.writeString(
         out.resolve(DatasetLayout.MANIFEST), "{\"version\": \"" + live + "\", \"classes\": 2}");
     Files.createDirectories(out.resolve(crashed + "/data"));
-    String earlierStaging = ".staging-" + java.util.UUID.randomUUID();
+    String earlierStaging = ".staging-" + UUID.randomUUID();
     Files.createDirectories(out.resolve(earlierStaging + "/data"));
-    String temporary = AtomicFile.TEMPORARY_PREFIX + java.util.UUID.randomUUID();
+    String temporary = AtomicFile.TEMPORARY_PREFIX + UUID.randomUUID();
     Files.writeString(out.resolve(temporary), "{}");
     Files.createDirectories(out.resolve(".staging-notes"));
     Files.writeString(out.resolve(".staging-notes/todo.txt"), "mine");

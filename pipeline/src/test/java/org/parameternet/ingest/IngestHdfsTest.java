@@ -7,8 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.File;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.hdfs.MiniDFSCluster;
@@ -105,12 +108,10 @@ class IngestHdfsTest {
     assertNotEquals(before, after.version().orElseThrow());
     assertFalse(fs.exists(new Path(out, before)), "the old version is deleted");
     assertEquals(replaced.written(), spark.read().parquet(after.data().toString()).count());
-    List<String> names = new java.util.ArrayList<>();
-    for (org.apache.hadoop.fs.FileStatus child : fs.listStatus(new Path(out))) {
+    List<String> names = new ArrayList<>();
+    for (FileStatus child : fs.listStatus(new Path(out))) {
       names.add(child.getPath().getName());
     }
-    assertEquals(
-        java.util.Set.of(DatasetLayout.MANIFEST, after.version().get()),
-        java.util.Set.copyOf(names));
+    assertEquals(Set.of(DatasetLayout.MANIFEST, after.version().get()), Set.copyOf(names));
   }
 }

@@ -6,12 +6,25 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.File;
 import java.io.IOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
 import javax.imageio.ImageIO;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+import org.apache.commons.compress.archivers.tar.TarConstants;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -25,10 +38,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.parameternet.benchmark.IngestBenchmark;
+import org.parameternet.data.OutputLockTest;
 import org.parameternet.data.image.ImageOptions;
 import org.parameternet.data.shards.DatasetLayout;
 import org.parameternet.data.synth.SynthSpec;
 import org.parameternet.data.synth.SynthWriter;
+import org.parameternet.data.tar.TarIndex;
+import org.parameternet.data.tar.TarMember;
 import org.parameternet.testing.LocalSpark;
 
 /** Every source layout end to end in Spark local mode, on data from {@link SynthWriter}. */
@@ -234,9 +251,8 @@ class IngestJobTest {
       assertTrue(r.getString(2).startsWith(tar + "!"), r.getString(2));
     }
 
-    List<org.parameternet.data.tar.TarMember> members =
-        org.parameternet.data.tar.TarIndex.of(fs, new Path(tar)).members();
-    org.parameternet.data.tar.TarMember cutInside = members.get(members.size() / 2);
+    List<TarMember> members = TarIndex.of(fs, new Path(tar)).members();
+    TarMember cutInside = members.get(members.size() / 2);
     Path cut = new Path(dir.resolve("cut-val/ILSVRC2012_img_val.tar").toUri());
     byte[] head = new byte[(int) (cutInside.dataOffset() + cutInside.size() / 2)];
     try (var in = fs.open(new Path(tar))) {
@@ -281,8 +297,7 @@ class IngestJobTest {
     Path archive = new Path(synth + "/in1k/ILSVRC2012_img_train.tar");
     Path folder = new Path(dir.resolve("synset-tars").toUri());
     fs.mkdirs(folder);
-    for (org.parameternet.data.tar.TarMember m :
-        org.parameternet.data.tar.TarIndex.of(fs, archive).members()) {
+    for (TarMember m : TarIndex.of(fs, archive).members()) {
       byte[] bytes = new byte[(int) m.size()];
       try (var in = fs.open(archive)) {
         in.readFully(m.dataOffset(), bytes);
@@ -292,7 +307,7 @@ class IngestJobTest {
       }
     }
     try (var o = fs.create(new Path(folder, "notes.txt"))) {
-      o.write("not a synset".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      o.write("not a synset".getBytes(StandardCharsets.UTF_8));
     }
     IngestSummary s =
         IngestJob.run(
@@ -371,7 +386,7 @@ class IngestJobTest {
   void anOutputHoldingTheSourceOrForeignFilesIsRefusedAndKeepsEverything() throws IOException {
     java.nio.file.Path x = dir.resolve("user-folder");
     copyTree(java.nio.file.Path.of(synth.toUri()).resolve("in1k"), x);
-    java.nio.file.Files.writeString(x.resolve("my-notes.txt"), "mine");
+    Files.writeString(x.resolve("my-notes.txt"), "mine");
     List<String> before = listing(x);
     String source = x.resolve("val").toUri().toString();
 
@@ -386,8 +401,8 @@ class IngestJobTest {
 
     // Not overlapping, but not empty and not a pnet dataset.
     java.nio.file.Path other = dir.resolve("notes-only");
-    java.nio.file.Files.createDirectories(other);
-    java.nio.file.Files.writeString(other.resolve("my-notes.txt"), "mine");
+    Files.createDirectories(other);
+    Files.writeString(other.resolve("my-notes.txt"), "mine");
     IllegalArgumentException foreign =
         assertThrows(
             IllegalArgumentException.class,
@@ -395,11 +410,11 @@ class IngestJobTest {
                 IngestJob.run(
                     spark, options(IngestFormat.IN1K_VAL, source, other.toUri().toString(), true)));
     assertTrue(foreign.getMessage().contains("my-notes.txt"), foreign.getMessage());
-    assertEquals("mine", java.nio.file.Files.readString(other.resolve("my-notes.txt")));
+    assertEquals("mine", Files.readString(other.resolve("my-notes.txt")));
 
     // Inside the source, reached through a symbolic link and "..".
     java.nio.file.Path link = dir.resolve("link-to-user-folder");
-    java.nio.file.Files.createSymbolicLink(link, x);
+    Files.createSymbolicLink(link, x);
     String inside = link.toUri() + "val/../val/shards";
     assertThrows(
         IllegalArgumentException.class,
@@ -418,26 +433,25 @@ class IngestJobTest {
     // the first run's staging, named as pnet names it
     String first = DatasetLayout.newVersion(new Path(outDir.toUri())).version().orElseThrow();
     java.nio.file.Path theirs = outDir.resolve(first + "/data");
-    java.nio.file.Files.createDirectories(theirs);
+    Files.createDirectories(theirs);
     String out = outDir.toUri().toString();
     String tar = synth + "/in1k/ILSVRC2012_img_train.tar";
     Process holder =
-        org.parameternet.data.OutputLockTest.holdInAnotherProcess(
-            new Path(outDir.resolve(".pnet-ingest.lock").toUri()));
+        OutputLockTest.holdInAnotherProcess(new Path(outDir.resolve(".pnet-ingest.lock").toUri()));
     try {
       IllegalStateException refused =
           assertThrows(
               IllegalStateException.class,
               () -> IngestJob.run(spark, options(IngestFormat.IN1K_TRAIN, tar, out, false)));
       assertTrue(refused.getMessage().contains("in use"), refused.getMessage());
-      assertTrue(java.nio.file.Files.isDirectory(theirs), "the other run's staging is untouched");
+      assertTrue(Files.isDirectory(theirs), "the other run's staging is untouched");
     } finally {
       holder.destroyForcibly().waitFor();
     }
     IngestSummary after = IngestJob.run(spark, options(IngestFormat.IN1K_TRAIN, tar, out, false));
     assertFalse(after.reused());
-    assertFalse(java.nio.file.Files.exists(outDir.resolve(first)));
-    assertFalse(java.nio.file.Files.exists(outDir.resolve(".pnet-ingest.lock")), "released");
+    assertFalse(Files.exists(outDir.resolve(first)));
+    assertFalse(Files.exists(outDir.resolve(".pnet-ingest.lock")), "released");
   }
 
   /**
@@ -450,41 +464,40 @@ class IngestJobTest {
   void filesAtPublishingsNamesAreRefusedBeforeAnyWorkAndKept() throws IOException {
     String val = synth + "/in1k/val";
     String out = out("publishing-names");
-    java.nio.file.Path outDir = java.nio.file.Path.of(java.net.URI.create(out));
+    java.nio.file.Path outDir = java.nio.file.Path.of(URI.create(out));
     IngestJob.run(spark, options(IngestFormat.IN1K_VAL, val, out, false));
     String version = layout(out).version().orElseThrow();
     java.nio.file.Path journal = outDir.resolve(DatasetPublisher.JOURNAL);
-    java.nio.file.Files.writeString(journal, "data\n"); // a user's, in no pnet format
+    Files.writeString(journal, "data\n"); // a user's, in no pnet format
     IllegalArgumentException e =
         assertThrows(
             IllegalArgumentException.class,
             () -> IngestJob.run(spark, options(IngestFormat.IN1K_VAL, val, out, true)));
     assertTrue(e.getMessage().contains(DatasetPublisher.JOURNAL), e.getMessage());
-    assertEquals("data\n", java.nio.file.Files.readString(journal));
+    assertEquals("data\n", Files.readString(journal));
     assertEquals(version, layout(out).version().orElseThrow(), "the data set is untouched");
 
     String fresh = out("stray-checksum");
-    java.nio.file.Path freshDir = java.nio.file.Path.of(java.net.URI.create(fresh));
-    java.nio.file.Files.createDirectories(freshDir);
+    java.nio.file.Path freshDir = java.nio.file.Path.of(URI.create(fresh));
+    Files.createDirectories(freshDir);
     java.nio.file.Path stray = freshDir.resolve("." + DatasetLayout.MANIFEST + ".crc");
-    java.nio.file.Files.writeString(stray, "mine");
+    Files.writeString(stray, "mine");
     e =
         assertThrows(
             IllegalArgumentException.class,
             () -> IngestJob.run(spark, options(IngestFormat.IN1K_VAL, val, fresh, false)));
     assertTrue(e.getMessage().contains(stray.getFileName().toString()), e.getMessage());
-    assertEquals("mine", java.nio.file.Files.readString(stray));
+    assertEquals("mine", Files.readString(stray));
 
     String notes = out("foreign-manifest");
-    java.nio.file.Path notesDir = java.nio.file.Path.of(java.net.URI.create(notes));
-    java.nio.file.Files.createDirectories(notesDir);
-    java.nio.file.Files.writeString(notesDir.resolve(DatasetLayout.MANIFEST), "my notes");
+    java.nio.file.Path notesDir = java.nio.file.Path.of(URI.create(notes));
+    Files.createDirectories(notesDir);
+    Files.writeString(notesDir.resolve(DatasetLayout.MANIFEST), "my notes");
     assertThrows(
         IllegalArgumentException.class,
         () -> IngestJob.run(spark, options(IngestFormat.IN1K_VAL, val, notes, true)));
-    assertEquals(
-        "my notes", java.nio.file.Files.readString(notesDir.resolve(DatasetLayout.MANIFEST)));
-    try (var children = java.nio.file.Files.list(notesDir)) {
+    assertEquals("my notes", Files.readString(notesDir.resolve(DatasetLayout.MANIFEST)));
+    try (var children = Files.list(notesDir)) {
       assertEquals(
           List.of(DatasetLayout.MANIFEST),
           children.map(c -> c.getFileName().toString()).toList(),
@@ -498,30 +511,29 @@ class IngestJobTest {
     String out = out("overwrite-keeps-foreign");
     String tar = synth + "/in1k/ILSVRC2012_img_train.tar";
     IngestSummary first = IngestJob.run(spark, options(IngestFormat.IN1K_TRAIN, tar, out, false));
-    java.nio.file.Path notes =
-        java.nio.file.Path.of(java.net.URI.create(out)).resolve("README-mine.txt");
-    java.nio.file.Files.writeString(notes, "mine");
+    java.nio.file.Path notes = java.nio.file.Path.of(URI.create(out)).resolve("README-mine.txt");
+    Files.writeString(notes, "mine");
     IngestSummary replaced = IngestJob.run(spark, options(IngestFormat.IN1K_TRAIN, tar, out, true));
     assertFalse(replaced.reused());
     assertEquals(first.written(), spark.read().parquet(layout(out).data().toString()).count());
-    assertEquals("mine", java.nio.file.Files.readString(notes));
+    assertEquals("mine", Files.readString(notes));
   }
 
   private static void copyTree(java.nio.file.Path from, java.nio.file.Path to) throws IOException {
-    try (var paths = java.nio.file.Files.walk(from)) {
+    try (var paths = Files.walk(from)) {
       for (java.nio.file.Path p : (Iterable<java.nio.file.Path>) paths::iterator) {
         java.nio.file.Path target = to.resolve(from.relativize(p).toString());
-        if (java.nio.file.Files.isDirectory(p)) {
-          java.nio.file.Files.createDirectories(target);
+        if (Files.isDirectory(p)) {
+          Files.createDirectories(target);
         } else {
-          java.nio.file.Files.copy(p, target);
+          Files.copy(p, target);
         }
       }
     }
   }
 
   private static List<String> listing(java.nio.file.Path root) throws IOException {
-    try (var paths = java.nio.file.Files.walk(root)) {
+    try (var paths = Files.walk(root)) {
       return paths.map(p -> root.relativize(p) + ":" + p.toFile().length()).sorted().toList();
     }
   }
@@ -561,15 +573,14 @@ class IngestJobTest {
    */
   @Test
   void shardsMixClassesAndStayNearTheTargetSize() throws IOException {
-    List<byte[]> jpegs =
-        org.parameternet.benchmark.IngestBenchmark.sampleJpegs(20, 300, 225, 90, 5);
+    List<byte[]> jpegs = IngestBenchmark.sampleJpegs(20, 300, 225, 90, 5);
     java.nio.file.Path source = dir.resolve("mixing");
     long inputBytes = 0;
     for (int i = 0; i < 160; i++) {
       java.nio.file.Path file =
-          source.resolve(String.format(java.util.Locale.ROOT, "n%08d/img_%03d.JPEG", i / 16, i));
-      java.nio.file.Files.createDirectories(file.getParent());
-      java.nio.file.Files.write(file, jpegs.get(i % jpegs.size()));
+          source.resolve(String.format(Locale.ROOT, "n%08d/img_%03d.JPEG", i / 16, i));
+      Files.createDirectories(file.getParent());
+      Files.write(file, jpegs.get(i % jpegs.size()));
       inputBytes += jpegs.get(i % jpegs.size()).length;
     }
     IngestOptions options =
@@ -583,8 +594,8 @@ class IngestJobTest {
     IngestSummary summary = IngestJob.run(spark, options);
     assertEquals(160, summary.written());
 
-    List<Path> shards = new java.util.ArrayList<>();
-    List<Long> sizes = new java.util.ArrayList<>();
+    List<Path> shards = new ArrayList<>();
+    List<Long> sizes = new ArrayList<>();
     var files = fs.listFiles(new Path(layout(out("mixing-shards")).data().toString()), true);
     while (files.hasNext()) {
       var file = files.next();
@@ -617,7 +628,7 @@ class IngestJobTest {
       assertTrue(
           sameAsPrevious < wnids.size() / 3,
           shard + " keeps classes together: " + sameAsPrevious + " of " + wnids.size());
-      assertTrue(new java.util.HashSet<>(wnids).size() >= 5, shard + ": " + wnids);
+      assertTrue(new HashSet<>(wnids).size() >= 5, shard + ": " + wnids);
     }
   }
 
@@ -625,14 +636,14 @@ class IngestJobTest {
   @Test
   void classNamesBesideTheSourceAreOptionalNamedOnesRequired() throws IOException {
     java.nio.file.Path root = dir.resolve("stray");
-    List<byte[]> jpegs = org.parameternet.benchmark.IngestBenchmark.sampleJpegs(4, 80, 60, 90, 9);
+    List<byte[]> jpegs = IngestBenchmark.sampleJpegs(4, 80, 60, 90, 9);
     for (int i = 0; i < jpegs.size(); i++) {
       java.nio.file.Path file =
-          root.resolve(String.format(java.util.Locale.ROOT, "src/n%08d/img_%d.JPEG", i % 2, i));
-      java.nio.file.Files.createDirectories(file.getParent());
-      java.nio.file.Files.write(file, jpegs.get(i));
+          root.resolve(String.format(Locale.ROOT, "src/n%08d/img_%d.JPEG", i % 2, i));
+      Files.createDirectories(file.getParent());
+      Files.write(file, jpegs.get(i));
     }
-    java.nio.file.Files.writeString(root.resolve("words.txt"), "shopping list\nmilk\n");
+    Files.writeString(root.resolve("words.txt"), "shopping list\nmilk\n");
     String source = root.resolve("src").toUri().toString();
     IngestSummary s =
         IngestJob.run(spark, options(IngestFormat.FOLDERS, source, out("stray-shards"), false));
@@ -658,16 +669,14 @@ class IngestJobTest {
 
   private static long countOf(String layout) throws IOException {
     String json = String.join("\n", lines(synth + "/synth.json"));
-    var m = java.util.regex.Pattern.compile("\"" + layout + "\": (\\d+)").matcher(json);
+    var m = Pattern.compile("\"" + layout + "\": (\\d+)").matcher(json);
     assertTrue(m.find(), layout + " missing from synth.json");
     return Long.parseLong(m.group(1));
   }
 
   private static List<String> lines(String path) throws IOException {
     try (var in = fs.open(new Path(path))) {
-      return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8)
-          .lines()
-          .toList();
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8).lines().toList();
     }
   }
 
@@ -693,14 +702,14 @@ class IngestJobTest {
   void aPublishCrashedAtAnyStepEndsAfterARerunWithOneCompleteDataset(String crashAt, String old)
       throws IOException {
     String out = out("crash-" + old + "-" + crashAt.replace(' ', '-').replace(".", ""));
-    java.nio.file.Path outDir = java.nio.file.Path.of(java.net.URI.create(out));
+    java.nio.file.Path outDir = java.nio.file.Path.of(URI.create(out));
     long oldRows =
         IngestJob.run(spark, options(IngestFormat.IN1K_VAL, synth + "/in1k/val", out, false))
             .written();
     if (old.equals("unversioned")) {
       unversion(outDir);
     }
-    java.nio.file.Files.writeString(outDir.resolve("notes.txt"), "mine");
+    Files.writeString(outDir.resolve("notes.txt"), "mine");
     IngestOptions replacement =
         options(IngestFormat.IN1K_TRAIN, synth + "/in1k/ILSVRC2012_img_train.tar", out, true);
     List<String> seen = new ArrayList<>();
@@ -725,17 +734,17 @@ class IngestJobTest {
 
     IngestSummary rerun = IngestJob.run(spark, replacement);
     assertFalse(rerun.reused());
-    String marker = java.nio.file.Files.readString(outDir.resolve(DatasetLayout.MANIFEST));
+    String marker = Files.readString(outDir.resolve(DatasetLayout.MANIFEST));
     assertTrue(marker.contains("\"in1k-train\""), marker);
     assertEquals(rerun.written(), rowsIn(out));
-    assertEquals("mine", java.nio.file.Files.readString(outDir.resolve("notes.txt")));
-    try (var children = java.nio.file.Files.list(outDir)) {
+    assertEquals("mine", Files.readString(outDir.resolve("notes.txt")));
+    try (var children = Files.list(outDir)) {
       List<String> names =
           children.map(c -> c.getFileName().toString()).filter(n -> !n.endsWith(".crc")).toList();
       String version = layout(out).version().orElseThrow();
       assertEquals(
-          java.util.Set.of(DatasetLayout.MANIFEST, "notes.txt", version),
-          java.util.Set.copyOf(names),
+          Set.of(DatasetLayout.MANIFEST, "notes.txt", version),
+          Set.copyOf(names),
           "pnet's leftovers remain");
     }
   }
@@ -771,17 +780,16 @@ class IngestJobTest {
   private static void unversion(java.nio.file.Path outDir) throws IOException {
     DatasetLayout layout = layout(outDir.toUri().toString());
     java.nio.file.Path content = java.nio.file.Path.of(layout.content().toUri());
-    try (var entries = java.nio.file.Files.list(content)) {
+    try (var entries = Files.list(content)) {
       for (java.nio.file.Path e : entries.toList()) {
-        java.nio.file.Files.move(e, outDir.resolve(e.getFileName()));
+        Files.move(e, outDir.resolve(e.getFileName()));
       }
     }
-    java.nio.file.Files.delete(content);
+    Files.delete(content);
     java.nio.file.Path manifest = outDir.resolve(DatasetLayout.MANIFEST);
-    String json = java.nio.file.Files.readString(manifest);
-    java.nio.file.Files.writeString(
-        manifest, json.replaceFirst("\"version\" : \"v-[0-9a-f-]+\",\\s*", ""));
-    java.nio.file.Files.deleteIfExists(outDir.resolve("." + DatasetLayout.MANIFEST + ".crc"));
+    String json = Files.readString(manifest);
+    Files.writeString(manifest, json.replaceFirst("\"version\" : \"v-[0-9a-f-]+\",\\s*", ""));
+    Files.deleteIfExists(outDir.resolve("." + DatasetLayout.MANIFEST + ".crc"));
     assertTrue(layout(outDir.toUri().toString()).version().isEmpty(), json);
   }
 
@@ -807,8 +815,8 @@ class IngestJobTest {
             new byte[][] {jpeg, jpeg, huge, jpeg});
     byte[] second = tarOf(new String[] {"n01443537_1.JPEG"}, new byte[][] {jpeg});
     java.nio.file.Path source = dir.resolve("crafted-train/ILSVRC2012_img_train.tar");
-    java.nio.file.Files.createDirectories(source.getParent());
-    java.nio.file.Files.write(
+    Files.createDirectories(source.getParent());
+    Files.write(
         source,
         tarOf(
             new String[] {"n01440764.tar", "n01440764.tar", "n01443537.tar"},
@@ -837,25 +845,24 @@ class IngestJobTest {
     IllegalArgumentException e =
         assertThrows(IllegalArgumentException.class, () -> IngestJob.run(spark, options));
     assertTrue(e.getMessage().contains("Lower --max-pixels to"), e.getMessage());
-    assertFalse(new java.io.File(java.net.URI.create(out)).exists(), "nothing created");
+    assertFalse(new File(URI.create(out)).exists(), "nothing created");
   }
 
   private static byte[] firstTrainImage() throws IOException {
     Path train = new Path(synth + "/in1k/ILSVRC2012_img_train.tar");
-    try (var outer =
-        new org.apache.commons.compress.archivers.tar.TarArchiveInputStream(fs.open(train))) {
+    try (var outer = new TarArchiveInputStream(fs.open(train))) {
       outer.getNextTarEntry();
-      var inner = new org.apache.commons.compress.archivers.tar.TarArchiveInputStream(outer);
+      var inner = new TarArchiveInputStream(outer);
       inner.getNextTarEntry();
       return inner.readAllBytes();
     }
   }
 
   private static byte[] tarOf(String[] names, byte[][] contents) throws IOException {
-    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
-    try (var tar = new org.apache.commons.compress.archivers.tar.TarArchiveOutputStream(bytes)) {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (var tar = new TarArchiveOutputStream(bytes)) {
       for (int i = 0; i < names.length; i++) {
-        var entry = new org.apache.commons.compress.archivers.tar.TarArchiveEntry(names[i]);
+        var entry = new TarArchiveEntry(names[i]);
         entry.setSize(contents[i].length);
         tar.putArchiveEntry(entry);
         tar.write(contents[i]);
@@ -881,8 +888,8 @@ class IngestJobTest {
       {"cats", "d.JPEG"}
     };
     for (String[] f : files) {
-      java.nio.file.Files.createDirectories(root.resolve(f[0]));
-      java.nio.file.Files.write(root.resolve(f[0]).resolve(f[1]), jpeg);
+      Files.createDirectories(root.resolve(f[0]));
+      Files.write(root.resolve(f[0]).resolve(f[1]), jpeg);
     }
     IngestSummary summary =
         IngestJob.run(
@@ -909,7 +916,7 @@ class IngestJobTest {
     assertNothingStaged(out);
 
     java.nio.file.Path bad = dir.resolve("bad-classes.tsv");
-    java.nio.file.Files.writeString(bad, "label\twnid\n0\tn01440764\nn01443537 1\n");
+    Files.writeString(bad, "label\twnid\n0\tn01440764\nn01443537 1\n");
     IngestOptions malformed =
         options(IngestFormat.IN1K_TRAIN, tar, out, false).toBuilder().mapTo(bad.toString()).build();
     e = assertThrows(IllegalArgumentException.class, () -> IngestJob.run(spark, malformed));
@@ -918,9 +925,9 @@ class IngestJobTest {
   }
 
   private static void assertNothingStaged(String out) throws IOException {
-    java.nio.file.Path outDir = java.nio.file.Path.of(java.net.URI.create(out));
-    if (java.nio.file.Files.isDirectory(outDir)) {
-      try (var children = java.nio.file.Files.list(outDir)) {
+    java.nio.file.Path outDir = java.nio.file.Path.of(URI.create(out));
+    if (Files.isDirectory(outDir)) {
+      try (var children = Files.list(outDir)) {
         List<String> names = children.map(c -> c.getFileName().toString()).toList();
         assertTrue(names.stream().noneMatch(DatasetLayout::isVersionName), names.toString());
       }
@@ -936,33 +943,26 @@ class IngestJobTest {
   void linksAndDevicesAreQuarantinedAndLongNamesIngested() throws IOException {
     byte[] jpeg = firstTrainImage();
     String longName = "n01440764_" + "x".repeat(140) + ".JPEG";
-    java.io.ByteArrayOutputStream inner = new java.io.ByteArrayOutputStream();
-    try (var tar = new org.apache.commons.compress.archivers.tar.TarArchiveOutputStream(inner)) {
-      tar.setLongFileMode(
-          org.apache.commons.compress.archivers.tar.TarArchiveOutputStream.LONGFILE_POSIX);
+    ByteArrayOutputStream inner = new ByteArrayOutputStream();
+    try (var tar = new TarArchiveOutputStream(inner)) {
+      tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
       putFile(tar, "n01440764_1.JPEG", jpeg);
       putFile(tar, longName, jpeg);
-      putSpecial(
-          tar,
-          "n01440764_2.JPEG",
-          org.apache.commons.compress.archivers.tar.TarConstants.LF_SYMLINK);
-      putSpecial(
-          tar, "n01440764_3.JPEG", org.apache.commons.compress.archivers.tar.TarConstants.LF_LINK);
-      putSpecial(
-          tar, "n01440764_4.JPEG", org.apache.commons.compress.archivers.tar.TarConstants.LF_CHR);
-      var directory = new org.apache.commons.compress.archivers.tar.TarArchiveEntry("sub/");
+      putSpecial(tar, "n01440764_2.JPEG", TarConstants.LF_SYMLINK);
+      putSpecial(tar, "n01440764_3.JPEG", TarConstants.LF_LINK);
+      putSpecial(tar, "n01440764_4.JPEG", TarConstants.LF_CHR);
+      var directory = new TarArchiveEntry("sub/");
       tar.putArchiveEntry(directory);
       tar.closeArchiveEntry();
     }
-    java.io.ByteArrayOutputStream outer = new java.io.ByteArrayOutputStream();
-    try (var tar = new org.apache.commons.compress.archivers.tar.TarArchiveOutputStream(outer)) {
+    ByteArrayOutputStream outer = new ByteArrayOutputStream();
+    try (var tar = new TarArchiveOutputStream(outer)) {
       putFile(tar, "n01440764.tar", inner.toByteArray());
-      putSpecial(
-          tar, "n01443537.tar", org.apache.commons.compress.archivers.tar.TarConstants.LF_SYMLINK);
+      putSpecial(tar, "n01443537.tar", TarConstants.LF_SYMLINK);
     }
     java.nio.file.Path source = dir.resolve("crafted-types-source/ILSVRC2012_img_train.tar");
-    java.nio.file.Files.createDirectories(source.getParent());
-    java.nio.file.Files.write(source, outer.toByteArray());
+    Files.createDirectories(source.getParent());
+    Files.write(source, outer.toByteArray());
     IngestSummary summary =
         IngestJob.run(
             spark,
@@ -980,24 +980,19 @@ class IngestJobTest {
     assertTrue(names.contains(longName), names.toString());
   }
 
-  private static void putFile(
-      org.apache.commons.compress.archivers.tar.TarArchiveOutputStream tar,
-      String name,
-      byte[] data)
+  private static void putFile(TarArchiveOutputStream tar, String name, byte[] data)
       throws IOException {
-    var entry = new org.apache.commons.compress.archivers.tar.TarArchiveEntry(name);
+    var entry = new TarArchiveEntry(name);
     entry.setSize(data.length);
     tar.putArchiveEntry(entry);
     tar.write(data);
     tar.closeArchiveEntry();
   }
 
-  private static void putSpecial(
-      org.apache.commons.compress.archivers.tar.TarArchiveOutputStream tar, String name, byte type)
+  private static void putSpecial(TarArchiveOutputStream tar, String name, byte type)
       throws IOException {
-    var entry = new org.apache.commons.compress.archivers.tar.TarArchiveEntry(name, type);
-    if (type == org.apache.commons.compress.archivers.tar.TarConstants.LF_SYMLINK
-        || type == org.apache.commons.compress.archivers.tar.TarConstants.LF_LINK) {
+    var entry = new TarArchiveEntry(name, type);
+    if (type == TarConstants.LF_SYMLINK || type == TarConstants.LF_LINK) {
       entry.setLinkName("n01440764_1.JPEG");
     }
     tar.putArchiveEntry(entry);
@@ -1008,8 +1003,7 @@ class IngestJobTest {
   @Test
   void aNameRepeatedInTheValTarIsADuplicateKey() throws IOException {
     String tar = synth + "/in1k/ILSVRC2012_img_val.tar";
-    List<org.parameternet.data.tar.TarMember> members =
-        org.parameternet.data.tar.TarIndex.of(fs, new Path(tar)).members();
+    List<TarMember> members = TarIndex.of(fs, new Path(tar)).members();
     String[] names = new String[3];
     byte[][] contents = new byte[3][];
     for (int i = 0; i < 3; i++) {
@@ -1022,14 +1016,14 @@ class IngestJobTest {
     }
     // beside the synthetic val tar, so the same label files are found next to it
     java.nio.file.Path crafted =
-        java.nio.file.Path.of(java.net.URI.create(synth + "/in1k/repeated-val.tar"));
-    java.nio.file.Files.write(crafted, tarOf(names, contents));
+        java.nio.file.Path.of(URI.create(synth + "/in1k/repeated-val.tar"));
+    Files.write(crafted, tarOf(names, contents));
     IngestSummary summary =
         IngestJob.run(
             spark,
             options(IngestFormat.IN1K_VAL, crafted.toUri().toString(), out("val-repeated"), false));
     assertEquals(Map.of("duplicate_key", 1L), summary.byReason());
     assertEquals(2, summary.written());
-    java.nio.file.Files.delete(crafted);
+    Files.delete(crafted);
   }
 }

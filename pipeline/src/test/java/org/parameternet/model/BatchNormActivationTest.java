@@ -29,6 +29,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.learning.config.NoOp;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 import org.nd4j.linalg.ops.transforms.Transforms;
@@ -201,11 +202,7 @@ class BatchNormActivationTest {
     INDArray c = x.dup();
     for (int ch = 0; ch < CHANNELS; ch++) {
       INDArray slice =
-          c.get(
-              org.nd4j.linalg.indexing.NDArrayIndex.all(),
-              org.nd4j.linalg.indexing.NDArrayIndex.point(ch),
-              org.nd4j.linalg.indexing.NDArrayIndex.all(),
-              org.nd4j.linalg.indexing.NDArrayIndex.all());
+          c.get(NDArrayIndex.all(), NDArrayIndex.point(ch), NDArrayIndex.all(), NDArrayIndex.all());
       double std = Math.sqrt(var.getDouble(ch) + 1e-5);
       slice.subi(mean.getDouble(ch)).divi(std).muli(gamma.getDouble(ch)).addi(beta.getDouble(ch));
     }

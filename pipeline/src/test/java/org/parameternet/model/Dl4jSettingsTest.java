@@ -14,6 +14,7 @@ import org.deeplearning4j.nn.conf.layers.ActivationLayer;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.DepthwiseConvolution2D;
+import org.deeplearning4j.nn.conf.layers.FeedForwardLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
@@ -54,10 +55,7 @@ class Dl4jSettingsTest {
     int checked = 0;
     for (String layer : new String[] {"b3_se_reduce", "b3_se_expand", "head_conv", "classifier"}) {
       INDArray b = net.getLayer(layer).getParam("b");
-      long fanIn =
-          ((org.deeplearning4j.nn.conf.layers.FeedForwardLayer)
-                  net.getLayer(layer).conf().getLayer())
-              .getNIn();
+      long fanIn = ((FeedForwardLayer) net.getLayer(layer).conf().getLayer()).getNIn();
       double bound = 1 / Math.sqrt(fanIn);
       double max = b.amaxNumber().doubleValue();
       assertTrue(
@@ -84,8 +82,7 @@ class Dl4jSettingsTest {
       "classifier"
     };
     for (String name : layers) {
-      var conf =
-          (org.deeplearning4j.nn.conf.layers.FeedForwardLayer) net.getLayer(name).conf().getLayer();
+      var conf = (FeedForwardLayer) net.getLayer(name).conf().getLayer();
       long fanIn = conf.getNIn();
       if (conf instanceof DepthwiseConvolution2D dw) {
         fanIn = (long) dw.getKernelSize()[0] * dw.getKernelSize()[1];

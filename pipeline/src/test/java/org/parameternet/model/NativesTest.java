@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Map;
+import java.util.TreeMap;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -77,7 +78,7 @@ class NativesTest {
     net.setInput(0, batch.getFeatures());
     net.setLabel(0, batch.getLabels());
     net.computeGradientAndScore();
-    Map<String, INDArray> copy = new java.util.TreeMap<>();
+    Map<String, INDArray> copy = new TreeMap<>();
     net.gradient().gradientForVariable().forEach((k, v) -> copy.put(k, v.dup()));
     return copy;
   }

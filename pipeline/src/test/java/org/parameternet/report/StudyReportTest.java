@@ -9,7 +9,9 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 import javax.imageio.ImageIO;
@@ -247,8 +249,8 @@ class StudyReportTest {
     assertEquals(4, latency.getSeriesMap().size());
     XYChart curves =
         ReportCharts.lossCurves(
-            new java.util.LinkedHashMap<>(
-                java.util.Map.of("run-a", List.of(new double[] {1, 2.0}, new double[] {2, 1.0}))),
+            new LinkedHashMap<>(
+                Map.of("run-a", List.of(new double[] {1, 2.0}, new double[] {2, 1.0}))),
             10);
     assertEquals(
         Set.of("run-a"), curves.getSeriesMap().keySet().stream().collect(Collectors.toSet()));

@@ -4,10 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigFactory;
+import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.spark.sql.SparkSession;
@@ -124,7 +127,7 @@ class StudyTest {
   /** The notebooks, executed headless on this study when Jupyter is installed. */
   private static void runNotebooks(Path study) throws IOException {
     boolean jupyter =
-        java.util.Arrays.stream(System.getenv("PATH").split(java.io.File.pathSeparator))
+        Arrays.stream(System.getenv("PATH").split(File.pathSeparator))
             .anyMatch(d -> Files.isExecutable(Path.of(d, "jupyter")));
     if (!jupyter) {
       System.out.println("jupyter is not on the PATH: notebook execution skipped");
@@ -137,7 +140,7 @@ class StudyTest {
             .redirectOutput(log.toFile())
             .start();
     try {
-      assertTrue(p.waitFor(5, java.util.concurrent.TimeUnit.MINUTES), "notebooks timed out");
+      assertTrue(p.waitFor(5, TimeUnit.MINUTES), "notebooks timed out");
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IOException(e);

@@ -7,15 +7,28 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigFactory;
 import java.io.IOException;
+import java.io.ObjectInputStream;
+import java.io.ObjectOutputStream;
+import java.io.Serializable;
+import java.nio.file.Files;
+import java.nio.file.StandardCopyOption;
+import java.util.Arrays;
 import java.util.List;
+import java.util.UUID;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipInputStream;
+import java.util.zip.ZipOutputStream;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.util.ModelSerializer;
+import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.dataset.api.DataSetPreProcessor;
 import org.nd4j.linalg.factory.Nd4j;
 
 class CheckpointsTest {
@@ -48,8 +61,8 @@ class CheckpointsTest {
     assertEquals(newest, store.latest());
 
     java.nio.file.Path model = java.nio.file.Path.of(new Path(newest, Checkpoints.MODEL).toUri());
-    byte[] bytes = java.nio.file.Files.readAllBytes(model);
-    java.nio.file.Files.write(model, java.util.Arrays.copyOf(bytes, bytes.length / 2));
+    byte[] bytes = Files.readAllBytes(model);
+    Files.write(model, Arrays.copyOf(bytes, bytes.length / 2));
     assertEquals(newer, store.latest());
     IllegalArgumentException e =
         assertThrows(IllegalArgumentException.class, () -> Checkpoints.load(fs, newest, false));
@@ -57,9 +70,9 @@ class CheckpointsTest {
         e.getMessage().contains("model.zip has " + bytes.length / 2 + " bytes"), e.getMessage());
 
     java.nio.file.Path state = java.nio.file.Path.of(new Path(newer, Checkpoints.STATE).toUri());
-    byte[] json = java.nio.file.Files.readAllBytes(state);
+    byte[] json = Files.readAllBytes(state);
     json[json.length / 2] ^= 1;
-    java.nio.file.Files.write(state, json);
+    Files.write(state, json);
     assertEquals(older, store.latest());
   }
 
@@ -69,7 +82,7 @@ class CheckpointsTest {
     FileSystem fs = FileSystem.getLocal(new Configuration()).getRawFileSystem();
     Checkpoints store = new Checkpoints(fs, new Path(dir.toUri()));
     Path saved = store.save(network(), null, state(4), null, "train {}", 2);
-    java.nio.file.Files.writeString(
+    Files.writeString(
         java.nio.file.Path.of(new Path(saved, Checkpoints.COMPLETE).toUri()), "step 4\n");
     assertEquals(saved, store.latest());
     assertEquals(4, Checkpoints.load(fs, saved, false).state().iteration());
@@ -123,7 +136,7 @@ class CheckpointsTest {
           "train {}",
           2);
     }
-    Path crashed = new Path(out, "checkpoints/.tmp-" + java.util.UUID.randomUUID());
+    Path crashed = new Path(out, "checkpoints/.tmp-" + UUID.randomUUID());
     fs.mkdirs(crashed);
     List<Path> kept = store.list();
     assertEquals(2, kept.size());
@@ -162,7 +175,7 @@ class CheckpointsTest {
     assertEquals(1, store.list().size());
     assertTrue(store.latest().getName().endsWith("000000000001"));
     IllegalArgumentException e =
-        org.junit.jupiter.api.Assertions.assertThrows(
+        Assertions.assertThrows(
             IllegalArgumentException.class, () -> Checkpoints.load(fs, cut, false));
     assertTrue(e.getMessage().contains("incomplete checkpoint"), e.getMessage());
   }
@@ -171,13 +184,11 @@ class CheckpointsTest {
   static volatile boolean tripped;
 
   /** A preprocessor whose deserialization has a visible effect. */
-  public static final class Tripwire
-      implements org.nd4j.linalg.dataset.api.DataSetPreProcessor, java.io.Serializable {
+  public static final class Tripwire implements DataSetPreProcessor, Serializable {
     @Override
     public void preProcess(org.nd4j.linalg.dataset.api.DataSet dataSet) {}
 
-    private void readObject(java.io.ObjectInputStream in)
-        throws IOException, ClassNotFoundException {
+    private void readObject(ObjectInputStream in) throws IOException, ClassNotFoundException {
       in.defaultReadObject();
       tripped = true;
     }
@@ -201,30 +212,30 @@ class CheckpointsTest {
             2);
     java.nio.file.Path model = java.nio.file.Path.of(new Path(saved, Checkpoints.MODEL).toUri());
     java.nio.file.Path crafted = dir.resolve("crafted.zip");
-    try (var in = new java.util.zip.ZipInputStream(java.nio.file.Files.newInputStream(model));
-        var out = new java.util.zip.ZipOutputStream(java.nio.file.Files.newOutputStream(crafted))) {
+    try (var in = new ZipInputStream(Files.newInputStream(model));
+        var out = new ZipOutputStream(Files.newOutputStream(crafted))) {
       for (var e = in.getNextEntry(); e != null; e = in.getNextEntry()) {
-        out.putNextEntry(new java.util.zip.ZipEntry(e.getName()));
+        out.putNextEntry(new ZipEntry(e.getName()));
         in.transferTo(out);
       }
-      out.putNextEntry(new java.util.zip.ZipEntry("preprocessor.bin"));
-      var objects = new java.io.ObjectOutputStream(out);
+      out.putNextEntry(new ZipEntry("preprocessor.bin"));
+      var objects = new ObjectOutputStream(out);
       objects.writeObject(new Tripwire());
       objects.flush();
     }
     tripped = false;
-    org.deeplearning4j.util.ModelSerializer.restoreComputationGraph(crafted.toFile(), false);
+    ModelSerializer.restoreComputationGraph(crafted.toFile(), false);
     assertTrue(tripped, "DL4J's own loader runs the archive's code (the danger is real)");
 
     tripped = false;
-    java.nio.file.Files.copy(crafted, model, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    Files.copy(crafted, model, StandardCopyOption.REPLACE_EXISTING);
     fs.delete(new Path(saved, "." + Checkpoints.MODEL + ".crc"), false);
     // Whoever can write the archive can seal it too: the seal catches damage, not intent. The
     // marker deleted is the one this test's own save() wrote into its own @TempDir.
     fs.delete(new Path(saved, Checkpoints.COMPLETE), false);
     CheckpointSeal.write(fs, saved, 1);
     IllegalArgumentException e =
-        org.junit.jupiter.api.Assertions.assertThrows(
+        Assertions.assertThrows(
             IllegalArgumentException.class, () -> Checkpoints.load(fs, saved, true));
     assertTrue(e.getMessage().contains("'preprocessor.bin'"), e.getMessage());
     assertTrue(!tripped, "refused unread");

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.List;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -13,13 +14,17 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 import org.parameternet.data.HadoopConf;
+import org.parameternet.data.augment.AugmentOptions;
+import org.parameternet.data.augment.ImageTransforms;
 import org.parameternet.data.shards.RowGroup;
+import org.parameternet.data.shards.ShardReader;
 import org.parameternet.data.shards.ShardSlice;
 
 /** One averaging round with two workers leaves the driver with the mean of what they trained. */
 class ParameterAveragingTest {
-  @TempDir static java.nio.file.Path dir;
+  @TempDir static Path dir;
   static TrainingFixture fixture;
 
   @BeforeAll
@@ -108,7 +113,7 @@ class ParameterAveragingTest {
     ComputationGraph net =
         TrainingNetworks.create(
             config, config.spec(classes), new CosineWarmupSchedule(1e-3, 1e-3, 1e-3, 0, 10, 1.0));
-    var eval = org.parameternet.data.augment.AugmentOptions.withoutAugmentation(32, 0.875);
+    var eval = AugmentOptions.withoutAugmentation(32, 0.875);
     EvaluationResult distributed =
         Evaluator.evaluate(
             fixture.spark,
@@ -119,18 +124,15 @@ class ParameterAveragingTest {
             eval,
             7);
 
-    var transforms = new org.parameternet.data.augment.ImageTransforms(eval);
+    var transforms = new ImageTransforms(eval);
     long images = 0;
     long top1 = 0;
     long top5 = 0;
     for (RowGroup g : TrainingData.rowGroups(sc, config.data().valPath(), "val")) {
-      for (var row :
-          org.parameternet.data.shards.ShardReader.readAll(sc.hadoopConfiguration(), g)) {
+      for (var row : ShardReader.readAll(sc.hadoopConfiguration(), g)) {
         float[] x = new float[transforms.imageSize()];
         transforms.eval(row.encoded(), x, 0);
-        INDArray p =
-            net.outputSingle(
-                false, org.nd4j.linalg.factory.Nd4j.create(x, new long[] {1, 3, 32, 32}));
+        INDArray p = net.outputSingle(false, Nd4j.create(x, new long[] {1, 3, 32, 32}));
         int higher = 0;
         for (int k = 0; k < classes; k++) {
           if (p.getDouble(0, k) > p.getDouble(0, row.label())) {

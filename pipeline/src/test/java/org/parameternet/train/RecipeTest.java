@@ -12,6 +12,7 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.learning.regularization.Regularization;
@@ -165,7 +166,7 @@ class RecipeTest {
       for (int i = 0; i < 8; i++) {
         labels.putScalar(i, i % 10, 1.0);
       }
-      net.fit(new org.nd4j.linalg.dataset.DataSet(images, labels));
+      net.fit(new DataSet(images, labels));
     }
     return net;
   }

@@ -5,8 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.nio.file.Files;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.FileUtil;
@@ -19,6 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.parameternet.data.OutputLockTest;
+import org.parameternet.data.shards.DatasetLayout;
 import org.parameternet.model.onnx.OnnxRuntimeModel;
 
 /** Parameter-averaged training in Spark local mode, on synthesized and ingested data. */
@@ -73,15 +78,14 @@ class TrainerTest {
     java.nio.file.Path reordered = fixture.dir.resolve("val-reordered");
     FileUtil.copy(
         fs, new Path(fixture.val), fs, new Path(reordered.toUri()), false, new Configuration());
-    Path classesFile =
-        org.parameternet.data.shards.DatasetLayout.read(fs, new Path(reordered.toUri())).classes();
+    Path classesFile = DatasetLayout.read(fs, new Path(reordered.toUri())).classes();
     java.nio.file.Path classes = java.nio.file.Path.of(classesFile.toUri());
-    List<String> lines = new java.util.ArrayList<>(java.nio.file.Files.readAllLines(classes));
+    List<String> lines = new ArrayList<>(Files.readAllLines(classes));
     String first = lines.get(1).split("\t", 2)[1];
     lines.set(1, "0\t" + lines.get(2).split("\t", 2)[1]);
     lines.set(2, "1\t" + first);
-    java.nio.file.Files.write(classes, lines);
-    java.nio.file.Files.deleteIfExists(
+    Files.write(classes, lines);
+    Files.deleteIfExists(
         classes.resolveSibling("." + classes.getFileName() + ".crc")); // Hadoop's checksum
     TrainConfig swapped =
         fixture.config("bad-val-2", "epochs = 2", "data.val-path = \"" + reordered.toUri() + "\"");
@@ -225,11 +229,10 @@ class TrainerTest {
     TrainConfig config = fixture.config("locked", "epochs = 2");
     Path out = new Path(config.out());
     // what a first run has made by then: its marker, a temporary checkpoint, its lock
-    Path theirs = new Path(out, "checkpoints/.tmp-" + java.util.UUID.randomUUID());
+    Path theirs = new Path(out, "checkpoints/.tmp-" + UUID.randomUUID());
     fs.mkdirs(theirs);
     fs.create(new RunLayout(out).marker(), false).close();
-    Process holder =
-        org.parameternet.data.OutputLockTest.holdInAnotherProcess(new RunLayout(out).lock());
+    Process holder = OutputLockTest.holdInAnotherProcess(new RunLayout(out).lock());
     try {
       IllegalStateException refused =
           assertThrows(
@@ -322,26 +325,26 @@ class TrainerTest {
   @Test
   void aFolderThatIsNotAPnetRunIsRefusedAndOnlyPnetsTemporariesAreCleaned() throws IOException {
     java.nio.file.Path foreign = fixture.dir.resolve("users-folder");
-    java.nio.file.Files.createDirectories(foreign);
-    java.nio.file.Files.writeString(foreign.resolve(RunLayout.CONFIG), "mine");
+    Files.createDirectories(foreign);
+    Files.writeString(foreign.resolve(RunLayout.CONFIG), "mine");
     TrainConfig config = fixture.config("users-folder", "epochs = 2");
     IllegalArgumentException e =
         assertThrows(
             IllegalArgumentException.class, () -> Trainer.run(fixture.spark, config, false));
     assertTrue(e.getMessage().contains("is not a pnet training run"), e.getMessage());
-    assertEquals("mine", java.nio.file.Files.readString(foreign.resolve(RunLayout.CONFIG)));
-    assertEquals(1, java.nio.file.Files.list(foreign).count(), "nothing written beside it");
+    assertEquals("mine", Files.readString(foreign.resolve(RunLayout.CONFIG)));
+    assertEquals(1, Files.list(foreign).count(), "nothing written beside it");
 
     TrainConfig own = fixture.config("own-folder", "epochs = 2");
     Trainer.run(fixture.spark, own, false);
     java.nio.file.Path checkpoints = fixture.dir.resolve("own-folder").resolve("checkpoints");
     java.nio.file.Path notes = checkpoints.resolve(".tmp-notes");
-    java.nio.file.Files.writeString(notes, "mine");
-    java.nio.file.Path crashed = checkpoints.resolve(".tmp-" + java.util.UUID.randomUUID());
-    java.nio.file.Files.createDirectories(crashed);
+    Files.writeString(notes, "mine");
+    java.nio.file.Path crashed = checkpoints.resolve(".tmp-" + UUID.randomUUID());
+    Files.createDirectories(crashed);
     TrainConfig longer = fixture.config("own-folder", "epochs = 2");
     Trainer.run(fixture.spark, longer, true);
-    assertTrue(java.nio.file.Files.exists(notes), "a user's file with a temporary-like name stays");
-    assertTrue(!java.nio.file.Files.exists(crashed), "pnet's own temporary is removed");
+    assertTrue(Files.exists(notes), "a user's file with a temporary-like name stays");
+    assertTrue(!Files.exists(crashed), "pnet's own temporary is removed");
   }
 }

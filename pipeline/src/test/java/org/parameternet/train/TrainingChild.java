@@ -1,9 +1,13 @@
 package org.parameternet.train;
 
 import com.typesafe.config.ConfigFactory;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.apache.spark.sql.SparkSession;
 import org.parameternet.testing.LocalSpark;
 
@@ -27,13 +31,13 @@ public final class TrainingChild {
   }
 
   /** Starts a child training {@code config} (its JVM flags are this JVM's, heap 2 GB). */
-  static Process start(TrainConfig config, boolean resume, java.nio.file.Path dir, String master)
-      throws java.io.IOException {
+  static Process start(TrainConfig config, boolean resume, Path dir, String master)
+      throws IOException {
     Path conf = Files.createTempFile(dir, "child-", ".conf");
     Files.writeString(conf, config.rendered(), StandardCharsets.UTF_8);
-    java.util.List<String> command = new java.util.ArrayList<>();
+    List<String> command = new ArrayList<>();
     command.add(ProcessHandle.current().info().command().orElse("java"));
-    command.addAll(java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments());
+    command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
     command.add("-Xmx2g");
     command.add("-cp");
     command.add(System.getProperty("java.class.path"));

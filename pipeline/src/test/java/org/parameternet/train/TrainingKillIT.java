@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
 import java.util.List;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
@@ -44,7 +46,7 @@ class TrainingKillIT {
     String[] settings = {"epochs = 2", "checkpoint.every-rounds = 2", "checkpoint.keep = 10"};
     TrainingSummary whole = Trainer.run(fixture.spark, fixture.config("unkilled", settings), false);
     TrainConfig config = fixture.config("killed", settings);
-    java.nio.file.Path out = java.nio.file.Path.of(java.net.URI.create(config.out()));
+    java.nio.file.Path out = java.nio.file.Path.of(URI.create(config.out()));
     java.nio.file.Path checkpoints = out.resolve("checkpoints");
 
     Process first = TrainingChild.start(config, false, fixture.dir, "local[2]");
@@ -76,37 +78,37 @@ class TrainingKillIT {
   }
 
   private static int completeCheckpoints(java.nio.file.Path dir) throws IOException {
-    if (!java.nio.file.Files.isDirectory(dir)) {
+    if (!Files.isDirectory(dir)) {
       return 0;
     }
-    try (var files = java.nio.file.Files.list(dir)) {
+    try (var files = Files.list(dir)) {
       return (int)
           files
               .filter(f -> f.getFileName().toString().startsWith("step-"))
-              .filter(f -> java.nio.file.Files.exists(f.resolve(Checkpoints.COMPLETE)))
+              .filter(f -> Files.exists(f.resolve(Checkpoints.COMPLETE)))
               .count();
     }
   }
 
   private static boolean writing(java.nio.file.Path dir) throws IOException {
-    if (!java.nio.file.Files.isDirectory(dir)) {
+    if (!Files.isDirectory(dir)) {
       return false;
     }
-    try (var files = java.nio.file.Files.list(dir)) {
+    try (var files = Files.list(dir)) {
       return files.anyMatch(f -> f.getFileName().toString().startsWith(".tmp-"));
     }
   }
 
   private static long stepLines(java.nio.file.Path out) throws IOException {
     java.nio.file.Path metrics = out.resolve("metrics");
-    if (!java.nio.file.Files.isDirectory(metrics)) {
+    if (!Files.isDirectory(metrics)) {
       return 0;
     }
     long lines = 0;
-    try (var files = java.nio.file.Files.list(metrics)) {
+    try (var files = Files.list(metrics)) {
       for (var f : (Iterable<java.nio.file.Path>) files::iterator) {
         if (f.getFileName().toString().startsWith("steps-")) {
-          lines += java.nio.file.Files.readAllLines(f).size();
+          lines += Files.readAllLines(f).size();
         }
       }
     }
@@ -143,7 +145,7 @@ class TrainingKillIT {
     TrainConfig config =
         fixture.config("workers-zero", "epochs = 2", "workers = 0", "checkpoint.every-rounds = 1");
     java.nio.file.Path checkpoints =
-        java.nio.file.Path.of(java.net.URI.create(config.out())).resolve("checkpoints");
+        java.nio.file.Path.of(URI.create(config.out())).resolve("checkpoints");
     Process first = TrainingChild.start(config, false, fixture.dir, "local[3]");
     awaitOrFail(first, () -> completeCheckpoints(checkpoints) >= 1, 240);
     first.destroyForcibly().waitFor();

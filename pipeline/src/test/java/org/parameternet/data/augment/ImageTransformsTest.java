@@ -10,6 +10,7 @@ import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.util.Arrays;
 import java.util.Random;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
@@ -48,7 +49,7 @@ class ImageTransformsTest {
     t.train(image, new Random(5), b, 0);
     t.train(image, new Random(6), c, 0);
     assertArrayEquals(a, b);
-    assertTrue(!java.util.Arrays.equals(a, c), "another seed, another augmentation");
+    assertTrue(!Arrays.equals(a, c), "another seed, another augmentation");
     for (float v : a) {
       assertTrue(Float.isFinite(v));
     }

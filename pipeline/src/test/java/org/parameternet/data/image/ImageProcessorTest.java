@@ -10,8 +10,10 @@ import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.util.Arrays;
 import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 class ImageProcessorTest {
@@ -121,7 +123,7 @@ class ImageProcessorTest {
   void rejectsADecompressionBombFromItsHeader() throws IOException {
     byte[] png = encode(drawn(16, 16, BufferedImage.TYPE_INT_RGB), "png");
     // IHDR data starts at byte 16: width and height as big-endian ints.
-    java.nio.ByteBuffer.wrap(png, 16, 8).putInt(30_000).putInt(30_000);
+    ByteBuffer.wrap(png, 16, 8).putInt(30_000).putInt(30_000);
     ProcessedImage result = processor.process(png);
     assertReason(Rejection.TOO_MANY_PIXELS, result);
     assertTrue(((ProcessedImage.Rejected) result).detail().contains("30000x30000"));
@@ -139,10 +141,10 @@ class ImageProcessorTest {
    */
   @Test
   void aFrameHeaderAfterAnRstMarkerIsStillJudgedByItsSize() throws IOException {
-    org.junit.jupiter.api.Assumptions.assumeTrue(TurboJpeg.available().isPresent());
+    Assumptions.assumeTrue(TurboJpeg.available().isPresent());
     byte[] jpeg = encode(drawn(16, 16, BufferedImage.TYPE_INT_RGB), "jpg");
     int sof = marker(jpeg, 0xC0);
-    java.nio.ByteBuffer.wrap(jpeg, sof + 5, 4).putShort((short) 30_000).putShort((short) 30_000);
+    ByteBuffer.wrap(jpeg, sof + 5, 4).putShort((short) 30_000).putShort((short) 30_000);
     byte[] crafted = new byte[jpeg.length + 2];
     System.arraycopy(jpeg, 0, crafted, 0, 2); // SOI
     crafted[2] = (byte) 0xFF;

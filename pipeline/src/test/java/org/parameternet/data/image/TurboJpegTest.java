@@ -4,9 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.sun.jna.Memory;
+import com.sun.jna.NativeLibrary;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.util.List;
 import java.util.Random;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Assumptions;
@@ -61,7 +64,7 @@ class TurboJpegTest {
   @Test
   void rejectsWhatIsNotAJpeg() {
     byte[] notJpeg = "definitely not a jpeg, just text".getBytes();
-    com.sun.jna.Memory pixels = new com.sun.jna.Memory(16 * 16 * 3);
+    Memory pixels = new Memory(16 * 16 * 3);
     try {
       turbo().decode(notJpeg, pixels, 16, 0, 16);
       throw new AssertionError("TurboJPEG decoded text");
@@ -102,10 +105,10 @@ class TurboJpegTest {
   @Test
   void theLoadCheckNamesFunctionsTheLibraryLacks() {
     turbo();
-    com.sun.jna.NativeLibrary library = com.sun.jna.NativeLibrary.getInstance("turbojpeg");
-    assertEquals(java.util.List.of(), TurboJpeg.missing(library, TurboJpeg.FUNCTIONS));
+    NativeLibrary library = NativeLibrary.getInstance("turbojpeg");
+    assertEquals(List.of(), TurboJpeg.missing(library, TurboJpeg.FUNCTIONS));
     assertEquals(
-        java.util.List.of("tjNoSuchFunction"),
-        TurboJpeg.missing(library, java.util.List.of("tjDecompress2", "tjNoSuchFunction")));
+        List.of("tjNoSuchFunction"),
+        TurboJpeg.missing(library, List.of("tjDecompress2", "tjNoSuchFunction")));
   }
 }

@@ -5,10 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.FileSystem;
@@ -135,7 +138,7 @@ class SynthWriterTest {
 
   @Test
   void classesLookDifferent() {
-    java.util.Set<SyntheticClasses.Look> looks = new java.util.HashSet<>();
+    Set<SyntheticClasses.Look> looks = new HashSet<>();
     for (int c = 0; c < 500; c++) {
       looks.add(SyntheticClasses.look(c));
     }
@@ -144,9 +147,7 @@ class SynthWriterTest {
 
   private static List<String> lines(Path path) throws IOException {
     try (FSDataInputStream in = fs.open(path)) {
-      return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8)
-          .lines()
-          .toList();
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8).lines().toList();
     }
   }
 }

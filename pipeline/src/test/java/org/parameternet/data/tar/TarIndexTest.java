@@ -10,6 +10,7 @@ import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
+import java.util.Optional;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.apache.hadoop.conf.Configuration;
@@ -71,7 +72,7 @@ class TarIndexTest {
     }
     TarIndex index = TarIndex.of(FileSystem.getLocal(new Configuration()), new Path(file.toUri()));
     assertEquals(List.of("a.tar"), index.members().stream().map(TarMember::name).toList());
-    assertEquals(java.util.Optional.of("b.tar"), index.cutMember());
+    assertEquals(Optional.of("b.tar"), index.cutMember());
   }
 
   @Test

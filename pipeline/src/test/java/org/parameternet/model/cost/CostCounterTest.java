@@ -2,6 +2,7 @@ package org.parameternet.model.cost;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.parameternet.model.ModelRegistry;
@@ -61,7 +62,7 @@ class CostCounterTest {
     assertEquals(flops, Math.round(cost.macs() / 1e6), model + " FLOPs");
   }
 
-  @org.junit.jupiter.api.Test
+  @Test
   void repConvAddsThreeBranchesOfConvAndBnAtTheDynamicPositions() {
     ModelCost ghost = CostCounter.count(ModelRegistry.get("ghostnet_300m"));
     ModelCost rep = CostCounter.count(ModelRegistry.get("repconv_300m"));
@@ -78,7 +79,7 @@ class CostCounterTest {
     }
   }
 
-  @org.junit.jupiter.api.Test
+  @Test
   void classifierAndResolutionScaleTheCounts() {
     ModelSpec base = ModelRegistry.get("parameternet_300m");
     ModelCost at1k = CostCounter.count(base);

@@ -16,14 +16,17 @@ import org.deeplearning4j.nn.conf.layers.DepthwiseConvolution2D;
 import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.nd4j.linalg.activations.impl.ActivationIdentity;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.learning.config.NoOp;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 
@@ -151,11 +154,7 @@ class DynamicConvTest {
         for (int c = 0; c < in; c++) {
           z +=
               routingW.getDouble(c, m)
-                  * x.get(
-                          org.nd4j.linalg.indexing.NDArrayIndex.point(b),
-                          org.nd4j.linalg.indexing.NDArrayIndex.point(c))
-                      .meanNumber()
-                      .doubleValue();
+                  * x.get(NDArrayIndex.point(b), NDArrayIndex.point(c)).meanNumber().doubleValue();
         }
         alpha[m] = 1 / (1 + Math.exp(-z));
       }
@@ -229,7 +228,7 @@ class DynamicConvTest {
     INDArray batch = Nd4j.rand(DataType.FLOAT, 6, in, SIZE, SIZE).subi(0.5);
     INDArray together = net.feedForward(new INDArray[] {batch}, false).get("conv");
     INDArray other = Nd4j.rand(DataType.FLOAT, 6, in, SIZE, SIZE).muli(3);
-    other.get(org.nd4j.linalg.indexing.NDArrayIndex.point(2)).assign(batch.slice(2));
+    other.get(NDArrayIndex.point(2)).assign(batch.slice(2));
     INDArray mixed = net.feedForward(new INDArray[] {other}, false).get("conv");
     INDArray alone =
         net.feedForward(new INDArray[] {batch.slice(2).reshape(1, in, SIZE, SIZE)}, false)
@@ -293,12 +292,7 @@ class DynamicConvTest {
    * and passes the finite-difference check above.
    */
   @ParameterizedTest(name = "k{0} s{1} p{2} {3}x{3}")
-  @org.junit.jupiter.params.provider.CsvSource({
-    "3, 1, 1, 15",
-    "5, 2, 2, 17",
-    "3, 2, 1, 15",
-    "5, 1, 2, 17"
-  })
+  @CsvSource({"3, 1, 1, 15", "5, 2, 2, 17", "3, 2, 1, 15", "5, 1, 2, 17"})
   void theSimdDepthwisePathMatchesDoublePrecision(int k, int s, int p, int size) {
     assertFloatOnJavaKernelsMatchesDouble(5, 5, k, s, p, 5, size, 5);
   }
@@ -309,7 +303,7 @@ class DynamicConvTest {
    * network's, which runs im2col and matmuls and passes the finite-difference check above.
    */
   @ParameterizedTest(name = "k{0} s{1} p{2} {3}x{3}")
-  @org.junit.jupiter.params.provider.CsvSource({
+  @CsvSource({
     "3, 2, 1, 15",
     "3, 1, 1, 9",
     "5, 2, 2, 13",
@@ -353,7 +347,7 @@ class DynamicConvTest {
   @Test
   void rejectsChannelsNotDivisibleByGroups() {
     IllegalArgumentException e =
-        org.junit.jupiter.api.Assertions.assertThrows(
+        Assertions.assertThrows(
             IllegalArgumentException.class, () -> dynamicConv(6, 4, 3, 1, 1, 4, 2));
     assertTrue(e.getMessage().contains("not divisible by groups 4"), e.getMessage());
   }

@@ -2,7 +2,10 @@ package org.parameternet.model.layers;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import java.util.Arrays;
 import java.util.Random;
+import org.junit.jupiter.api.Assertions;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -13,11 +16,11 @@ import org.junit.jupiter.params.provider.CsvSource;
  * input rows and columns unread.
  */
 class PlaneDepthwiseTest {
-  @org.junit.jupiter.api.BeforeAll
+  @BeforeAll
   static void vectorApiPresent() {
     // The build's test JVMs run with --add-modules=jdk.incubator.vector (the root pom's
     // java17.flags); without it these kernels would never run in training.
-    org.junit.jupiter.api.Assertions.assertTrue(VectorKernels.available());
+    Assertions.assertTrue(VectorKernels.available());
   }
 
   @ParameterizedTest
@@ -61,13 +64,13 @@ class PlaneDepthwiseTest {
     float[] lanes = random(random, s.flat);
     PlaneDepthwise.forward(phased, kernels, at, s, lanes);
     PlaneDepthwise.compact(lanes, s);
-    float[] out = java.util.Arrays.copyOf(lanes, outH * outW);
+    float[] out = Arrays.copyOf(lanes, outH * outW);
     float[] paddedGrad = random(random, s.gradSize());
     PlaneDepthwise.padGradient(outGrad, s, paddedGrad);
     float[] kernelGrads = new float[4 * k * k];
     kernelGrads[at - 1] = 7f; // a neighbour's gradient, which must stay as it is
     PlaneDepthwise.kernelGradient(phased, paddedGrad, s, kernelGrads, at);
-    float[] kernelGrad = java.util.Arrays.copyOfRange(kernelGrads, at, at + k * k);
+    float[] kernelGrad = Arrays.copyOfRange(kernelGrads, at, at + k * k);
     assertEquals(7f, kernelGrads[at - 1]);
     float[] phasedGrad = random(random, s.phasedSize());
     PlaneDepthwise.inputGradient(
