@@ -79,6 +79,14 @@ final class BenchIngestCommand implements Callable<Integer> {
               + " after apt-get install gnome-backgrounds mate-backgrounds.")
   Path photos;
 
+  @Option(
+      names = "--corpus",
+      description =
+          "Directory of JPEGs to use as they are (the first --images files, in name order),"
+              + " instead of generated inputs: a sample of your own data, or the realistic corpus"
+              + " tools/bench/realistic-corpus.sh cuts from real photographs at ImageNet's sizes.")
+  Path corpus;
+
   @Override
   public Integer call() throws Exception {
     IngestBenchmark.Settings settings =
@@ -92,7 +100,8 @@ final class BenchIngestCommand implements Callable<Integer> {
             endToEndImages,
             endToEndRuns,
             keep,
-            photos);
+            photos,
+            corpus);
     IngestBenchmark.run(
         settings, () -> SparkSessions.local("pnet bench ingest", 1), this::pillow, new Printer());
     return 0;
@@ -114,6 +123,17 @@ final class BenchIngestCommand implements Callable<Integer> {
 
     @Override
     public void inputs(int count, double averageKilobytes) {
+      if (corpus != null) {
+        System.out.printf(
+            Locale.ROOT,
+            "bench ingest: %d JPEGs of %s as they are (%.0f KB avg) -> shorter side %d, q%d%n",
+            count,
+            corpus,
+            averageKilobytes,
+            resize,
+            quality);
+        return;
+      }
       System.out.printf(
           Locale.ROOT,
           "bench ingest: %d %s of %dx%d (q%d, %.0f KB avg) -> shorter side %d, q%d%n",

@@ -60,7 +60,11 @@ public final class IngestBenchmark {
    * of {@code width x height} at {@code quality} (crops of the JPEGs and PNGs under {@code photos},
    * or photo-like noise where it is null), resized to a shorter side of {@code resize}, {@code
    * rounds} passes per image figure; {@code endToEndRuns} timed ingest jobs of {@code
-   * endToEndImages} each; the inputs also saved in {@code keep} unless it is null.
+   * endToEndImages} each; the inputs also saved in {@code keep} unless it is null. With {@code
+   * corpus} set, the inputs are instead the first {@code images} JPEG files under it, as they are
+   * (a corpus like the user's: {@code tools/bench/realistic-corpus.sh} cuts one from real
+   * photographs at ImageNet's sizes and file sizes), and {@code width}, {@code height} and the
+   * input quality do not apply.
    */
   public record Settings(
       int images,
@@ -72,8 +76,14 @@ public final class IngestBenchmark {
       int endToEndImages,
       int endToEndRuns,
       Path keep,
-      Path photos) {
+      Path photos,
+      Path corpus) {
     public Settings {
+      if (photos != null && corpus != null) {
+        throw new IllegalArgumentException(
+            "bench.ingest: give photos (to cut crops from) or corpus (files used as they are),"
+                + " not both");
+      }
       if (endToEndRuns < 1) {
         throw new IllegalArgumentException(
             "bench.ingest.end-to-end-runs must be >= 1, got " + endToEndRuns);
@@ -301,6 +311,29 @@ public final class IngestBenchmark {
     }
   }
 
+  /** The bytes of the first {@code count} JPEG files under {@code root}, in name order. */
+  static List<byte[]> corpusFiles(Path root, int count) throws IOException {
+    List<Path> found;
+    try (Stream<Path> files = Files.walk(root)) {
+      found =
+          files
+              .filter(Files::isRegularFile)
+              .filter(f -> f.toString().toLowerCase(Locale.ROOT).matches(".*\\.jpe?g$"))
+              .sorted()
+              .limit(count)
+              .toList();
+    }
+    if (found.isEmpty()) {
+      throw new IllegalArgumentException(
+          "bench.ingest.corpus " + root + ": no JPEG files under it");
+    }
+    List<byte[]> jpegs = new ArrayList<>();
+    for (Path file : found) {
+      jpegs.add(Files.readAllBytes(file));
+    }
+    return jpegs;
+  }
+
   /** The entries the benchmark creates in its scratch folder. */
   private static final Pattern OWN_ENTRY =
       Pattern.compile("inputs|timed-input|warm-up-input|warm-up|fixed-cost|end-to-end-\\d+");
@@ -395,6 +428,9 @@ public final class IngestBenchmark {
 
     private List<byte[]> inputJpegs() throws IOException {
       Settings s = settings;
+      if (s.corpus() != null) {
+        return corpusFiles(s.corpus(), s.images());
+      }
       return s.photos() == null
           ? sampleJpegs(s.images(), s.width(), s.height(), s.quality(), 7)
           : photoCrops(
