@@ -50,8 +50,8 @@ final class BenchIngestCommand implements Callable<Integer> {
   @Option(
       names = "--end-to-end-images",
       description =
-          "Images through the whole ingest job (cycled from the distinct ones), after a warm-up"
-              + " job of 600. Default: ${DEFAULT-VALUE}.")
+          "Images through the whole ingest job (cycled from the distinct ones), after warm-up"
+              + " jobs of that size until two in a row agree within 5%. Default: ${DEFAULT-VALUE}.")
   int endToEndImages;
 
   @Option(
@@ -167,6 +167,12 @@ final class BenchIngestCommand implements Callable<Integer> {
     }
 
     @Override
+    public void warmUp(int job, Result result) {
+      String until = String.format(Locale.ROOT, "within %.0f%%", 100 * IngestBenchmark.STEADY);
+      print("warm-up job " + job + " (until two in a row agree " + until + ")", result);
+    }
+
+    @Override
     public void fixedCost(FixedCost cost) {
       System.out.printf(
           Locale.ROOT,
@@ -189,6 +195,9 @@ final class BenchIngestCommand implements Callable<Integer> {
         ratio("end to end to Parquet, run " + (run + 1), runs[run]);
       }
       ratio("end to end to Parquet, median", comparison.endToEndMedian());
+      comparison
+          .steadyState()
+          .ifPresent(r -> ratio("end to end, steady state (the marginal rate)", r));
     }
 
     @Override

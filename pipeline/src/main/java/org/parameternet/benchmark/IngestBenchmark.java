@@ -49,6 +49,11 @@ import org.parameternet.ingest.IngestSummary;
 public final class IngestBenchmark {
   private IngestBenchmark() {}
 
+  /** Warm-up jobs stop when two in a row differ by at most this fraction of the rate. */
+  public static final double STEADY = 0.05;
+
+  static final int MAX_WARM_UP_JOBS = 8;
+
   public record Result(int images, double seconds) {
     public double imagesPerSecond() {
       return images / seconds;
@@ -112,10 +117,16 @@ public final class IngestBenchmark {
 
   /**
    * Each figure divided by the mean of the baseline runs before and after it: the per-image ones
-   * ({@code turboJpeg} empty where TurboJPEG is not installed), each end-to-end run, their median.
+   * ({@code turboJpeg} empty where TurboJPEG is not installed), each end-to-end run, their median;
+   * and the steady state, the marginal rate of {@link FixedCost} against the mean of the baseline
+   * runs around the timed jobs (empty when the jobs are too small to fit the line).
    */
   public record Comparison(
-      OptionalDouble turboJpeg, double openCv, double[] endToEndRuns, double endToEndMedian) {}
+      OptionalDouble turboJpeg,
+      double openCv,
+      double[] endToEndRuns,
+      double endToEndMedian,
+      OptionalDouble steadyState) {}
 
   /**
    * What the benchmark finds, told as it goes (the baseline's own output falls between), so a
@@ -131,6 +142,9 @@ public final class IngestBenchmark {
     void turboJpegMissing();
 
     void endToEnd(Result result);
+
+    /** Warm-up job {@code job} (from 1) of the timed size, until two in a row agree. */
+    void warmUp(int job, Result result);
 
     void fixedCost(FixedCost cost);
 
@@ -336,7 +350,8 @@ public final class IngestBenchmark {
 
   /** The entries the benchmark creates in its scratch folder. */
   private static final Pattern OWN_ENTRY =
-      Pattern.compile("inputs|timed-input|warm-up-input|warm-up|fixed-cost|end-to-end-\\d+");
+      Pattern.compile(
+          "inputs|timed-input|small-input|first-job|warm-up-\\d+|fixed-cost|end-to-end-\\d+");
 
   /**
    * Removes the benchmark's scratch folder: the entries it creates there, by name, then the folder
@@ -391,6 +406,7 @@ public final class IngestBenchmark {
     private final List<OptionalDouble> baselineRuns = new ArrayList<>();
     private Path work;
     private Path inputs;
+    private FixedCost fixedCost;
 
     BenchmarkRun(Settings settings, Baseline baseline, Progress progress) {
       this.settings = settings;
@@ -477,31 +493,56 @@ public final class IngestBenchmark {
       return new PerImage(turboFigure, openCv);
     }
 
-    /** The timed end-to-end jobs, a baseline run after each, then the fixed cost. */
+    /**
+     * The timed end-to-end jobs, a baseline run after each, then the fixed cost. Before them the
+     * JVM warms up until two jobs in a row agree within {@link #STEADY}: Spark's code paths keep
+     * compiling for some 10,000 images (a job of 2,400 sped up from 5.4 to 3.2 ms an image over six
+     * jobs here), and a long ingest runs at the warm rate.
+     */
     private List<Result> endToEndJobs(SparkSession spark, List<byte[]> jpegs) throws Exception {
-      // Inputs written once; a smaller warm-up job keeps JIT and first-job costs out of the figures
       int images = settings.endToEndImages();
       Path timedInput = classFolders(work.resolve("timed-input"), jpegs, images);
-      int warmUp = Math.min(600, images);
-      Path warmUpInput = classFolders(work.resolve("warm-up-input"), jpegs, warmUp);
-      endToEnd(spark, warmUpInput, warmUp, options, work.resolve("warm-up"));
+      int small = Math.min(600, images);
+      Path smallInput = classFolders(work.resolve("small-input"), jpegs, small);
+      endToEnd(spark, smallInput, small, options, work.resolve("first-job"));
+      warmUp(spark, timedInput, images);
       List<Result> timed = new ArrayList<>();
       for (int run = 0; run < settings.endToEndRuns(); run++) {
-        Path out = work.resolve("end-to-end-" + run);
-        timed.add(endToEnd(spark, timedInput, images, options, out));
+        timed.add(timedJob(spark, timedInput, images, "end-to-end-" + run));
         progress.endToEnd(timed.get(run));
-        // The output the ingest just created in the fresh scratch folder (ingest refuses a folder
-        // that is not empty or its own), removed so the runs do not fill the disk
-        FileUtil.fullyDelete(out.toFile());
         runBaseline();
       }
-      fixedCost(spark, warmUpInput, warmUp, timed);
+      fixedCost(spark, smallInput, small, timed);
       return timed;
     }
 
+    private void warmUp(SparkSession spark, Path input, int images) throws IOException {
+      double previous = 0;
+      for (int job = 1; job <= MAX_WARM_UP_JOBS; job++) {
+        Result r = timedJob(spark, input, images, "warm-up-" + job);
+        progress.warmUp(job, r);
+        double rate = r.imagesPerSecond();
+        if (previous > 0 && Math.abs(rate - previous) <= STEADY * previous) {
+          return;
+        }
+        previous = rate;
+      }
+    }
+
+    /** One job into a fresh output, removed after it so the runs do not fill the disk. */
+    private Result timedJob(SparkSession spark, Path input, int images, String name)
+        throws IOException {
+      Path out = work.resolve(name);
+      Result r = endToEnd(spark, input, images, options, out);
+      // The output this ingest just created in the fresh scratch folder (ingest refuses a folder
+      // that is not empty or its own)
+      FileUtil.fullyDelete(out.toFile());
+      return r;
+    }
+
     /**
-     * A job's fixed cost in a warm JVM and its marginal rate: one more job over the warm-up's
-     * {@code small} images beside the median timed one, a straight line through the two.
+     * A job's fixed cost in a warm JVM and its marginal rate, the steady state of a long ingest:
+     * one more job over {@code small} images beside the median timed one, a line through the two.
      */
     private void fixedCost(SparkSession spark, Path smallInput, int small, List<Result> timed)
         throws IOException {
@@ -511,11 +552,12 @@ public final class IngestBenchmark {
       if (large.images() <= small) {
         return;
       }
-      Result few = endToEnd(spark, smallInput, small, options, work.resolve("fixed-cost"));
+      Result few = timedJob(spark, smallInput, small, "fixed-cost");
       double marginal = (large.images() - few.images()) / (large.seconds() - few.seconds());
-      progress.fixedCost(
+      this.fixedCost =
           new FixedCost(
-              few.seconds() - few.images() / marginal, marginal, few.images(), large.images()));
+              few.seconds() - few.images() / marginal, marginal, few.images(), large.images());
+      progress.fixedCost(fixedCost);
     }
 
     /**
@@ -534,8 +576,25 @@ public final class IngestBenchmark {
       }
       double[] sorted = ratios.clone();
       Arrays.sort(sorted);
+      // the marginal rate comes from the timed jobs, so it is set against all their baseline runs
+      OptionalDouble steady =
+          fixedCost == null
+              ? OptionalDouble.empty()
+              : OptionalDouble.of(fixedCost.marginalImagesPerSecond() / timedBaselineMean());
       return new Comparison(
-          turbo, perImage.openCv().imagesPerSecond() / around, ratios, sorted[sorted.length / 2]);
+          turbo,
+          perImage.openCv().imagesPerSecond() / around,
+          ratios,
+          sorted[sorted.length / 2],
+          steady);
+    }
+
+    /** The mean of the baseline runs around the timed jobs: all but the first. */
+    private double timedBaselineMean() {
+      return baselineRuns.subList(1, baselineRuns.size()).stream()
+          .mapToDouble(OptionalDouble::getAsDouble)
+          .average()
+          .orElseThrow();
     }
 
     /** The mean of baseline runs {@code first} and {@code first + 1}. */

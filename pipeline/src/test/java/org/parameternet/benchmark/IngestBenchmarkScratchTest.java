@@ -16,7 +16,10 @@ class IngestBenchmarkScratchTest {
 
   private Path scratchWithOwnEntries() throws IOException {
     Path work = Files.createDirectories(dir.resolve("pnet-bench-ingest123"));
-    for (String own : new String[] {"inputs", "timed-input", "warm-up", "end-to-end-0"}) {
+    for (String own :
+        new String[] {
+          "inputs", "timed-input", "small-input", "first-job", "warm-up-3", "end-to-end-0"
+        }) {
       Files.writeString(Files.createDirectories(work.resolve(own)).resolve("x.jpg"), "x");
     }
     return work;
