@@ -9,6 +9,7 @@ import org.parameternet.benchmark.IngestBenchmark.Codec;
 import org.parameternet.benchmark.IngestBenchmark.Comparison;
 import org.parameternet.benchmark.IngestBenchmark.FixedCost;
 import org.parameternet.benchmark.IngestBenchmark.Result;
+import org.parameternet.benchmark.JpegStageTimes;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -154,6 +155,18 @@ final class BenchIngestCommand implements Callable<Integer> {
               ? "per image, TurboJPEG, one thread"
               : "per image, OpenCV codec, one thread",
           result);
+    }
+
+    @Override
+    public void stages(JpegStageTimes t) {
+      System.out.printf(
+          Locale.ROOT,
+          "  %-58s header %.2f, decode (entropy, IDCT, colour) %.2f, resize %.2f, encode %.2f ms%n",
+          "per image, TurboJPEG, by call",
+          t.headerMs(),
+          t.decodeMs(),
+          t.resizeMs(),
+          t.encodeMs());
     }
 
     @Override

@@ -139,6 +139,9 @@ public final class IngestBenchmark {
 
     void perImage(Codec codec, Result result);
 
+    /** The TurboJPEG figure's calls timed one by one. */
+    void stages(JpegStageTimes times);
+
     void turboJpegMissing();
 
     void endToEnd(Result result);
@@ -479,12 +482,13 @@ public final class IngestBenchmark {
     /** The per-image figures; {@code turbo} is null where TurboJPEG is not installed. */
     private record PerImage(Result turbo, Result openCv) {}
 
-    private PerImage perImage(List<byte[]> jpegs) {
+    private PerImage perImage(List<byte[]> jpegs) throws TurboJpeg.JpegException {
       Optional<TurboJpeg> turbo = TurboJpeg.available();
       Result turboFigure = null;
       if (turbo.isPresent()) {
         turboFigure = processAll(jpegs, options, settings.rounds(), turbo.get());
         progress.perImage(Codec.TURBO_JPEG, turboFigure);
+        progress.stages(JpegStageTimes.measure(jpegs, options, settings.rounds(), turbo.get()));
       } else {
         progress.turboJpegMissing();
       }
