@@ -10,6 +10,7 @@ import org.parameternet.model.GhostNetBuilder;
 import org.parameternet.model.ModelSpec;
 import org.parameternet.model.onnx.OnnxExport;
 import org.parameternet.model.onnx.OnnxRuntimeModel;
+import org.parameternet.train.FlatGradientUpdater;
 
 /** Measures a model's training throughput and inference latency on this machine. */
 public final class ModelBenchmark {
@@ -42,6 +43,7 @@ public final class ModelBenchmark {
   /** Forward + backward + update steps on a fixed random batch, float32, after warm-up. */
   public static TrainingResult training(ModelSpec spec, int batch, int warmup, int steps) {
     ComputationGraph net = GhostNetBuilder.build(spec, 1);
+    FlatGradientUpdater.install(net); // as training networks update
     DataSet data = randomBatch(spec, batch);
     for (int i = 0; i < warmup; i++) {
       net.fit(data);

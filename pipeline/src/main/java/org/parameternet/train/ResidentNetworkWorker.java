@@ -40,7 +40,10 @@ final class ResidentNetworkWorker extends ParameterAveragingTrainingWorker {
   public ComputationGraph getInitialModelGraph() {
     ComputationGraph net = ResidentNetworks.borrow(runKey);
     if (net == null) {
-      return super.getInitialModelGraph();
+      // DL4J's worker builds the network and restores its updater state; a kept one has ours
+      ComputationGraph built = super.getInitialModelGraph();
+      FlatGradientUpdater.install(built);
+      return built;
     }
     NetBroadcastTuple tuple = broadcast.getValue();
     net.params().assign(tuple.getParameters());

@@ -64,7 +64,9 @@ public final class TrainingNetworks {
 
   public static ComputationGraph create(
       TrainConfig config, ModelSpec spec, CosineWarmupSchedule schedule) {
-    return GhostNetBuilder.initialise(configuration(config, spec, schedule));
+    ComputationGraph net = GhostNetBuilder.initialise(configuration(config, spec, schedule));
+    FlatGradientUpdater.install(net);
+    return net;
   }
 
   static IUpdater adam(TrainConfig config, CosineWarmupSchedule schedule) {

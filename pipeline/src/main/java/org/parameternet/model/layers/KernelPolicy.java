@@ -60,6 +60,14 @@ public final class KernelPolicy {
         && DepthwisePlanes.faster(h, w, stride, perSampleKernels);
   }
 
+  /**
+   * The updater's in-place path over the network's own flat gradient ({@code
+   * org.parameternet.train.FlatGradientUpdater}) rather than DL4J's per-step views of it.
+   */
+  public static boolean flatGradientUpdate() {
+    return fastPaths();
+  }
+
   /** Batch norm and its activation fused in two passes each way ({@link FusedBatchNorm}). */
   static boolean fusedBatchNorm() {
     return fastPaths();
