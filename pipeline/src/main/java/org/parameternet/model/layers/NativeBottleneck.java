@@ -26,10 +26,11 @@ import org.nd4j.linalg.learning.config.NoOp;
  * stay DL4J layers.
  *
  * <p>Its parameters are the unfused layers', in the same flat order and shapes and under the same
- * names ({@link NativeBottleneckParams}): a layer named {@code b3} holds {@code
- * b3_ghost1_primary_conv_W} etc., so checkpoints, the updater's state, parameter averaging and
- * exports see the same vector. Batch norms follow {@link BatchNormActivation}: eps 1e-5, momentum
- * 0.1, running variance unbiased and stored as a variance.
+ * names but for hyphens ({@link NativeBottleneckParams}): a layer named {@code b3} holds {@code
+ * b3_ghost1-primary-conv-W} where the unfused graph has {@code b3_ghost1_primary_conv_W} ({@link
+ * #unfusedKey}), so checkpoints, the updater's state and parameter averaging see the same vector.
+ * Batch norms follow {@link BatchNormActivation}: eps 1e-5, momentum 0.1, running variance unbiased
+ * and stored as a variance.
  */
 public class NativeBottleneck extends FeedForwardLayer {
   /** As {@link BatchNormActivation#of}: PyTorch's BatchNorm2d eps and momentum (decay 0.9). */
@@ -73,6 +74,11 @@ public class NativeBottleneck extends FeedForwardLayer {
   /** Whether parameter {@code key} is a BN running statistic (not trained, not counted). */
   public static boolean isRunningStatistic(String key) {
     return NativeBottleneckParams.isRunningStatistic(key);
+  }
+
+  /** The unfused graph's name of graph parameter {@code key} ({@code b3_ghost1-primary-conv-W}). */
+  public static String unfusedKey(String key) {
+    return key.replace('-', '_');
   }
 
   /** {@link FusedBatchNorm}'s code for ghost module 1's activation. */

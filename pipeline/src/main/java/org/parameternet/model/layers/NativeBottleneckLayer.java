@@ -3,7 +3,6 @@ package org.parameternet.model.layers;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import org.bytedeco.javacpp.Pointer;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -150,13 +149,13 @@ public class NativeBottleneckLayer extends BaseLayer<NativeBottleneck> {
   private void runningStatisticSteps(BottleneckPlan plan, long count) {
     double keep = 1 - NativeBottleneck.DECAY;
     double unbias = count > 1 ? count / (count - 1.0) : 1;
-    List<String> norms =
-        List.of("ghost1_primary", "ghost1_cheap", "ghost2_primary", "ghost2_cheap");
-    for (int i = 0; i < norms.size(); i++) {
+    String[][] norms = {{"primary", "cheap"}, {"primary", "cheap"}};
+    for (int i = 0; i < 4; i++) {
       float[][] batch = plan.batchStatistics(i);
-      String prefix = norms.get(i) + "_bn_";
-      step(prefix + "mean", batch[0], 1, keep);
-      step(prefix + "var", batch[1], unbias, keep);
+      int ghost = i / 2 + 1;
+      String part = norms[ghost - 1][i % 2];
+      step(NativeBottleneckParams.norm(ghost, part, "mean"), batch[0], 1, keep);
+      step(NativeBottleneckParams.norm(ghost, part, "var"), batch[1], unbias, keep);
     }
   }
 
@@ -166,6 +165,12 @@ public class NativeBottleneckLayer extends BaseLayer<NativeBottleneck> {
     for (int c = 0; c < batch.length; c++) {
       step.putScalar(c, keep * (running.getDouble(c) - batch[c] * scale));
     }
+  }
+
+  /** Running-statistics steps are not gradients: DL4J must not average them over the batch. */
+  @Override
+  public boolean updaterDivideByMinibatch(String paramName) {
+    return !NativeBottleneckParams.isRunningStatistic(paramName);
   }
 
   @Override

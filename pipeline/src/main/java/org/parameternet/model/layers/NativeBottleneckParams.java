@@ -16,9 +16,10 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * bottleneck lay theirs out in a graph's flat vector: for ghost module 1 then 2, the primary 1x1
  * conv's {@code W} [out, in, 1, 1], its BN's gamma, beta, mean, var [C], the cheap depthwise conv's
  * {@code W} [3, 3, C, 1] (DL4J's depthwise layout) and its BN's four. Keys are the unfused layer
- * names' tails ({@code ghost1_primary_conv_W}), so the graph's keys ({@code
- * <block>_ghost1_primary_conv_W}) are the same too. Gamma and beta being adjacent is what lets
- * oneDNN read them as one [2, C] scale-shift tensor in place.
+ * names' tails with hyphens for underscores ({@code ghost1-primary-conv-W} for the graph's {@code
+ * <block>_ghost1_primary_conv_W}): DL4J finds a parameter's layer by the key's last underscore.
+ * Gamma and beta being adjacent is what lets oneDNN read them as one [2, C] scale-shift tensor in
+ * place.
  */
 public final class NativeBottleneckParams implements ParamInitializer {
   public static final NativeBottleneckParams INSTANCE = new NativeBottleneckParams();
@@ -42,16 +43,16 @@ public final class NativeBottleneckParams implements ParamInitializer {
 
   /** The key of a conv's weight, {@code ghost}: 1 or 2, {@code part}: primary or cheap. */
   static String weight(int ghost, String part) {
-    return "ghost" + ghost + "_" + part + "_conv_W";
+    return "ghost" + ghost + "-" + part + "-conv-W";
   }
 
   /** The key of a BN's {@code param} (gamma, beta, mean, var). */
   static String norm(int ghost, String part, String param) {
-    return "ghost" + ghost + "_" + part + "_bn_" + param;
+    return "ghost" + ghost + "-" + part + "-bn-" + param;
   }
 
   static boolean isRunningStatistic(String key) {
-    return key.endsWith("_bn_mean") || key.endsWith("_bn_var");
+    return key.endsWith("-bn-mean") || key.endsWith("-bn-var");
   }
 
   static List<Tensor> tensors(NativeBottleneck layer) {
@@ -107,7 +108,7 @@ public final class NativeBottleneckParams implements ParamInitializer {
 
   @Override
   public boolean isWeightParam(Layer layer, String key) {
-    return key.endsWith("_conv_W");
+    return key.endsWith("-conv-W");
   }
 
   @Override
@@ -128,7 +129,7 @@ public final class NativeBottleneckParams implements ParamInitializer {
           double bound = 1 / Math.sqrt(t.fanIn());
           view.assign(Nd4j.rand(view.dataType(), view.shape()).muli(2 * bound).subi(bound));
         } else {
-          boolean one = t.key().endsWith("_gamma") || t.key().endsWith("_var");
+          boolean one = t.key().endsWith("-gamma") || t.key().endsWith("-var");
           view.assign(one ? 1 : 0);
         }
       }
