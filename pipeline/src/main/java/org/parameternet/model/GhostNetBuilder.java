@@ -44,9 +44,14 @@ public final class GhostNetBuilder implements GraphSink<String> {
   private final ComputationGraphConfiguration.GraphBuilder graph;
   private final DataType dataType;
 
-  private GhostNetBuilder(ComputationGraphConfiguration.GraphBuilder graph, DataType dataType) {
+  /** Whether plain bottlenecks become {@link NativeBottleneck} layers where they can. */
+  private final boolean nativeBlocks;
+
+  private GhostNetBuilder(
+      ComputationGraphConfiguration.GraphBuilder graph, DataType dataType, boolean nativeBlocks) {
     this.graph = graph;
     this.dataType = dataType;
+    this.nativeBlocks = nativeBlocks;
   }
 
   /**
@@ -58,7 +63,19 @@ public final class GhostNetBuilder implements GraphSink<String> {
     // Helpers are chosen when layers are created, so every network built from this configuration
     // (here, in training, or restored from a checkpoint after this call) gets them.
     Natives.useOneDnnHelpers();
-    GhostNetBuilder builder = new GhostNetBuilder(base.graphBuilder(), base.getDataType());
+    boolean nativeBlocks = KernelPolicy.nativeBlocks();
+    ComputationGraphConfiguration conf = configuration(spec, base, nativeBlocks);
+    if (nativeBlocks) {
+      // the unfused graph's parameter order, so both read the same flat vector
+      NativeBlockOrder.follow(conf, configuration(spec, base, false));
+    }
+    return conf;
+  }
+
+  private static ComputationGraphConfiguration configuration(
+      ModelSpec spec, NeuralNetConfiguration.Builder base, boolean nativeBlocks) {
+    GhostNetBuilder builder =
+        new GhostNetBuilder(base.graphBuilder(), base.getDataType(), nativeBlocks);
     GhostNetTopology.walk(spec, builder);
     return builder
         .graph
@@ -80,7 +97,10 @@ public final class GhostNetBuilder implements GraphSink<String> {
       String input) {
     Natives.useOneDnnHelpers();
     return GhostNetTopology.bottleneck(
-        spec, index, new GhostNetBuilder(graph, base.getDataType()), input);
+        spec,
+        index,
+        new GhostNetBuilder(graph, base.getDataType(), KernelPolicy.nativeBlocks()),
+        input);
   }
 
   /** An initialised network with default training settings (Adam 1e-3), float32. */
@@ -201,7 +221,7 @@ public final class GhostNetBuilder implements GraphSink<String> {
       String name, String input, FeatureShape shape, int mid, Activation activation) {
     IActivation fn = activation(activation);
     int channels = shape.channels();
-    if (!KernelPolicy.nativeBlocks()
+    if (!nativeBlocks
         || dataType != DataType.FLOAT
         || !NativeBottleneck.supports(channels, mid, channels, 1, false, fn)) {
       return null;

@@ -109,6 +109,36 @@ class NativeBottleneckTest {
     assertEquals(0, nativeBlocks(GhostNetBuilder.build(SPEC, 1, DataType.DOUBLE)));
   }
 
+  /** The whole network, switch on against off, as {@code KernelPolicyTest} holds the kernels. */
+  @Test
+  void theWholeNetworkGivesTheSameLossAndGradients() {
+    ModelSpec spec = SPEC.withDropout(0);
+    Nd4j.getRandom().setSeed(9);
+    INDArray images = Nd4j.randn(DataType.FLOAT, 8, 3, 64, 64);
+    INDArray labels = Nd4j.eye(10).getRows(0, 3, 5, 7, 1, 2, 4, 9).castTo(DataType.FLOAT);
+    ComputationGraph off = GhostNetBuilder.build(spec, 4);
+    System.setProperty(KernelPolicy.SWITCH, "native-blocks");
+    ComputationGraph on = GhostNetBuilder.build(spec, 4);
+    assertTrue(nativeBlocks(on) >= 5, "native blocks: " + nativeBlocks(on));
+    randomiseNorms(off);
+    assertSameLayout(off, on);
+    on.params().assign(off.params());
+    for (ComputationGraph net : new ComputationGraph[] {off, on}) {
+      net.setInputs(images);
+      net.setLabels(labels);
+      net.computeGradientAndScore();
+    }
+    assertEquals(off.score(), on.score(), 1e-5 * Math.abs(off.score()));
+    Map<String, INDArray> a = off.gradient().gradientForVariable();
+    Map<String, INDArray> b = unfusedNames(on.gradient().gradientForVariable());
+    assertEquals(a.keySet(), b.keySet());
+    double largest =
+        a.values().stream().mapToDouble(g -> g.amaxNumber().doubleValue()).max().orElseThrow();
+    for (String key : a.keySet()) {
+      assertClose("network " + key, a.get(key), b.get(key), 1e-3, 1e-3 * largest);
+    }
+  }
+
   private static long nativeBlocks(ComputationGraph net) {
     return Stream.of(net.getLayers()).filter(l -> l instanceof NativeBottleneckLayer).count();
   }
