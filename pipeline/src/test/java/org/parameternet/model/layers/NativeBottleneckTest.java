@@ -139,6 +139,23 @@ class NativeBottleneckTest {
     }
   }
 
+  /** A checkpoint's configuration comes back with its native blocks and parameter order. */
+  @Test
+  void theConfigurationSurvivesJson() {
+    System.setProperty(KernelPolicy.SWITCH, "native-blocks");
+    ComputationGraph net = GhostNetBuilder.build(SPEC, 2);
+    ComputationGraphConfiguration conf = net.getConfiguration();
+    ComputationGraphConfiguration restored = ComputationGraphConfiguration.fromJson(conf.toJson());
+    assertEquals(conf.getTopologicalOrderStr(), restored.getTopologicalOrderStr());
+    System.clearProperty(KernelPolicy.SWITCH);
+    ComputationGraph copy = new ComputationGraph(restored);
+    copy.init(net.params().dup(), false);
+    assertEquals(nativeBlocks(net), nativeBlocks(copy));
+    assertEquals(net.paramTable().keySet(), copy.paramTable().keySet());
+    INDArray x = Nd4j.randn(DataType.FLOAT, 2, 3, 64, 64);
+    assertEquals(net.outputSingle(x), copy.outputSingle(x));
+  }
+
   private static long nativeBlocks(ComputationGraph net) {
     return Stream.of(net.getLayers()).filter(l -> l instanceof NativeBottleneckLayer).count();
   }
