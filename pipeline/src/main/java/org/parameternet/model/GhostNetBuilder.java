@@ -27,8 +27,10 @@ import org.parameternet.model.layers.ActivationHardSwish;
 import org.parameternet.model.layers.BatchNormActivation;
 import org.parameternet.model.layers.ChannelScale;
 import org.parameternet.model.layers.DynamicConv;
+import org.parameternet.model.layers.KernelPolicy;
 import org.parameternet.model.layers.LeanConvolution;
 import org.parameternet.model.layers.LeanDepthwiseConvolution;
+import org.parameternet.model.layers.NativeBottleneck;
 
 /**
  * Builds the DL4J {@link ComputationGraph} of a {@link ModelSpec}. Weights and biases start as
@@ -40,9 +42,16 @@ public final class GhostNetBuilder implements GraphSink<String> {
   public static final String OUTPUT = "classifier";
 
   private final ComputationGraphConfiguration.GraphBuilder graph;
+  private final DataType dataType;
 
-  private GhostNetBuilder(ComputationGraphConfiguration.GraphBuilder graph) {
+  /** Whether plain bottlenecks become {@link NativeBottleneck} layers where they can. */
+  private final boolean nativeBlocks;
+
+  private GhostNetBuilder(
+      ComputationGraphConfiguration.GraphBuilder graph, DataType dataType, boolean nativeBlocks) {
     this.graph = graph;
+    this.dataType = dataType;
+    this.nativeBlocks = nativeBlocks;
   }
 
   /**
@@ -54,13 +63,44 @@ public final class GhostNetBuilder implements GraphSink<String> {
     // Helpers are chosen when layers are created, so every network built from this configuration
     // (here, in training, or restored from a checkpoint after this call) gets them.
     Natives.useOneDnnHelpers();
-    GhostNetBuilder builder = new GhostNetBuilder(base.graphBuilder());
+    boolean nativeBlocks = KernelPolicy.nativeBlocks();
+    ComputationGraphConfiguration conf = configuration(spec, base, nativeBlocks);
+    if (nativeBlocks) {
+      // the unfused graph's parameter order, so both read the same flat vector
+      NativeBlockOrder.follow(conf, configuration(spec, base, false));
+    }
+    return conf;
+  }
+
+  private static ComputationGraphConfiguration configuration(
+      ModelSpec spec, NeuralNetConfiguration.Builder base, boolean nativeBlocks) {
+    GhostNetBuilder builder =
+        new GhostNetBuilder(base.graphBuilder(), base.getDataType(), nativeBlocks);
     GhostNetTopology.walk(spec, builder);
     return builder
         .graph
         .setOutputs(OUTPUT)
         .setInputTypes(InputType.convolutional(spec.resolution(), spec.resolution(), 3))
         .build();
+  }
+
+  /**
+   * Adds bottleneck {@code index} of {@code spec} alone to {@code graph} (whose settings {@code
+   * base} carries) after vertex {@code input}; returns the block's output vertex. For tests and
+   * benchmarks of one block.
+   */
+  public static String bottleneck(
+      ModelSpec spec,
+      int index,
+      NeuralNetConfiguration.Builder base,
+      ComputationGraphConfiguration.GraphBuilder graph,
+      String input) {
+    Natives.useOneDnnHelpers();
+    return GhostNetTopology.bottleneck(
+        spec,
+        index,
+        new GhostNetBuilder(graph, base.getDataType(), KernelPolicy.nativeBlocks()),
+        input);
   }
 
   /** An initialised network with default training settings (Adam 1e-3), float32. */
@@ -169,6 +209,25 @@ public final class GhostNetBuilder implements GraphSink<String> {
     String activated = name + "_act";
     graph.addLayer(activated, new ActivationLayer(activation(activation)), sum);
     return activated;
+  }
+
+  /**
+   * One {@link NativeBottleneck} layer when {@code -Dpnet.kernels=native-blocks} is on and the
+   * network is float32; double networks (the gradient checks) keep the unfused layers, which have
+   * the Java double path oneDNN's float32 block lacks.
+   */
+  @Override
+  public String plainBottleneck(
+      String name, String input, FeatureShape shape, int mid, Activation activation) {
+    IActivation fn = activation(activation);
+    int channels = shape.channels();
+    if (!nativeBlocks
+        || dataType != DataType.FLOAT
+        || !NativeBottleneck.supports(channels, mid, channels, 1, false, fn)) {
+      return null;
+    }
+    graph.addLayer(name, NativeBottleneck.of(channels, mid, fn), input);
+    return name;
   }
 
   @Override

@@ -45,6 +45,12 @@ public final class GhostNetTopology<H> {
     int mid = Channels.round4(row.expansion() * spec.width());
     int out = Channels.round4(row.out() * spec.width());
     int in = x.shape().channels();
+    if (isPlain(row, in, out)) {
+      H block = sink.plainBottleneck(name, x.handle(), x.shape(), mid, spec.activation());
+      if (block != null) {
+        return new Node<>(block, x.shape());
+      }
+    }
 
     Node<H> y = ghost(name + "_ghost1", x, mid, spec.activation());
     if (row.stride() > 1) {
@@ -77,6 +83,41 @@ public final class GhostNetTopology<H> {
               Activation.IDENTITY);
     }
     return new Node<>(sink.add(name + "_add", y.handle(), shortcut.handle(), y.shape()), y.shape());
+  }
+
+  /** Whether {@link GraphSink#plainBottleneck} may stand for this block. */
+  private boolean isPlain(BlockRow row, int in, int out) {
+    boolean staticConvs =
+        !spec.isDynamic(ConvRole.GHOST_PRIMARY)
+            && !spec.isDynamic(ConvRole.GHOST_CHEAP)
+            && !spec.isBranched(ConvRole.GHOST_PRIMARY)
+            && !spec.isBranched(ConvRole.GHOST_CHEAP);
+    return staticConvs && row.stride() == 1 && !row.hasSqueezeExcite() && in == out;
+  }
+
+  /**
+   * Plays bottleneck {@code index} of {@code spec} alone into {@code sink} from {@code input} of
+   * the shape the whole network gives it ({@link #blockInput}); returns the block's output. For
+   * tests and benchmarks of one block.
+   */
+  public static <H> H bottleneck(ModelSpec spec, int index, GraphSink<H> sink, H input) {
+    GhostNetTopology<H> topology = new GhostNetTopology<>(spec, sink);
+    Node<H> x = new Node<>(input, blockInput(spec, index));
+    return topology.bottleneck("b" + index, x, spec.blocks().get(index)).handle();
+  }
+
+  /** The input shape of bottleneck {@code index} in the whole network. */
+  public static FeatureShape blockInput(ModelSpec spec, int index) {
+    FeatureShape image = new FeatureShape(3, spec.resolution(), spec.resolution());
+    int stem = Channels.round4(spec.stemWidth() * spec.width());
+    FeatureShape x = ConvOp.square(ConvRole.STEM, 3, stem, 3, 2).outputShape(image);
+    for (int i = 0; i < index; i++) {
+      BlockRow row = spec.blocks().get(i);
+      ConvOp reduce =
+          ConvOp.depthwise(ConvRole.BOTTLENECK_DEPTHWISE, x.channels(), row.kernel(), row.stride());
+      x = reduce.outputShape(x).withChannels(Channels.round4(row.out() * spec.width()));
+    }
+    return x;
   }
 
   /** Ghost module, ratio 2: a 1x1 primary conv and a 3x3 depthwise cheap op, concatenated. */

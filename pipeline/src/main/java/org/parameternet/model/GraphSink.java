@@ -24,6 +24,17 @@ public interface GraphSink<H> {
     return branch == 0 ? name + "_" + part : name + "_rep" + branch + "_" + part;
   }
 
+  /**
+   * A plain GhostNet bottleneck (stride 1, identity shortcut, no squeeze-excite, static unbranched
+   * convs) of {@code shape.channels()} in and out and expansion width {@code mid} as one node, or
+   * null to have the topology play it op by op (the default). Its node is named {@code name}; its
+   * parameters keep the op-by-op names.
+   */
+  default H plainBottleneck(
+      String name, H input, FeatureShape shape, int mid, Activation activation) {
+    return null;
+  }
+
   /** Batch norm, then the activation (IDENTITY for none). */
   H batchNorm(String name, H input, FeatureShape shape, Activation activation);
 

@@ -7,6 +7,7 @@ import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.params.BatchNormalizationParamInitializer;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.parameternet.model.layers.NativeBottleneck;
 
 /** Counts a network's trainable parameters: DL4J also stores BN running statistics as params. */
 public final class TrainableParameters {
@@ -22,8 +23,12 @@ public final class TrainableParameters {
     long total = 0;
     for (Layer layer : net.getLayers()) {
       boolean batchNorm = layer.conf().getLayer() instanceof BatchNormalization;
+      boolean block = layer.conf().getLayer() instanceof NativeBottleneck;
       for (Map.Entry<String, INDArray> p : layer.paramTable().entrySet()) {
-        if (!(batchNorm && RUNNING_STATISTICS.contains(p.getKey()))) {
+        boolean running =
+            batchNorm && RUNNING_STATISTICS.contains(p.getKey())
+                || block && NativeBottleneck.isRunningStatistic(p.getKey());
+        if (!running) {
           total += p.getValue().length();
         }
       }

@@ -219,7 +219,7 @@ final class FusedBatchNorm {
   }
 
   /** {@code g[i] *= activation'(x[i] * a + b)}, with PyTorch's choices at the kinks. */
-  private static void activationGradient(
+  static void activationGradient(
       float[] x, float[] g, int length, float a, float b, int activation) {
     if (SIMD && activation == RELU) {
       VectorBatchNorm.reluGradient(x, g, length, a, b);

@@ -16,21 +16,38 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * oneDNN's helpers as configured ({@code org.eclipse.deeplearning4j.helpers.disable} turns those
  * off). It is for A/B runs and for narrowing down a numerical problem; results agree with the fast
  * paths to float32 rounding. It is read on every decision, so a test can flip it.
+ *
+ * <p>{@code -Dpnet.kernels=native-blocks} is the default's fast paths plus whole GhostNet
+ * bottlenecks as one oneDNN layer ({@link NativeBottleneck}), where the builder can use one. Off by
+ * default while it is new: it is held to the unfused layers by {@code NativeBottleneckTest}.
  */
 public final class KernelPolicy {
-  /** The system property: {@code fast} (the default) or {@code reference}. */
+  /**
+   * The system property: {@code fast} (the default), {@code reference} or {@code native-blocks}.
+   */
   public static final String SWITCH = "pnet.kernels";
 
   private KernelPolicy() {}
 
   /** Whether our fast paths may run at all ({@link #SWITCH}). */
   public static boolean fastPaths() {
+    return !switchValue().equals("reference");
+  }
+
+  /**
+   * Whether the builder may play a plain GhostNet bottleneck as one {@link NativeBottleneck}
+   * ({@link NativeBottleneck#supports}); read when the network is configured.
+   */
+  public static boolean nativeBlocks() {
+    return switchValue().equals("native-blocks");
+  }
+
+  private static String switchValue() {
     String value = System.getProperty(SWITCH, "fast");
     return switch (value) {
-      case "fast" -> true;
-      case "reference" -> false;
+      case "fast", "reference", "native-blocks" -> value;
       default -> throw new IllegalArgumentException(
-          "-D" + SWITCH + "=" + value + ": allowed values are fast and reference");
+          "-D" + SWITCH + "=" + value + ": allowed values are fast, reference and native-blocks");
     };
   }
 
@@ -72,4 +89,23 @@ public final class KernelPolicy {
   static boolean fusedBatchNorm() {
     return fastPaths();
   }
+
+  /**
+   * Whether a {@link NativeBottleneck} keeps its activations in oneDNN's blocked layouts (else
+   * NHWC). The spike (branch spike/onednn-bottleneck) measured blocked ahead on GhostNet-300M's
+   * wide maps (3.2x the unfused layers at 112x112, 4.9x at 14x14, NHWC 2.4x and 2.0x) and NHWC
+   * ahead on the small cell's narrow ones (11-12x against 6.5x): blocked from an expansion width of
+   * {@link #BLOCKED_FROM_MID}. {@code -Dpnet.native.layout=blocked|nhwc} overrides it, for
+   * measuring.
+   */
+  static boolean nativeBlockedLayout(int mid, int height) {
+    return switch (System.getProperty("pnet.native.layout", "auto")) {
+      case "blocked" -> true;
+      case "nhwc" -> false;
+      default -> mid >= BLOCKED_FROM_MID;
+    };
+  }
+
+  /** See {@link #nativeBlockedLayout}. */
+  static final int BLOCKED_FROM_MID = 24;
 }

@@ -1,0 +1,135 @@
+package org.parameternet.model.layers;
+
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_DIFF_DST;
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_DIFF_SRC;
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_DIFF_WEIGHTS;
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_DST;
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_SRC;
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_WEIGHTS;
+
+import org.bytedeco.dnnl.convolution_backward_data;
+import org.bytedeco.dnnl.convolution_backward_weights;
+import org.bytedeco.dnnl.convolution_forward;
+import org.bytedeco.dnnl.global.dnnl.algorithm;
+import org.bytedeco.dnnl.global.dnnl.prop_kind;
+import org.bytedeco.dnnl.memory;
+
+/**
+ * One bias-free stride-1 convolution of a {@link DnnlProgram}, a 1x1 or a 3x3 depthwise (padding
+ * 1), with its backward primitives in a training program. Its weights stay in DL4J's layout in
+ * DL4J's parameter view and are reordered into the primitive's layout before each pass; the
+ * gradient is reordered back into DL4J's gradient view.
+ */
+final class DnnlConv {
+  private final DnnlProgram p;
+  private final convolution_forward.primitive_desc fpd;
+  private final convolution_backward_data.primitive_desc dpd;
+  private final convolution_backward_weights.primitive_desc wpd;
+  private final memory weights;
+  private memory weightsForData;
+  private memory diffWeights;
+
+  /** What the forward pass read, for the weight gradient. */
+  private memory src;
+
+  /**
+   * A conv of {@code in} to {@code out} channels from {@code srcMd} to {@code dstMd} (either may
+   * leave its layout to oneDNN); with {@code sum} it adds to its destination.
+   */
+  DnnlConv(
+      DnnlProgram p,
+      int in,
+      int out,
+      boolean depthwise,
+      memory.desc srcMd,
+      memory.desc dstMd,
+      boolean sum) {
+    this.p = p;
+    long[] dims = depthwise ? new long[] {in, 1, 1, 3, 3} : new long[] {out, in, 1, 1};
+    memory.desc wmd = p.desc(dims, memory.format_tag.any);
+    long[] strides = {1, 1};
+    long[] pad = depthwise ? new long[] {1, 1} : new long[] {0, 0};
+    prop_kind kind = p.training ? prop_kind.forward_training : prop_kind.forward_inference;
+    convolution_forward.desc fd =
+        p.own(
+            new convolution_forward.desc(
+                kind, algorithm.convolution_direct, srcMd, wmd, dstMd, strides, pad, pad));
+    fpd = p.own(new convolution_forward.primitive_desc(fd, p.accumulating(sum), p.eng));
+    weights = p.scratch(fpd.weights_desc());
+    if (!p.training) {
+      dpd = null;
+      wpd = null;
+      return;
+    }
+    memory.desc anySrc = p.following(srcMd);
+    memory.desc anyDst = p.following(dstMd);
+    convolution_backward_data.desc dd =
+        p.own(
+            new convolution_backward_data.desc(
+                algorithm.convolution_direct, anySrc, wmd, anyDst, strides, pad, pad));
+    dpd = p.own(new convolution_backward_data.primitive_desc(dd, p.eng, fpd));
+    convolution_backward_weights.desc wd =
+        p.own(
+            new convolution_backward_weights.desc(
+                algorithm.convolution_direct, anySrc, wmd, anyDst, strides, pad, pad));
+    wpd = p.own(new convolution_backward_weights.primitive_desc(wd, p.eng, fpd));
+    diffWeights = p.scratch(wpd.diff_weights_desc());
+  }
+
+  memory.desc dstDesc() {
+    return fpd.dst_desc();
+  }
+
+  /**
+   * The weights are DL4J's tensor {@code key} seen through {@code userMd} (a part of it, for the
+   * two halves of ghost module 2's primary conv), their gradient {@code gradientKey}'s.
+   */
+  void userWeights(memory.desc userMd, String key, String gradientKey) {
+    memory user = p.bound(userMd, key);
+    p.reorder(p.weightsIn, user, weights, false);
+    if (!p.training) {
+      return;
+    }
+    weightsForData = weights;
+    if (!dpd.weights_desc().equals(fpd.weights_desc())) {
+      // backward data may want another layout than forward
+      weightsForData = p.scratch(dpd.weights_desc());
+      p.reorder(p.weightsIn, user, weightsForData, false);
+    }
+    p.reorder(p.weightsOut, diffWeights, p.bound(userMd, gradientKey), false);
+  }
+
+  /** Appends the conv of {@code in} to the forward pass, into {@code dst} or a new buffer. */
+  memory forward(memory in, memory dst) {
+    src = p.ensure(p.forward, in, fpd.src_desc());
+    memory out = dst != null ? dst : p.scratch(fpd.dst_desc());
+    p.add(
+        p.forward,
+        new convolution_forward(fpd),
+        p.args(DNNL_ARG_SRC, src, DNNL_ARG_WEIGHTS, weights, DNNL_ARG_DST, out));
+    return out;
+  }
+
+  /** Appends the weight gradient and the input gradient (a new buffer, returned). */
+  memory backward(memory diffDst) {
+    memory dd = p.ensure(p.backward, diffDst, wpd.diff_dst_desc());
+    memory s = p.ensure(p.backward, src, wpd.src_desc());
+    p.add(
+        p.backward,
+        new convolution_backward_weights(wpd),
+        p.args(DNNL_ARG_SRC, s, DNNL_ARG_DIFF_DST, dd, DNNL_ARG_DIFF_WEIGHTS, diffWeights));
+    memory ddData = p.ensure(p.backward, diffDst, dpd.diff_dst_desc());
+    memory diffSrc = p.scratch(dpd.diff_src_desc());
+    p.add(
+        p.backward,
+        new convolution_backward_data(dpd),
+        p.args(
+            DNNL_ARG_DIFF_DST,
+            ddData,
+            DNNL_ARG_WEIGHTS,
+            weightsForData,
+            DNNL_ARG_DIFF_SRC,
+            diffSrc));
+    return diffSrc;
+  }
+}

@@ -1,0 +1,210 @@
+package org.parameternet.model.layers;
+
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_DST;
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_FROM;
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_SRC_0;
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_SRC_1;
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_TO;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.bytedeco.dnnl.IntMemoryMap;
+import org.bytedeco.dnnl.binary;
+import org.bytedeco.dnnl.engine;
+import org.bytedeco.dnnl.global.dnnl.algorithm;
+import org.bytedeco.dnnl.memory;
+import org.bytedeco.dnnl.post_ops;
+import org.bytedeco.dnnl.primitive;
+import org.bytedeco.dnnl.primitive_attr;
+import org.bytedeco.dnnl.reorder;
+import org.bytedeco.dnnl.stream;
+import org.bytedeco.javacpp.LongPointer;
+import org.bytedeco.javacpp.Pointer;
+
+/**
+ * A fixed sequence of oneDNN primitives over memories created once: the scaffolding of {@link
+ * BottleneckPlan}. Memories are either the program's own (intermediates, kept between a training
+ * forward and its backward) or bound by key to a caller's buffer (activations, DL4J's parameter and
+ * gradient views), whose address is set again before every run since DL4J moves them between calls.
+ * Everything JavaCPP allocates is kept here and freed by {@link #close}.
+ */
+final class DnnlProgram implements AutoCloseable {
+  static final memory.data_type F32 = memory.data_type.f32;
+
+  /** oneDNN's CPU engine, one per process, as libnd4j has its own. */
+  private static engine cpu;
+
+  /** A step of a sequence: a primitive with its arguments, or Java work on finished memories. */
+  interface Step {
+    void run(stream s);
+  }
+
+  final engine eng;
+  final stream strm;
+  final boolean training;
+
+  /**
+   * Activations inside in oneDNN's blocked layouts (chosen by the primitives) rather than NHWC: the
+   * spike measured blocked faster from 14x14 with wide maps, NHWC on the small cell's narrow ones.
+   */
+  final boolean blocked;
+
+  /** Conv weights from DL4J's layout into the primitives', before every forward pass. */
+  final List<Step> weightsIn = new ArrayList<>();
+
+  final List<Step> forward = new ArrayList<>();
+  final List<Step> backward = new ArrayList<>();
+
+  /** Conv weight gradients from the primitives' layout into DL4J's gradient views. */
+  final List<Step> weightsOut = new ArrayList<>();
+
+  private final List<Pointer> owned = new ArrayList<>();
+  private final Map<String, List<memory>> bound = new HashMap<>();
+
+  DnnlProgram(boolean training, boolean blocked) {
+    this.training = training;
+    this.blocked = blocked;
+    eng = engine();
+    strm = own(new stream(eng));
+  }
+
+  private static synchronized engine engine() {
+    if (cpu == null) {
+      cpu = new engine(engine.kind.cpu, 0);
+    }
+    return cpu;
+  }
+
+  /** Keeps {@code p} alive until {@link #close}. */
+  <T extends Pointer> T own(T p) {
+    owned.add(p);
+    return p;
+  }
+
+  memory.desc desc(long[] dims, memory.format_tag tag) {
+    return own(new memory.desc(dims, F32, tag));
+  }
+
+  /** A plain tensor with explicit strides (DL4J's depthwise [kh, kw, C, 1] as goihw). */
+  memory.desc strided(long[] dims, long[] strides) {
+    return own(new memory.desc(dims, F32, strides));
+  }
+
+  memory.desc sub(memory.desc full, long[] dims, long[] offsets) {
+    return own(full.submemory_desc(dims, offsets));
+  }
+
+  /** An activation of the block: NHWC, or its layout left to the primitive when blocked. */
+  memory.desc internal(long[] dims) {
+    return desc(dims, blocked ? memory.format_tag.any : memory.format_tag.nhwc);
+  }
+
+  /** What a primitive after the one that made {@code d} should ask for. */
+  memory.desc following(memory.desc d) {
+    return blocked ? any(d) : d;
+  }
+
+  /** The same dims as {@code d} with the layout left to the primitive. */
+  memory.desc any(memory.desc d) {
+    return own(new memory.desc(dims(d), F32, memory.format_tag.any));
+  }
+
+  static long[] dims(memory.desc d) {
+    LongPointer p = d.dims();
+    long[] dims = new long[d.data().ndims()];
+    for (int i = 0; i < dims.length; i++) {
+      dims[i] = p.get(i);
+    }
+    return dims;
+  }
+
+  /** A buffer of the program's own. */
+  memory scratch(memory.desc d) {
+    return own(new memory(d, eng));
+  }
+
+  /** A memory over the caller's buffer {@code key}, given by {@link #bind} before each run. */
+  memory bound(memory.desc d, String key) {
+    memory m = own(new memory(d, eng, (Pointer) null));
+    bound.computeIfAbsent(key, k -> new ArrayList<>()).add(m);
+    return m;
+  }
+
+  /** Points every memory bound to {@code key} at {@code address}. */
+  void bind(String key, Pointer address) {
+    List<memory> memories = bound.get(key);
+    if (memories != null) {
+      memories.forEach(m -> m.set_data_handle(address));
+    }
+  }
+
+  IntMemoryMap args(Object... keyValues) {
+    IntMemoryMap map = own(new IntMemoryMap());
+    for (int i = 0; i < keyValues.length; i += 2) {
+      map.put((Integer) keyValues[i], (memory) keyValues[i + 1]);
+    }
+    return map;
+  }
+
+  void add(List<Step> steps, primitive p, IntMemoryMap args) {
+    own(p);
+    steps.add(s -> p.execute(s, args));
+  }
+
+  /** A primitive attribute whose sum post-op makes the primitive add to its destination. */
+  primitive_attr accumulating(boolean accumulate) {
+    primitive_attr attr = own(new primitive_attr());
+    if (accumulate) {
+      post_ops ops = own(new post_ops());
+      ops.append_sum(); // scale 1; the preset has no append_sum(float)
+      attr.set_post_ops(ops);
+    }
+    return attr;
+  }
+
+  /** {@code dst = src} (or {@code dst += src}) across layouts. */
+  void reorder(List<Step> steps, memory src, memory dst, boolean accumulate) {
+    reorder.primitive_desc pd =
+        own(
+            new reorder.primitive_desc(
+                eng, src.get_desc(), eng, dst.get_desc(), accumulating(accumulate), false));
+    add(steps, new reorder(pd), args(DNNL_ARG_FROM, src, DNNL_ARG_TO, dst));
+  }
+
+  /** {@code m} when it is laid out as {@code want}, else a new buffer filled by a reorder step. */
+  memory ensure(List<Step> steps, memory m, memory.desc want) {
+    if (m.get_desc().equals(want)) {
+      return m;
+    }
+    memory r = scratch(want);
+    reorder(steps, m, r, false);
+    return r;
+  }
+
+  /** Appends {@code acc += other} to {@code steps}, {@code other} in any layout. */
+  void accumulate(List<Step> steps, memory acc, memory other) {
+    memory o = ensure(steps, other, acc.get_desc());
+    binary.desc bd =
+        own(new binary.desc(algorithm.binary_add, acc.get_desc(), o.get_desc(), acc.get_desc()));
+    binary.primitive_desc pd = own(new binary.primitive_desc(bd, eng));
+    add(steps, new binary(pd), args(DNNL_ARG_SRC_0, acc, DNNL_ARG_SRC_1, o, DNNL_ARG_DST, acc));
+  }
+
+  void run(List<Step> steps) {
+    for (Step step : steps) {
+      step.run(strm);
+    }
+    strm._wait();
+  }
+
+  @Override
+  public void close() {
+    for (int i = owned.size() - 1; i >= 0; i--) {
+      owned.get(i).close();
+    }
+    owned.clear();
+    bound.clear();
+  }
+}

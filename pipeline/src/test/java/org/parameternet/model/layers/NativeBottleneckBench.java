@@ -1,0 +1,139 @@
+package org.parameternet.model.layers;
+
+import java.util.Arrays;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.ConvolutionMode;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.CnnLossLayer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.Adam;
+import org.nd4j.linalg.lossfunctions.LossFunctions;
+import org.parameternet.model.FeatureShape;
+import org.parameternet.model.GhostNetBuilder;
+import org.parameternet.model.GhostNetTopology;
+import org.parameternet.model.ModelRegistry;
+import org.parameternet.model.ModelSpec;
+
+/**
+ * Milliseconds per training forward + backward of one bottleneck, native against unfused: the block
+ * then an MSE loss, and the loss alone (to subtract), medians over timed iterations after warm-up.
+ * No JUnit; run by {@code tools/native-bench.sh}.
+ *
+ * <p>Arguments: {@code model block batch [iterations]}, or {@code network model batch [iterations]}
+ * for a whole network's training step (computeGradientAndScore) with the switch off and on.
+ */
+public final class NativeBottleneckBench {
+  private NativeBottleneckBench() {}
+
+  public static void main(String[] args) {
+    int iterations = args.length > 3 ? Integer.parseInt(args[3]) : 10;
+    if (args[0].equals("network")) {
+      network(ModelRegistry.get(args[1]).withClasses(1000), Integer.parseInt(args[2]), iterations);
+      return;
+    }
+    ModelSpec spec = ModelRegistry.get(args[0]);
+    int block = Integer.parseInt(args[1]);
+    int batch = Integer.parseInt(args[2]);
+    FeatureShape in = GhostNetTopology.blockInput(spec, block);
+    System.out.printf(
+        "%s b%d: %dx%d, %d channels, batch %d, OMP_NUM_THREADS=%s, layout %s%n",
+        spec.name(),
+        block,
+        in.height(),
+        in.width(),
+        in.channels(),
+        batch,
+        System.getenv("OMP_NUM_THREADS"),
+        System.getProperty("pnet.native.layout", "auto"));
+    INDArray x = Nd4j.randn(DataType.FLOAT, batch, in.channels(), in.height(), in.width());
+    INDArray labels = Nd4j.randn(DataType.FLOAT, x.shape());
+    double unfused = time(blockNetwork(spec, block, in, false), x, labels, iterations);
+    double lossOnly = time(lossOnly(in), x, labels, iterations);
+    double fused = time(blockNetwork(spec, block, in, true), x, labels, iterations);
+    System.out.printf(
+        "  unfused %.2f ms, native %.2f ms (block + loss); loss alone %.2f ms;"
+            + " block alone: unfused %.2f, native %.2f, speed-up %.2fx%n",
+        unfused,
+        fused,
+        lossOnly,
+        unfused - lossOnly,
+        fused - lossOnly,
+        (unfused - lossOnly) / (fused - lossOnly));
+  }
+
+  private static void network(ModelSpec spec, int batch, int iterations) {
+    INDArray x = Nd4j.randn(DataType.FLOAT, batch, 3, spec.resolution(), spec.resolution());
+    INDArray labels = Nd4j.zeros(DataType.FLOAT, batch, spec.numClasses());
+    for (int i = 0; i < batch; i++) {
+      labels.putScalar(i, i % spec.numClasses(), 1);
+    }
+    for (String kernels : new String[] {"fast", "native-blocks", "fast", "native-blocks"}) {
+      System.setProperty(KernelPolicy.SWITCH, kernels);
+      ComputationGraph net = GhostNetBuilder.build(spec, 1);
+      System.out.printf(
+          "%s batch %d, -Dpnet.kernels=%s: %.1f ms per training step (forward + backward)%n",
+          spec.name(), batch, kernels, time(net, x, labels, iterations));
+    }
+  }
+
+  private static ComputationGraph blockNetwork(
+      ModelSpec spec, int block, FeatureShape in, boolean nativeBlocks) {
+    System.setProperty(KernelPolicy.SWITCH, nativeBlocks ? "native-blocks" : "fast");
+    NeuralNetConfiguration.Builder base = base();
+    ComputationGraphConfiguration.GraphBuilder graph = base.graphBuilder().addInputs("input");
+    String out = GhostNetBuilder.bottleneck(spec, block, base, graph, "input");
+    return network(graph, out, in);
+  }
+
+  private static ComputationGraph lossOnly(FeatureShape in) {
+    return network(base().graphBuilder().addInputs("input"), "input", in);
+  }
+
+  private static NeuralNetConfiguration.Builder base() {
+    return new NeuralNetConfiguration.Builder()
+        .seed(1)
+        .dataType(DataType.FLOAT)
+        .updater(new Adam(1e-3))
+        .convolutionMode(ConvolutionMode.Truncate);
+  }
+
+  private static ComputationGraph network(
+      ComputationGraphConfiguration.GraphBuilder graph, String out, FeatureShape in) {
+    graph
+        .addLayer(
+            "loss",
+            new CnnLossLayer.Builder(LossFunctions.LossFunction.MSE)
+                .activation(Activation.IDENTITY)
+                .build(),
+            out)
+        .setOutputs("loss")
+        .setInputTypes(InputType.convolutional(in.height(), in.width(), in.channels()));
+    ComputationGraph net = new ComputationGraph(graph.build());
+    net.init();
+    return net;
+  }
+
+  /** Median ms of {@code computeGradientAndScore} after {@code iterations / 2 + 3} warm-ups. */
+  private static double time(ComputationGraph net, INDArray x, INDArray labels, int iterations) {
+    net.setInputs(x);
+    net.setLabels(labels);
+    for (int i = 0; i < iterations / 2 + 3; i++) {
+      net.computeGradientAndScore();
+    }
+    double[] ms = new double[iterations];
+    for (int i = 0; i < iterations; i++) {
+      long start = System.nanoTime();
+      net.computeGradientAndScore();
+      ms[i] = (System.nanoTime() - start) / 1e6;
+    }
+    Arrays.sort(ms);
+    return iterations % 2 == 1
+        ? ms[iterations / 2]
+        : (ms[iterations / 2 - 1] + ms[iterations / 2]) / 2;
+  }
+}

@@ -1,0 +1,269 @@
+package org.parameternet.model.layers;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Map;
+import java.util.stream.Stream;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.ConvolutionMode;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.WorkspaceMode;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.CnnLossLayer;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.Adam;
+import org.nd4j.linalg.lossfunctions.LossFunctions;
+import org.parameternet.model.FeatureShape;
+import org.parameternet.model.GhostNetBuilder;
+import org.parameternet.model.GhostNetTopology;
+import org.parameternet.model.ModelRegistry;
+import org.parameternet.model.ModelSpec;
+
+/**
+ * The native bottleneck against the unfused layers it replaces, on the same parameters: one block
+ * of ghostnet_small_64 behind a 1x1 conv (whose weight gradient carries the block's input gradient)
+ * and an MSE loss. Outputs (training and inference) agree to 1e-5 of their largest value, every
+ * gradient to 1e-4 of its tensor's largest, and the running statistics after a step to float
+ * rounding; block 0 runs NHWC inside, block 2 blocked. The default policy plays no native block.
+ */
+class NativeBottleneckTest {
+  private static final ModelSpec SPEC = ModelRegistry.get("ghostnet_small_64").withClasses(10);
+
+  @AfterEach
+  void restore() {
+    System.clearProperty(KernelPolicy.SWITCH);
+  }
+
+  static Stream<Arguments> cases() {
+    Stream.Builder<Arguments> cases = Stream.builder();
+    for (int block : new int[] {0, 2}) {
+      for (int batch : new int[] {1, 8, 32}) {
+        for (boolean workspaces : new boolean[] {true, false}) {
+          cases.add(Arguments.of(block, batch, workspaces));
+        }
+      }
+    }
+    return cases.build();
+  }
+
+  @ParameterizedTest(name = "block {0}, batch {1}, workspaces {2}")
+  @MethodSource("cases")
+  void nativeMatchesTheUnfusedLayers(int block, int batch, boolean workspaces) {
+    ComputationGraph unfused = blockNetwork(block, workspaces);
+    System.setProperty(KernelPolicy.SWITCH, "native-blocks");
+    ComputationGraph fused = blockNetwork(block, workspaces);
+    assertEquals(1, nativeBlocks(fused));
+    assertEquals(0, nativeBlocks(unfused));
+    randomiseNorms(unfused);
+    assertSameLayout(unfused, fused);
+    fused.params().assign(unfused.params());
+
+    FeatureShape in = GhostNetTopology.blockInput(SPEC, block);
+    Nd4j.getRandom().setSeed(11 + batch);
+    INDArray x = Nd4j.randn(DataType.FLOAT, batch, in.channels(), in.height(), in.width());
+    INDArray labels = Nd4j.randn(DataType.FLOAT, x.shape());
+
+    for (boolean training : new boolean[] {true, false}) {
+      INDArray expected =
+          unfused.feedForward(new INDArray[] {x}, training, false).get("b" + block + "_add");
+      INDArray actual = fused.feedForward(new INDArray[] {x}, training, false).get("b" + block);
+      assertClose("output (training " + training + ")", expected, actual, 1e-5, 0);
+    }
+
+    unfused.setInputs(x);
+    unfused.setLabels(labels);
+    unfused.computeGradientAndScore();
+    fused.setInputs(x);
+    fused.setLabels(labels);
+    fused.computeGradientAndScore();
+    assertEquals(unfused.score(), fused.score(), 1e-5 * Math.abs(unfused.score()));
+    assertGradientsClose(unfused, fused, 1e-4);
+
+    unfused.fit(new INDArray[] {x}, new INDArray[] {labels});
+    fused.fit(new INDArray[] {x}, new INDArray[] {labels});
+    Map<String, INDArray> trained = unfusedNames(fused.paramTable());
+    for (Map.Entry<String, INDArray> p : unfused.paramTable().entrySet()) {
+      if (p.getKey().endsWith("_mean") || p.getKey().endsWith("_var")) {
+        assertClose(p.getKey(), p.getValue(), trained.get(p.getKey()), 1e-5, 0);
+      }
+    }
+  }
+
+  @Test
+  void theDefaultPolicyPlaysNoNativeBlock() {
+    assertEquals(0, nativeBlocks(GhostNetBuilder.build(SPEC, 1)));
+    System.setProperty(KernelPolicy.SWITCH, "native-blocks");
+    assertTrue(nativeBlocks(GhostNetBuilder.build(SPEC, 1)) > 0);
+    assertEquals(0, nativeBlocks(GhostNetBuilder.build(SPEC, 1, DataType.DOUBLE)));
+  }
+
+  /** The whole network, switch on against off, as {@code KernelPolicyTest} holds the kernels. */
+  @Test
+  void theWholeNetworkGivesTheSameLossAndGradients() {
+    ModelSpec spec = SPEC.withDropout(0);
+    Nd4j.getRandom().setSeed(9);
+    INDArray images = Nd4j.randn(DataType.FLOAT, 8, 3, 64, 64);
+    INDArray labels = Nd4j.eye(10).getRows(0, 3, 5, 7, 1, 2, 4, 9).castTo(DataType.FLOAT);
+    ComputationGraph off = GhostNetBuilder.build(spec, 4);
+    System.setProperty(KernelPolicy.SWITCH, "native-blocks");
+    ComputationGraph on = GhostNetBuilder.build(spec, 4);
+    assertTrue(nativeBlocks(on) >= 5, "native blocks: " + nativeBlocks(on));
+    randomiseNorms(off);
+    assertSameLayout(off, on);
+    on.params().assign(off.params());
+    for (ComputationGraph net : new ComputationGraph[] {off, on}) {
+      net.setInputs(images);
+      net.setLabels(labels);
+      net.computeGradientAndScore();
+    }
+    assertEquals(off.score(), on.score(), 1e-5 * Math.abs(off.score()));
+    Map<String, INDArray> a = off.gradient().gradientForVariable();
+    Map<String, INDArray> b = unfusedNames(on.gradient().gradientForVariable());
+    assertEquals(a.keySet(), b.keySet());
+    double largest =
+        a.values().stream().mapToDouble(g -> g.amaxNumber().doubleValue()).max().orElseThrow();
+    for (String key : a.keySet()) {
+      assertClose("network " + key, a.get(key), b.get(key), 1e-3, 1e-3 * largest);
+    }
+  }
+
+  /** A checkpoint's configuration comes back with its native blocks and parameter order. */
+  @Test
+  void theConfigurationSurvivesJson() {
+    System.setProperty(KernelPolicy.SWITCH, "native-blocks");
+    ComputationGraph net = GhostNetBuilder.build(SPEC, 2);
+    ComputationGraphConfiguration conf = net.getConfiguration();
+    ComputationGraphConfiguration restored = ComputationGraphConfiguration.fromJson(conf.toJson());
+    assertEquals(conf.getTopologicalOrderStr(), restored.getTopologicalOrderStr());
+    System.clearProperty(KernelPolicy.SWITCH);
+    ComputationGraph copy = new ComputationGraph(restored);
+    copy.init(net.params().dup(), false);
+    assertEquals(nativeBlocks(net), nativeBlocks(copy));
+    assertEquals(net.paramTable().keySet(), copy.paramTable().keySet());
+    INDArray x = Nd4j.randn(DataType.FLOAT, 2, 3, 64, 64);
+    assertEquals(net.outputSingle(x), copy.outputSingle(x));
+  }
+
+  private static long nativeBlocks(ComputationGraph net) {
+    return Stream.of(net.getLayers()).filter(l -> l instanceof NativeBottleneckLayer).count();
+  }
+
+  /** Block {@code index} alone, after a 1x1 conv and before an MSE loss. */
+  static ComputationGraph blockNetwork(int index, boolean workspaces) {
+    FeatureShape in = GhostNetTopology.blockInput(SPEC, index);
+    WorkspaceMode mode = workspaces ? WorkspaceMode.ENABLED : WorkspaceMode.NONE;
+    NeuralNetConfiguration.Builder base =
+        new NeuralNetConfiguration.Builder()
+            .seed(5)
+            .dataType(DataType.FLOAT)
+            .updater(new Adam(1e-3))
+            .convolutionMode(ConvolutionMode.Truncate)
+            .trainingWorkspaceMode(mode)
+            .inferenceWorkspaceMode(mode);
+    ComputationGraphConfiguration.GraphBuilder graph = base.graphBuilder().addInputs("input");
+    graph.addLayer(
+        "pre",
+        new ConvolutionLayer.Builder(1, 1)
+            .nIn(in.channels())
+            .nOut(in.channels())
+            .hasBias(false)
+            .activation(Activation.IDENTITY)
+            .build(),
+        "input");
+    String out = GhostNetBuilder.bottleneck(SPEC, index, base, graph, "pre");
+    graph
+        .addLayer(
+            "loss",
+            new CnnLossLayer.Builder(LossFunctions.LossFunction.MSE)
+                .activation(Activation.IDENTITY)
+                .build(),
+            out)
+        .setOutputs("loss")
+        .setInputTypes(InputType.convolutional(in.height(), in.width(), in.channels()));
+    ComputationGraph net = new ComputationGraph(graph.build());
+    net.init();
+    return net;
+  }
+
+  /** Gamma, beta and running statistics away from their initial 1, 0, 0, 1. */
+  private static void randomiseNorms(ComputationGraph net) {
+    Nd4j.getRandom().setSeed(3);
+    for (Map.Entry<String, INDArray> p : net.paramTable().entrySet()) {
+      INDArray v = p.getValue();
+      INDArray u = Nd4j.rand(DataType.FLOAT, v.shape());
+      String key = p.getKey();
+      if (key.endsWith("_gamma") || key.endsWith("_var")) {
+        v.assign(u.addi(0.5));
+      } else if (key.endsWith("_beta") || key.endsWith("_mean")) {
+        v.assign(u.subi(0.5));
+      }
+    }
+  }
+
+  /** Same keys, shapes and flat order: every named view reads the same flat range. */
+  private static void assertSameLayout(ComputationGraph unfused, ComputationGraph fused) {
+    Map<String, INDArray> a = unfused.paramTable();
+    Map<String, INDArray> b = unfusedNames(fused.paramTable());
+    assertEquals(a.keySet(), b.keySet());
+    assertEquals(unfused.numParams(), fused.numParams());
+    INDArray original = unfused.params().dup();
+    INDArray flat = Nd4j.arange(unfused.numParams()).castTo(DataType.FLOAT);
+    unfused.params().assign(flat.reshape(unfused.params().shape()));
+    fused.params().assign(flat.reshape(fused.params().shape()));
+    for (String key : a.keySet()) {
+      assertArrayEquals(a.get(key).shape(), b.get(key).shape(), key);
+      assertEquals(a.get(key), b.get(key), key);
+    }
+    unfused.params().assign(original);
+  }
+
+  private static void assertGradientsClose(
+      ComputationGraph unfused, ComputationGraph fused, double tolerance) {
+    Map<String, INDArray> a = unfused.gradient().gradientForVariable();
+    Map<String, INDArray> b = unfusedNames(fused.gradient().gradientForVariable());
+    assertEquals(a.keySet(), b.keySet());
+    for (String key : a.keySet()) {
+      assertClose("gradient " + key, a.get(key), b.get(key), tolerance, 1e-7);
+    }
+  }
+
+  private static Map<String, INDArray> unfusedNames(Map<String, INDArray> fused) {
+    Map<String, INDArray> named = new java.util.LinkedHashMap<>();
+    fused.forEach((key, value) -> named.put(NativeBottleneck.unfusedKey(key), value));
+    return named;
+  }
+
+  /**
+   * {@code max|a - b| <= tolerance * max(max|a|, floor)}; the worst ratio per kind of check (the
+   * text before the first space) is printed after each case.
+   */
+  static void assertClose(String what, INDArray a, INDArray b, double tolerance, double floor) {
+    assertArrayEquals(a.shape(), b.shape(), what);
+    double scale = Math.max(a.amaxNumber().doubleValue(), floor);
+    double diff = a.sub(b).amaxNumber().doubleValue();
+    WORST.merge(what.split(" ")[0].replaceAll("^b\\d+_.*", "running"), diff / scale, Math::max);
+    assertTrue(diff <= tolerance * scale, what + ": max diff " + diff + " of max " + scale);
+  }
+
+  private static final Map<String, Double> WORST = new java.util.TreeMap<>();
+
+  @AfterEach
+  void report(org.junit.jupiter.api.TestInfo info) {
+    if (!WORST.isEmpty()) {
+      System.out.println("worst relative differences, " + info.getDisplayName() + ": " + WORST);
+      WORST.clear();
+    }
+  }
+}

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Times the native GhostNet bottleneck against the unfused layers (NativeBottleneckBench) with the
+# training JVM's flags (bin/pnet: java17.flags, jemalloc, 2 OpenMP threads). Build first:
+#   mvn -B -o -q -pl pipeline test-compile dependency:build-classpath \
+#     -Dmdep.outputFile=pipeline/target/test-classpath.txt -Dmdep.includeScope=test
+# Usage: tools/native-bench.sh model block batch [iterations] | network model batch [iterations]
+# Wrap it in `flock /tmp/heavy.lock` on a shared machine.
+root="$(cd "$(dirname "$0")/.." && pwd)"
+flags="$(sed -n 's:.*<java17.flags>\(.*\)</java17.flags>.*:\1:p' "$root/pom.xml")"
+jemalloc=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2
+if [ "${PNET_JEMALLOC:-1}" != 0 ] && [ -f "$jemalloc" ]; then
+  export LD_PRELOAD="$jemalloc"
+  export MALLOC_CONF="${MALLOC_CONF:-dirty_decay_ms:-1,muzzy_decay_ms:-1}"
+fi
+export OMP_NUM_THREADS="${OMP_NUM_THREADS:-2}"
+cp="$root/pipeline/target/test-classes:$root/pipeline/target/classes"
+cp="$cp:$(cat "$root/pipeline/target/test-classpath.txt")"
+# shellcheck disable=SC2086
+exec java -Xmx6g $flags ${BENCH_JAVA_OPTS:-} -cp "$cp" \
+  org.parameternet.model.layers.NativeBottleneckBench "$@"
