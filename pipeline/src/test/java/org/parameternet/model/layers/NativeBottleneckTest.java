@@ -30,6 +30,8 @@ import org.parameternet.model.GhostNetBuilder;
 import org.parameternet.model.GhostNetTopology;
 import org.parameternet.model.ModelRegistry;
 import org.parameternet.model.ModelSpec;
+import org.parameternet.model.onnx.OnnxExport;
+import org.parameternet.model.onnx.OnnxRuntimeCheck;
 
 /**
  * The native bottleneck against the unfused layers it replaces, on the same parameters: one block
@@ -154,6 +156,27 @@ class NativeBottleneckTest {
     assertEquals(net.paramTable().keySet(), copy.paramTable().keySet());
     INDArray x = Nd4j.randn(DataType.FLOAT, 2, 3, 64, 64);
     assertEquals(net.outputSingle(x), copy.outputSingle(x));
+  }
+
+  /**
+   * A live native-blocks network exports the same ONNX model as the unfused network with its
+   * parameters, and ONNX Runtime agrees with it (the export finds each unfused layer's parameters
+   * inside the native blocks).
+   */
+  @Test
+  void aNativeBlocksNetworkExportsAsTheUnfusedOne() {
+    ComputationGraph unfused = GhostNetBuilder.build(SPEC, 2);
+    randomiseNorms(unfused);
+    System.setProperty(KernelPolicy.SWITCH, "native-blocks");
+    ComputationGraph fused = GhostNetBuilder.build(SPEC, 2);
+    fused.setParams(unfused.params().dup());
+    assertTrue(nativeBlocks(fused) > 0);
+
+    byte[] model = OnnxExport.export(SPEC, fused, OnnxExport.Options.batch(2)).toByteArray();
+
+    assertArrayEquals(
+        OnnxExport.export(SPEC, unfused, OnnxExport.Options.batch(2)).toByteArray(), model);
+    OnnxRuntimeCheck.compare(fused, model, 2, 64).requireWithinTolerance();
   }
 
   private static long nativeBlocks(ComputationGraph net) {
