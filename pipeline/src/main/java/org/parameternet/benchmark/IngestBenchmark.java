@@ -357,6 +357,14 @@ public final class IngestBenchmark {
           "inputs|timed-input|small-input|first-job|warm-up-\\d+|fixed-cost|end-to-end-\\d+");
 
   /**
+   * The entries a finished ingest writes in its output: the manifest, Hadoop's checksum of it, and
+   * version folders ({@code v-} and a UUID).
+   */
+  private static final Pattern DATASET_ENTRY =
+      Pattern.compile(
+          "_dataset\\.json|\\._dataset\\.json\\.crc|v-[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}");
+
+  /**
    * Removes the benchmark's scratch folder: the entries it creates there, by name, then the folder
    * itself only if nothing else is left in it. The folder is a fresh owner-only temporary folder,
    * so nothing else should be there; a file someone put there anyway stays, and so does the folder.
@@ -364,15 +372,29 @@ public final class IngestBenchmark {
    * @return whether the folder is gone
    */
   static boolean removeScratch(Path work) throws IOException {
-    try (var entries = Files.list(work)) {
+    return removeOwn(work, OWN_ENTRY);
+  }
+
+  /**
+   * Removes one timed job's output: the entries ingest wrote there, by name, then the folder if
+   * nothing else is left. A file someone put beside them stays, and so does the folder.
+   *
+   * @return whether the folder is gone
+   */
+  static boolean removeJobOutput(Path out) throws IOException {
+    return removeOwn(out, DATASET_ENTRY);
+  }
+
+  private static boolean removeOwn(Path folder, Pattern own) throws IOException {
+    try (var entries = Files.list(folder)) {
       for (Path entry : entries.toList()) {
-        if (OWN_ENTRY.matcher(entry.getFileName().toString()).matches()) {
+        if (own.matcher(entry.getFileName().toString()).matches()) {
           FileUtil.fullyDelete(entry.toFile());
         }
       }
     }
     try {
-      Files.delete(work);
+      Files.delete(folder);
       return true;
     } catch (DirectoryNotEmptyException foreign) {
       return false;
@@ -538,9 +560,9 @@ public final class IngestBenchmark {
         throws IOException {
       Path out = work.resolve(name);
       Result r = endToEnd(spark, input, images, options, out);
-      // The output this ingest just created in the fresh scratch folder (ingest refuses a folder
-      // that is not empty or its own)
-      FileUtil.fullyDelete(out.toFile());
+      // Only the dataset this ingest just wrote, so the runs do not fill the disk; anything else
+      // in the folder stays until the whole scratch folder (fresh, owner-only) is removed
+      removeJobOutput(out);
       return r;
     }
 

@@ -43,4 +43,23 @@ class IngestBenchmarkScratchTest {
     assertTrue(IngestBenchmark.removeScratch(work));
     assertFalse(Files.exists(work));
   }
+
+  @Test
+  void aJobOutputLosesOnlyTheDatasetIngestWrote() throws IOException {
+    Path out = Files.createDirectories(dir.resolve("end-to-end-0"));
+    Files.writeString(out.resolve("_dataset.json"), "{}");
+    Files.writeString(out.resolve("._dataset.json.crc"), "crc");
+    Path version = Files.createDirectories(out.resolve("v-0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"));
+    Files.writeString(version.resolve("classes.tsv"), "n0\t0");
+    Files.writeString(out.resolve("v-notes.txt"), "mine");
+
+    assertFalse(IngestBenchmark.removeJobOutput(out));
+
+    assertEquals("mine", Files.readString(out.resolve("v-notes.txt")));
+    assertFalse(Files.exists(out.resolve("_dataset.json")));
+    assertFalse(Files.exists(version));
+    Files.delete(out.resolve("v-notes.txt"));
+    assertTrue(IngestBenchmark.removeJobOutput(out), "an empty output folder goes");
+    assertFalse(Files.exists(out));
+  }
 }

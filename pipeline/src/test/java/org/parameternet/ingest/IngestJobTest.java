@@ -785,10 +785,13 @@ class IngestJobTest {
         Files.move(e, outDir.resolve(e.getFileName()));
       }
     }
+    // the version folder this test's ingest wrote, emptied above; Files.delete refuses a non-empty
+    // folder, so nothing else can go with it
     Files.delete(content);
     java.nio.file.Path manifest = outDir.resolve(DatasetLayout.MANIFEST);
     String json = Files.readString(manifest);
     Files.writeString(manifest, json.replaceFirst("\"version\" : \"v-[0-9a-f-]+\",\\s*", ""));
+    // Hadoop's checksum of the manifest this test's ingest wrote, stale after the rewrite above
     Files.deleteIfExists(outDir.resolve("." + DatasetLayout.MANIFEST + ".crc"));
     assertTrue(layout(outDir.toUri().toString()).version().isEmpty(), json);
   }
