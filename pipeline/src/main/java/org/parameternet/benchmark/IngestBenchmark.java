@@ -312,43 +312,36 @@ public final class IngestBenchmark {
 
   /** The JPEG and PNG files under {@code root}, in order. */
   static List<Path> photoFiles(Path root, Progress progress) throws IOException {
-    try (Stream<Path> files = Files.walk(root)) {
-      List<Path> found =
-          files
-              .filter(Files::isRegularFile)
-              .filter(f -> f.toString().toLowerCase(Locale.ROOT).matches(".*\\.(jpe?g|png)$"))
-              .sorted()
-              .toList();
-      if (found.isEmpty()) {
-        throw new IllegalArgumentException(
-            "bench.ingest.photos " + root + ": no JPEG or PNG files under it");
-      }
-      progress.photographs(found.size(), root);
-      return found;
-    }
+    List<Path> found = filesUnder(root, ".*\\.(jpe?g|png)$", "bench.ingest.photos", "JPEG or PNG");
+    progress.photographs(found.size(), root);
+    return found;
   }
 
   /** The bytes of the first {@code count} JPEG files under {@code root}, in name order. */
   static List<byte[]> corpusFiles(Path root, int count) throws IOException {
-    List<Path> found;
-    try (Stream<Path> files = Files.walk(root)) {
-      found =
-          files
-              .filter(Files::isRegularFile)
-              .filter(f -> f.toString().toLowerCase(Locale.ROOT).matches(".*\\.jpe?g$"))
-              .sorted()
-              .limit(count)
-              .toList();
-    }
-    if (found.isEmpty()) {
-      throw new IllegalArgumentException(
-          "bench.ingest.corpus " + root + ": no JPEG files under it");
-    }
+    List<Path> found = filesUnder(root, ".*\\.jpe?g$", "bench.ingest.corpus", "JPEG");
     List<byte[]> jpegs = new ArrayList<>();
-    for (Path file : found) {
+    for (Path file : found.subList(0, Math.min(count, found.size()))) {
       jpegs.add(Files.readAllBytes(file));
     }
     return jpegs;
+  }
+
+  /** The files under {@code root} whose lower-cased path matches {@code regex}, in order. */
+  private static List<Path> filesUnder(Path root, String regex, String key, String kind)
+      throws IOException {
+    try (Stream<Path> files = Files.walk(root)) {
+      List<Path> found =
+          files
+              .filter(Files::isRegularFile)
+              .filter(f -> f.toString().toLowerCase(Locale.ROOT).matches(regex))
+              .sorted()
+              .toList();
+      if (found.isEmpty()) {
+        throw new IllegalArgumentException(key + " " + root + ": no " + kind + " files under it");
+      }
+      return found;
+    }
   }
 
   /** The entries the benchmark creates in its scratch folder. */
