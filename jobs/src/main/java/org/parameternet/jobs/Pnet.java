@@ -6,6 +6,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.spark.sql.AnalysisException;
 import org.parameternet.config.Defaults;
+import org.parameternet.model.NativeThreads;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -41,6 +42,17 @@ public final class Pnet implements Runnable {
   }
 
   public static void main(String[] args) {
+    // before anything loads ND4J's natives: libgomp reads its wait policy once, when it loads
+    if (NativeThreads.preferPassiveWaiting() == null) {
+      System.err.println(
+          "pnet: OpenMP was loaded before "
+              + NativeThreads.WAIT_POLICY
+              + " could be set: its idle threads spin; set "
+              + NativeThreads.WAIT_POLICY
+              + "="
+              + NativeThreads.PASSIVE
+              + " for faster training");
+    }
     CommandLine cli;
     try {
       cli = commandLine();

@@ -19,7 +19,8 @@ final class SparkSubmitter {
    * What a finished spark-submit left: exit code, its standard output by line, and the last lines
    * of its standard error (where pnet's error messages and Spark's log go).
    */
-  record Result(int exitCode, List<String> lines, String errorTail) {
+  /** What spark-submit printed: stdout's lines, stderr's last 40 lines and all of stderr. */
+  record Result(int exitCode, List<String> lines, String errorTail, String error) {
     String text() {
       return String.join("\n", lines) + (exitCode == 0 ? "" : "\nstderr:\n" + errorTail);
     }
@@ -95,7 +96,8 @@ final class SparkSubmitter {
     return new Result(
         process.exitValue(),
         Files.readAllLines(out.toPath(), StandardCharsets.UTF_8),
-        String.join("\n", err.subList(Math.max(0, err.size() - 40), err.size())));
+        String.join("\n", err.subList(Math.max(0, err.size() - 40), err.size())),
+        String.join("\n", err));
   }
 
   private static File errorFile(File out) {

@@ -59,7 +59,9 @@ class StandaloneClusterIT {
         Map.of(
             "SPARK_HOME", sparkHome.toString(),
             "SPARK_LOCAL_IP", "127.0.0.1",
-            "SPARK_SCALA_VERSION", "2.12");
+            "SPARK_SCALA_VERSION", "2.12",
+            // every JVM that loads OpenMP prints its settings: the wait policy is checked below
+            "OMP_DISPLAY_ENV", "VERBOSE");
     int port = freePort();
     masterUrl = "spark://127.0.0.1:" + port;
     master =
@@ -190,6 +192,30 @@ class StandaloneClusterIT {
     assertTrue(summary.startsWith("pretrain ghostnet_micro_32: "), r.text());
     assertTrue(Files.isDirectory(dir.resolve("run/checkpoints")), r.text());
     assertTrue(r.text().contains("val top-1"), r.text());
+    assertTrue(r.error().contains(OPENMP_SLEEPS), "the driver's OpenMP sleeps:\n" + r.error());
+    List<Path> executors = openMpExecutorLogs();
+    assertFalse(executors.isEmpty(), "executors loaded OpenMP");
+    for (Path log : executors) {
+      assertTrue(Files.readString(log).contains(OPENMP_SLEEPS), log + ": " + Files.readString(log));
+    }
+  }
+
+  /** libgomp's own settings with OMP_WAIT_POLICY=PASSIVE (NativeThreads, SparkDefaults). */
+  private static final String OPENMP_SLEEPS = "GOMP_SPINCOUNT = '0'";
+
+  /** The stderr files of the executors that loaded OpenMP (printed its settings). */
+  private static List<Path> openMpExecutorLogs() throws IOException {
+    List<Path> logs = new ArrayList<>();
+    for (int i = 0; i < workers.size(); i++) {
+      try (var files = Files.walk(dir.resolve("work" + i))) {
+        for (Path f : files.filter(f -> f.getFileName().toString().equals("stderr")).toList()) {
+          if (Files.readString(f).contains("GOMP_SPINCOUNT")) {
+            logs.add(f);
+          }
+        }
+      }
+    }
+    return logs;
   }
 
   /**

@@ -4,6 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.spark.SparkConf;
 import org.apache.spark.serializer.KryoSerializer;
+import org.parameternet.model.NativeThreads;
 
 /**
  * The Spark settings pnet sessions run with unless spark-submit sets them. Parameter averaging
@@ -23,6 +24,9 @@ public final class SparkDefaults {
     settings.put("spark.driver.maxResultSize", "0");
     // float parameters barely compress: LZ4 would cost time on both sides for a few percent
     settings.put("spark.broadcast.compress", "false");
+    // idle OpenMP threads sleep instead of spinning on the cores the Java kernels need
+    // (NativeThreads)
+    settings.put("spark.executorEnv." + NativeThreads.WAIT_POLICY, NativeThreads.PASSIVE);
     return settings;
   }
 
