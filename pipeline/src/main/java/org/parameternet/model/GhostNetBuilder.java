@@ -109,13 +109,25 @@ public final class GhostNetBuilder implements GraphSink<String> {
   }
 
   public static ComputationGraph build(ModelSpec spec, long seed, DataType dataType) {
-    NeuralNetConfiguration.Builder base =
-        new NeuralNetConfiguration.Builder()
-            .seed(seed)
-            .dataType(dataType)
-            .updater(new Adam(1e-3))
-            .convolutionMode(ConvolutionMode.Truncate);
-    return initialise(configuration(spec, base));
+    return initialise(configuration(spec, defaults(seed, dataType)));
+  }
+
+  /**
+   * As {@link #build(ModelSpec, long, DataType)} with every bottleneck as unfused DL4J layers,
+   * whatever {@link KernelPolicy#nativeBlocks} says: for code that works on those layers one by one
+   * ({@link RepConvFolding} writes each folded conv and batch norm by layer name).
+   */
+  public static ComputationGraph buildUnfused(ModelSpec spec, long seed, DataType dataType) {
+    Natives.useOneDnnHelpers();
+    return initialise(configuration(spec, defaults(seed, dataType), false));
+  }
+
+  private static NeuralNetConfiguration.Builder defaults(long seed, DataType dataType) {
+    return new NeuralNetConfiguration.Builder()
+        .seed(seed)
+        .dataType(dataType)
+        .updater(new Adam(1e-3))
+        .convolutionMode(ConvolutionMode.Truncate);
   }
 
   /**

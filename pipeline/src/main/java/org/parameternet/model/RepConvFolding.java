@@ -31,8 +31,9 @@ public final class RepConvFolding {
     if (!spec.isReparameterised()) {
       return net;
     }
+    // unfused: the folding below writes each conv and batch norm by its layer's name
     ComputationGraph folded =
-        GhostNetBuilder.build(spec.inferenceForm(), 0, net.params().dataType());
+        GhostNetBuilder.buildUnfused(spec.inferenceForm(), 0, net.params().dataType());
     for (Layer target : folded.getLayers()) {
       String name = target.conf().getLayer().getLayerName();
       if (!hasLayer(net, name)) {

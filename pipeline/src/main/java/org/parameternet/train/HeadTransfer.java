@@ -2,11 +2,11 @@ package org.parameternet.train;
 
 import java.util.Arrays;
 import java.util.Map;
-import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.parameternet.model.GhostNetBuilder;
+import org.parameternet.model.UnfusedParameters;
 
 /**
  * Starts a finetuning network from a pretrained one: every layer but the classifier is copied
@@ -24,37 +24,8 @@ public final class HeadTransfer {
    */
   public static Result apply(
       ComputationGraph source, ComputationGraph target, int[] sourceClassOf) {
-    int copied = 0;
-    for (Layer layer : target.getLayers()) {
-      String name = layer.conf().getLayer().getLayerName();
-      if (!source.getConfiguration().getVertices().containsKey(name)) {
-        throw new IllegalArgumentException(
-            "the pretrained network has no layer " + name + " (a different model?)");
-      }
-      Layer from = source.getLayer(name);
-      Map<String, INDArray> to = layer.paramTable();
-      Map<String, INDArray> src = from.paramTable();
-      if (name.equals(GhostNetBuilder.OUTPUT)) {
-        continue;
-      }
-      for (Map.Entry<String, INDArray> p : to.entrySet()) {
-        INDArray value = src.get(p.getKey());
-        if (value == null || !Arrays.equals(value.shape(), p.getValue().shape())) {
-          throw new IllegalArgumentException(
-              "layer "
-                  + name
-                  + " parameter "
-                  + p.getKey()
-                  + " has shape "
-                  + Arrays.toString(p.getValue().shape())
-                  + " here but "
-                  + (value == null ? "is missing" : Arrays.toString(value.shape()))
-                  + " in the pretrained network (a different model?)");
-        }
-        p.getValue().assign(value);
-      }
-      copied++;
-    }
+    copyAllButTheClassifier(source, target);
+    int copied = target.getLayers().length - 1;
     INDArray weights = target.getLayer(GhostNetBuilder.OUTPUT).getParam("W");
     INDArray bias = target.getLayer(GhostNetBuilder.OUTPUT).getParam("b");
     INDArray sourceWeights = source.getLayer(GhostNetBuilder.OUTPUT).getParam("W");
@@ -81,5 +52,31 @@ public final class HeadTransfer {
       carried++;
     }
     return new Result(sourceClassOf.length, carried, sourceClassOf.length - carried, copied);
+  }
+
+  /**
+   * Copies every parameter but the classifier's, matched by the unfused graph's keys, so a
+   * checkpoint of unfused layers and a network of native blocks (or the other way round) match.
+   */
+  private static void copyAllButTheClassifier(ComputationGraph source, ComputationGraph target) {
+    Map<String, INDArray> from = UnfusedParameters.of(source);
+    String classifier = GhostNetBuilder.OUTPUT + "_";
+    for (Map.Entry<String, INDArray> p : UnfusedParameters.of(target).entrySet()) {
+      if (p.getKey().startsWith(classifier)) {
+        continue;
+      }
+      INDArray value = from.get(p.getKey());
+      if (value == null || !Arrays.equals(value.shape(), p.getValue().shape())) {
+        throw new IllegalArgumentException(
+            "parameter "
+                + p.getKey()
+                + " has shape "
+                + Arrays.toString(p.getValue().shape())
+                + " here but "
+                + (value == null ? "is missing" : Arrays.toString(value.shape()))
+                + " in the pretrained network (a different model?)");
+      }
+      p.getValue().assign(value);
+    }
   }
 }

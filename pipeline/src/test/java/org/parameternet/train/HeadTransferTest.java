@@ -2,12 +2,18 @@ package org.parameternet.train;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigFactory;
+import java.util.Arrays;
+import java.util.Map;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.parameternet.model.UnfusedParameters;
+import org.parameternet.model.layers.KernelPolicy;
+import org.parameternet.model.layers.NativeBottleneckLayer;
 
 class HeadTransferTest {
   private static ComputationGraph net(String model, int classes, long seed) {
@@ -25,6 +31,33 @@ class HeadTransferTest {
 
   private static INDArray column(INDArray w, int c) {
     return w.get(NDArrayIndex.all(), NDArrayIndex.point(c));
+  }
+
+  /**
+   * A checkpoint pretrained with unfused blocks ({@code -Dpnet.kernels=fast}, or before native
+   * blocks were the default) finetunes in a network of native blocks: every parameter but the
+   * classifier's arrives, matched by the unfused graph's keys.
+   */
+  @Test
+  void anUnfusedCheckpointFinetunesIntoNativeBlocks() {
+    System.setProperty(KernelPolicy.SWITCH, "fast");
+    ComputationGraph source;
+    try {
+      source = net("ghostnet_micro_32", 6, 1);
+    } finally {
+      System.clearProperty(KernelPolicy.SWITCH);
+    }
+    ComputationGraph target = net("ghostnet_micro_32", 4, 2);
+    assertTrue(Arrays.stream(target.getLayers()).anyMatch(l -> l instanceof NativeBottleneckLayer));
+    HeadTransfer.apply(source, target, new int[] {2, -1, 0, 5});
+    Map<String, INDArray> from = UnfusedParameters.of(source);
+    Map<String, INDArray> to = UnfusedParameters.of(target);
+    assertEquals(from.keySet(), to.keySet());
+    for (String key : to.keySet()) {
+      if (!key.startsWith("classifier_")) {
+        assertEquals(from.get(key), to.get(key), key);
+      }
+    }
   }
 
   @Test

@@ -15,6 +15,7 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
+import org.parameternet.model.UnfusedParameters;
 
 /**
  * The PyTorch side of a step-parity run, as {@code tools/parity/step_parity.py} wrote it: the
@@ -147,16 +148,15 @@ final class ParityGolden {
     }
   }
 
+  /**
+   * pnet's parameter for PyTorch's {@code layer/key}, by the unfused graph's key: inside a native
+   * block as in an unfused layer.
+   */
   static INDArray param(ComputationGraph net, String name) {
-    int slash = name.indexOf('/');
-    String layer = name.substring(0, slash);
-    String key = name.substring(slash + 1);
-    if (net.getLayer(layer) == null) {
-      throw new IllegalStateException("pnet has no layer " + layer);
-    }
-    INDArray p = net.getLayer(layer).getParam(key);
+    String key = name.replace('/', '_');
+    INDArray p = UnfusedParameters.of(net).get(key);
     if (p == null) {
-      throw new IllegalStateException("pnet's layer " + layer + " has no parameter " + key);
+      throw new IllegalStateException("pnet has no parameter " + key);
     }
     return p;
   }

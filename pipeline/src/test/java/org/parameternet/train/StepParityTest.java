@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.typesafe.config.ConfigFactory;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -20,6 +21,8 @@ import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
 import org.parameternet.model.Natives;
+import org.parameternet.model.layers.KernelPolicy;
+import org.parameternet.model.layers.NativeBottleneckLayer;
 
 /**
  * pnet's training against PyTorch's: the same network from the same weights, trained on the same
@@ -45,7 +48,15 @@ class StepParityTest {
   @ValueSource(strings = {"parameternet_micro_32", "ghostnet_micro_32", "repconv_micro_32"})
   void forwardPassMatchesPyTorchLayerByLayer(String model) throws IOException {
     ParityGolden golden = ParityGolden.load(model);
-    ComputationGraph net = network(golden);
+    // the probes are inside the blocks: unfused layers (trainingFollowsPyTorchStepForStep runs
+    // the default's native blocks)
+    System.setProperty(KernelPolicy.SWITCH, "fast");
+    ComputationGraph net;
+    try {
+      net = network(golden);
+    } finally {
+      System.clearProperty(KernelPolicy.SWITCH);
+    }
     DataSet batch = golden.batch(0);
     for (boolean training : new boolean[] {false, true}) {
       String mode = training ? "train" : "eval";
@@ -75,6 +86,9 @@ class StepParityTest {
   void trainingFollowsPyTorchStepForStep(String model) throws IOException {
     ParityGolden golden = ParityGolden.load(model);
     ComputationGraph net = network(golden);
+    long nativeBlocks =
+        Arrays.stream(net.getLayers()).filter(l -> l instanceof NativeBottleneckLayer).count();
+    assertEquals(model.startsWith("ghostnet"), nativeBlocks > 0, "the shipped kernels' blocks");
     CollectionAccumulator<StepRecord> records = new CollectionAccumulator<>();
     StepListener listener = new StepListener(records);
     listener.startRound(0, 0);

@@ -17,15 +17,23 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * off). It is for A/B runs and for narrowing down a numerical problem; results agree with the fast
  * paths to float32 rounding. It is read on every decision, so a test can flip it.
  *
- * <p>{@code -Dpnet.kernels=native-blocks} is the default's fast paths plus whole GhostNet
- * bottlenecks as one oneDNN layer ({@link NativeBottleneck}), where the builder can use one. Off by
- * default while it is new: it is held to the unfused layers by {@code NativeBottleneckTest}.
+ * <p>{@code -Dpnet.kernels=native-blocks}, the default, is the fast paths plus whole GhostNet
+ * bottlenecks as one oneDNN layer ({@link NativeBottleneck}) where the builder can use one; it is
+ * held to the unfused layers by {@code NativeBottleneckTest}. {@code -Dpnet.kernels=fast} keeps
+ * every bottleneck as unfused DL4J layers (with our fast kernels), for A/B runs of the native
+ * blocks.
  */
 public final class KernelPolicy {
   /**
-   * The system property: {@code fast} (the default), {@code reference} or {@code native-blocks}.
+   * The system property: {@code native-blocks} (the default), {@code fast} or {@code reference}.
    */
   public static final String SWITCH = "pnet.kernels";
+
+  /**
+   * The default: the native blocks trained faster than the unfused layers in every {@code bench
+   * models} and side-by-side run at both cells (docs/commands/bench.md).
+   */
+  static final String DEFAULT = "native-blocks";
 
   private KernelPolicy() {}
 
@@ -43,7 +51,7 @@ public final class KernelPolicy {
   }
 
   private static String switchValue() {
-    String value = System.getProperty(SWITCH, "fast");
+    String value = System.getProperty(SWITCH, DEFAULT);
     return switch (value) {
       case "fast", "reference", "native-blocks" -> value;
       default -> throw new IllegalArgumentException(

@@ -15,6 +15,7 @@ import org.deeplearning4j.nn.conf.layers.CnnLossLayer;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -38,10 +39,17 @@ import org.parameternet.model.onnx.OnnxRuntimeCheck;
  * of ghostnet_small_64 behind a 1x1 conv (whose weight gradient carries the block's input gradient)
  * and an MSE loss. Outputs (training and inference) agree to 1e-5 of their largest value, every
  * gradient to 1e-4 of its tensor's largest, and the running statistics after a step to float
- * rounding; block 0 runs NHWC inside, block 2 blocked. The default policy plays no native block.
+ * rounding; block 0 runs NHWC inside, block 2 blocked. {@code -Dpnet.kernels=fast} plays no native
+ * block.
  */
 class NativeBottleneckTest {
   private static final ModelSpec SPEC = ModelRegistry.get("ghostnet_small_64").withClasses(10);
+
+  /** The unfused side of each comparison: fast paths, no native block. */
+  @BeforeEach
+  void unfusedUnlessSet() {
+    System.setProperty(KernelPolicy.SWITCH, "fast");
+  }
 
   @AfterEach
   void restore() {
