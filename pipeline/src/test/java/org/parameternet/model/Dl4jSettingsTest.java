@@ -18,9 +18,8 @@ import org.deeplearning4j.nn.conf.layers.FeedForwardLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.nd4j.linalg.activations.impl.ActivationReLU;
@@ -29,7 +28,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.parameternet.model.layers.BatchNormActivation;
 import org.parameternet.model.layers.DynamicConv;
-import org.parameternet.model.layers.KernelPolicy;
+import org.parameternet.testing.UnfusedBlocks;
 
 /**
  * The audit of what GhostNetBuilder hands DL4J: DL4J accepts settings it then ignores or rewrites
@@ -37,22 +36,9 @@ import org.parameternet.model.layers.KernelPolicy;
  * setting is checked on the built network, and by its effect where the inference parity test
  * ({@code OnnxParityTest}) cannot see it (initial values, dropout).
  */
+// looks inside the blocks by layer name
+@ExtendWith(UnfusedBlocks.class)
 class Dl4jSettingsTest {
-  /**
-   * Unfused blocks ({@code -Dpnet.kernels=fast}): this test looks at every layer the topology asks
-   * for by name; the default's native blocks are held to those layers by {@code
-   * NativeBottleneckTest}, its ONNX export included.
-   */
-  @BeforeEach
-  void unfusedBlocks() {
-    System.setProperty(KernelPolicy.SWITCH, "fast");
-  }
-
-  @AfterEach
-  void restoreKernels() {
-    System.clearProperty(KernelPolicy.SWITCH);
-  }
-
   static Stream<String> variants() {
     return ModelRegistry.names().stream();
   }

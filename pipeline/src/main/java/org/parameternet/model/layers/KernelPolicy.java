@@ -30,8 +30,9 @@ public final class KernelPolicy {
   public static final String SWITCH = "pnet.kernels";
 
   /**
-   * The default: the native blocks trained faster than the unfused layers in every {@code bench
-   * models} and side-by-side run at both cells (docs/commands/bench.md).
+   * The default: GhostNet trained faster with the native blocks than with the unfused layers in
+   * every {@code bench models} run at both cells, with each OpenMP setting (docs/commands/bench.md,
+   * "Threads and native blocks").
    */
   static final String DEFAULT = "native-blocks";
 

@@ -13,8 +13,7 @@ import java.util.stream.Stream;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.params.BatchNormalizationParamInitializer;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -24,29 +23,16 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.parameternet.model.GhostNetBuilder;
 import org.parameternet.model.ModelRegistry;
 import org.parameternet.model.ModelSpec;
-import org.parameternet.model.layers.KernelPolicy;
+import org.parameternet.testing.UnfusedBlocks;
 
 /**
  * Holds the DL4J network to its spec: the same weights run through DL4J and through ONNX Runtime
  * (whose graph is written from the topology, not from DL4J's configuration) must agree. Named
  * intermediates are compared in network order, so a failure names the first node that differs.
  */
+// looks inside the blocks by layer name
+@ExtendWith(UnfusedBlocks.class)
 class OnnxParityTest {
-  /**
-   * Unfused blocks ({@code -Dpnet.kernels=fast}): this test looks at every node inside the blocks
-   * by name; the default's native blocks are held to those layers by {@code NativeBottleneckTest},
-   * its ONNX export included.
-   */
-  @BeforeEach
-  void unfusedBlocks() {
-    System.setProperty(KernelPolicy.SWITCH, "fast");
-  }
-
-  @AfterEach
-  void restoreKernels() {
-    System.clearProperty(KernelPolicy.SWITCH);
-  }
-
   private static final double RELATIVE_TOLERANCE = 1e-4;
   private static final int BATCH = 2;
 
