@@ -125,6 +125,11 @@ final class DnnlProgram implements AutoCloseable {
     return own(new memory(d, eng));
   }
 
+  /** Another view ({@code d}, e.g. a channel range) of the program's own buffer {@code m}. */
+  memory view(memory m, memory.desc d) {
+    return own(new memory(d, eng, m.get_data_handle()));
+  }
+
   /** A memory over the caller's buffer {@code key}, given by {@link #bind} before each run. */
   memory bound(memory.desc d, String key) {
     memory m = own(new memory(d, eng, (Pointer) null));
