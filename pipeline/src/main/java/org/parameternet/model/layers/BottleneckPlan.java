@@ -11,18 +11,19 @@ import org.bytedeco.javacpp.Pointer;
 import org.parameternet.model.layers.DnnlConv.Geometry;
 
 /**
- * A GhostNet bottleneck (no SE) as oneDNN primitives for one input shape, in training (forward +
- * backward) or inference form: what {@link NativeBottleneckLayer} caches per batch size. The
- * block's input, output and their gradients are DL4J's NCHW arrays; inside, activations are blocked
- * or NHWC ({@link DnnlProgram#blocked}). Conv + BN units are named as in {@link
+ * A GhostNet bottleneck as oneDNN primitives for one input shape, in training (forward + backward)
+ * or inference form: what {@link NativeBottleneckLayer} caches per batch size. The block's input,
+ * output and their gradients are DL4J's NCHW arrays; inside, activations are blocked or NHWC
+ * ({@link DnnlProgram#blocked}). Conv + BN units are named as in {@link
  * NativeBottleneckParams#units}.
  *
- * <p>Ghost module 1's concat is materialised only where a strided depthwise conv must read across
- * it (in NHWC, whose channel ranges any layout can be copied into). Ghost module 2's primary conv
- * over concat(a, b) otherwise runs as a conv over a plus a conv over b adding to it (a sum
- * post-op), each with its half of the weights. The output, shortcut + concat(p, c), is a copy of
- * the shortcut and two adding reorders into its channel halves; the backward pass splits the output
- * gradient the same way and adds the branch's input gradient to the shortcut's.
+ * <p>Ghost module 1's concat is materialised only where a strided depthwise conv or the
+ * squeeze-excite must read across it (in NHWC, whose channel ranges any layout can be copied into).
+ * Ghost module 2's primary conv over concat(a, b) otherwise runs as a conv over a plus a conv over
+ * b adding to it (a sum post-op), each with its half of the weights. The output, shortcut +
+ * concat(p, c), is a copy of the shortcut and two adding reorders into its channel halves; the
+ * backward pass splits the output gradient the same way and adds the branch's input gradient to the
+ * shortcut's.
  */
 final class BottleneckPlan implements AutoCloseable {
   static final String X = "x";
@@ -35,8 +36,20 @@ final class BottleneckPlan implements AutoCloseable {
     return "d:" + key;
   }
 
-  /** The block: batch, widths in, expansion and out, the input plane, depthwise kernel, stride. */
-  record Shape(int batch, int in, int mid, int out, int height, int width, int kernel, int stride) {
+  /**
+   * The block: batch, widths in, expansion and out, the input plane, depthwise kernel, stride, and
+   * the squeeze-excite's reduced width (0: none).
+   */
+  record Shape(
+      int batch,
+      int in,
+      int mid,
+      int out,
+      int height,
+      int width,
+      int kernel,
+      int stride,
+      int seReduced) {
     int outHeight() {
       return (height + 2 * (kernel / 2) - kernel) / stride + 1;
     }
@@ -47,6 +60,11 @@ final class BottleneckPlan implements AutoCloseable {
 
     boolean shortcutConv() {
       return in != out || stride > 1;
+    }
+
+    /** Whether ghost module 1's output is needed as one tensor (a strided conv or SE reads it). */
+    boolean wholeExpansion() {
+      return stride > 1 || seReduced > 0;
     }
   }
 
@@ -63,6 +81,7 @@ final class BottleneckPlan implements AutoCloseable {
   private DnnlConv primary2a;
   private DnnlConv primary2b;
   private DnnlConv cheap2;
+  private DnnlSqueezeExcite squeezeExcite;
   private DnnlConv shortcutDepthwise;
   private DnnlConv shortcutPointwise;
 
@@ -79,8 +98,8 @@ final class BottleneckPlan implements AutoCloseable {
       memory x = p.bound(userIn, X);
       memory[] ghost1 = ghost1(x);
       memory p2 =
-          shape.stride() > 1
-              ? ghost2Primary(reduce(concat(ghost1)))
+          shape.wholeExpansion()
+              ? ghost2Primary(expanded(ghost1))
               : ghost2PrimaryOverHalves(ghost1);
       memory c2 = ghost2Cheap(p2);
       p.reorder(p.forward, shape.shortcutConv() ? shortcut() : x, p.bound(userOut, OUT), false);
@@ -142,6 +161,30 @@ final class BottleneckPlan implements AutoCloseable {
             false);
     bindWeights(cheap1, depthwise(half, 3), "ghost1_cheap");
     return new memory[] {a, normForward("ghost1_cheap", cheap1.forward(a, null), activation)};
+  }
+
+  /** Ghost module 1's output, reduced by the strided depthwise conv, scaled by the SE. */
+  private memory expanded(memory[] ghost1) {
+    memory expanded = concat(ghost1);
+    if (shape.stride() > 1) {
+      expanded = reduce(expanded);
+    }
+    if (shape.seReduced() > 0) {
+      squeezeExcite = new DnnlSqueezeExcite(p, expanded.get_desc(), shape.seReduced(), activation);
+      expanded = squeezeExcite.forward(expanded);
+    }
+    return expanded;
+  }
+
+  /** The gradient of {@link #expanded}'s output back to ghost module 1's two halves. */
+  private memory[] expandedBackward(memory dExpanded) {
+    if (squeezeExcite != null) {
+      dExpanded = squeezeExcite.backward(dExpanded);
+    }
+    if (shape.stride() > 1) {
+      dExpanded = reduceBackward(dExpanded);
+    }
+    return split(dExpanded);
   }
 
   /** concat(a, b) in one NHWC buffer, for the strided depthwise conv that reads across both. */
@@ -274,8 +317,8 @@ final class BottleneckPlan implements AutoCloseable {
     p.accumulate(p.backward, dPrimary2, cheap2.backward(dCheap2Raw));
     memory dPrimary2Raw = normBackward("ghost2_primary", dPrimary2);
     memory[] dGhost1 =
-        shape.stride() > 1
-            ? split(reduceBackward(primary2a.backward(dPrimary2Raw)))
+        shape.wholeExpansion()
+            ? expandedBackward(primary2a.backward(dPrimary2Raw))
             : new memory[] {primary2a.backward(dPrimary2Raw), primary2b.backward(dPrimary2Raw)};
     memory dCheap1Raw = normBackward("ghost1_cheap", dGhost1[1]);
     p.accumulate(p.backward, dGhost1[0], cheap1.backward(dCheap1Raw));

@@ -23,7 +23,8 @@ import org.nd4j.linalg.learning.config.NoOp;
  * ghost module 1 (1x1 conv + BN + activation, 3x3 depthwise + BN + activation, concatenated), for
  * stride 2 a kxk depthwise conv + BN, ghost module 2 (as module 1 without activation), plus the
  * shortcut: the identity, or where the width or the plane changes a kxk depthwise conv + BN and a
- * 1x1 conv + BN. Squeeze-excite blocks stay DL4J layers ({@link #supports}).
+ * 1x1 conv + BN. A squeeze-excite (pool, 1x1 conv + bias + activation, 1x1 conv + bias +
+ * relu6(x+3)/6, channel scale) sits before ghost module 2 where the block has one.
  *
  * <p>Its parameters are the unfused layers', in the same flat order and shapes and under the same
  * names but for hyphens ({@link NativeBottleneckParams}): a layer named {@code b3} holds {@code
@@ -52,13 +53,13 @@ public class NativeBottleneck extends FeedForwardLayer {
   public NativeBottleneck() {}
 
   /**
-   * Whether this layer computes the bottleneck its widths, kernel, stride and activation describe;
-   * the builder falls back to the unfused layers where it does not. Squeeze-excite is not native
-   * yet; ghost module widths must be even, and ghost module 1's activation one {@link
-   * FusedBatchNorm} knows.
+   * Whether this layer computes the bottleneck its widths, kernel, stride, squeeze-excite and
+   * activation describe; the builder falls back to the unfused layers where it does not. Ghost
+   * module widths must be even, and ghost module 1's activation (the SE's reduce has the same) one
+   * {@link FusedBatchNorm} knows.
    */
   public boolean supports() {
-    return seReduced == 0
+    return seReduced >= 0
         && (stride == 1 || stride == 2)
         && kernel % 2 == 1
         && mid % 2 == 0

@@ -107,7 +107,8 @@ public class NativeBottleneckLayer extends BaseLayer<NativeBottleneck> {
         (int) input.size(2),
         (int) input.size(3),
         conf.getKernel(),
-        conf.getStride());
+        conf.getStride(),
+        conf.getSeReduced());
   }
 
   /** The cached plan for {@code shape} and {@code training}, built when missing. */

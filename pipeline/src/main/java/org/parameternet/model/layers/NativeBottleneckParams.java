@@ -15,7 +15,8 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * Parameters of a {@link NativeBottleneck}, laid out exactly as the unfused layers of the
  * bottleneck lay theirs out in a graph's flat vector: each conv + BN unit ({@link #units}) is a
  * conv's {@code W} (1x1: [out, in, 1, 1]; depthwise: [k, k, C, 1], DL4J's layout) and its BN's
- * gamma, beta, mean, var [C], the units' layers in the unfused graph's order ({@link
+ * gamma, beta, mean, var [C]; a squeeze-excite adds its two 1x1 convs' {@code b} and {@code W}
+ * (before ghost module 2's units). The layers in the unfused graph's order ({@link
  * NativeBottleneck#getLayerOrder}, else the main path then the shortcut). Keys are the unfused
  * layer names' tails with hyphens for underscores ({@code ghost1-primary-conv-W} for the graph's
  * {@code <block>_ghost1_primary_conv_W}): DL4J finds a parameter's layer by the key's last
@@ -25,7 +26,7 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 public final class NativeBottleneckParams implements ParamInitializer {
   public static final NativeBottleneckParams INSTANCE = new NativeBottleneckParams();
 
-  /** One tensor of the bottleneck: its key, shape, and its fan-in when it is a conv weight. */
+  /** One tensor of the bottleneck: its key, shape, and its fan-in when it is a conv's W or b. */
   record Tensor(String key, long[] shape, long fanIn) {
     long length() {
       long n = 1;
@@ -36,7 +37,11 @@ public final class NativeBottleneckParams implements ParamInitializer {
     }
 
     boolean isWeight() {
-      return fanIn > 0;
+      return key.endsWith("-W");
+    }
+
+    boolean isBias() {
+      return key.endsWith("-b");
     }
   }
 
@@ -102,6 +107,10 @@ public final class NativeBottleneckParams implements ParamInitializer {
   static List<Tensor> tensors(NativeBottleneck layer) {
     List<Part> parts = new ArrayList<>();
     for (Unit unit : units(layer)) {
+      if (unit.name().equals("ghost2_primary") && layer.getSeReduced() > 0) {
+        parts.add(seConv("se_reduce", layer.getMid(), layer.getSeReduced()));
+        parts.add(seConv("se_expand", layer.getSeReduced(), layer.getMid()));
+      }
       long[] shape =
           unit.depthwise()
               ? new long[] {unit.kernel(), unit.kernel(), unit.in(), 1}
@@ -117,6 +126,15 @@ public final class NativeBottleneckParams implements ParamInitializer {
     List<Tensor> tensors = new ArrayList<>();
     inOrder(parts, layer.getLayerOrder()).forEach(part -> tensors.addAll(part.tensors()));
     return tensors;
+  }
+
+  /** A squeeze-excite 1x1 conv with bias: DL4J lays out its bias [out] before its weights. */
+  private static Part seConv(String layer, long in, long out) {
+    return new Part(
+        layer,
+        List.of(
+            new Tensor(key(layer, "b"), new long[] {out}, in),
+            new Tensor(key(layer, "W"), new long[] {out, in, 1, 1}, in)));
   }
 
   /** {@code parts} in {@code order} (unfused layer names; others in it are skipped), or as is. */
@@ -162,23 +180,29 @@ public final class NativeBottleneckParams implements ParamInitializer {
         .toList();
   }
 
-  /** None: BN parameters are not biases to DL4J either (no bias regularisation reaches them). */
+  /** The SE convs' biases; BN parameters are not biases to DL4J either. */
   @Override
   public List<String> biasKeys(Layer layer) {
-    return List.of();
+    return tensors((NativeBottleneck) layer).stream()
+        .filter(Tensor::isBias)
+        .map(Tensor::key)
+        .toList();
   }
 
   @Override
   public boolean isWeightParam(Layer layer, String key) {
-    return key.endsWith("-conv-W");
+    return key.endsWith("-W");
   }
 
   @Override
   public boolean isBiasParam(Layer layer, String key) {
-    return false;
+    return key.endsWith("-b");
   }
 
-  /** Conv weights as PyTorch's default U(+-1/sqrt(fan-in)); BN gamma 1, beta 0, mean 0, var 1. */
+  /**
+   * Conv weights and biases as PyTorch's default U(+-1/sqrt(fan-in)); BN gamma 1, beta 0, mean 0,
+   * var 1.
+   */
   @Override
   public Map<String, INDArray> init(
       NeuralNetConfiguration conf, INDArray paramsView, boolean initializeParams) {
@@ -187,7 +211,7 @@ public final class NativeBottleneckParams implements ParamInitializer {
     if (initializeParams) {
       for (Tensor t : tensors(layer)) {
         INDArray view = params.get(t.key());
-        if (t.isWeight()) {
+        if (t.fanIn() > 0) {
           double bound = 1 / Math.sqrt(t.fanIn());
           view.assign(Nd4j.rand(view.dataType(), view.shape()).muli(2 * bound).subi(bound));
         } else {

@@ -50,7 +50,11 @@ class NativeBottleneckTest {
 
   /**
    * Real blocks of each kind: ghostnet_small_64's plain b0 (NHWC inside) and b2 (blocked), its
-   * stride-2 conv-shortcut b1 (3x3) and b5; ghostnet_300m's stride-2 b5 at 28x28.
+   * stride-2 conv-shortcut b1 and b5 (3x3), SE b4, SE + stride-2 b3 (5x5), SE + conv-shortcut b9;
+   * ghostnet_300m's stride-2 b5 at 28x28 and SE + stride-2 b11 (5x5) at 14x14. Not its b3 at 56x56:
+   * there, at batch 32, oneDNN's float sums over 100k values per channel leave ghost module 1's
+   * gradients up to 5e-4 (BN gamma 5e-3) from a double-precision reference where DL4J's layers
+   * (double accumulators) stay within 1e-6; its plain b2 at 56x56 shows the same, smaller (2e-4).
    */
   static Stream<Arguments> cases() {
     Stream.Builder<Arguments> cases = Stream.builder();
@@ -59,7 +63,11 @@ class NativeBottleneckTest {
       {"ghostnet_small_64", "2"},
       {"ghostnet_small_64", "1"},
       {"ghostnet_small_64", "5"},
-      {"ghostnet_300m", "5"}
+      {"ghostnet_small_64", "4"},
+      {"ghostnet_small_64", "3"},
+      {"ghostnet_small_64", "9"},
+      {"ghostnet_300m", "5"},
+      {"ghostnet_300m", "11"}
     };
     for (String[] block : blocks) {
       for (int batch : new int[] {1, 8, 32}) {
@@ -134,8 +142,7 @@ class NativeBottleneckTest {
     ComputationGraph off = GhostNetBuilder.build(spec, 4);
     System.setProperty(KernelPolicy.SWITCH, "native-blocks");
     ComputationGraph on = GhostNetBuilder.build(spec, 4);
-    // every block but the 7 with squeeze-excite
-    assertEquals(9, nativeBlocks(on));
+    assertEquals(SPEC.blocks().size(), nativeBlocks(on));
     randomiseNorms(off);
     assertSameLayout(off, on);
     on.params().assign(off.params());
