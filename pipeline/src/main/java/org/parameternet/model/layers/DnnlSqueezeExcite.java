@@ -68,7 +68,7 @@ final class DnnlSqueezeExcite {
           DnnlProgram.write(g, gateValues);
         });
     memory scaled = p.scratch(map);
-    perSample(p.forward, algorithm.binary_mul, features, gateValues, scaled);
+    p.binary(p.forward, algorithm.binary_mul, features, gateValues, scaled);
     return scaled;
   }
 
@@ -82,36 +82,9 @@ final class DnnlSqueezeExcite {
     memory dPooledShare = p.scratch(vector);
     p.backward.add(s -> gateBackward(s, dGate, dPooledShare));
     memory dFeatures = p.scratch(map);
-    perSample(p.backward, algorithm.binary_mul, d, gateValues, dFeatures);
-    perSample(p.backward, algorithm.binary_add, dFeatures, dPooledShare, dFeatures);
+    p.binary(p.backward, algorithm.binary_mul, d, gateValues, dFeatures);
+    p.binary(p.backward, algorithm.binary_add, dFeatures, dPooledShare, dFeatures);
     return dFeatures;
-  }
-
-  /**
-   * Appends {@code dst = a (op) v} with the [B, C] vector {@code v} broadcast over each sample's
-   * plane, as one binary per sample: oneDNN 2.5 has a JIT kernel for a per-channel [1, C, 1, 1]
-   * operand, while a [B, C, 1, 1] one falls to its reference kernel (measured 50 ms a pass on
-   * GhostNet-300M's b11 at batch 32, a third of the whole block). A blocked layout padding the
-   * channels allows no per-sample view: one broadcast binary there.
-   */
-  private void perSample(
-      java.util.List<DnnlProgram.Step> steps, algorithm op, memory a, memory v, memory dst) {
-    long[] dims = DnnlProgram.dims(map);
-    if (map.data().padded_dims().get(1) != dims[1]) {
-      p.binary(steps, op, a, v, dst);
-      return;
-    }
-    long[] sampleDims = {1, dims[1], dims[2], dims[3]};
-    long[] channelDims = {1, dims[1], 1, 1};
-    for (int n = 0; n < dims[0]; n++) {
-      long[] at = {n, 0, 0, 0};
-      p.binary(
-          steps,
-          op,
-          p.view(a, p.sub(a.get_desc(), sampleDims, at)),
-          p.view(v, p.sub(vector, channelDims, at)),
-          p.view(dst, p.sub(dst.get_desc(), sampleDims, at)));
-    }
   }
 
   /** The gate's backward; the pool's gradient per pixel, {@code dPooled / plane}, to the map's. */
