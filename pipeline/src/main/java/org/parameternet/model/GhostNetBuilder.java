@@ -103,6 +103,16 @@ public final class GhostNetBuilder implements GraphSink<String> {
         input);
   }
 
+  /**
+   * Gives {@code fused}'s native blocks and vertices the parameter order of {@code unfused}, the
+   * same graph played op by op (as {@link #configuration} does for a whole network). For tests and
+   * benchmarks of one block.
+   */
+  public static void followUnfusedOrder(
+      ComputationGraphConfiguration fused, ComputationGraphConfiguration unfused) {
+    NativeBlockOrder.follow(fused, unfused);
+  }
+
   /** An initialised network with default training settings (Adam 1e-3), float32. */
   public static ComputationGraph build(ModelSpec spec, long seed) {
     return build(spec, seed, DataType.FLOAT);
@@ -224,21 +234,27 @@ public final class GhostNetBuilder implements GraphSink<String> {
   }
 
   /**
-   * One {@link NativeBottleneck} layer when {@code -Dpnet.kernels=native-blocks} is on and the
-   * network is float32; double networks (the gradient checks) keep the unfused layers, which have
-   * the Java double path oneDNN's float32 block lacks.
+   * One {@link NativeBottleneck} layer when {@code -Dpnet.kernels=native-blocks} is on, the network
+   * is float32 and the layer supports the block; double networks (the gradient checks) keep the
+   * unfused layers, which have the Java double path oneDNN's float32 block lacks.
    */
   @Override
-  public String plainBottleneck(
-      String name, String input, FeatureShape shape, int mid, Activation activation) {
-    IActivation fn = activation(activation);
-    int channels = shape.channels();
-    if (!nativeBlocks
-        || dataType != DataType.FLOAT
-        || !NativeBottleneck.supports(channels, mid, channels, 1, false, fn)) {
+  public String wholeBottleneck(String name, String input, FeatureShape in, BottleneckOp op) {
+    if (!nativeBlocks || dataType != DataType.FLOAT) {
       return null;
     }
-    graph.addLayer(name, NativeBottleneck.of(channels, mid, fn), input);
+    NativeBottleneck layer = new NativeBottleneck();
+    layer.setNIn(op.in());
+    layer.setMid(op.mid());
+    layer.setNOut(op.out());
+    layer.setKernel(op.kernel());
+    layer.setStride(op.stride());
+    layer.setSeReduced(op.seReduced());
+    layer.setActivationFn(activation(op.activation()));
+    if (!layer.supports()) {
+      return null;
+    }
+    graph.addLayer(name, layer, input);
     return name;
   }
 

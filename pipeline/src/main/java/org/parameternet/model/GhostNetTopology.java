@@ -45,10 +45,13 @@ public final class GhostNetTopology<H> {
     int mid = Channels.round4(row.expansion() * spec.width());
     int out = Channels.round4(row.out() * spec.width());
     int in = x.shape().channels();
-    if (isPlain(row, in, out)) {
-      H block = sink.plainBottleneck(name, x.handle(), x.shape(), mid, spec.activation());
+    if (staticConvs()) {
+      int seReduced = row.hasSqueezeExcite() ? Channels.round4(mid * row.seRatio()) : 0;
+      BottleneckOp op =
+          new BottleneckOp(in, mid, out, row.kernel(), row.stride(), seReduced, spec.activation());
+      H block = sink.wholeBottleneck(name, x.handle(), x.shape(), op);
       if (block != null) {
-        return new Node<>(block, x.shape());
+        return new Node<>(block, blockOutput(x.shape(), row, out));
       }
     }
 
@@ -85,14 +88,32 @@ public final class GhostNetTopology<H> {
     return new Node<>(sink.add(name + "_add", y.handle(), shortcut.handle(), y.shape()), y.shape());
   }
 
-  /** Whether {@link GraphSink#plainBottleneck} may stand for this block. */
-  private boolean isPlain(BlockRow row, int in, int out) {
-    boolean staticConvs =
-        !spec.isDynamic(ConvRole.GHOST_PRIMARY)
-            && !spec.isDynamic(ConvRole.GHOST_CHEAP)
-            && !spec.isBranched(ConvRole.GHOST_PRIMARY)
-            && !spec.isBranched(ConvRole.GHOST_CHEAP);
-    return staticConvs && row.stride() == 1 && !row.hasSqueezeExcite() && in == out;
+  /**
+   * Whether every conv of a bottleneck is static and unbranched, so that {@link
+   * GraphSink#wholeBottleneck} may stand for it (the sink decides which blocks it plays).
+   */
+  private boolean staticConvs() {
+    for (ConvRole role :
+        new ConvRole[] {
+          ConvRole.GHOST_PRIMARY,
+          ConvRole.GHOST_CHEAP,
+          ConvRole.BOTTLENECK_DEPTHWISE,
+          ConvRole.SQUEEZE_EXCITE,
+          ConvRole.SHORTCUT_DEPTHWISE,
+          ConvRole.SHORTCUT_POINTWISE
+        }) {
+      if (spec.isDynamic(role) || spec.isBranched(role)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** A bottleneck's output shape: reduced by its stride, {@code out} channels. */
+  private static FeatureShape blockOutput(FeatureShape in, BlockRow row, int out) {
+    ConvOp reduce =
+        ConvOp.depthwise(ConvRole.BOTTLENECK_DEPTHWISE, in.channels(), row.kernel(), row.stride());
+    return reduce.outputShape(in).withChannels(out);
   }
 
   /**
@@ -113,9 +134,7 @@ public final class GhostNetTopology<H> {
     FeatureShape x = ConvOp.square(ConvRole.STEM, 3, stem, 3, 2).outputShape(image);
     for (int i = 0; i < index; i++) {
       BlockRow row = spec.blocks().get(i);
-      ConvOp reduce =
-          ConvOp.depthwise(ConvRole.BOTTLENECK_DEPTHWISE, x.channels(), row.kernel(), row.stride());
-      x = reduce.outputShape(x).withChannels(Channels.round4(row.out() * spec.width()));
+      x = blockOutput(x, row, Channels.round4(row.out() * spec.width()));
     }
     return x;
   }

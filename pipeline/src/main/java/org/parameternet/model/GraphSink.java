@@ -25,13 +25,11 @@ public interface GraphSink<H> {
   }
 
   /**
-   * A plain GhostNet bottleneck (stride 1, identity shortcut, no squeeze-excite, static unbranched
-   * convs) of {@code shape.channels()} in and out and expansion width {@code mid} as one node, or
-   * null to have the topology play it op by op (the default). Its node is named {@code name}; its
+   * A whole GhostNet bottleneck (static unbranched convs) from {@code in} as one node, or null to
+   * have the topology play it op by op (the default). Its node is named {@code name}; its
    * parameters keep the op-by-op names.
    */
-  default H plainBottleneck(
-      String name, H input, FeatureShape shape, int mid, Activation activation) {
+  default H wholeBottleneck(String name, H input, FeatureShape in, BottleneckOp op) {
     return null;
   }
 

@@ -3,19 +3,25 @@ package org.parameternet.model.layers;
 import static org.parameternet.model.layers.NativeBottleneckParams.norm;
 import static org.parameternet.model.layers.NativeBottleneckParams.weight;
 
+import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 import org.bytedeco.dnnl.memory;
 import org.bytedeco.javacpp.Pointer;
+import org.parameternet.model.layers.DnnlConv.Geometry;
 
 /**
- * A GhostNet bottleneck (stride 1, identity shortcut, no SE) as oneDNN primitives for one input
- * shape, in training (forward + backward) or inference form: what {@link NativeBottleneckLayer}
- * caches per batch size. The block's input, output and their gradients are DL4J's NCHW arrays;
- * inside, activations are blocked or NHWC ({@link DnnlProgram#blocked}).
+ * A GhostNet bottleneck as oneDNN primitives for one input shape, in training (forward + backward)
+ * or inference form: what {@link NativeBottleneckLayer} caches per batch size. The block's input,
+ * output and their gradients are DL4J's NCHW arrays; inside, activations are blocked or NHWC
+ * ({@link DnnlProgram#blocked}). Conv + BN units are named as in {@link
+ * NativeBottleneckParams#units}.
  *
- * <p>Neither concat is materialised. Ghost module 2's primary conv over concat(a, b) runs as a conv
- * over a plus a conv over b adding to it (a sum post-op), each with its half of the weights. The
- * output, x + concat(p, c), is a copy of x and two adding reorders into its channel halves; the
+ * <p>Ghost module 1's concat is materialised only where a strided depthwise conv or the
+ * squeeze-excite must read across it (in NHWC, whose channel ranges any layout can be copied into).
+ * Ghost module 2's primary conv over concat(a, b) otherwise runs as a conv over a plus a conv over
+ * b adding to it (a sum post-op), each with its half of the weights. The output, shortcut +
+ * concat(p, c), is a copy of the shortcut and two adding reorders into its channel halves; the
  * backward pass splits the output gradient the same way and adds the branch's input gradient to the
  * shortcut's.
  */
@@ -30,36 +36,78 @@ final class BottleneckPlan implements AutoCloseable {
     return "d:" + key;
   }
 
-  /** The input shape: batch, channels (in = out), expansion width and the plane. */
-  record Shape(int batch, int channels, int mid, int height, int width) {}
+  /**
+   * The block: batch, widths in, expansion and out, the input plane, depthwise kernel, stride, and
+   * the squeeze-excite's reduced width (0: none).
+   */
+  record Shape(
+      int batch,
+      int in,
+      int mid,
+      int out,
+      int height,
+      int width,
+      int kernel,
+      int stride,
+      int seReduced) {
+    int outHeight() {
+      return (height + 2 * (kernel / 2) - kernel) / stride + 1;
+    }
+
+    int outWidth() {
+      return (width + 2 * (kernel / 2) - kernel) / stride + 1;
+    }
+
+    boolean shortcutConv() {
+      return in != out || stride > 1;
+    }
+
+    /** Whether ghost module 1's output is needed as one tensor (a strided conv or SE reads it). */
+    boolean wholeExpansion() {
+      return stride > 1 || seReduced > 0;
+    }
+  }
 
   private final DnnlProgram p;
   private final Shape shape;
   private final int activation;
 
-  /** The four norms in parameter order: ghost 1 primary, cheap; ghost 2 primary, cheap. */
-  private final DnnlNorm[] norms = new DnnlNorm[4];
+  /** The batch norms by unit, in the order the forward pass runs them. */
+  private final Map<String, DnnlNorm> norms = new LinkedHashMap<>();
 
   private DnnlConv primary1;
   private DnnlConv cheap1;
+  private DnnlConv reduce;
   private DnnlConv primary2a;
   private DnnlConv primary2b;
   private DnnlConv cheap2;
+  private DnnlSqueezeExcite squeezeExcite;
+  private DnnlConv shortcutDepthwise;
+  private DnnlConv shortcutPointwise;
+
+  /** Ghost module 1's output as one NHWC tensor, where a strided block materialises it. */
+  private memory.desc concatDesc;
 
   BottleneckPlan(Shape shape, int activation, boolean training, boolean blocked) {
     this.shape = shape;
     this.activation = activation;
     p = new DnnlProgram(training, blocked);
     try {
-      memory.desc user = p.desc(dims(shape.channels()), memory.format_tag.nchw);
-      memory p2 = ghost2Primary(ghost1(p.bound(user, X)));
+      memory.desc userIn = p.desc(inDims(shape.in()), memory.format_tag.nchw);
+      memory.desc userOut = p.desc(outDims(shape.out()), memory.format_tag.nchw);
+      memory x = p.bound(userIn, X);
+      memory[] ghost1 = ghost1(x);
+      memory p2 =
+          shape.wholeExpansion()
+              ? ghost2Primary(expanded(ghost1))
+              : ghost2PrimaryOverHalves(ghost1);
       memory c2 = ghost2Cheap(p2);
-      p.reorder(p.forward, p.bound(user, X), p.bound(user, OUT), false);
-      int half = shape.channels() / 2;
-      p.reorder(p.forward, p2, p.bound(channels(user, half, 0), OUT), true);
-      p.reorder(p.forward, c2, p.bound(channels(user, half, half), OUT), true);
+      p.reorder(p.forward, shape.shortcutConv() ? shortcut() : x, p.bound(userOut, OUT), false);
+      int half = shape.out() / 2;
+      p.reorder(p.forward, p2, p.bound(channels(userOut, half, 0), OUT), true);
+      p.reorder(p.forward, c2, p.bound(channels(userOut, half, half), OUT), true);
       if (training) {
-        buildBackward(user);
+        buildBackward(userIn, userOut);
       }
     } catch (RuntimeException e) {
       p.close();
@@ -67,64 +115,175 @@ final class BottleneckPlan implements AutoCloseable {
     }
   }
 
-  private long[] dims(int channels) {
+  private long[] inDims(int channels) {
     return new long[] {shape.batch(), channels, shape.height(), shape.width()};
   }
 
-  private memory.desc channels(memory.desc full, int count, int offset) {
-    return p.sub(full, dims(count), new long[] {0, offset, 0, 0});
+  private long[] outDims(int channels) {
+    return new long[] {shape.batch(), channels, shape.outHeight(), shape.outWidth()};
   }
 
-  private static String prefix(int ghost, String part) {
-    return norm(ghost, part, "");
+  /** Channels [offset, offset + count) of {@code full}. */
+  private memory.desc channels(memory.desc full, int count, int offset) {
+    long[] dims = DnnlProgram.dims(full);
+    dims[1] = count;
+    return p.sub(full, dims, new long[] {0, offset, 0, 0});
+  }
+
+  /**
+   * Appends unit {@code unit}'s batch norm and {@code act} over {@code raw}; returns the output.
+   */
+  private memory normForward(String unit, memory raw, int act) {
+    DnnlNorm n = new DnnlNorm(p, raw.get_desc(), act, norm(unit, ""));
+    norms.put(unit, n);
+    return n.forward(raw);
   }
 
   /** Ghost module 1: returns its two halves, {primary, cheap}, activated. */
   private memory[] ghost1(memory x) {
-    int c = shape.channels();
+    int in = shape.in();
     int half = shape.mid() / 2;
-    primary1 = new DnnlConv(p, c, half, false, p.internal(dims(c)), p.internal(dims(half)), false);
-    bindWeights(primary1, pointwise(half, c, c, 0), weight(1, "primary"));
-    memory raw = primary1.forward(x, null);
-    norms[0] = new DnnlNorm(p, raw.get_desc(), activation, prefix(1, "primary"));
-    memory a = norms[0].forward(raw);
+    primary1 =
+        new DnnlConv(
+            p,
+            Geometry.pointwise(in, half),
+            p.internal(inDims(in)),
+            p.internal(inDims(half)),
+            false);
+    bindWeights(primary1, pointwise(half, in, in, 0), "ghost1_primary");
+    memory a = normForward("ghost1_primary", primary1.forward(x, null), activation);
     cheap1 =
-        new DnnlConv(p, half, half, true, p.following(a.get_desc()), p.internal(dims(half)), false);
-    bindWeights(cheap1, depthwise(half), weight(1, "cheap"));
-    memory cheapRaw = cheap1.forward(a, null);
-    norms[1] = new DnnlNorm(p, cheapRaw.get_desc(), activation, prefix(1, "cheap"));
-    return new memory[] {a, norms[1].forward(cheapRaw)};
+        new DnnlConv(
+            p,
+            Geometry.depthwise(half, 3, 1),
+            p.following(a.get_desc()),
+            p.internal(inDims(half)),
+            false);
+    bindWeights(cheap1, depthwise(half, 3), "ghost1_cheap");
+    return new memory[] {a, normForward("ghost1_cheap", cheap1.forward(a, null), activation)};
+  }
+
+  /** Ghost module 1's output, reduced by the strided depthwise conv, scaled by the SE. */
+  private memory expanded(memory[] ghost1) {
+    memory expanded = concat(ghost1);
+    if (shape.stride() > 1) {
+      expanded = reduce(expanded);
+    }
+    if (shape.seReduced() > 0) {
+      squeezeExcite = new DnnlSqueezeExcite(p, expanded.get_desc(), shape.seReduced(), activation);
+      expanded = squeezeExcite.forward(expanded);
+    }
+    return expanded;
+  }
+
+  /** The gradient of {@link #expanded}'s output back to ghost module 1's two halves. */
+  private memory[] expandedBackward(memory dExpanded) {
+    if (squeezeExcite != null) {
+      dExpanded = squeezeExcite.backward(dExpanded);
+    }
+    if (shape.stride() > 1) {
+      dExpanded = reduceBackward(dExpanded);
+    }
+    return split(dExpanded);
+  }
+
+  /** concat(a, b) in one NHWC buffer, for the strided depthwise conv that reads across both. */
+  private memory concat(memory[] halves) {
+    int half = shape.mid() / 2;
+    concatDesc = p.desc(inDims(shape.mid()), memory.format_tag.nhwc);
+    memory whole = p.scratch(concatDesc);
+    for (int i = 0; i < 2; i++) {
+      memory part = p.view(whole, channels(concatDesc, half, i * half));
+      p.reorder(p.forward, halves[i], part, false);
+    }
+    return whole;
+  }
+
+  /** The strided kxk depthwise conv + BN (no activation) of the expanded map. */
+  private memory reduce(memory expanded) {
+    int mid = shape.mid();
+    reduce =
+        new DnnlConv(
+            p,
+            Geometry.depthwise(mid, shape.kernel(), shape.stride()),
+            p.following(expanded.get_desc()),
+            p.internal(outDims(mid)),
+            false);
+    bindWeights(reduce, depthwise(mid, shape.kernel()), "dw");
+    return normForward("dw", reduce.forward(expanded, null), FusedBatchNorm.IDENTITY);
+  }
+
+  /** Ghost module 2's primary conv + BN over one tensor of the expansion width. */
+  private memory ghost2Primary(memory expanded) {
+    int mid = shape.mid();
+    int half = shape.out() / 2;
+    primary2a =
+        new DnnlConv(
+            p,
+            Geometry.pointwise(mid, half),
+            p.following(expanded.get_desc()),
+            p.internal(outDims(half)),
+            false);
+    bindWeights(primary2a, pointwise(half, mid, mid, 0), "ghost2_primary");
+    return normForward(
+        "ghost2_primary", primary2a.forward(expanded, null), FusedBatchNorm.IDENTITY);
   }
 
   /** Ghost module 2's primary conv + BN over concat(halves), as two convs adding up. */
-  private memory ghost2Primary(memory[] halves) {
+  private memory ghost2PrimaryOverHalves(memory[] halves) {
     int half1 = shape.mid() / 2;
-    int half = shape.channels() / 2;
-    memory.desc out = p.internal(dims(half));
-    primary2a = new DnnlConv(p, half1, half, false, p.following(halves[0].get_desc()), out, false);
-    bindWeights(primary2a, pointwise(half, half1, shape.mid(), 0), weight(2, "primary"));
+    int half = shape.out() / 2;
+    Geometry geometry = Geometry.pointwise(half1, half);
+    memory.desc out = p.internal(outDims(half));
+    primary2a = new DnnlConv(p, geometry, p.following(halves[0].get_desc()), out, false);
+    bindWeights(primary2a, pointwise(half, half1, shape.mid(), 0), "ghost2_primary");
     memory raw = primary2a.forward(halves[0], null);
-    primary2b =
-        new DnnlConv(
-            p, half1, half, false, p.following(halves[1].get_desc()), raw.get_desc(), true);
-    bindWeights(primary2b, pointwise(half, half1, shape.mid(), half1), weight(2, "primary"));
+    primary2b = new DnnlConv(p, geometry, p.following(halves[1].get_desc()), raw.get_desc(), true);
+    bindWeights(primary2b, pointwise(half, half1, shape.mid(), half1), "ghost2_primary");
     primary2b.forward(halves[1], raw);
-    norms[2] = new DnnlNorm(p, raw.get_desc(), FusedBatchNorm.IDENTITY, prefix(2, "primary"));
-    return norms[2].forward(raw);
+    return normForward("ghost2_primary", raw, FusedBatchNorm.IDENTITY);
   }
 
   private memory ghost2Cheap(memory primary) {
-    int half = shape.channels() / 2;
+    int half = shape.out() / 2;
     cheap2 =
         new DnnlConv(
-            p, half, half, true, p.following(primary.get_desc()), p.internal(dims(half)), false);
-    bindWeights(cheap2, depthwise(half), weight(2, "cheap"));
-    memory raw = cheap2.forward(primary, null);
-    norms[3] = new DnnlNorm(p, raw.get_desc(), FusedBatchNorm.IDENTITY, prefix(2, "cheap"));
-    return norms[3].forward(raw);
+            p,
+            Geometry.depthwise(half, 3, 1),
+            p.following(primary.get_desc()),
+            p.internal(outDims(half)),
+            false);
+    bindWeights(cheap2, depthwise(half, 3), "ghost2_cheap");
+    return normForward("ghost2_cheap", cheap2.forward(primary, null), FusedBatchNorm.IDENTITY);
   }
 
-  private static void bindWeights(DnnlConv conv, memory.desc user, String key) {
+  /** The conv shortcut: kxk depthwise + BN, 1x1 + BN, from the input ghost module 1 read. */
+  private memory shortcut() {
+    int in = shape.in();
+    memory x = primary1.source();
+    shortcutDepthwise =
+        new DnnlConv(
+            p,
+            Geometry.depthwise(in, shape.kernel(), shape.stride()),
+            p.following(x.get_desc()),
+            p.internal(outDims(in)),
+            false);
+    bindWeights(shortcutDepthwise, depthwise(in, shape.kernel()), "sc_dw");
+    memory reduced =
+        normForward("sc_dw", shortcutDepthwise.forward(x, null), FusedBatchNorm.IDENTITY);
+    shortcutPointwise =
+        new DnnlConv(
+            p,
+            Geometry.pointwise(in, shape.out()),
+            p.following(reduced.get_desc()),
+            p.internal(outDims(shape.out())),
+            false);
+    bindWeights(shortcutPointwise, pointwise(shape.out(), in, in, 0), "sc_pw");
+    return normForward("sc_pw", shortcutPointwise.forward(reduced, null), FusedBatchNorm.IDENTITY);
+  }
+
+  private static void bindWeights(DnnlConv conv, memory.desc user, String unit) {
+    String key = weight(unit);
     conv.userWeights(user, key, gradient(key));
   }
 
@@ -136,31 +295,63 @@ final class BottleneckPlan implements AutoCloseable {
         : p.sub(full, new long[] {out, in, 1, 1}, new long[] {0, offset, 0, 0});
   }
 
-  /** DL4J's depthwise weights [kh, kw, C, 1] seen as oneDNN's grouped [C, 1, 1, 3, 3]. */
-  private memory.desc depthwise(int channels) {
+  /** DL4J's depthwise weights [k, k, C, 1] seen as oneDNN's grouped [C, 1, 1, k, k]. */
+  private memory.desc depthwise(int channels, int kernel) {
     return p.strided(
-        new long[] {channels, 1, 1, 3, 3}, new long[] {1, 1, 1, 3L * channels, channels});
+        new long[] {channels, 1, 1, kernel, kernel},
+        new long[] {1, 1, 1, (long) kernel * channels, channels});
   }
 
   /** The backward pass, from the output gradient to the input's and every parameter's. */
-  private void buildBackward(memory.desc user) {
-    int half = shape.channels() / 2;
-    memory dPrimary2 = p.scratch(norms[2].dstDesc());
-    memory dCheap2 = p.scratch(norms[3].dstDesc());
-    p.reorder(p.backward, p.bound(channels(user, half, 0), D_OUT), dPrimary2, false);
-    p.reorder(p.backward, p.bound(channels(user, half, half), D_OUT), dCheap2, false);
-    memory dx = p.bound(user, DX);
-    p.reorder(p.backward, p.bound(user, D_OUT), dx, false); // the shortcut's share
+  private void buildBackward(memory.desc userIn, memory.desc userOut) {
+    int half = shape.out() / 2;
+    memory dPrimary2 = p.scratch(norms.get("ghost2_primary").dstDesc());
+    memory dCheap2 = p.scratch(norms.get("ghost2_cheap").dstDesc());
+    p.reorder(p.backward, p.bound(channels(userOut, half, 0), D_OUT), dPrimary2, false);
+    p.reorder(p.backward, p.bound(channels(userOut, half, half), D_OUT), dCheap2, false);
+    memory dOut = p.bound(userOut, D_OUT);
+    memory dx = p.bound(userIn, DX);
+    p.reorder(p.backward, shape.shortcutConv() ? shortcutBackward(dOut) : dOut, dx, false);
 
-    memory dCheap2Raw = norms[3].backward(dCheap2, gradient(norm(2, "cheap", "gamma")));
+    memory dCheap2Raw = normBackward("ghost2_cheap", dCheap2);
     p.accumulate(p.backward, dPrimary2, cheap2.backward(dCheap2Raw));
-    memory dPrimary2Raw = norms[2].backward(dPrimary2, gradient(norm(2, "primary", "gamma")));
-    memory dCheap1 = primary2b.backward(dPrimary2Raw);
-    memory dPrimary1 = primary2a.backward(dPrimary2Raw);
-    memory dCheap1Raw = norms[1].backward(dCheap1, gradient(norm(1, "cheap", "gamma")));
-    p.accumulate(p.backward, dPrimary1, cheap1.backward(dCheap1Raw));
-    memory dPrimary1Raw = norms[0].backward(dPrimary1, gradient(norm(1, "primary", "gamma")));
+    memory dPrimary2Raw = normBackward("ghost2_primary", dPrimary2);
+    memory[] dGhost1 =
+        shape.wholeExpansion()
+            ? expandedBackward(primary2a.backward(dPrimary2Raw))
+            : new memory[] {primary2a.backward(dPrimary2Raw), primary2b.backward(dPrimary2Raw)};
+    memory dCheap1Raw = normBackward("ghost1_cheap", dGhost1[1]);
+    p.accumulate(p.backward, dGhost1[0], cheap1.backward(dCheap1Raw));
+    memory dPrimary1Raw = normBackward("ghost1_primary", dGhost1[0]);
     p.reorder(p.backward, primary1.backward(dPrimary1Raw), dx, true);
+  }
+
+  /** Unit {@code unit}'s BN backward (its activation's too); gamma's and beta's into DL4J's. */
+  private memory normBackward(String unit, memory diff) {
+    return norms.get(unit).backward(diff, gradient(norm(unit, "gamma")));
+  }
+
+  private memory shortcutBackward(memory dOut) {
+    memory dReduced = shortcutPointwise.backward(normBackward("sc_pw", dOut));
+    return shortcutDepthwise.backward(normBackward("sc_dw", dReduced));
+  }
+
+  private memory reduceBackward(memory dReduced) {
+    return reduce.backward(normBackward("dw", dReduced));
+  }
+
+  /** The gradient of the materialised concat split back into ghost module 1's two halves. */
+  private memory[] split(memory dConcat) {
+    int half = shape.mid() / 2;
+    memory whole = p.ensure(p.backward, dConcat, concatDesc);
+    String[] units = {"ghost1_primary", "ghost1_cheap"};
+    memory[] halves = new memory[2];
+    for (int i = 0; i < 2; i++) {
+      halves[i] = p.scratch(norms.get(units[i]).dstDesc());
+      memory part = p.view(whole, channels(concatDesc, half, i * half));
+      p.reorder(p.backward, part, halves[i], false);
+    }
+    return halves;
   }
 
   /** Runs the forward pass over the caller's buffers (keys as bound: {@link #X}, parameters). */
@@ -177,9 +368,21 @@ final class BottleneckPlan implements AutoCloseable {
     p.run(p.weightsOut);
   }
 
-  /** Norm {@code i}'s (parameter order) batch mean and biased variance of the last forward. */
-  float[][] batchStatistics(int i) {
-    return new float[][] {norms[i].batchMean(), norms[i].batchVariance()};
+  /** The units that have a batch norm (all of them). */
+  Set<String> normUnits() {
+    return norms.keySet();
+  }
+
+  /** Unit {@code unit}'s batch mean and biased variance of the last training forward pass. */
+  float[][] batchStatistics(String unit) {
+    DnnlNorm n = norms.get(unit);
+    return new float[][] {n.batchMean(), n.batchVariance()};
+  }
+
+  /** How many values unit {@code unit}'s norm averages per channel: batch x its plane. */
+  long valuesPerChannel(String unit) {
+    long[] dims = DnnlProgram.dims(norms.get(unit).dstDesc());
+    return dims[0] * dims[2] * dims[3];
   }
 
   @Override

@@ -15,12 +15,27 @@ import org.bytedeco.dnnl.global.dnnl.prop_kind;
 import org.bytedeco.dnnl.memory;
 
 /**
- * One bias-free stride-1 convolution of a {@link DnnlProgram}, a 1x1 or a 3x3 depthwise (padding
- * 1), with its backward primitives in a training program. Its weights stay in DL4J's layout in
- * DL4J's parameter view and are reordered into the primitive's layout before each pass; the
+ * One bias-free convolution of a {@link DnnlProgram}, a 1x1 or a kxk depthwise (padding k/2, stride
+ * 1 or more), with its backward primitives in a training program. Its weights stay in DL4J's layout
+ * in DL4J's parameter view and are reordered into the primitive's layout before each pass; the
  * gradient is reordered back into DL4J's gradient view.
  */
 final class DnnlConv {
+  /** Channels in and out, depthwise or 1x1, the kernel and stride. */
+  record Geometry(int in, int out, boolean depthwise, int kernel, int stride) {
+    static Geometry pointwise(int in, int out) {
+      return new Geometry(in, out, false, 1, 1);
+    }
+
+    static Geometry depthwise(int channels, int kernel, int stride) {
+      return new Geometry(channels, channels, true, kernel, stride);
+    }
+
+    long[] weightDims() {
+      return depthwise ? new long[] {in, 1, 1, kernel, kernel} : new long[] {out, in, 1, 1};
+    }
+  }
+
   private final DnnlProgram p;
   private final convolution_forward.primitive_desc fpd;
   private final convolution_backward_data.primitive_desc dpd;
@@ -33,22 +48,14 @@ final class DnnlConv {
   private memory src;
 
   /**
-   * A conv of {@code in} to {@code out} channels from {@code srcMd} to {@code dstMd} (either may
-   * leave its layout to oneDNN); with {@code sum} it adds to its destination.
+   * A conv of {@code geometry} from {@code srcMd} to {@code dstMd} (either may leave its layout to
+   * oneDNN); with {@code sum} it adds to its destination.
    */
-  DnnlConv(
-      DnnlProgram p,
-      int in,
-      int out,
-      boolean depthwise,
-      memory.desc srcMd,
-      memory.desc dstMd,
-      boolean sum) {
+  DnnlConv(DnnlProgram p, Geometry geometry, memory.desc srcMd, memory.desc dstMd, boolean sum) {
     this.p = p;
-    long[] dims = depthwise ? new long[] {in, 1, 1, 3, 3} : new long[] {out, in, 1, 1};
-    memory.desc wmd = p.desc(dims, memory.format_tag.any);
-    long[] strides = {1, 1};
-    long[] pad = depthwise ? new long[] {1, 1} : new long[] {0, 0};
+    memory.desc wmd = p.desc(geometry.weightDims(), memory.format_tag.any);
+    long[] strides = {geometry.stride(), geometry.stride()};
+    long[] pad = {geometry.kernel() / 2, geometry.kernel() / 2};
     prop_kind kind = p.training ? prop_kind.forward_training : prop_kind.forward_inference;
     convolution_forward.desc fd =
         p.own(
@@ -78,6 +85,11 @@ final class DnnlConv {
 
   memory.desc dstDesc() {
     return fpd.dst_desc();
+  }
+
+  /** What the forward pass read (after {@link #forward}): the input in the primitive's layout. */
+  memory source() {
+    return src;
   }
 
   /**

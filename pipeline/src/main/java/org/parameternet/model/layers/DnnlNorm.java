@@ -177,18 +177,11 @@ final class DnnlNorm {
 
   /** The last training pass's batch mean (after {@link DnnlProgram#run}). */
   float[] batchMean() {
-    return read(mean);
+    return DnnlProgram.read(mean);
   }
 
   /** The last training pass's biased batch variance. */
   float[] batchVariance() {
-    return read(variance);
-  }
-
-  private static float[] read(memory m) {
-    int count = (int) (m.get_desc().get_size() / Float.BYTES);
-    float[] values = new float[count];
-    new FloatPointer(m.get_data_handle()).capacity(count).get(values);
-    return values;
+    return DnnlProgram.read(variance);
   }
 }

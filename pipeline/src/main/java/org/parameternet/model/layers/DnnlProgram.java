@@ -2,6 +2,7 @@ package org.parameternet.model.layers;
 
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_DST;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_FROM;
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_SRC;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_SRC_0;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_SRC_1;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_TO;
@@ -18,8 +19,10 @@ import org.bytedeco.dnnl.memory;
 import org.bytedeco.dnnl.post_ops;
 import org.bytedeco.dnnl.primitive;
 import org.bytedeco.dnnl.primitive_attr;
+import org.bytedeco.dnnl.reduction;
 import org.bytedeco.dnnl.reorder;
 import org.bytedeco.dnnl.stream;
+import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.LongPointer;
 import org.bytedeco.javacpp.Pointer;
 
@@ -125,6 +128,11 @@ final class DnnlProgram implements AutoCloseable {
     return own(new memory(d, eng));
   }
 
+  /** Another view ({@code d}, e.g. a channel range) of the program's own buffer {@code m}. */
+  memory view(memory m, memory.desc d) {
+    return own(new memory(d, eng, m.get_data_handle()));
+  }
+
   /** A memory over the caller's buffer {@code key}, given by {@link #bind} before each run. */
   memory bound(memory.desc d, String key) {
     memory m = own(new memory(d, eng, (Pointer) null));
@@ -185,11 +193,34 @@ final class DnnlProgram implements AutoCloseable {
 
   /** Appends {@code acc += other} to {@code steps}, {@code other} in any layout. */
   void accumulate(List<Step> steps, memory acc, memory other) {
-    memory o = ensure(steps, other, acc.get_desc());
-    binary.desc bd =
-        own(new binary.desc(algorithm.binary_add, acc.get_desc(), o.get_desc(), acc.get_desc()));
+    binary(steps, algorithm.binary_add, acc, ensure(steps, other, acc.get_desc()), acc);
+  }
+
+  /** Appends {@code dst = a (op) b}, {@code b} broadcast along its dimensions of extent 1. */
+  void binary(List<Step> steps, algorithm op, memory a, memory b, memory dst) {
+    binary.desc bd = own(new binary.desc(op, a.get_desc(), b.get_desc(), dst.get_desc()));
     binary.primitive_desc pd = own(new binary.primitive_desc(bd, eng));
-    add(steps, new binary(pd), args(DNNL_ARG_SRC_0, acc, DNNL_ARG_SRC_1, o, DNNL_ARG_DST, acc));
+    add(steps, new binary(pd), args(DNNL_ARG_SRC_0, a, DNNL_ARG_SRC_1, b, DNNL_ARG_DST, dst));
+  }
+
+  /** Appends the reduction {@code op} (sum, mean) of {@code src} into {@code dst}'s shape. */
+  void reduce(List<Step> steps, algorithm op, memory src, memory dst) {
+    reduction.desc rd = own(new reduction.desc(op, src.get_desc(), dst.get_desc(), 0f, 0f));
+    reduction.primitive_desc pd = own(new reduction.primitive_desc(rd, eng));
+    add(steps, new reduction(pd), args(DNNL_ARG_SRC, src, DNNL_ARG_DST, dst));
+  }
+
+  /** A plain buffer's values (after {@link #run}, or in a step after the stream's wait). */
+  static float[] read(memory m) {
+    int count = (int) (m.get_desc().get_size() / Float.BYTES);
+    float[] values = new float[count];
+    new FloatPointer(m.get_data_handle()).capacity(count).get(values);
+    return values;
+  }
+
+  /** Writes {@code values} into plain buffer {@code m}. */
+  static void write(float[] values, memory m) {
+    new FloatPointer(m.get_data_handle()).capacity(values.length).put(values);
   }
 
   void run(List<Step> steps) {

@@ -98,7 +98,7 @@ final class FusedBatchNorm {
   }
 
   /** {@code v[i] = activation(v[i] * a + b)}: one loop per activation, so each vectorises. */
-  private static void affineActivate(float[] v, int length, float a, float b, int activation) {
+  static void affineActivate(float[] v, int length, float a, float b, int activation) {
     switch (activation) {
       case RELU -> {
         for (int i = 0; i < length; i++) {

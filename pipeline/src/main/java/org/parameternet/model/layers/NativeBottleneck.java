@@ -1,6 +1,7 @@
 package org.parameternet.model.layers;
 
 import java.util.Collection;
+import java.util.List;
 import java.util.Objects;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.api.ParamInitializer;
@@ -12,25 +13,27 @@ import org.deeplearning4j.nn.conf.layers.FeedForwardLayer;
 import org.deeplearning4j.nn.conf.memory.LayerMemoryReport;
 import org.deeplearning4j.nn.conf.memory.MemoryReport;
 import org.deeplearning4j.optimize.api.TrainingListener;
-import org.nd4j.linalg.activations.IActivation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.learning.config.IUpdater;
 import org.nd4j.linalg.learning.config.NoOp;
 
 /**
- * A whole plain GhostNet bottleneck as one layer computed by oneDNN ({@link
- * NativeBottleneckLayer}): ghost module 1 (1x1 conv + BN + activation, 3x3 depthwise + BN +
- * activation, concatenated), ghost module 2 (the same without activation), plus the identity
- * shortcut. Stride 1, input width = output width, no squeeze-excite: the commonest kind; the others
- * stay DL4J layers.
+ * A whole GhostNet bottleneck as one layer computed by oneDNN ({@link NativeBottleneckLayer}):
+ * ghost module 1 (1x1 conv + BN + activation, 3x3 depthwise + BN + activation, concatenated), for
+ * stride 2 a kxk depthwise conv + BN, ghost module 2 (as module 1 without activation), plus the
+ * shortcut: the identity, or where the width or the plane changes a kxk depthwise conv + BN and a
+ * 1x1 conv + BN. A squeeze-excite (pool, 1x1 conv + bias + activation, 1x1 conv + bias +
+ * relu6(x+3)/6, channel scale) sits before ghost module 2 where the block has one.
  *
  * <p>Its parameters are the unfused layers', in the same flat order and shapes and under the same
  * names but for hyphens ({@link NativeBottleneckParams}): a layer named {@code b3} holds {@code
  * b3_ghost1-primary-conv-W} where the unfused graph has {@code b3_ghost1_primary_conv_W} ({@link
  * #unfusedKey}), so checkpoints, the updater's state and parameter averaging see the same vector.
- * Batch norms follow {@link BatchNormActivation}: eps 1e-5, momentum 0.1, running variance unbiased
- * and stored as a variance.
+ * The unfused layers' order inside the block depends on the whole graph (DL4J's topological sort
+ * interleaves the shortcut with the main path), so the builder stores it here ({@link
+ * #setLayerOrder}). Batch norms follow {@link BatchNormActivation}: eps 1e-5, momentum 0.1, running
+ * variance unbiased and stored as a variance.
  */
 public class NativeBottleneck extends FeedForwardLayer {
   /** As {@link BatchNormActivation#of}: PyTorch's BatchNorm2d eps and momentum (decay 0.9). */
@@ -39,36 +42,41 @@ public class NativeBottleneck extends FeedForwardLayer {
   static final double DECAY = 0.9;
 
   private int mid;
+  private int kernel = 3;
+  private int stride = 1;
+  private int seReduced;
 
-  /** For JSON deserialisation. */
+  /** The unfused layers' names without the block's prefix, in their flat order; null: default. */
+  private List<String> layerOrder;
+
+  /** For JSON deserialisation and the builder's setters. */
   public NativeBottleneck() {}
 
   /**
-   * A bottleneck of {@code channels} in and out, expansion width {@code mid}, ghost module 1 ending
-   * in {@code activation} (identity, ReLU or hard-swish, {@link #supports}).
+   * Whether this layer computes the bottleneck its widths, kernel, stride, squeeze-excite and
+   * activation describe; the builder falls back to the unfused layers where it does not. Ghost
+   * module widths must be even, and ghost module 1's activation (the SE's reduce has the same) one
+   * {@link FusedBatchNorm} knows.
    */
-  public static NativeBottleneck of(int channels, int mid, IActivation activation) {
-    if (!supports(channels, mid, channels, 1, false, activation)) {
-      throw new IllegalArgumentException(
-          "no native bottleneck " + channels + "->" + mid + "->" + channels + " " + activation);
-    }
-    NativeBottleneck layer = new NativeBottleneck();
-    layer.setNIn(channels);
-    layer.setNOut(channels);
-    layer.setMid(mid);
-    layer.setActivationFn(activation);
-    return layer;
+  public boolean supports() {
+    return seReduced >= 0
+        && (stride == 1 || stride == 2)
+        && kernel % 2 == 1
+        && mid % 2 == 0
+        && nOut % 2 == 0
+        && nIn > 0
+        && FusedBatchNorm.kindOf(activationFn) >= 0;
   }
 
-  /** Whether this layer computes that bottleneck; callers fall back to the unfused layers. */
-  public static boolean supports(
-      int in, int mid, int out, int stride, boolean squeezeExcite, IActivation activation) {
-    return stride == 1
-        && !squeezeExcite
-        && in == out
-        && mid % 2 == 0
-        && out % 2 == 0
-        && FusedBatchNorm.kindOf(activation) >= 0;
+  /** Whether the shortcut is convolutional (the width or the plane changes). */
+  public boolean hasShortcutConv() {
+    return nIn != nOut || stride > 1;
+  }
+
+  /** The output's extent along a spatial axis of {@code extent}: padding k/2, truncating. */
+  long outputExtent(long extent) {
+    int pad = kernel / 2;
+    return (extent + 2 * pad - kernel) / stride + 1;
   }
 
   /** Whether parameter {@code key} is a BN running statistic (not trained, not counted). */
@@ -119,7 +127,9 @@ public class NativeBottleneck extends FeedForwardLayer {
 
   @Override
   public InputType getOutputType(int layerIndex, InputType inputType) {
-    return requireCnn(inputType);
+    InputType.InputTypeConvolutional in = requireCnn(inputType);
+    return InputType.convolutional(
+        outputExtent(in.getHeight()), outputExtent(in.getWidth()), nOut, CNN2DFormat.NCHW);
   }
 
   @Override
@@ -151,7 +161,8 @@ public class NativeBottleneck extends FeedForwardLayer {
     long params = initializer().numParams(this);
     // oneDNN's intermediates live outside DL4J's workspaces: about 12 maps of mid/2 channels
     long plane = in.getHeight() * in.getWidth();
-    return new LayerMemoryReport.Builder(layerName, NativeBottleneck.class, inputType, inputType)
+    InputType output = getOutputType(-1, inputType);
+    return new LayerMemoryReport.Builder(layerName, NativeBottleneck.class, inputType, output)
         .standardMemory(params, getIUpdater() == null ? 0 : getIUpdater().stateSize(params))
         .workingMemory(0, 0, 0, 6 * mid * plane)
         .cacheMemory(MemoryReport.CACHE_MODE_ALL_ZEROS, MemoryReport.CACHE_MODE_ALL_ZEROS)
@@ -171,18 +182,69 @@ public class NativeBottleneck extends FeedForwardLayer {
     this.mid = mid;
   }
 
+  public int getKernel() {
+    return kernel;
+  }
+
+  public void setKernel(int kernel) {
+    this.kernel = kernel;
+  }
+
+  public int getStride() {
+    return stride;
+  }
+
+  public void setStride(int stride) {
+    this.stride = stride;
+  }
+
+  public int getSeReduced() {
+    return seReduced;
+  }
+
+  public void setSeReduced(int seReduced) {
+    this.seReduced = seReduced;
+  }
+
+  public List<String> getLayerOrder() {
+    return layerOrder;
+  }
+
+  public void setLayerOrder(List<String> layerOrder) {
+    this.layerOrder = layerOrder == null ? null : List.copyOf(layerOrder);
+  }
+
   @Override
   public boolean equals(Object o) {
-    return o instanceof NativeBottleneck b && super.equals(o) && mid == b.mid;
+    return o instanceof NativeBottleneck b
+        && super.equals(o)
+        && mid == b.mid
+        && kernel == b.kernel
+        && stride == b.stride
+        && seReduced == b.seReduced
+        && Objects.equals(layerOrder, b.layerOrder);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(super.hashCode(), mid);
+    return Objects.hash(super.hashCode(), mid, kernel, stride, seReduced, layerOrder);
   }
 
   @Override
   public String toString() {
-    return "NativeBottleneck(" + nIn + "->" + mid + "->" + nOut + ", " + activationFn + ")";
+    return "NativeBottleneck("
+        + nIn
+        + "->"
+        + mid
+        + "->"
+        + nOut
+        + ", k"
+        + kernel
+        + " s"
+        + stride
+        + (seReduced > 0 ? " se" + seReduced : "")
+        + ", "
+        + activationFn
+        + ")";
   }
 }

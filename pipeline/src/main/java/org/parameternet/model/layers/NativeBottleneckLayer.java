@@ -46,9 +46,11 @@ public class NativeBottleneckLayer extends BaseLayer<NativeBottleneck> {
       throw new IllegalStateException(layerId() + ": float32 networks only, got " + dataType);
     }
     input = contiguous(input);
+    BottleneckPlan.Shape shape = shape();
+    long[] outShape = {shape.batch(), shape.out(), shape.outHeight(), shape.outWidth()};
     INDArray out =
-        workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, DataType.FLOAT, input.shape(), 'c');
-    BottleneckPlan plan = plan(training);
+        workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, DataType.FLOAT, outShape, 'c');
+    BottleneckPlan plan = plan(shape, training);
     Map<String, Pointer> buffers = parameterBuffers();
     buffers.put(BottleneckPlan.X, address(input));
     buffers.put(BottleneckPlan.OUT, address(out));
@@ -76,7 +78,7 @@ public class NativeBottleneckLayer extends BaseLayer<NativeBottleneck> {
     buffers.put(BottleneckPlan.D_OUT, address(eps));
     buffers.put(BottleneckPlan.DX, address(dx));
     trained.backward(buffers);
-    runningStatisticSteps(trained, input.length() / input.size(1));
+    runningStatisticSteps(trained);
     trained = null;
 
     Gradient gradient = new DefaultGradient();
@@ -86,20 +88,32 @@ public class NativeBottleneckLayer extends BaseLayer<NativeBottleneck> {
     return new Pair<>(gradient, dx);
   }
 
-  /** The cached plan for the input's shape and {@code training}, built when missing. */
-  private BottleneckPlan plan(boolean training) {
+  /** The block over the current input. */
+  private BottleneckPlan.Shape shape() {
     NativeBottleneck conf = layerConf();
-    BottleneckPlan.Shape shape =
-        new BottleneckPlan.Shape(
-            (int) input.size(0),
-            (int) input.size(1),
-            conf.getMid(),
-            (int) input.size(2),
-            (int) input.size(3));
-    if (shape.channels() != conf.getNIn()) {
+    if (input.rank() != 4 || input.size(1) != conf.getNIn()) {
       throw new IllegalArgumentException(
-          layerId() + ": " + shape.channels() + " input channels, expected " + conf.getNIn());
+          layerId()
+              + ": input "
+              + input.shapeInfoToString()
+              + ", expected NCHW of "
+              + conf.getNIn());
     }
+    return new BottleneckPlan.Shape(
+        (int) input.size(0),
+        (int) conf.getNIn(),
+        conf.getMid(),
+        (int) conf.getNOut(),
+        (int) input.size(2),
+        (int) input.size(3),
+        conf.getKernel(),
+        conf.getStride(),
+        conf.getSeReduced());
+  }
+
+  /** The cached plan for {@code shape} and {@code training}, built when missing. */
+  private BottleneckPlan plan(BottleneckPlan.Shape shape, boolean training) {
+    NativeBottleneck conf = layerConf();
     String key = shape + "/" + training;
     BottleneckPlan plan = plans.get(key);
     if (plan == null) {
@@ -145,17 +159,18 @@ public class NativeBottleneckLayer extends BaseLayer<NativeBottleneck> {
     return array.data().addressPointer();
   }
 
-  /** DL4J's running-statistics "gradients", {@code (1-d)(running - batch)}, per norm. */
-  private void runningStatisticSteps(BottleneckPlan plan, long count) {
+  /**
+   * DL4J's running-statistics "gradients", {@code (1-d)(running - batch)}, per norm; a norm's count
+   * is its map's batch x plane, which the stride makes differ within the block.
+   */
+  private void runningStatisticSteps(BottleneckPlan plan) {
     double keep = 1 - NativeBottleneck.DECAY;
-    double unbias = count > 1 ? count / (count - 1.0) : 1;
-    String[][] norms = {{"primary", "cheap"}, {"primary", "cheap"}};
-    for (int i = 0; i < 4; i++) {
-      float[][] batch = plan.batchStatistics(i);
-      int ghost = i / 2 + 1;
-      String part = norms[ghost - 1][i % 2];
-      step(NativeBottleneckParams.norm(ghost, part, "mean"), batch[0], 1, keep);
-      step(NativeBottleneckParams.norm(ghost, part, "var"), batch[1], unbias, keep);
+    for (String unit : plan.normUnits()) {
+      long count = plan.valuesPerChannel(unit);
+      double unbias = count > 1 ? count / (count - 1.0) : 1;
+      float[][] batch = plan.batchStatistics(unit);
+      step(NativeBottleneckParams.norm(unit, "mean"), batch[0], 1, keep);
+      step(NativeBottleneckParams.norm(unit, "var"), batch[1], unbias, keep);
     }
   }
 

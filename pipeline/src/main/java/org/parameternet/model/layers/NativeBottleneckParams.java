@@ -13,18 +13,20 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * Parameters of a {@link NativeBottleneck}, laid out exactly as the unfused layers of the
- * bottleneck lay theirs out in a graph's flat vector: for ghost module 1 then 2, the primary 1x1
- * conv's {@code W} [out, in, 1, 1], its BN's gamma, beta, mean, var [C], the cheap depthwise conv's
- * {@code W} [3, 3, C, 1] (DL4J's depthwise layout) and its BN's four. Keys are the unfused layer
- * names' tails with hyphens for underscores ({@code ghost1-primary-conv-W} for the graph's {@code
- * <block>_ghost1_primary_conv_W}): DL4J finds a parameter's layer by the key's last underscore.
- * Gamma and beta being adjacent is what lets oneDNN read them as one [2, C] scale-shift tensor in
- * place.
+ * bottleneck lay theirs out in a graph's flat vector: each conv + BN unit ({@link #units}) is a
+ * conv's {@code W} (1x1: [out, in, 1, 1]; depthwise: [k, k, C, 1], DL4J's layout) and its BN's
+ * gamma, beta, mean, var [C]; a squeeze-excite adds its two 1x1 convs' {@code b} and {@code W}
+ * (before ghost module 2's units). The layers in the unfused graph's order ({@link
+ * NativeBottleneck#getLayerOrder}, else the main path then the shortcut). Keys are the unfused
+ * layer names' tails with hyphens for underscores ({@code ghost1-primary-conv-W} for the graph's
+ * {@code <block>_ghost1_primary_conv_W}): DL4J finds a parameter's layer by the key's last
+ * underscore. Gamma and beta being adjacent is what lets oneDNN read them as one [2, C] scale-shift
+ * tensor in place.
  */
 public final class NativeBottleneckParams implements ParamInitializer {
   public static final NativeBottleneckParams INSTANCE = new NativeBottleneckParams();
 
-  /** One tensor of the bottleneck: its key, shape, and its fan-in when it is a conv weight. */
+  /** One tensor of the bottleneck: its key, shape, and its fan-in when it is a conv's W or b. */
   record Tensor(String key, long[] shape, long fanIn) {
     long length() {
       long n = 1;
@@ -35,46 +37,124 @@ public final class NativeBottleneckParams implements ParamInitializer {
     }
 
     boolean isWeight() {
-      return fanIn > 0;
+      return key.endsWith("-W");
+    }
+
+    boolean isBias() {
+      return key.endsWith("-b");
+    }
+  }
+
+  /** One unfused layer of the block ({@code ghost1_primary_conv}) and its tensors. */
+  record Part(String layer, List<Tensor> tensors) {}
+
+  /**
+   * A conv + BN unit of the block: its name ({@code ghost1_primary}, {@code dw}, {@code sc_pw}),
+   * channels in and out, depthwise or 1x1, and kernel.
+   */
+  record Unit(String name, long in, long out, boolean depthwise, int kernel) {
+    String conv() {
+      return name + "_conv";
+    }
+
+    String bn() {
+      return name + "_bn";
     }
   }
 
   private NativeBottleneckParams() {}
 
-  /** The key of a conv's weight, {@code ghost}: 1 or 2, {@code part}: primary or cheap. */
-  static String weight(int ghost, String part) {
-    return "ghost" + ghost + "-" + part + "-conv-W";
+  /** The key of parameter {@code param} of the unfused layer {@code layer} inside the block. */
+  static String key(String layer, String param) {
+    return layer.replace('_', '-') + "-" + param;
   }
 
-  /** The key of a BN's {@code param} (gamma, beta, mean, var). */
-  static String norm(int ghost, String part, String param) {
-    return "ghost" + ghost + "-" + part + "-bn-" + param;
+  /** The key of unit {@code unit}'s conv weight. */
+  static String weight(String unit) {
+    return key(unit + "_conv", "W");
+  }
+
+  /** The key of unit {@code unit}'s BN {@code param} (gamma, beta, mean, var). */
+  static String norm(String unit, String param) {
+    return key(unit + "_bn", param);
   }
 
   static boolean isRunningStatistic(String key) {
     return key.endsWith("-bn-mean") || key.endsWith("-bn-var");
   }
 
-  static List<Tensor> tensors(NativeBottleneck layer) {
+  /** The block's conv + BN units, main path then shortcut. */
+  static List<Unit> units(NativeBottleneck layer) {
     long in = layer.getNIn();
-    List<Tensor> tensors = new ArrayList<>();
-    long[] widths = {layer.getMid() / 2, layer.getNOut() / 2};
-    for (int ghost = 1; ghost <= 2; ghost++) {
-      long half = widths[ghost - 1];
-      long primaryIn = ghost == 1 ? in : layer.getMid();
-      tensors.add(
-          new Tensor(weight(ghost, "primary"), new long[] {half, primaryIn, 1, 1}, primaryIn));
-      addNorm(tensors, ghost, "primary", half);
-      tensors.add(new Tensor(weight(ghost, "cheap"), new long[] {3, 3, half, 1}, 9));
-      addNorm(tensors, ghost, "cheap", half);
+    long mid = layer.getMid();
+    long out = layer.getNOut();
+    int k = layer.getKernel();
+    List<Unit> units = new ArrayList<>();
+    units.add(new Unit("ghost1_primary", in, mid / 2, false, 1));
+    units.add(new Unit("ghost1_cheap", mid / 2, mid / 2, true, 3));
+    if (layer.getStride() > 1) {
+      units.add(new Unit("dw", mid, mid, true, k));
     }
+    units.add(new Unit("ghost2_primary", mid, out / 2, false, 1));
+    units.add(new Unit("ghost2_cheap", out / 2, out / 2, true, 3));
+    if (layer.hasShortcutConv()) {
+      units.add(new Unit("sc_dw", in, in, true, k));
+      units.add(new Unit("sc_pw", in, out, false, 1));
+    }
+    return units;
+  }
+
+  static List<Tensor> tensors(NativeBottleneck layer) {
+    List<Part> parts = new ArrayList<>();
+    for (Unit unit : units(layer)) {
+      if (unit.name().equals("ghost2_primary") && layer.getSeReduced() > 0) {
+        parts.add(seConv("se_reduce", layer.getMid(), layer.getSeReduced()));
+        parts.add(seConv("se_expand", layer.getSeReduced(), layer.getMid()));
+      }
+      long[] shape =
+          unit.depthwise()
+              ? new long[] {unit.kernel(), unit.kernel(), unit.in(), 1}
+              : new long[] {unit.out(), unit.in(), 1, 1};
+      long fanIn = unit.depthwise() ? (long) unit.kernel() * unit.kernel() : unit.in();
+      parts.add(new Part(unit.conv(), List.of(new Tensor(weight(unit.name()), shape, fanIn))));
+      List<Tensor> normTensors = new ArrayList<>();
+      for (String param : new String[] {"gamma", "beta", "mean", "var"}) {
+        normTensors.add(new Tensor(norm(unit.name(), param), new long[] {unit.out()}, 0));
+      }
+      parts.add(new Part(unit.bn(), normTensors));
+    }
+    List<Tensor> tensors = new ArrayList<>();
+    inOrder(parts, layer.getLayerOrder()).forEach(part -> tensors.addAll(part.tensors()));
     return tensors;
   }
 
-  private static void addNorm(List<Tensor> tensors, int ghost, String part, long channels) {
-    for (String param : new String[] {"gamma", "beta", "mean", "var"}) {
-      tensors.add(new Tensor(norm(ghost, part, param), new long[] {channels}, 0));
+  /** A squeeze-excite 1x1 conv with bias: DL4J lays out its bias [out] before its weights. */
+  private static Part seConv(String layer, long in, long out) {
+    return new Part(
+        layer,
+        List.of(
+            new Tensor(key(layer, "b"), new long[] {out}, in),
+            new Tensor(key(layer, "W"), new long[] {out, in, 1, 1}, in)));
+  }
+
+  /** {@code parts} in {@code order} (unfused layer names; others in it are skipped), or as is. */
+  private static List<Part> inOrder(List<Part> parts, List<String> order) {
+    if (order == null) {
+      return parts;
     }
+    Map<String, Part> byLayer = new LinkedHashMap<>();
+    parts.forEach(part -> byLayer.put(part.layer(), part));
+    List<Part> ordered = new ArrayList<>();
+    for (String layer : order) {
+      Part part = byLayer.remove(layer);
+      if (part != null) {
+        ordered.add(part);
+      }
+    }
+    if (!byLayer.isEmpty()) {
+      throw new IllegalStateException("layer order " + order + " misses " + byLayer.keySet());
+    }
+    return ordered;
   }
 
   @Override
@@ -100,23 +180,29 @@ public final class NativeBottleneckParams implements ParamInitializer {
         .toList();
   }
 
-  /** None: BN parameters are not biases to DL4J either (no bias regularisation reaches them). */
+  /** The SE convs' biases; BN parameters are not biases to DL4J either. */
   @Override
   public List<String> biasKeys(Layer layer) {
-    return List.of();
+    return tensors((NativeBottleneck) layer).stream()
+        .filter(Tensor::isBias)
+        .map(Tensor::key)
+        .toList();
   }
 
   @Override
   public boolean isWeightParam(Layer layer, String key) {
-    return key.endsWith("-conv-W");
+    return key.endsWith("-W");
   }
 
   @Override
   public boolean isBiasParam(Layer layer, String key) {
-    return false;
+    return key.endsWith("-b");
   }
 
-  /** Conv weights as PyTorch's default U(+-1/sqrt(fan-in)); BN gamma 1, beta 0, mean 0, var 1. */
+  /**
+   * Conv weights and biases as PyTorch's default U(+-1/sqrt(fan-in)); BN gamma 1, beta 0, mean 0,
+   * var 1.
+   */
   @Override
   public Map<String, INDArray> init(
       NeuralNetConfiguration conf, INDArray paramsView, boolean initializeParams) {
@@ -125,7 +211,7 @@ public final class NativeBottleneckParams implements ParamInitializer {
     if (initializeParams) {
       for (Tensor t : tensors(layer)) {
         INDArray view = params.get(t.key());
-        if (t.isWeight()) {
+        if (t.fanIn() > 0) {
           double bound = 1 / Math.sqrt(t.fanIn());
           view.assign(Nd4j.rand(view.dataType(), view.shape()).muli(2 * bound).subi(bound));
         } else {

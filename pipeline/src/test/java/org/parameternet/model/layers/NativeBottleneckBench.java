@@ -13,6 +13,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
+import org.parameternet.model.BlockRow;
 import org.parameternet.model.FeatureShape;
 import org.parameternet.model.GhostNetBuilder;
 import org.parameternet.model.GhostNetTopology;
@@ -40,20 +41,28 @@ public final class NativeBottleneckBench {
     int block = Integer.parseInt(args[1]);
     int batch = Integer.parseInt(args[2]);
     FeatureShape in = GhostNetTopology.blockInput(spec, block);
+    BlockRow row = spec.blocks().get(block);
     System.out.printf(
-        "%s b%d: %dx%d, %d channels, batch %d, OMP_NUM_THREADS=%s, layout %s%n",
+        "%s b%d: %dx%d, %d channels, stride %d, k%d, SE %s, batch %d, OMP_NUM_THREADS=%s,"
+            + " layout %s%n",
         spec.name(),
         block,
         in.height(),
         in.width(),
         in.channels(),
+        row.stride(),
+        row.kernel(),
+        row.hasSqueezeExcite(),
         batch,
         System.getenv("OMP_NUM_THREADS"),
         System.getProperty("pnet.native.layout", "auto"));
+    FeatureShape out = GhostNetTopology.blockInput(spec, block + 1);
     INDArray x = Nd4j.randn(DataType.FLOAT, batch, in.channels(), in.height(), in.width());
-    INDArray labels = Nd4j.randn(DataType.FLOAT, x.shape());
+    INDArray labels = Nd4j.randn(DataType.FLOAT, batch, out.channels(), out.height(), out.width());
     double unfused = time(blockNetwork(spec, block, in, false), x, labels, iterations);
-    double lossOnly = time(lossOnly(in), x, labels, iterations);
+    // the loss alone, on a map of the block's output shape
+    INDArray y = Nd4j.randn(DataType.FLOAT, labels.shape());
+    double lossOnly = time(lossOnly(out), y, labels, iterations);
     double fused = time(blockNetwork(spec, block, in, true), x, labels, iterations);
     System.out.printf(
         "  unfused %.2f ms, native %.2f ms (block + loss); loss alone %.2f ms;"

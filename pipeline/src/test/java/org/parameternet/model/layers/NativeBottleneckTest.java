@@ -15,7 +15,8 @@ import org.deeplearning4j.nn.conf.layers.CnnLossLayer;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.parameternet.testing.UnfusedBlocks;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -42,48 +43,60 @@ import org.parameternet.model.onnx.OnnxRuntimeCheck;
  * rounding; block 0 runs NHWC inside, block 2 blocked. {@code -Dpnet.kernels=fast} plays no native
  * block.
  */
+// the unfused side of each comparison unless a test sets native-blocks
+@ExtendWith(UnfusedBlocks.class)
 class NativeBottleneckTest {
   private static final ModelSpec SPEC = ModelRegistry.get("ghostnet_small_64").withClasses(10);
 
-  /** The unfused side of each comparison: fast paths, no native block. */
-  @BeforeEach
-  void unfusedUnlessSet() {
-    System.setProperty(KernelPolicy.SWITCH, "fast");
-  }
-
-  @AfterEach
-  void restore() {
-    System.clearProperty(KernelPolicy.SWITCH);
-  }
-
+  /**
+   * Real blocks of each kind: ghostnet_small_64's plain b0 (NHWC inside) and b2 (blocked), its
+   * stride-2 conv-shortcut b1 and b5 (3x3), SE b4, SE + stride-2 b3 (5x5), SE + conv-shortcut b9;
+   * ghostnet_300m's stride-2 b5 at 28x28 and SE + stride-2 b11 (5x5) at 14x14. Not its b3 at 56x56:
+   * there, at batch 32, oneDNN's float sums over 100k values per channel leave ghost module 1's
+   * gradients up to 5e-4 (BN gamma 5e-3) from a double-precision reference where DL4J's layers
+   * (double accumulators) stay within 1e-6; its plain b2 at 56x56 shows the same, smaller (2e-4).
+   */
   static Stream<Arguments> cases() {
     Stream.Builder<Arguments> cases = Stream.builder();
-    for (int block : new int[] {0, 2}) {
+    String[][] blocks = {
+      {"ghostnet_small_64", "0"},
+      {"ghostnet_small_64", "2"},
+      {"ghostnet_small_64", "1"},
+      {"ghostnet_small_64", "5"},
+      {"ghostnet_small_64", "4"},
+      {"ghostnet_small_64", "3"},
+      {"ghostnet_small_64", "9"},
+      {"ghostnet_300m", "5"},
+      {"ghostnet_300m", "11"}
+    };
+    for (String[] block : blocks) {
       for (int batch : new int[] {1, 8, 32}) {
         for (boolean workspaces : new boolean[] {true, false}) {
-          cases.add(Arguments.of(block, batch, workspaces));
+          cases.add(Arguments.of(block[0], Integer.parseInt(block[1]), batch, workspaces));
         }
       }
     }
     return cases.build();
   }
 
-  @ParameterizedTest(name = "block {0}, batch {1}, workspaces {2}")
+  @ParameterizedTest(name = "{0} block {1}, batch {2}, workspaces {3}")
   @MethodSource("cases")
-  void nativeMatchesTheUnfusedLayers(int block, int batch, boolean workspaces) {
-    ComputationGraph unfused = blockNetwork(block, workspaces);
+  void nativeMatchesTheUnfusedLayers(String model, int block, int batch, boolean workspaces) {
+    ModelSpec spec = ModelRegistry.get(model).withClasses(10);
+    ComputationGraph unfused = blockNetwork(spec, block, workspaces);
     System.setProperty(KernelPolicy.SWITCH, "native-blocks");
-    ComputationGraph fused = blockNetwork(block, workspaces);
+    ComputationGraph fused = blockNetwork(spec, block, workspaces);
     assertEquals(1, nativeBlocks(fused));
     assertEquals(0, nativeBlocks(unfused));
     randomiseNorms(unfused);
     assertSameLayout(unfused, fused);
     fused.params().assign(unfused.params());
 
-    FeatureShape in = GhostNetTopology.blockInput(SPEC, block);
+    FeatureShape in = GhostNetTopology.blockInput(spec, block);
+    FeatureShape out = GhostNetTopology.blockInput(spec, block + 1);
     Nd4j.getRandom().setSeed(11 + batch);
     INDArray x = Nd4j.randn(DataType.FLOAT, batch, in.channels(), in.height(), in.width());
-    INDArray labels = Nd4j.randn(DataType.FLOAT, x.shape());
+    INDArray labels = Nd4j.randn(DataType.FLOAT, batch, out.channels(), out.height(), out.width());
 
     for (boolean training : new boolean[] {true, false}) {
       INDArray expected =
@@ -129,7 +142,7 @@ class NativeBottleneckTest {
     ComputationGraph off = GhostNetBuilder.build(spec, 4);
     System.setProperty(KernelPolicy.SWITCH, "native-blocks");
     ComputationGraph on = GhostNetBuilder.build(spec, 4);
-    assertTrue(nativeBlocks(on) >= 5, "native blocks: " + nativeBlocks(on));
+    assertEquals(SPEC.blocks().size(), nativeBlocks(on));
     randomiseNorms(off);
     assertSameLayout(off, on);
     on.params().assign(off.params());
@@ -191,9 +204,26 @@ class NativeBottleneckTest {
     return Stream.of(net.getLayers()).filter(l -> l instanceof NativeBottleneckLayer).count();
   }
 
-  /** Block {@code index} alone, after a 1x1 conv and before an MSE loss. */
-  static ComputationGraph blockNetwork(int index, boolean workspaces) {
-    FeatureShape in = GhostNetTopology.blockInput(SPEC, index);
+  /**
+   * Block {@code index} alone, after a 1x1 conv and before an MSE loss; with native blocks, in the
+   * unfused graph's parameter order, as the builder gives a whole network.
+   */
+  static ComputationGraph blockNetwork(ModelSpec spec, int index, boolean workspaces) {
+    ComputationGraphConfiguration conf = blockConfiguration(spec, index, workspaces);
+    if (KernelPolicy.nativeBlocks()) {
+      System.setProperty(KernelPolicy.SWITCH, "fast");
+      ComputationGraphConfiguration unfused = blockConfiguration(spec, index, workspaces);
+      System.setProperty(KernelPolicy.SWITCH, "native-blocks");
+      GhostNetBuilder.followUnfusedOrder(conf, unfused);
+    }
+    ComputationGraph net = new ComputationGraph(conf);
+    net.init();
+    return net;
+  }
+
+  private static ComputationGraphConfiguration blockConfiguration(
+      ModelSpec spec, int index, boolean workspaces) {
+    FeatureShape in = GhostNetTopology.blockInput(spec, index);
     WorkspaceMode mode = workspaces ? WorkspaceMode.ENABLED : WorkspaceMode.NONE;
     NeuralNetConfiguration.Builder base =
         new NeuralNetConfiguration.Builder()
@@ -213,7 +243,7 @@ class NativeBottleneckTest {
             .activation(Activation.IDENTITY)
             .build(),
         "input");
-    String out = GhostNetBuilder.bottleneck(SPEC, index, base, graph, "pre");
+    String out = GhostNetBuilder.bottleneck(spec, index, base, graph, "pre");
     graph
         .addLayer(
             "loss",
@@ -223,9 +253,7 @@ class NativeBottleneckTest {
             out)
         .setOutputs("loss")
         .setInputTypes(InputType.convolutional(in.height(), in.width(), in.channels()));
-    ComputationGraph net = new ComputationGraph(graph.build());
-    net.init();
-    return net;
+    return graph.build();
   }
 
   /** Gamma, beta and running statistics away from their initial 1, 0, 0, 1. */
@@ -266,8 +294,22 @@ class NativeBottleneckTest {
     Map<String, INDArray> b = unfusedNames(fused.gradient().gradientForVariable());
     assertEquals(a.keySet(), b.keySet());
     for (String key : a.keySet()) {
-      assertClose("gradient " + key, a.get(key), b.get(key), tolerance, 1e-7);
+      assertClose("gradient " + key, a.get(key), b.get(key), tolerance, gradientFloor(a, key));
     }
+  }
+
+  /**
+   * The scale below which a gradient is rounding noise. A BN's beta gradient is analytically zero
+   * where the BN feeds only a conv and another (training-mode) BN, which removes any per-channel
+   * shift (the shortcut's depthwise BN, the strided depthwise BN): both sides then hold noise of
+   * the size of that BN's gamma gradient's rounding, so betas are held to their gamma's scale.
+   */
+  private static double gradientFloor(Map<String, INDArray> gradients, String key) {
+    if (!key.endsWith("_bn_beta")) {
+      return 1e-7;
+    }
+    INDArray gamma = gradients.get(key.substring(0, key.length() - "beta".length()) + "gamma");
+    return Math.max(1e-7, gamma.amaxNumber().doubleValue());
   }
 
   private static Map<String, INDArray> unfusedNames(Map<String, INDArray> fused) {
