@@ -115,6 +115,17 @@ public final class KernelPolicy {
     };
   }
 
+  /**
+   * Whether a native block may include its squeeze-excite; else an SE block stays unfused. The SE's
+   * broadcast multiply and add run on oneDNN 2.5's generic (reference) kernel, slow on
+   * GhostNet-300M's wide late blocks (b11 alone: 0.73x the unfused layers) and fast on the small
+   * cell's (1.9-2.8x). {@code -Dpnet.native.squeeze-excite=false} leaves SE blocks unfused, for
+   * measuring.
+   */
+  static boolean nativeSqueezeExcite() {
+    return Boolean.parseBoolean(System.getProperty("pnet.native.squeeze-excite", "true"));
+  }
+
   /** See {@link #nativeBlockedLayout}. */
   static final int BLOCKED_FROM_MID = 24;
 }

@@ -60,6 +60,7 @@ public class NativeBottleneck extends FeedForwardLayer {
    */
   public boolean supports() {
     return seReduced >= 0
+        && (seReduced == 0 || KernelPolicy.nativeSqueezeExcite())
         && (stride == 1 || stride == 2)
         && kernel % 2 == 1
         && mid % 2 == 0

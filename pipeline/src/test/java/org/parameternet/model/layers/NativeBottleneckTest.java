@@ -15,9 +15,8 @@ import org.deeplearning4j.nn.conf.layers.CnnLossLayer;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.extension.ExtendWith;
-import org.parameternet.testing.UnfusedBlocks;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -34,6 +33,7 @@ import org.parameternet.model.ModelRegistry;
 import org.parameternet.model.ModelSpec;
 import org.parameternet.model.onnx.OnnxExport;
 import org.parameternet.model.onnx.OnnxRuntimeCheck;
+import org.parameternet.testing.UnfusedBlocks;
 
 /**
  * The native bottleneck against the unfused layers it replaces, on the same parameters: one block
