@@ -251,7 +251,9 @@ public final class GhostNetBuilder implements GraphSink<String> {
     layer.setStride(op.stride());
     layer.setSeReduced(op.seReduced());
     layer.setActivationFn(activation(op.activation()));
-    if (!layer.supports()) {
+    long seValues =
+        (long) op.mid() * layer.outputExtent(in.height()) * layer.outputExtent(in.width());
+    if (!layer.supports() || (op.seReduced() > 0 && !KernelPolicy.nativeSqueezeExcite(seValues))) {
       return null;
     }
     graph.addLayer(name, layer, input);

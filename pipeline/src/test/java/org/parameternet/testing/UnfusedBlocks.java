@@ -9,7 +9,7 @@ import org.parameternet.model.layers.KernelPolicy;
  * {@code @ExtendWith(UnfusedBlocks.class)}: each test of the class builds networks with every
  * bottleneck as unfused DL4J layers ({@code -Dpnet.kernels=fast}), for tests that look inside the
  * blocks by layer name; the default's native blocks are held to those layers by {@code
- * NativeBottleneckTest}. The switch is cleared after each test.
+ * NativeBottleneckTest}. The switches are cleared after each test.
  */
 public final class UnfusedBlocks implements BeforeEachCallback, AfterEachCallback {
   /** The switch's value for unfused blocks with the fast kernels. */
@@ -23,5 +23,6 @@ public final class UnfusedBlocks implements BeforeEachCallback, AfterEachCallbac
   @Override
   public void afterEach(ExtensionContext context) {
     System.clearProperty(KernelPolicy.SWITCH);
+    System.clearProperty(KernelPolicy.NATIVE_SQUEEZE_EXCITE);
   }
 }

@@ -60,7 +60,6 @@ public class NativeBottleneck extends FeedForwardLayer {
    */
   public boolean supports() {
     return seReduced >= 0
-        && (seReduced == 0 || KernelPolicy.nativeSqueezeExcite())
         && (stride == 1 || stride == 2)
         && kernel % 2 == 1
         && mid % 2 == 0
@@ -75,7 +74,7 @@ public class NativeBottleneck extends FeedForwardLayer {
   }
 
   /** The output's extent along a spatial axis of {@code extent}: padding k/2, truncating. */
-  long outputExtent(long extent) {
+  public long outputExtent(long extent) {
     int pad = kernel / 2;
     return (extent + 2 * pad - kernel) / stride + 1;
   }

@@ -10,6 +10,7 @@ import java.util.TreeMap;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -70,6 +71,36 @@ class KernelPolicyTest {
       double diff = a.get(key).sub(b.get(key)).amaxNumber().doubleValue() / scale;
       assertTrue(diff < 1e-3, key + ": relative difference " + diff);
     }
+  }
+
+  /**
+   * GhostNet-300M's squeeze-excite blocks (47,000 values a sample and up where the gate scales)
+   * stay unfused by default, the small cell's (at most 5,376) are native; the override wins.
+   */
+  @Test
+  void wideSqueezeExciteBlocksStayUnfused() {
+    assertEquals(9, nativeBlockConfigs("ghostnet_300m"), "the 7 SE blocks of 16 unfused");
+    assertEquals(16, nativeBlockConfigs("ghostnet_small_64"));
+    System.setProperty(KernelPolicy.NATIVE_SQUEEZE_EXCITE, "true");
+    try {
+      assertEquals(16, nativeBlockConfigs("ghostnet_300m"));
+    } finally {
+      System.clearProperty(KernelPolicy.NATIVE_SQUEEZE_EXCITE);
+    }
+  }
+
+  private static long nativeBlockConfigs(String model) {
+    var conf =
+        GhostNetBuilder.configuration(
+            ModelRegistry.get(model),
+            new org.deeplearning4j.nn.conf.NeuralNetConfiguration.Builder()
+                .convolutionMode(org.deeplearning4j.nn.conf.ConvolutionMode.Truncate));
+    return conf.getVertices().values().stream()
+        .filter(
+            v ->
+                v instanceof org.deeplearning4j.nn.conf.graph.LayerVertex l
+                    && l.getLayerConf().getLayer() instanceof NativeBottleneck)
+        .count();
   }
 
   @ParameterizedTest

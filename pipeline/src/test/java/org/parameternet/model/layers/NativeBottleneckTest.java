@@ -56,6 +56,12 @@ class NativeBottleneckTest {
    * gradients up to 5e-4 (BN gamma 5e-3) from a double-precision reference where DL4J's layers
    * (double accumulators) stay within 1e-6; its plain b2 at 56x56 shows the same, smaller (2e-4).
    */
+  /** Native blocks, SE blocks included whatever their size (GhostNet-300M's b11 is tested). */
+  private static void nativeBlocksWithEverySqueezeExcite() {
+    System.setProperty(KernelPolicy.SWITCH, "native-blocks");
+    System.setProperty(KernelPolicy.NATIVE_SQUEEZE_EXCITE, "true");
+  }
+
   static Stream<Arguments> cases() {
     Stream.Builder<Arguments> cases = Stream.builder();
     String[][] blocks = {
@@ -84,7 +90,7 @@ class NativeBottleneckTest {
   void nativeMatchesTheUnfusedLayers(String model, int block, int batch, boolean workspaces) {
     ModelSpec spec = ModelRegistry.get(model).withClasses(10);
     ComputationGraph unfused = blockNetwork(spec, block, workspaces);
-    System.setProperty(KernelPolicy.SWITCH, "native-blocks");
+    nativeBlocksWithEverySqueezeExcite();
     ComputationGraph fused = blockNetwork(spec, block, workspaces);
     assertEquals(1, nativeBlocks(fused));
     assertEquals(0, nativeBlocks(unfused));
@@ -127,7 +133,7 @@ class NativeBottleneckTest {
   @Test
   void theDefaultPolicyPlaysNoNativeBlock() {
     assertEquals(0, nativeBlocks(GhostNetBuilder.build(SPEC, 1)));
-    System.setProperty(KernelPolicy.SWITCH, "native-blocks");
+    nativeBlocksWithEverySqueezeExcite();
     assertTrue(nativeBlocks(GhostNetBuilder.build(SPEC, 1)) > 0);
     assertEquals(0, nativeBlocks(GhostNetBuilder.build(SPEC, 1, DataType.DOUBLE)));
   }
@@ -140,7 +146,7 @@ class NativeBottleneckTest {
     INDArray images = Nd4j.randn(DataType.FLOAT, 8, 3, 64, 64);
     INDArray labels = Nd4j.eye(10).getRows(0, 3, 5, 7, 1, 2, 4, 9).castTo(DataType.FLOAT);
     ComputationGraph off = GhostNetBuilder.build(spec, 4);
-    System.setProperty(KernelPolicy.SWITCH, "native-blocks");
+    nativeBlocksWithEverySqueezeExcite();
     ComputationGraph on = GhostNetBuilder.build(spec, 4);
     assertEquals(SPEC.blocks().size(), nativeBlocks(on));
     randomiseNorms(off);
@@ -165,7 +171,7 @@ class NativeBottleneckTest {
   /** A checkpoint's configuration comes back with its native blocks and parameter order. */
   @Test
   void theConfigurationSurvivesJson() {
-    System.setProperty(KernelPolicy.SWITCH, "native-blocks");
+    nativeBlocksWithEverySqueezeExcite();
     ComputationGraph net = GhostNetBuilder.build(SPEC, 2);
     ComputationGraphConfiguration conf = net.getConfiguration();
     ComputationGraphConfiguration restored = ComputationGraphConfiguration.fromJson(conf.toJson());
@@ -188,7 +194,7 @@ class NativeBottleneckTest {
   void aNativeBlocksNetworkExportsAsTheUnfusedOne() {
     ComputationGraph unfused = GhostNetBuilder.build(SPEC, 2);
     randomiseNorms(unfused);
-    System.setProperty(KernelPolicy.SWITCH, "native-blocks");
+    nativeBlocksWithEverySqueezeExcite();
     ComputationGraph fused = GhostNetBuilder.build(SPEC, 2);
     fused.setParams(unfused.params().dup());
     assertTrue(nativeBlocks(fused) > 0);
@@ -213,7 +219,7 @@ class NativeBottleneckTest {
     if (KernelPolicy.nativeBlocks()) {
       System.setProperty(KernelPolicy.SWITCH, "fast");
       ComputationGraphConfiguration unfused = blockConfiguration(spec, index, workspaces);
-      System.setProperty(KernelPolicy.SWITCH, "native-blocks");
+      nativeBlocksWithEverySqueezeExcite();
       GhostNetBuilder.followUnfusedOrder(conf, unfused);
     }
     ComputationGraph net = new ComputationGraph(conf);
