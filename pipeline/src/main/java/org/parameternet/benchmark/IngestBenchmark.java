@@ -378,6 +378,14 @@ public final class IngestBenchmark {
     return removeOwn(out, DATASET_ENTRY);
   }
 
+  /**
+   * Deletes the entries of {@code folder} named as the benchmark or its ingest jobs name them, then
+   * the folder only if that left it empty: {@code Files.delete} refuses a folder that is not, so a
+   * file someone put beside those entries keeps the folder and itself ({@code
+   * IngestBenchmarkScratchTest} has one present). {@code folder} is always the benchmark's own
+   * fresh owner-only temporary folder or a job output inside it; an entry it deletes whole is one
+   * an ingest job of the benchmark wrote there.
+   */
   private static boolean removeOwn(Path folder, Pattern own) throws IOException {
     try (var entries = Files.list(folder)) {
       for (Path entry : entries.toList()) {

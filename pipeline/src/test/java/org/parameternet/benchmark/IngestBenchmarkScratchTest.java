@@ -58,6 +58,8 @@ class IngestBenchmarkScratchTest {
     assertEquals("mine", Files.readString(out.resolve("v-notes.txt")));
     assertFalse(Files.exists(out.resolve("_dataset.json")));
     assertFalse(Files.exists(version));
+    // the foreign file this test wrote above, removed by the test itself: with it gone the folder
+    // is empty, and only then does removeJobOutput take the folder
     Files.delete(out.resolve("v-notes.txt"));
     assertTrue(IngestBenchmark.removeJobOutput(out), "an empty output folder goes");
     assertFalse(Files.exists(out));
