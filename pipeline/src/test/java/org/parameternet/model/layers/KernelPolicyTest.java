@@ -8,6 +8,9 @@ import java.util.Arrays;
 import java.util.Map;
 import java.util.TreeMap;
 import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.conf.ConvolutionMode;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.graph.LayerVertex;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -45,8 +48,7 @@ class KernelPolicyTest {
     assertTrue(fastPasses(fast) > 0, "the default runs fast paths on these shapes");
     long nativeBlocks =
         Arrays.stream(fast.getLayers()).filter(l -> l instanceof NativeBottleneckLayer).count();
-    // ParameterNet's dynamic convs keep its blocks unfused
-    assertEquals(model.startsWith("ghostnet"), nativeBlocks > 0, "native blocks by default");
+    assertEquals(0, nativeBlocks, "native blocks are opt-in (KernelPolicy.DEFAULT)");
 
     System.setProperty(KernelPolicy.SWITCH, "reference");
     ComputationGraph reference = GhostNetBuilder.build(spec, 4);
@@ -79,6 +81,7 @@ class KernelPolicyTest {
    */
   @Test
   void wideSqueezeExciteBlocksStayUnfused() {
+    System.setProperty(KernelPolicy.SWITCH, "native-blocks");
     assertEquals(9, nativeBlockConfigs("ghostnet_300m"), "the 7 SE blocks of 16 unfused");
     assertEquals(16, nativeBlockConfigs("ghostnet_small_64"));
     System.setProperty(KernelPolicy.NATIVE_SQUEEZE_EXCITE, "true");
@@ -93,12 +96,11 @@ class KernelPolicyTest {
     var conf =
         GhostNetBuilder.configuration(
             ModelRegistry.get(model),
-            new org.deeplearning4j.nn.conf.NeuralNetConfiguration.Builder()
-                .convolutionMode(org.deeplearning4j.nn.conf.ConvolutionMode.Truncate));
+            new NeuralNetConfiguration.Builder().convolutionMode(ConvolutionMode.Truncate));
     return conf.getVertices().values().stream()
         .filter(
             v ->
-                v instanceof org.deeplearning4j.nn.conf.graph.LayerVertex l
+                v instanceof LayerVertex l
                     && l.getLayerConf().getLayer() instanceof NativeBottleneck)
         .count();
   }
