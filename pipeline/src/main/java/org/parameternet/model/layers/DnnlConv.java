@@ -74,12 +74,12 @@ final class DnnlConv {
         p.own(
             new convolution_backward_data.desc(
                 algorithm.convolution_direct, anySrc, wmd, anyDst, strides, pad, pad));
-    dpd = p.own(new convolution_backward_data.primitive_desc(dd, p.eng, fpd));
+    dpd = p.own(new convolution_backward_data.primitive_desc(dd, p.attr(), p.eng, fpd));
     convolution_backward_weights.desc wd =
         p.own(
             new convolution_backward_weights.desc(
                 algorithm.convolution_direct, anySrc, wmd, anyDst, strides, pad, pad));
-    wpd = p.own(new convolution_backward_weights.primitive_desc(wd, p.eng, fpd));
+    wpd = p.own(new convolution_backward_weights.primitive_desc(wd, p.attr(), p.eng, fpd));
     diffWeights = p.scratch(wpd.diff_weights_desc());
   }
 
@@ -117,6 +117,7 @@ final class DnnlConv {
     memory out = dst != null ? dst : p.scratch(fpd.dst_desc());
     p.add(
         p.forward,
+        fpd,
         new convolution_forward(fpd),
         p.args(DNNL_ARG_SRC, src, DNNL_ARG_WEIGHTS, weights, DNNL_ARG_DST, out));
     return out;
@@ -128,12 +129,14 @@ final class DnnlConv {
     memory s = p.ensure(p.backward, src, wpd.src_desc());
     p.add(
         p.backward,
+        wpd,
         new convolution_backward_weights(wpd),
         p.args(DNNL_ARG_SRC, s, DNNL_ARG_DIFF_DST, dd, DNNL_ARG_DIFF_WEIGHTS, diffWeights));
     memory ddData = p.ensure(p.backward, diffDst, dpd.diff_dst_desc());
     memory diffSrc = p.scratch(dpd.diff_src_desc());
     p.add(
         p.backward,
+        dpd,
         new convolution_backward_data(dpd),
         p.args(
             DNNL_ARG_DIFF_DST,

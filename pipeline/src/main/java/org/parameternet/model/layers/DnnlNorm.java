@@ -60,11 +60,11 @@ final class DnnlNorm {
           p.own(
               new batch_normalization_forward.desc(
                   prop_kind.forward_training.value, md, eps, flags));
-      fpd = p.own(new batch_normalization_forward.primitive_desc(fd, p.eng));
+      fpd = p.own(new batch_normalization_forward.primitive_desc(fd, p.attr(), p.eng));
       batch_normalization_backward.desc bd =
           p.own(
               new batch_normalization_backward.desc(prop_kind.backward.value, md, md, eps, flags));
-      bpd = p.own(new batch_normalization_backward.primitive_desc(bd, p.eng, fpd));
+      bpd = p.own(new batch_normalization_backward.primitive_desc(bd, p.attr(), p.eng, fpd));
       mean = p.scratch(fpd.mean_desc());
       variance = p.scratch(fpd.variance_desc());
     } else {
@@ -73,7 +73,7 @@ final class DnnlNorm {
           p.own(
               new batch_normalization_forward.desc(
                   prop_kind.forward_inference.value, md, eps, flags));
-      fpd = p.own(new batch_normalization_forward.primitive_desc(fd, p.eng));
+      fpd = p.own(new batch_normalization_forward.primitive_desc(fd, p.attr(), p.eng));
       bpd = null;
       mean = p.bound(fpd.mean_desc(), prefix + "mean");
       variance = p.bound(fpd.variance_desc(), prefix + "var");
@@ -89,7 +89,7 @@ final class DnnlNorm {
         activation == FusedBatchNorm.RELU ? algorithm.eltwise_relu : algorithm.eltwise_hardswish;
     prop_kind prop = p.training ? prop_kind.forward_training : prop_kind.forward_inference;
     eltwise_forward.desc ad = p.own(new eltwise_forward.desc(prop, kind, flat, 0f, 0f));
-    return p.own(new eltwise_forward.primitive_desc(ad, p.eng));
+    return p.own(new eltwise_forward.primitive_desc(ad, p.attr(), p.eng));
   }
 
   memory.desc dstDesc() {
@@ -107,6 +107,7 @@ final class DnnlNorm {
     norm = p.scratch(fpd.dst_desc());
     p.add(
         p.forward,
+        fpd,
         new batch_normalization_forward(fpd),
         p.args(
             DNNL_ARG_SRC, src,
@@ -120,6 +121,7 @@ final class DnnlNorm {
     memory act = p.scratch(fpd.dst_desc());
     p.add(
         p.forward,
+        afpd,
         new eltwise_forward(afpd),
         p.args(DNNL_ARG_SRC, flat(norm), DNNL_ARG_DST, flat(act)));
     return act;
@@ -140,6 +142,7 @@ final class DnnlNorm {
     memory diffSrc = p.scratch(bpd.diff_src_desc());
     p.add(
         p.backward,
+        bpd,
         new batch_normalization_backward(bpd),
         p.args(
             DNNL_ARG_SRC, src,

@@ -2,6 +2,7 @@ package org.parameternet.model.layers;
 
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_DST;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_FROM;
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_SCRATCHPAD;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_SRC;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_SRC_0;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_SRC_1;
@@ -15,10 +16,12 @@ import org.bytedeco.dnnl.IntMemoryMap;
 import org.bytedeco.dnnl.binary;
 import org.bytedeco.dnnl.engine;
 import org.bytedeco.dnnl.global.dnnl.algorithm;
+import org.bytedeco.dnnl.global.dnnl.scratchpad_mode;
 import org.bytedeco.dnnl.memory;
 import org.bytedeco.dnnl.post_ops;
 import org.bytedeco.dnnl.primitive;
 import org.bytedeco.dnnl.primitive_attr;
+import org.bytedeco.dnnl.primitive_desc_base;
 import org.bytedeco.dnnl.reduction;
 import org.bytedeco.dnnl.reorder;
 import org.bytedeco.dnnl.stream;
@@ -32,6 +35,13 @@ import org.bytedeco.javacpp.Pointer;
  * forward and its backward) or bound by key to a caller's buffer (activations, DL4J's parameter and
  * gradient views), whose address is set again before every run since DL4J moves them between calls.
  * Everything JavaCPP allocates is kept here and freed by {@link #close}.
+ *
+ * <p>Every primitive gets its scratchpad from the program (oneDNN's "user" scratchpad mode): one
+ * buffer, as large as the largest primitive's need, shared by all of them since a program runs its
+ * steps one after another. oneDNN's own ("library") scratchpad is kept per thread; with it, a plan
+ * built in one thread and run in another (a Spark task borrowing a resident network) crashed in a
+ * gemm convolution's im2col on a null buffer (NativeBlocksAcrossThreadsTest), and with the
+ * program's it does not.
  */
 final class DnnlProgram implements AutoCloseable {
   static final memory.data_type F32 = memory.data_type.f32;
@@ -64,6 +74,12 @@ final class DnnlProgram implements AutoCloseable {
   final List<Step> weightsOut = new ArrayList<>();
 
   private final List<Pointer> owned = new ArrayList<>();
+
+  /** Each primitive's scratchpad, all over one buffer of {@link #scratchpadBytes}. */
+  private final List<memory> scratchpads = new ArrayList<>();
+
+  private long scratchpadBytes;
+  private memory scratchpadBuffer;
   private final Map<String, List<memory>> bound = new HashMap<>();
 
   DnnlProgram(boolean training, boolean blocked) {
@@ -144,6 +160,9 @@ final class DnnlProgram implements AutoCloseable {
   void bind(String key, Pointer address) {
     List<memory> memories = bound.get(key);
     if (memories != null) {
+      if (address == null || address.isNull()) {
+        throw new IllegalArgumentException("no buffer for " + key);
+      }
       memories.forEach(m -> m.set_data_handle(address));
     }
   }
@@ -156,14 +175,41 @@ final class DnnlProgram implements AutoCloseable {
     return map;
   }
 
-  void add(List<Step> steps, primitive p, IntMemoryMap args) {
+  /** Appends primitive {@code p} of {@code pd} (made with {@link #attr}) over {@code args}. */
+  void add(List<Step> steps, primitive_desc_base pd, primitive p, IntMemoryMap args) {
     own(p);
+    memory.desc need = own(pd.scratchpad_desc());
+    long bytes = need.get_size();
+    if (bytes > 0) {
+      memory scratchpad = own(new memory(need, eng, (Pointer) null));
+      scratchpads.add(scratchpad);
+      args.put(DNNL_ARG_SCRATCHPAD, scratchpad);
+      scratchpadBytes = Math.max(scratchpadBytes, bytes);
+      scratchpadBuffer = null; // sized again before the next run
+    }
     steps.add(s -> p.execute(s, args));
   }
 
-  /** A primitive attribute whose sum post-op makes the primitive add to its destination. */
+  /** Points every primitive's scratchpad at one buffer as large as the largest need. */
+  private void allocateScratchpads() {
+    memory.desc bytes =
+        own(
+            new memory.desc(
+                new long[] {scratchpadBytes}, memory.data_type.u8, memory.format_tag.a));
+    scratchpadBuffer = own(new memory(bytes, eng));
+    Pointer buffer = scratchpadBuffer.get_data_handle();
+    scratchpads.forEach(m -> m.set_data_handle(buffer));
+  }
+
+  /** The attribute of every primitive here: its scratchpad is the program's. */
+  primitive_attr attr() {
+    return accumulating(false);
+  }
+
+  /** {@link #attr} with a sum post-op, which makes the primitive add to its destination. */
   primitive_attr accumulating(boolean accumulate) {
     primitive_attr attr = own(new primitive_attr());
+    attr.set_scratchpad_mode(scratchpad_mode.user);
     if (accumulate) {
       post_ops ops = own(new post_ops());
       ops.append_sum(); // scale 1; the preset has no append_sum(float)
@@ -178,7 +224,7 @@ final class DnnlProgram implements AutoCloseable {
         own(
             new reorder.primitive_desc(
                 eng, src.get_desc(), eng, dst.get_desc(), accumulating(accumulate), false));
-    add(steps, new reorder(pd), args(DNNL_ARG_FROM, src, DNNL_ARG_TO, dst));
+    add(steps, pd, new reorder(pd), args(DNNL_ARG_FROM, src, DNNL_ARG_TO, dst));
   }
 
   /** {@code m} when it is laid out as {@code want}, else a new buffer filled by a reorder step. */
@@ -199,15 +245,15 @@ final class DnnlProgram implements AutoCloseable {
   /** Appends {@code dst = a (op) b}, {@code b} broadcast along its dimensions of extent 1. */
   void binary(List<Step> steps, algorithm op, memory a, memory b, memory dst) {
     binary.desc bd = own(new binary.desc(op, a.get_desc(), b.get_desc(), dst.get_desc()));
-    binary.primitive_desc pd = own(new binary.primitive_desc(bd, eng));
-    add(steps, new binary(pd), args(DNNL_ARG_SRC_0, a, DNNL_ARG_SRC_1, b, DNNL_ARG_DST, dst));
+    binary.primitive_desc pd = own(new binary.primitive_desc(bd, attr(), eng));
+    add(steps, pd, new binary(pd), args(DNNL_ARG_SRC_0, a, DNNL_ARG_SRC_1, b, DNNL_ARG_DST, dst));
   }
 
   /** Appends the reduction {@code op} (sum, mean) of {@code src} into {@code dst}'s shape. */
   void reduce(List<Step> steps, algorithm op, memory src, memory dst) {
     reduction.desc rd = own(new reduction.desc(op, src.get_desc(), dst.get_desc(), 0f, 0f));
-    reduction.primitive_desc pd = own(new reduction.primitive_desc(rd, eng));
-    add(steps, new reduction(pd), args(DNNL_ARG_SRC, src, DNNL_ARG_DST, dst));
+    reduction.primitive_desc pd = own(new reduction.primitive_desc(rd, attr(), eng));
+    add(steps, pd, new reduction(pd), args(DNNL_ARG_SRC, src, DNNL_ARG_DST, dst));
   }
 
   /** A plain buffer's values (after {@link #run}, or in a step after the stream's wait). */
@@ -224,6 +270,9 @@ final class DnnlProgram implements AutoCloseable {
   }
 
   void run(List<Step> steps) {
+    if (scratchpadBuffer == null && scratchpadBytes > 0) {
+      allocateScratchpads();
+    }
     for (Step step : steps) {
       step.run(strm);
     }

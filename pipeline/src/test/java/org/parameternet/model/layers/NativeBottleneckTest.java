@@ -206,7 +206,7 @@ class NativeBottleneckTest {
     OnnxRuntimeCheck.compare(fused, model, 2, 64).requireWithinTolerance();
   }
 
-  private static long nativeBlocks(ComputationGraph net) {
+  static long nativeBlocks(ComputationGraph net) {
     return Stream.of(net.getLayers()).filter(l -> l instanceof NativeBottleneckLayer).count();
   }
 
