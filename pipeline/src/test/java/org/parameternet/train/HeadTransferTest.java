@@ -47,13 +47,7 @@ class HeadTransferTest {
     } finally {
       System.clearProperty(KernelPolicy.SWITCH);
     }
-    System.setProperty(KernelPolicy.SWITCH, "native-blocks");
-    ComputationGraph target;
-    try {
-      target = net("ghostnet_micro_32", 4, 2);
-    } finally {
-      System.clearProperty(KernelPolicy.SWITCH);
-    }
+    ComputationGraph target = net("ghostnet_micro_32", 4, 2);
     assertTrue(Arrays.stream(target.getLayers()).anyMatch(l -> l instanceof NativeBottleneckLayer));
     HeadTransfer.apply(source, target, new int[] {2, -1, 0, 5});
     Map<String, INDArray> from = UnfusedParameters.of(source);

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.typesafe.config.ConfigFactory;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -21,6 +22,7 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
 import org.parameternet.model.Natives;
 import org.parameternet.model.layers.KernelPolicy;
+import org.parameternet.model.layers.NativeBottleneckLayer;
 
 /**
  * pnet's training against PyTorch's: the same network from the same weights, trained on the same
@@ -84,6 +86,9 @@ class StepParityTest {
   void trainingFollowsPyTorchStepForStep(String model) throws IOException {
     ParityGolden golden = ParityGolden.load(model);
     ComputationGraph net = network(golden);
+    long nativeBlocks =
+        Arrays.stream(net.getLayers()).filter(l -> l instanceof NativeBottleneckLayer).count();
+    assertEquals(model.startsWith("ghostnet"), nativeBlocks > 0, "the shipped kernels' blocks");
     CollectionAccumulator<StepRecord> records = new CollectionAccumulator<>();
     StepListener listener = new StepListener(records);
     listener.startRound(0, 0);

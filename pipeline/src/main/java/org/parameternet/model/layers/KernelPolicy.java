@@ -17,24 +17,24 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * off). It is for A/B runs and for narrowing down a numerical problem; results agree with the fast
  * paths to float32 rounding. It is read on every decision, so a test can flip it.
  *
- * <p>{@code -Dpnet.kernels=native-blocks} is the fast paths plus whole GhostNet bottlenecks as one
- * oneDNN layer ({@link NativeBottleneck}) where the builder can use one; it is held to the unfused
- * layers by {@code NativeBottleneckTest}. {@code -Dpnet.kernels=fast}, the default, keeps every
- * bottleneck as unfused DL4J layers (with our fast kernels); see {@link #DEFAULT}.
+ * <p>{@code -Dpnet.kernels=native-blocks}, the default, is the fast paths plus whole GhostNet
+ * bottlenecks as one oneDNN layer ({@link NativeBottleneck}) where the builder can use one; it is
+ * held to the unfused layers by {@code NativeBottleneckTest}. {@code -Dpnet.kernels=fast} keeps
+ * every bottleneck as unfused DL4J layers (with our fast kernels), for A/B runs of the native
+ * blocks.
  */
 public final class KernelPolicy {
   /**
-   * The system property: {@code fast} (the default), {@code native-blocks} or {@code reference}.
+   * The system property: {@code native-blocks} (the default), {@code fast} or {@code reference}.
    */
   public static final String SWITCH = "pnet.kernels";
 
   /**
-   * The default: the native blocks stay opt-in. They trained GhostNet faster in every {@code bench
-   * models} run (docs/commands/bench.md, "Threads and native blocks"), but one full test run saw a
-   * SIGSEGV inside a native block's backward pass while two Spark tasks trained in one JVM ({@code
-   * TrainingKillIT}, local mode); until that is understood they are not the default.
+   * The default: GhostNet trained faster with the native blocks than with the unfused layers in
+   * every {@code bench models} run at both cells, with each OpenMP setting (docs/commands/bench.md,
+   * "Threads and native blocks").
    */
-  static final String DEFAULT = "fast";
+  static final String DEFAULT = "native-blocks";
 
   private KernelPolicy() {}
 
