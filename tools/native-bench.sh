@@ -2,7 +2,7 @@
 # Times the native GhostNet bottleneck against the unfused layers (NativeBottleneckBench) with the
 # training JVM's flags (bin/pnet: java17.flags, jemalloc, 2 OpenMP threads). Build first:
 #   mvn -B -o -q -pl pipeline test-compile dependency:build-classpath \
-#     -Dmdep.outputFile=pipeline/target/test-classpath.txt -Dmdep.includeScope=test
+#     -Dmdep.outputFile=target/test-classpath.txt -Dmdep.includeScope=test
 # Usage: tools/native-bench.sh model block batch [iterations] | network model batch [iterations]
 # Wrap it in `flock /tmp/heavy.lock` on a shared machine.
 root="$(cd "$(dirname "$0")/.." && pwd)"

@@ -19,6 +19,7 @@ from collections import Counter
 
 RULES = [  # (category, frame substrings); first match in this order wins
     ("dynamic conv", ["DynamicConv"]),
+    ("native bottleneck (oneDNN)", ["NativeBottleneckLayer", "BottleneckPlan", "DnnlProgram"]),
     ("optimizer", ["PytorchAdam", "updater.", "Updater.update", "AdamUpdater", "BaseMultiLayerUpdater"]),
     ("SE (scale, gate)", ["ChannelScale", "HardSigmoidGate"]),
     ("concat, copies", ["MergeVertex", "SubsetVertex"]),

@@ -170,7 +170,9 @@ final class BottleneckPlan implements AutoCloseable {
       expanded = reduce(expanded);
     }
     if (shape.seReduced() > 0) {
-      squeezeExcite = new DnnlSqueezeExcite(p, expanded.get_desc(), shape.seReduced(), activation);
+      squeezeExcite =
+          new DnnlSqueezeExcite(
+              p, DnnlProgram.dims(expanded.get_desc()), shape.seReduced(), activation);
       expanded = squeezeExcite.forward(expanded);
     }
     return expanded;

@@ -136,7 +136,7 @@ final class DnnlNorm {
     memory d = p.ensure(p.backward, diffAct, fpd.dst_desc());
     if (afpd != null) {
       memory z = norm;
-      p.backward.add(s -> activationGradient(s, z, d));
+      p.java(p.backward, "activation gradient", s -> activationGradient(s, z, d));
     }
     memory dd = p.ensure(p.backward, d, bpd.diff_dst_desc());
     memory diffSrc = p.scratch(bpd.diff_src_desc());

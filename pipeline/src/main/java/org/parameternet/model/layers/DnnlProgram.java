@@ -3,7 +3,6 @@ package org.parameternet.model.layers;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_DST;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_FROM;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_SCRATCHPAD;
-import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_SRC;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_SRC_0;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_SRC_1;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_TO;
@@ -22,7 +21,6 @@ import org.bytedeco.dnnl.post_ops;
 import org.bytedeco.dnnl.primitive;
 import org.bytedeco.dnnl.primitive_attr;
 import org.bytedeco.dnnl.primitive_desc_base;
-import org.bytedeco.dnnl.reduction;
 import org.bytedeco.dnnl.reorder;
 import org.bytedeco.dnnl.stream;
 import org.bytedeco.javacpp.FloatPointer;
@@ -177,6 +175,7 @@ final class DnnlProgram implements AutoCloseable {
 
   /** Appends primitive {@code p} of {@code pd} (made with {@link #attr}) over {@code args}. */
   void add(List<Step> steps, primitive_desc_base pd, primitive p, IntMemoryMap args) {
+    String label = NativeProfile.ENABLED ? NativeProfile.label(pd) : null;
     own(p);
     memory.desc need = own(pd.scratchpad_desc());
     long bytes = need.get_size();
@@ -187,7 +186,15 @@ final class DnnlProgram implements AutoCloseable {
       scratchpadBytes = Math.max(scratchpadBytes, bytes);
       scratchpadBuffer = null; // sized again before the next run
     }
-    steps.add(s -> p.execute(s, args));
+    steps.add(
+        NativeProfile.ENABLED
+            ? new NativeProfile.Labelled(label, s -> p.execute(s, args))
+            : s -> p.execute(s, args));
+  }
+
+  /** Appends Java work on finished memories, named {@code label} in the native profile. */
+  void java(List<Step> steps, String label, Step step) {
+    steps.add(NativeProfile.ENABLED ? new NativeProfile.Labelled("java " + label, step) : step);
   }
 
   /** Points every primitive's scratchpad at one buffer as large as the largest need. */
@@ -249,13 +256,6 @@ final class DnnlProgram implements AutoCloseable {
     add(steps, pd, new binary(pd), args(DNNL_ARG_SRC_0, a, DNNL_ARG_SRC_1, b, DNNL_ARG_DST, dst));
   }
 
-  /** Appends the reduction {@code op} (sum, mean) of {@code src} into {@code dst}'s shape. */
-  void reduce(List<Step> steps, algorithm op, memory src, memory dst) {
-    reduction.desc rd = own(new reduction.desc(op, src.get_desc(), dst.get_desc(), 0f, 0f));
-    reduction.primitive_desc pd = own(new reduction.primitive_desc(rd, attr(), eng));
-    add(steps, pd, new reduction(pd), args(DNNL_ARG_SRC, src, DNNL_ARG_DST, dst));
-  }
-
   /** A plain buffer's values (after {@link #run}, or in a step after the stream's wait). */
   static float[] read(memory m) {
     int count = (int) (m.get_desc().get_size() / Float.BYTES);
@@ -272,6 +272,10 @@ final class DnnlProgram implements AutoCloseable {
   void run(List<Step> steps) {
     if (scratchpadBuffer == null && scratchpadBytes > 0) {
       allocateScratchpads();
+    }
+    if (NativeProfile.ENABLED) {
+      NativeProfile.run(steps, strm);
+      return;
     }
     for (Step step : steps) {
       step.run(strm);

@@ -2,26 +2,33 @@ package org.parameternet.model.layers;
 
 import static org.parameternet.model.layers.NativeBottleneckParams.key;
 
-import org.bytedeco.dnnl.global.dnnl.algorithm;
 import org.bytedeco.dnnl.memory;
+import org.bytedeco.dnnl.stream;
+import org.bytedeco.javacpp.FloatPointer;
 import org.parameternet.model.layers.SqueezeExciteGate.Weights;
 
 /**
  * The squeeze-excite of a {@link BottleneckPlan}: global average pool, the gate ({@link
- * SqueezeExciteGate}, Java on the [B, C] vectors), and the channel scale. The passes over the [B,
- * C, H, W] map are oneDNN's: the pool a mean reduction, the scale a multiply broadcasting the gate;
- * backward, the gate's gradient a multiply then a sum reduction, the map's a broadcast multiply
- * plus the pool's share broadcast-added. Its parameters ({@code se_reduce}, {@code se_expand}: 1x1
- * conv weights and biases) are read from and their gradients written to DL4J's views, as the
- * unfused graph's layers hold them.
+ * SqueezeExciteGate}, on the [B, C] vectors), and the channel scale, as Java steps over an NHWC
+ * copy of the map, one sample at a time. oneDNN 2.5 has no optimised kernel for a mean over the
+ * plane or a multiply broadcasting a [B, C] gate: its reduction and binary primitives ran those on
+ * their reference kernels (42 and 28 ms of a 380 ms ghostnet_small_64 step, most of its SE blocks'
+ * time), and in Java each is one pass over the map. Backward, one pass gives the gate's gradient
+ * (the sum of the output gradient times the map) and a second the map's (the output gradient times
+ * the gate plus the pool's share). Its parameters ({@code se_reduce}, {@code se_expand}: 1x1 conv
+ * weights and biases) are read from and their gradients written to DL4J's views, as the unfused
+ * graph's layers hold them.
  */
 final class DnnlSqueezeExcite {
   private static final String[] LAYERS = {"se_reduce", "se_reduce", "se_expand", "se_expand"};
   private static final String[] PARAMS = {"W", "b", "W", "b"};
 
   private final DnnlProgram p;
+
+  /** The map's dims in NHWC, the layout every pass here reads and writes. */
   private final memory.desc map;
-  private final memory.desc vector;
+
+  private final int batch;
   private final int channels;
   private final int reduced;
   private final int plane;
@@ -29,20 +36,21 @@ final class DnnlSqueezeExcite {
   private final memory[] params = new memory[4];
   private final memory[] gradients = new memory[4];
 
+  /** The last forward pass's input map (NHWC) and gate [B, C], for the backward pass. */
   private memory features;
-  private memory gateValues;
 
-  /** A squeeze-excite over maps of {@code map}, reducing to {@code reduced} with {@code act}. */
-  DnnlSqueezeExcite(DnnlProgram p, memory.desc map, int reduced, int activation) {
+  private final float[] gateValues;
+
+  /** A squeeze-excite over maps of {@code dims} (NCHW order), reducing to {@code reduced}. */
+  DnnlSqueezeExcite(DnnlProgram p, long[] dims, int reduced, int activation) {
     this.p = p;
-    this.map = map;
     this.reduced = reduced;
-    long[] dims = DnnlProgram.dims(map);
-    int batch = (int) dims[0];
+    map = p.desc(dims, memory.format_tag.nhwc);
+    batch = (int) dims[0];
     channels = (int) dims[1];
     plane = (int) (dims[2] * dims[3]);
-    vector = p.desc(new long[] {batch, channels, 1, 1}, memory.format_tag.nchw);
     gate = new SqueezeExciteGate(batch, channels, reduced, activation);
+    gateValues = new float[batch * channels];
     long[] sizes = {(long) reduced * channels, reduced, (long) channels * reduced, channels};
     for (int i = 0; i < 4; i++) {
       memory.desc flat = p.desc(new long[] {sizes[i]}, memory.format_tag.a);
@@ -54,53 +62,110 @@ final class DnnlSqueezeExcite {
     }
   }
 
-  /** Appends the squeeze-excite of {@code in} (laid out as the map); returns the scaled map. */
+  /** Appends the squeeze-excite of {@code in} (any layout); returns the scaled map (NHWC). */
   memory forward(memory in) {
     features = p.ensure(p.forward, in, map);
-    memory pooled = p.scratch(vector);
-    p.reduce(p.forward, algorithm.reduction_mean, features, pooled);
-    gateValues = p.scratch(vector);
-    p.forward.add(
-        s -> {
-          s._wait();
-          float[] g = new float[(int) (vector.get_size() / Float.BYTES)];
-          gate.forward(DnnlProgram.read(pooled), read(params), g);
-          DnnlProgram.write(g, gateValues);
-        });
     memory scaled = p.scratch(map);
-    p.binary(p.forward, algorithm.binary_mul, features, gateValues, scaled);
+    memory x = features;
+    p.java(p.forward, "squeeze-excite", s -> scaleForward(s, x, scaled));
     return scaled;
   }
 
-  /** Appends the backward pass from the scaled map's gradient; returns the input map's. */
+  /** Appends the backward pass from the scaled map's gradient; returns the input map's (NHWC). */
   memory backward(memory dScaled) {
     memory d = p.ensure(p.backward, dScaled, map);
-    memory product = p.scratch(map);
-    p.binary(p.backward, algorithm.binary_mul, d, features, product);
-    memory dGate = p.scratch(vector);
-    p.reduce(p.backward, algorithm.reduction_sum, product, dGate);
-    memory dPooledShare = p.scratch(vector);
-    p.backward.add(s -> gateBackward(s, dGate, dPooledShare));
     memory dFeatures = p.scratch(map);
-    p.binary(p.backward, algorithm.binary_mul, d, gateValues, dFeatures);
-    p.binary(p.backward, algorithm.binary_add, dFeatures, dPooledShare, dFeatures);
+    p.java(p.backward, "squeeze-excite backward", s -> scaleBackward(s, d, dFeatures));
     return dFeatures;
   }
 
-  /** The gate's backward; the pool's gradient per pixel, {@code dPooled / plane}, to the map's. */
-  private void gateBackward(org.bytedeco.dnnl.stream s, memory dGate, memory dPooledShare) {
+  private void scaleForward(stream s, memory x, memory scaled) {
     s._wait();
-    float[] dPooled = new float[(int) (vector.get_size() / Float.BYTES)];
-    Weights g = Weights.zeros(channels, reduced);
-    gate.backward(DnnlProgram.read(dGate), read(params), g, dPooled);
-    for (int i = 0; i < dPooled.length; i++) {
-      dPooled[i] /= plane;
-    }
-    DnnlProgram.write(dPooled, dPooledShare);
-    float[][] values = {g.reduce(), g.reduceBias(), g.expand(), g.expandBias()};
+    FloatPointer in = floats(x);
+    float[] pooled = new float[batch * channels];
+    forEachSample(
+        n -> {
+          float[] xs = sample(in, n, 0);
+          for (int i = 0, at = 0; i < plane; i++, at += channels) {
+            for (int c = 0; c < channels; c++) {
+              pooled[n * channels + c] += xs[at + c];
+            }
+          }
+          for (int c = 0; c < channels; c++) {
+            pooled[n * channels + c] /= plane;
+          }
+        });
+    gate.forward(pooled, read(params), gateValues);
+    FloatPointer out = floats(scaled);
+    forEachSample(
+        n -> {
+          float[] xs = sample(in, n, 0);
+          int g = n * channels;
+          for (int i = 0, at = 0; i < plane; i++, at += channels) {
+            for (int c = 0; c < channels; c++) {
+              xs[at + c] *= gateValues[g + c];
+            }
+          }
+          put(out, n, xs);
+        });
+  }
+
+  private void scaleBackward(stream s, memory dScaled, memory dFeatures) {
+    s._wait();
+    FloatPointer d = floats(dScaled);
+    FloatPointer x = floats(features);
+    float[] dGate = new float[batch * channels];
+    forEachSample(
+        n -> {
+          float[] ds = sample(d, n, 0);
+          float[] xs = sample(x, n, 1);
+          int g = n * channels;
+          for (int i = 0, at = 0; i < plane; i++, at += channels) {
+            for (int c = 0; c < channels; c++) {
+              dGate[g + c] += ds[at + c] * xs[at + c];
+            }
+          }
+        });
+    float[] dPooled = new float[batch * channels];
+    Weights grads = Weights.zeros(channels, reduced);
+    gate.backward(dGate, read(params), grads, dPooled);
+    FloatPointer out = floats(dFeatures);
+    forEachSample(
+        n -> {
+          float[] ds = sample(d, n, 0);
+          int g = n * channels;
+          for (int i = 0, at = 0; i < plane; i++, at += channels) {
+            for (int c = 0; c < channels; c++) {
+              ds[at + c] = ds[at + c] * gateValues[g + c] + dPooled[g + c] / plane;
+            }
+          }
+          put(out, n, ds);
+        });
+    float[][] values = {grads.reduce(), grads.reduceBias(), grads.expand(), grads.expandBias()};
     for (int i = 0; i < 4; i++) {
       DnnlProgram.write(values[i], gradients[i]);
     }
+  }
+
+  private void forEachSample(java.util.function.IntConsumer body) {
+    PlaneWork.forEachChannel(batch, (long) batch * plane * channels, body);
+  }
+
+  private FloatPointer floats(memory m) {
+    return new FloatPointer(m.get_data_handle()).capacity((long) batch * plane * channels);
+  }
+
+  /** Sample {@code n} of an NHWC map, copied into this thread's scratch {@code slot}. */
+  private float[] sample(FloatPointer m, int n, int slot) {
+    int length = plane * channels;
+    float[] values = PlaneWork.scratch(slot, length);
+    new FloatPointer(m).position((long) n * length).get(values, 0, length);
+    return values;
+  }
+
+  private void put(FloatPointer m, int n, float[] values) {
+    int length = plane * channels;
+    new FloatPointer(m).position((long) n * length).put(values, 0, length);
   }
 
   private static Weights read(memory[] m) {
