@@ -251,9 +251,7 @@ public final class GhostNetBuilder implements GraphSink<String> {
     layer.setStride(op.stride());
     layer.setSeReduced(op.seReduced());
     layer.setActivationFn(activation(op.activation()));
-    long seValues =
-        (long) op.mid() * layer.outputExtent(in.height()) * layer.outputExtent(in.width());
-    if (!layer.supports() || (op.seReduced() > 0 && !KernelPolicy.nativeSqueezeExcite(seValues))) {
+    if (!layer.supports() || (op.seReduced() > 0 && !KernelPolicy.nativeSqueezeExcite())) {
       return null;
     }
     graph.addLayer(name, layer, input);

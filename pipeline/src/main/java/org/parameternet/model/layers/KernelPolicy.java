@@ -116,27 +116,24 @@ public final class KernelPolicy {
   }
 
   /**
-   * Whether a native block may include its squeeze-excite, whose map holds {@code valuesPerSample}
-   * values (channels x plane) where the gate scales it; else the SE block stays unfused. The SE's
-   * broadcast multiply and add run on oneDNN 2.5's generic (reference) kernel: the small cell's SE
-   * blocks (at most 5,376 values a sample) ran 1.9-2.8x the unfused layers natively,
-   * GhostNet-300M's (47,000 and up) lost (b11 alone 0.73x; the whole network trained at 11.6
-   * images/s with native SE against 18.2 without, bench.md). {@code
-   * -Dpnet.native.squeeze-excite=true|false} overrides it, for measuring.
+   * Whether a native block may include its squeeze-excite (else the SE block stays unfused): yes,
+   * unless {@code -Dpnet.native.squeeze-excite=false}, for measuring. Each SE block of
+   * GhostNet-300M and of the small cell trained 1.2-5.6x faster native than unfused in
+   * NativeBottleneckBench once the SE's map passes left oneDNN 2.5's reference kernels ({@link
+   * DnnlSqueezeExcite}).
    */
-  public static boolean nativeSqueezeExcite(long valuesPerSample) {
-    return switch (System.getProperty(NATIVE_SQUEEZE_EXCITE, "auto")) {
+  public static boolean nativeSqueezeExcite() {
+    String value = System.getProperty(NATIVE_SQUEEZE_EXCITE, "true");
+    return switch (value) {
       case "true" -> true;
       case "false" -> false;
-      default -> valuesPerSample <= NATIVE_SE_MAX_VALUES;
+      default -> throw new IllegalArgumentException(
+          "-D" + NATIVE_SQUEEZE_EXCITE + "=" + value + ": expected true or false");
     };
   }
 
   /** The override of {@link #nativeSqueezeExcite}. */
   public static final String NATIVE_SQUEEZE_EXCITE = "pnet.native.squeeze-excite";
-
-  /** See {@link #nativeSqueezeExcite}. */
-  static final long NATIVE_SE_MAX_VALUES = 8192;
 
   /** See {@link #nativeBlockedLayout}. */
   static final int BLOCKED_FROM_MID = 24;

@@ -76,17 +76,15 @@ class KernelPolicyTest {
     }
   }
 
-  /**
-   * GhostNet-300M's squeeze-excite blocks (47,000 values a sample and up where the gate scales)
-   * stay unfused by default, the small cell's (at most 5,376) are native; the override wins.
-   */
+  /** Every block is native by default, squeeze-excite blocks too; the override keeps those out. */
   @Test
-  void wideSqueezeExciteBlocksStayUnfused() {
-    assertEquals(9, nativeBlockConfigs("ghostnet_300m"), "the 7 SE blocks of 16 unfused");
+  void squeezeExciteBlocksAreNativeUnlessSwitchedOff() {
+    assertEquals(16, nativeBlockConfigs("ghostnet_300m"));
     assertEquals(16, nativeBlockConfigs("ghostnet_small_64"));
-    System.setProperty(KernelPolicy.NATIVE_SQUEEZE_EXCITE, "true");
+    System.setProperty(KernelPolicy.NATIVE_SQUEEZE_EXCITE, "false");
     try {
-      assertEquals(16, nativeBlockConfigs("ghostnet_300m"));
+      assertEquals(9, nativeBlockConfigs("ghostnet_300m"), "the 7 SE blocks of 16 unfused");
+      assertEquals(9, nativeBlockConfigs("ghostnet_small_64"), "the same 7 SE blocks unfused");
     } finally {
       System.clearProperty(KernelPolicy.NATIVE_SQUEEZE_EXCITE);
     }
