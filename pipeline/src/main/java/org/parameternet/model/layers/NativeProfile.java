@@ -11,14 +11,18 @@ import org.bytedeco.dnnl.stream;
 /**
  * Where a native block's time goes, for benchmarking: {@code -Dpnet.native.profile=true} times
  * every step of every {@link DnnlProgram} run (oneDNN primitives by kind, implementation and shape;
- * Java steps as one row) and prints the totals, largest first, when the JVM exits. Off, it costs
- * one static final test per run. oneDNN's own {@code ONEDNN_VERBOSE} does the same for primitives
- * but not for the Java steps between them, and its output is lost when the JVM's C stdout is not
- * flushed at exit.
+ * Java steps by name), each but its first {@link #WARM_UP} runs, and prints the totals, largest
+ * first, when the JVM exits. Off, it costs one static final test per run. oneDNN's own {@code
+ * ONEDNN_VERBOSE} does the same for primitives but not for the Java steps between them, and its
+ * output is lost when the JVM's C stdout is not flushed at exit.
  */
 final class NativeProfile {
   static final boolean ENABLED = Boolean.getBoolean("pnet.native.profile");
 
+  /** Runs of each step left out of its total. */
+  private static final int WARM_UP = 5;
+
+  /** Per step label: runs counted, their nanoseconds, runs left out. */
   private static final Map<String, long[]> TOTALS = new ConcurrentHashMap<>();
 
   static {
@@ -51,10 +55,14 @@ final class NativeProfile {
       step.run(strm);
       strm._wait();
       String label = step instanceof Labelled l ? l.label() : "java step";
-      long[] total = TOTALS.computeIfAbsent(label, k -> new long[2]);
+      long[] total = TOTALS.computeIfAbsent(label, k -> new long[3]);
       synchronized (total) {
-        total[0]++;
-        total[1] += System.nanoTime() - t0;
+        if (total[2] < WARM_UP) {
+          total[2]++; // the first runs compile (JIT, oneDNN's kernels) and would swamp the rest
+        } else {
+          total[0]++;
+          total[1] += System.nanoTime() - t0;
+        }
       }
     }
   }
