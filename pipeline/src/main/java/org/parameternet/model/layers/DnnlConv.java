@@ -44,6 +44,9 @@ final class DnnlConv {
   private memory weightsForData;
   private memory diffWeights;
 
+  /** The Java weight gradient, where oneDNN's would be its slow gemm one (else null). */
+  private final DepthwiseWeightGradient javaWeightGradient;
+
   /** What the forward pass read, for the weight gradient. */
   private memory src;
 
@@ -66,6 +69,7 @@ final class DnnlConv {
     if (!p.training) {
       dpd = null;
       wpd = null;
+      javaWeightGradient = null;
       return;
     }
     memory.desc anySrc = p.following(srcMd);
@@ -80,7 +84,20 @@ final class DnnlConv {
             new convolution_backward_weights.desc(
                 algorithm.convolution_direct, anySrc, wmd, anyDst, strides, pad, pad));
     wpd = p.own(new convolution_backward_weights.primitive_desc(wd, p.attr(), p.eng, fpd));
-    diffWeights = p.scratch(wpd.diff_weights_desc());
+    if (geometry.depthwise()
+        && KernelPolicy.javaDepthwiseWeightGradient(wpd.impl_info_str().getString())) {
+      javaWeightGradient =
+          new DepthwiseWeightGradient(
+              DnnlProgram.dims(fpd.src_desc()),
+              DnnlProgram.dims(fpd.dst_desc()),
+              geometry.kernel(),
+              geometry.stride());
+      diffWeights =
+          p.scratch(DepthwiseWeightGradient.gradientDesc(p, geometry.in(), geometry.kernel()));
+    } else {
+      javaWeightGradient = null;
+      diffWeights = p.scratch(wpd.diff_weights_desc());
+    }
   }
 
   memory.desc dstDesc() {
@@ -125,13 +142,21 @@ final class DnnlConv {
 
   /** Appends the weight gradient and the input gradient (a new buffer, returned). */
   memory backward(memory diffDst) {
-    memory dd = p.ensure(p.backward, diffDst, wpd.diff_dst_desc());
-    memory s = p.ensure(p.backward, src, wpd.src_desc());
-    p.add(
-        p.backward,
-        wpd,
-        new convolution_backward_weights(wpd),
-        p.args(DNNL_ARG_SRC, s, DNNL_ARG_DIFF_DST, dd, DNNL_ARG_DIFF_WEIGHTS, diffWeights));
+    if (javaWeightGradient != null) {
+      memory x = p.ensure(p.backward, src, nhwc(fpd.src_desc()));
+      memory dy = p.ensure(p.backward, diffDst, nhwc(fpd.dst_desc()));
+      DepthwiseWeightGradient gradient = javaWeightGradient;
+      memory dw = diffWeights;
+      p.java(p.backward, "depthwise weight gradient", s -> gradient.run(s, x, dy, dw));
+    } else {
+      memory dd = p.ensure(p.backward, diffDst, wpd.diff_dst_desc());
+      memory s = p.ensure(p.backward, src, wpd.src_desc());
+      p.add(
+          p.backward,
+          wpd,
+          new convolution_backward_weights(wpd),
+          p.args(DNNL_ARG_SRC, s, DNNL_ARG_DIFF_DST, dd, DNNL_ARG_DIFF_WEIGHTS, diffWeights));
+    }
     memory ddData = p.ensure(p.backward, diffDst, dpd.diff_dst_desc());
     memory diffSrc = p.scratch(dpd.diff_src_desc());
     p.add(
@@ -146,5 +171,9 @@ final class DnnlConv {
             DNNL_ARG_DIFF_SRC,
             diffSrc));
     return diffSrc;
+  }
+
+  private memory.desc nhwc(memory.desc d) {
+    return p.desc(DnnlProgram.dims(d), memory.format_tag.nhwc);
   }
 }

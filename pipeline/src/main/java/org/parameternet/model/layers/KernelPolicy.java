@@ -132,6 +132,27 @@ public final class KernelPolicy {
     };
   }
 
+  /**
+   * Whether a native block's depthwise conv computes its weight gradient in Java ({@link
+   * DepthwiseWeightGradient}) rather than with oneDNN's backward-weights primitive {@code impl}:
+   * where oneDNN 2.5 falls back to its gemm-based implementation (strided convs, planes smaller
+   * than the kernel), which took 4.5-36 ms a call for a few million multiply-adds. {@code
+   * -Dpnet.native.dw-weight-gradient=java|onednn} forces either, for A/B runs and tests.
+   */
+  static boolean javaDepthwiseWeightGradient(String impl) {
+    String value = System.getProperty(NATIVE_DW_WEIGHT_GRADIENT, "auto");
+    return switch (value) {
+      case "java" -> true;
+      case "onednn" -> false;
+      case "auto" -> impl.contains("gemm");
+      default -> throw new IllegalArgumentException(
+          "-D" + NATIVE_DW_WEIGHT_GRADIENT + "=" + value + ": expected auto, java or onednn");
+    };
+  }
+
+  /** The override of {@link #javaDepthwiseWeightGradient}. */
+  static final String NATIVE_DW_WEIGHT_GRADIENT = "pnet.native.dw-weight-gradient";
+
   /** The override of {@link #nativeSqueezeExcite}. */
   public static final String NATIVE_SQUEEZE_EXCITE = "pnet.native.squeeze-excite";
 

@@ -19,6 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -136,6 +137,30 @@ class NativeBottleneckTest {
     nativeBlocksWithEverySqueezeExcite();
     assertTrue(nativeBlocks(GhostNetBuilder.build(SPEC, 1)) > 0);
     assertEquals(0, nativeBlocks(GhostNetBuilder.build(SPEC, 1, DataType.DOUBLE)));
+  }
+
+  /**
+   * Both ways of a depthwise conv's weight gradient, forced: the Java one (which the default picks
+   * where oneDNN's is its gemm fallback: strided convs, planes smaller than the kernel) and
+   * oneDNN's, on plain, strided (NHWC and blocked inside), SE and 2x2-plane blocks.
+   */
+  @ParameterizedTest(name = "{0}: {1} block {2}")
+  @CsvSource({
+    "java, ghostnet_small_64, 1",
+    "java, ghostnet_small_64, 2",
+    "java, ghostnet_small_64, 3",
+    "java, ghostnet_small_64, 12",
+    "java, ghostnet_300m, 5",
+    "onednn, ghostnet_small_64, 3",
+    "onednn, ghostnet_small_64, 12"
+  })
+  void eitherDepthwiseWeightGradientMatchesTheUnfusedLayers(String path, String model, int block) {
+    System.setProperty(KernelPolicy.NATIVE_DW_WEIGHT_GRADIENT, path);
+    try {
+      nativeMatchesTheUnfusedLayers(model, block, 8, true);
+    } finally {
+      System.clearProperty(KernelPolicy.NATIVE_DW_WEIGHT_GRADIENT);
+    }
   }
 
   /** The whole network, switch on against off, as {@code KernelPolicyTest} holds the kernels. */
