@@ -38,7 +38,9 @@ final class BenchModelsCommand implements Callable<Integer> {
 
   @Option(
       names = "--warmup",
-      description = "Untimed warm-up steps/runs. Default: ${DEFAULT-VALUE}.")
+      description =
+          "Untimed warm-up steps; least warm-up latency runs (more until steady). Default:"
+              + " ${DEFAULT-VALUE}.")
   int warmup;
 
   @Option(names = "--runs", description = "Timed latency runs. Default: ${DEFAULT-VALUE}.")
