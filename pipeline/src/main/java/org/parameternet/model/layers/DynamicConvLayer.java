@@ -5,6 +5,9 @@ import static org.parameternet.model.layers.DynamicConvParamInitializer.ROUTING_
 import static org.parameternet.model.layers.DynamicConvParamInitializer.ROUTING_WEIGHT_KEY;
 
 import java.util.Arrays;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.gradient.DefaultGradient;
 import org.deeplearning4j.nn.gradient.Gradient;
@@ -126,10 +129,17 @@ public class DynamicConvLayer extends BaseLayer<DynamicConv> {
             new long[] {s.batch(), c.getNOut(), s.outHeight(), s.outWidth()},
             'c');
     switch (c.form()) {
-      case POINTWISE -> Nd4j.matmul(
-          pointwiseKernels(routing.kernels(), s),
-          pointwiseInput(x, s),
-          out.reshape('c', s.batch(), c.getNOut(), s.outHeight() * s.outWidth()));
+      case POINTWISE -> {
+        DnnlDynamicPointwise matmul = dnnlPointwise(x, s);
+        if (matmul != null) {
+          matmul.forward(routing.kernels(), x, out);
+        } else {
+          Nd4j.matmul(
+              pointwiseKernels(routing.kernels(), s),
+              pointwiseInput(x, s),
+              out.reshape('c', s.batch(), c.getNOut(), s.outHeight() * s.outWidth()));
+        }
+      }
       case DEPTHWISE -> depthwiseForward(x, routing, out);
       case GENERAL -> generalForward(x, routing, s, out);
     }
@@ -210,13 +220,61 @@ public class DynamicConvLayer extends BaseLayer<DynamicConv> {
         workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, dataType, x.shape(), 'c');
     INDArray kernelGrad = Nd4j.createUninitialized(dataType, s.batch(), c.kernelParams());
 
+    DnnlDynamicPointwise matmul =
+        c.form() == DynamicConv.Form.POINTWISE ? dnnlPointwise(x, s) : null;
+    if (matmul != null) {
+      // the kernels' gradient, the routing's, then the input gradient with the pooled share added
+      matmul.kernelGradient(delta, x, kernelGrad);
+      RoutingGradient r = routingBackward(routing, kernelGrad, s);
+      matmul.inputGradient(routing.kernels(), delta, contiguous(r.pooledGrad()), inputGrad);
+      return new Pair<>(r.gradient(), backpropDropOutIfPresent(inputGrad));
+    }
     switch (c.form()) {
       case POINTWISE -> pointwiseBackward(x, delta, routing, s, inputGrad, kernelGrad);
       case DEPTHWISE -> depthwiseBackward(x, delta, routing, s, inputGrad, kernelGrad);
       case GENERAL -> generalBackward(x, delta, routing, s, inputGrad, kernelGrad);
     }
-    Gradient gradient = routingBackward(routing, kernelGrad, s, inputGrad);
-    return new Pair<>(gradient, backpropDropOutIfPresent(inputGrad));
+    RoutingGradient r = routingBackward(routing, kernelGrad, s);
+    inputGrad.addi(r.pooledGrad().reshape('c', s.batch(), c.getNIn(), 1, 1), inputGrad);
+    return new Pair<>(r.gradient(), backpropDropOutIfPresent(inputGrad));
+  }
+
+  /** How many passes ran on oneDNN's batched matmuls ({@link DnnlDynamicPointwise}; tests). */
+  long dnnlPasses;
+
+  /** The oneDNN matmuls of this layer for x's batch and plane, built once: at most a few shapes. */
+  private final Map<Long, DnnlDynamicPointwise> matmuls = new LinkedHashMap<>(4, 0.75f, true);
+
+  private static final int MATMUL_SHAPES = 4;
+
+  /** Whether the oneDNN matmuls add the pooled gradient by a post-op (tests). */
+  boolean pooledAddFused() {
+    return !matmuls.isEmpty() && matmuls.values().stream().allMatch(m -> m.fusedPooledAdd);
+  }
+
+  /**
+   * The oneDNN matmuls for a 1x1 conv on {@code x} when {@link KernelPolicy#dnnlDynamicPointwise}
+   * allows them, else null (libnd4j's batched matmul runs).
+   */
+  private DnnlDynamicPointwise dnnlPointwise(INDArray x, Geometry s) {
+    DynamicConv c = layerConf();
+    if (!KernelPolicy.dnnlDynamicPointwise(c.getStride(), x.dataType())) {
+      return null;
+    }
+    dnnlPasses++;
+    long plane = s.height() * s.width();
+    long key = s.batch() * (1L << 32) + plane;
+    DnnlDynamicPointwise matmul = matmuls.get(key);
+    if (matmul == null) {
+      matmul = new DnnlDynamicPointwise(s.batch(), c.getNIn(), c.getNOut(), plane);
+      matmuls.put(key, matmul);
+      Iterator<DnnlDynamicPointwise> it = matmuls.values().iterator();
+      while (matmuls.size() > MATMUL_SHAPES) {
+        it.next().close();
+        it.remove();
+      }
+    }
+    return matmul;
   }
 
   /** Writes the input gradient and the per-sample kernels' gradient of a 1x1 conv. */
@@ -328,11 +386,10 @@ public class DynamicConvLayer extends BaseLayer<DynamicConv> {
 
   /**
    * The parameters' gradients, from the kernels' gradient through the fusion W'(b) = sum_i
-   * alpha_i(b) W_i and the routing alpha = sigmoid(pool(x) Wr + br); adds the routing's share of
-   * the input gradient (through the pool) to {@code inputGrad}.
+   * alpha_i(b) W_i and the routing alpha = sigmoid(pool(x) Wr + br), and the routing's share of the
+   * input gradient through the pool, per sample and channel (the caller adds it).
    */
-  private Gradient routingBackward(
-      Routing routing, INDArray kernelGrad, Geometry s, INDArray inputGrad) {
+  private RoutingGradient routingBackward(Routing routing, INDArray kernelGrad, Geometry s) {
     DynamicConv c = layerConf();
     INDArray experts = getParam(EXPERTS_KEY);
     INDArray routingWeight = getParam(ROUTING_WEIGHT_KEY);
@@ -347,14 +404,16 @@ public class DynamicConvLayer extends BaseLayer<DynamicConv> {
     routingBiasGrad.assign(logitGrad.sum(true, 0));
     INDArray pooledGrad =
         Nd4j.gemm(logitGrad, routingWeight, false, true).divi(s.height() * s.width());
-    inputGrad.addi(pooledGrad.reshape('c', s.batch(), c.getNIn(), 1, 1), inputGrad);
 
     Gradient gradient = new DefaultGradient();
     gradient.setGradientFor(EXPERTS_KEY, expertsGrad);
     gradient.setGradientFor(ROUTING_WEIGHT_KEY, routingWeightGrad);
     gradient.setGradientFor(ROUTING_BIAS_KEY, routingBiasGrad);
-    return gradient;
+    return new RoutingGradient(gradient, pooledGrad);
   }
+
+  /** The parameters' gradients and the pooled input's [B, C_in] (to add to the input gradient). */
+  private record RoutingGradient(Gradient gradient, INDArray pooledGrad) {}
 
   /** How many depthwise passes ran on the SIMD plane kernels (tests: they did). */
   long simdPasses;

@@ -87,6 +87,15 @@ public final class KernelPolicy {
   }
 
   /**
+   * A dynamic 1x1 conv (stride 1, float32) as oneDNN batched matmuls ({@link
+   * DnnlDynamicPointwise}): 2.5-5x libnd4j's batched matmul on every ParameterNet shape measured,
+   * from 2x2 to 112x112 planes, so no threshold.
+   */
+  static boolean dnnlDynamicPointwise(int stride, DataType dataType) {
+    return fastPaths() && stride == 1 && dataType == DataType.FLOAT;
+  }
+
+  /**
    * The updater's in-place path over the network's own flat gradient ({@code
    * org.parameternet.train.FlatGradientUpdater}) rather than DL4J's per-step views of it.
    */
