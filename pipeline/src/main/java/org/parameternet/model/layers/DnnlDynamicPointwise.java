@@ -1,9 +1,7 @@
 package org.parameternet.model.layers;
 
-import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_ATTR_MULTIPLE_POST_OP_BASE;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_DST;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_SRC;
-import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_SRC_1;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_WEIGHTS;
 
 import java.util.ArrayList;
@@ -12,20 +10,20 @@ import org.bytedeco.dnnl.IntMemoryMap;
 import org.bytedeco.dnnl.global.dnnl.algorithm;
 import org.bytedeco.dnnl.matmul;
 import org.bytedeco.dnnl.memory;
-import org.bytedeco.dnnl.post_ops;
-import org.bytedeco.dnnl.primitive_attr;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * A dynamic 1x1 convolution, stride 1, float32 NCHW, as three oneDNN batched matmuls over the
  * arrays as they lie: forward {@code y[b] = K[b] x[b]}, the kernels' gradient {@code dK[b] = dy[b]
  * x[b]^T} and the input gradient {@code dx[b] = K[b]^T dy[b] + g[b] 1^T}, where {@code g} is the
- * routing's share of the input gradient (through the average pool), added by the matmul's binary
- * post-op (one pass over dx fewer). The transposes are strides, not copies. libnd4j's batched
- * matmul (which {@link DynamicConvLayer} runs otherwise) took 2.5-5x as long on ParameterNet's
- * shapes, batch 32-64, 2 threads: 72x36 on 56x56, forward 10.4 ms against 3.4, dK 9.3 against 2.7,
- * dx 6.6 against 1.9; 120x80 on 2x2, batch 64: 0.38 against 0.12, 0.31 against 0.07, 0.46 against
- * 0.18. One instance per layer and shape (batch, plane), built once.
+ * routing's share of the input gradient (through the average pool), added by oneDNN's binary op
+ * (jit; 5x libnd4j's broadcast add on a 36x56x56 map, batch 32). The transposes are strides, not
+ * copies. oneDNN 2.5 has no optimised matmul with that add as a binary post-op: it fell to {@code
+ * ref:any}, 1.9 s against 1.7 ms for the dx matmul at 36x72 on 56x56. libnd4j's batched matmul
+ * (which {@link DynamicConvLayer} runs otherwise) took 2.5-5x as long on ParameterNet's shapes,
+ * batch 32-64, 2 threads: 72x36 on 56x56, forward 10.4 ms against 3.4, dK 9.3 against 2.7, dx 6.6
+ * against 1.9; 120x80 on 2x2, batch 64: 0.38 against 0.12, 0.31 against 0.07, 0.46 against 0.18.
+ * One instance per layer and shape (batch, plane), built once.
  */
 final class DnnlDynamicPointwise implements AutoCloseable {
   static final String X = "x";
@@ -41,8 +39,11 @@ final class DnnlDynamicPointwise implements AutoCloseable {
   private final List<DnnlProgram.Step> kernelGradient = new ArrayList<>();
   private final List<DnnlProgram.Step> inputGradient = new ArrayList<>();
 
-  /** Whether the pooled gradient is added by a post-op of the dx matmul (else by a binary op). */
-  final boolean fusedPooledAdd;
+  /**
+   * Whether every primitive has an optimised implementation: a reference one (oneDNN's {@code
+   * ref:any}) is slower than libnd4j's path, and then the layer keeps that.
+   */
+  final boolean optimised;
 
   DnnlDynamicPointwise(long batch, long in, long out, long plane) {
     long[] kernels = {batch, out, in};
@@ -59,38 +60,24 @@ final class DnnlDynamicPointwise implements AutoCloseable {
     memory.desc kt = p.strided(new long[] {batch, in, out}, new long[] {out * in, 1, in});
     memory.desc pooled = p.strided(new long[] {batch, in, 1}, new long[] {in, 1, 1});
 
-    matmul(forward, k, x, y, p.attr(), KERNELS, X, OUT, null);
-    matmul(kernelGradient, y, xt, k, p.attr(), DELTA, X, KERNEL_GRAD, null);
-    primitive_attr fused = p.attr();
-    post_ops ops = p.own(new post_ops());
-    ops.append_binary(algorithm.binary_add, pooled);
-    fused.set_post_ops(ops);
-    boolean ok;
-    try {
-      matmul(inputGradient, kt, y, x, fused, KERNELS, DELTA, INPUT_GRAD, pooled);
-      ok = true;
-    } catch (RuntimeException unsupported) {
-      inputGradient.clear();
-      matmul(inputGradient, kt, y, x, p.attr(), KERNELS, DELTA, INPUT_GRAD, null);
-      memory dx = p.bound(x, INPUT_GRAD);
-      p.binary(inputGradient, algorithm.binary_add, dx, p.bound(pooled, POOLED_GRAD), dx);
-      ok = false;
-    }
-    fusedPooledAdd = ok;
+    boolean jit = matmul(forward, k, x, y, KERNELS, X, OUT);
+    jit &= matmul(kernelGradient, y, xt, k, DELTA, X, KERNEL_GRAD);
+    jit &= matmul(inputGradient, kt, y, x, KERNELS, DELTA, INPUT_GRAD);
+    memory dx = p.bound(x, INPUT_GRAD);
+    jit &= p.binary(inputGradient, algorithm.binary_add, dx, p.bound(pooled, POOLED_GRAD), dx);
+    optimised = jit;
   }
 
-  private void matmul(
+  private boolean matmul(
       List<DnnlProgram.Step> steps,
       memory.desc src,
       memory.desc weights,
       memory.desc dst,
-      primitive_attr attr,
       String srcKey,
       String weightsKey,
-      String dstKey,
-      memory.desc postOpSource) {
+      String dstKey) {
     matmul.desc d = p.own(new matmul.desc(src, weights, dst));
-    matmul.primitive_desc pd = p.own(new matmul.primitive_desc(d, attr, p.eng));
+    matmul.primitive_desc pd = p.own(new matmul.primitive_desc(d, p.attr(), p.eng));
     IntMemoryMap args =
         p.args(
             DNNL_ARG_SRC,
@@ -99,11 +86,8 @@ final class DnnlDynamicPointwise implements AutoCloseable {
             p.bound(weights, weightsKey),
             DNNL_ARG_DST,
             p.bound(dst, dstKey));
-    if (postOpSource != null) {
-      args.put(
-          DNNL_ARG_ATTR_MULTIPLE_POST_OP_BASE | DNNL_ARG_SRC_1, p.bound(postOpSource, POOLED_GRAD));
-    }
     p.add(steps, pd, new matmul(pd), args);
+    return DnnlProgram.optimised(pd);
   }
 
   /**

@@ -247,21 +247,16 @@ public class DynamicConvLayer extends BaseLayer<DynamicConv> {
 
   private static final int MATMUL_SHAPES = 4;
 
-  /** Whether the oneDNN matmuls add the pooled gradient by a post-op (tests). */
-  boolean pooledAddFused() {
-    return !matmuls.isEmpty() && matmuls.values().stream().allMatch(m -> m.fusedPooledAdd);
-  }
-
   /**
    * The oneDNN matmuls for a 1x1 conv on {@code x} when {@link KernelPolicy#dnnlDynamicPointwise}
-   * allows them, else null (libnd4j's batched matmul runs).
+   * allows them and oneDNN has optimised implementations of them, else null (libnd4j's batched
+   * matmul runs).
    */
   private DnnlDynamicPointwise dnnlPointwise(INDArray x, Geometry s) {
     DynamicConv c = layerConf();
     if (!KernelPolicy.dnnlDynamicPointwise(c.getStride(), x.dataType())) {
       return null;
     }
-    dnnlPasses++;
     long plane = s.height() * s.width();
     long key = s.batch() * (1L << 32) + plane;
     DnnlDynamicPointwise matmul = matmuls.get(key);
@@ -274,6 +269,10 @@ public class DynamicConvLayer extends BaseLayer<DynamicConv> {
         it.remove();
       }
     }
+    if (!matmul.optimised) {
+      return null;
+    }
+    dnnlPasses++;
     return matmul;
   }
 

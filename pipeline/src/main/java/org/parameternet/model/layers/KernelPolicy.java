@@ -89,11 +89,18 @@ public final class KernelPolicy {
   /**
    * A dynamic 1x1 conv (stride 1, float32) as oneDNN batched matmuls ({@link
    * DnnlDynamicPointwise}): 2.5-5x libnd4j's batched matmul on every ParameterNet shape measured,
-   * from 2x2 to 112x112 planes, so no threshold.
+   * from 2x2 to 112x112 planes, so no threshold. {@code -Dpnet.dynamic.matmul=false} turns it alone
+   * off, for measuring.
    */
   static boolean dnnlDynamicPointwise(int stride, DataType dataType) {
-    return fastPaths() && stride == 1 && dataType == DataType.FLOAT;
+    return fastPaths()
+        && stride == 1
+        && dataType == DataType.FLOAT
+        && !System.getProperty(DYNAMIC_MATMUL, "true").equals("false");
   }
+
+  /** The override of {@link #dnnlDynamicPointwise}. */
+  public static final String DYNAMIC_MATMUL = "pnet.dynamic.matmul";
 
   /**
    * The updater's in-place path over the network's own flat gradient ({@code

@@ -66,8 +66,6 @@ class DnnlDynamicPointwiseTest {
     System.setProperty(KernelPolicy.SWITCH, "fast");
     Map<String, INDArray> fast = pass(layer, x, epsilon);
     assertEquals(before + 2, layer.dnnlPasses, "the oneDNN path did not run forward and backward");
-    System.out.printf(
-        "pooled gradient added by the matmul's post-op: %s%n", layer.pooledAddFused());
 
     for (Map.Entry<String, INDArray> e : reference.entrySet()) {
       INDArray ref = e.getValue();
