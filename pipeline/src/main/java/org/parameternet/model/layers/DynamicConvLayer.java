@@ -397,18 +397,79 @@ public class DynamicConvLayer extends BaseLayer<DynamicConv> {
     INDArray routingBiasGrad = gradientViews.get(ROUTING_BIAS_KEY);
     Nd4j.gemm(routing.alpha(), kernelGrad, expertsGrad, true, false, 1.0, 0.0);
     INDArray alpha = routing.alpha();
-    INDArray logitGrad =
-        Nd4j.gemm(kernelGrad, experts, false, true).muli(alpha).muli(alpha.rsub(1.0));
-    Nd4j.gemm(routing.pooled(), logitGrad, routingWeightGrad, true, false, 1.0, 0.0);
-    routingBiasGrad.assign(logitGrad.sum(true, 0));
-    INDArray pooledGrad =
-        Nd4j.gemm(logitGrad, routingWeight, false, true).divi(s.height() * s.width());
+    INDArray pooledGrad;
+    if (KernelPolicy.javaRoutingBackward(dataType)) {
+      javaRoutingPasses++;
+      INDArray logits = Nd4j.createUninitialized(dataType, s.batch(), alpha.size(1));
+      Nd4j.gemm(kernelGrad, experts, logits, false, true, 1.0, 0.0);
+      pooledGrad = routingTail(routing, logits, s, routingWeightGrad, routingBiasGrad);
+    } else {
+      INDArray logitGrad =
+          Nd4j.gemm(kernelGrad, experts, false, true).muli(alpha).muli(alpha.rsub(1.0));
+      Nd4j.gemm(routing.pooled(), logitGrad, routingWeightGrad, true, false, 1.0, 0.0);
+      routingBiasGrad.assign(logitGrad.sum(true, 0));
+      pooledGrad = Nd4j.gemm(logitGrad, routingWeight, false, true).divi(s.height() * s.width());
+    }
 
     Gradient gradient = new DefaultGradient();
     gradient.setGradientFor(EXPERTS_KEY, expertsGrad);
     gradient.setGradientFor(ROUTING_WEIGHT_KEY, routingWeightGrad);
     gradient.setGradientFor(ROUTING_BIAS_KEY, routingBiasGrad);
     return new RoutingGradient(gradient, pooledGrad);
+  }
+
+  /** How many routing backward passes ran their small tail in Java (tests). */
+  long javaRoutingPasses;
+
+  /**
+   * The routing's backward pass after the logits' gradient through the fusion, {@code logits} [B,
+   * M] = kernelGrad experts^T, on Java arrays: these are B x M and B x C_in values, where each of
+   * the six ND4J ops it replaces (sigmoid's derivative, two products, a sum, a division) cost more
+   * in its call than in its arithmetic. Writes the routing weight's and bias's gradients; returns
+   * the pooled input's [B, C_in].
+   */
+  private INDArray routingTail(
+      Routing routing,
+      INDArray logits,
+      Geometry s,
+      INDArray routingWeightGrad,
+      INDArray routingBiasGrad) {
+    int batch = (int) s.batch();
+    int m = (int) logits.size(1);
+    int in = (int) layerConf().getNIn();
+    float[] g = DepthwisePlanes.floats(logits);
+    float[] a = DepthwisePlanes.floats(routing.alpha());
+    for (int i = 0; i < g.length; i++) {
+      g[i] = g[i] * a[i] * (1f - a[i]); // sigmoid's derivative, in ND4J's order
+    }
+    float[] pooled = DepthwisePlanes.floats(routing.pooled());
+    float[] routingWeight = DepthwisePlanes.floats(getParam(ROUTING_WEIGHT_KEY));
+    float[] weightGrad = new float[in * m];
+    float[] biasGrad = new float[m];
+    float[] pooledGrad = new float[batch * in];
+    float plane = (float) (s.height() * s.width());
+    for (int b = 0; b < batch; b++) {
+      int gb = b * m;
+      for (int j = 0; j < m; j++) {
+        biasGrad[j] += g[gb + j];
+      }
+      for (int c = 0; c < in; c++) {
+        float p = pooled[b * in + c];
+        float sum = 0;
+        int row = c * m;
+        for (int j = 0; j < m; j++) {
+          weightGrad[row + j] += p * g[gb + j];
+          sum += g[gb + j] * routingWeight[row + j];
+        }
+        pooledGrad[b * in + c] = sum / plane;
+      }
+    }
+    DepthwisePlanes.write(weightGrad, routingWeightGrad);
+    // a [1, M] view, which ND4J does not call default-strided: written through its buffer
+    ChannelPlanes.floats(routingBiasGrad, m).put(0, biasGrad);
+    INDArray result = Nd4j.createUninitialized(dataType, batch, in);
+    DepthwisePlanes.write(pooledGrad, result);
+    return result;
   }
 
   /** The parameters' gradients and the pooled input's [B, C_in] (to add to the input gradient). */

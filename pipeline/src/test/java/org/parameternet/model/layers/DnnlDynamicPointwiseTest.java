@@ -48,11 +48,56 @@ class DnnlDynamicPointwiseTest {
     "32, 20, 60, 3, 5"
   })
   void matchesLibnd4jsBatchedMatmul(int batch, int in, int out, int h, int w) {
-    ComputationGraph net = network(in, out, h, w);
+    abTest(
+        new DynamicConv.Builder().kernelSize(1).experts(4).nIn(in).nOut(out).build(), batch, h, w);
+  }
+
+  /**
+   * The other forms share the routing's backward pass on Java arrays ({@code
+   * KernelPolicy.javaRoutingBackward}): the same A/B check, depthwise on libnd4j's op (7x7) and on
+   * the plane kernels (28x28), the stem's dense conv and a grouped conv.
+   */
+  @ParameterizedTest(name = "batch {0}, {1}->{2} k{3} s{4} g{5} on {6}x{6}")
+  @CsvSource({
+    "1, 24, 24, 3, 1, 24, 7",
+    "8, 24, 24, 3, 1, 24, 7",
+    "32, 24, 24, 3, 1, 24, 7",
+    "1, 12, 12, 5, 2, 12, 28",
+    "8, 12, 12, 3, 1, 12, 28",
+    "32, 12, 12, 3, 2, 12, 28",
+    "1, 3, 8, 3, 2, 1, 16",
+    "8, 3, 8, 3, 2, 1, 16",
+    "32, 3, 8, 3, 2, 1, 16",
+    "8, 8, 12, 3, 1, 2, 9",
+    "8, 12, 12, 1, 2, 1, 9"
+  })
+  void otherFormsMatchND4JsRoutingBackward(
+      int batch, int in, int out, int k, int stride, int groups, int size) {
+    abTest(
+        new DynamicConv.Builder()
+            .kernelSize(k)
+            .stride(stride)
+            .padding(k / 2)
+            .groups(groups)
+            .experts(4)
+            .nIn(in)
+            .nOut(out)
+            .build(),
+        batch,
+        size,
+        size);
+  }
+
+  private static void abTest(DynamicConv conf, int batch, int h, int w) {
+    int in = (int) conf.getNIn();
+    int out = (int) conf.getNOut();
+    ComputationGraph net = network(conf, in, h, w);
     DynamicConvLayer layer = (DynamicConvLayer) net.getLayer("conv");
     Nd4j.getRandom().setSeed(7);
     INDArray x = Nd4j.randn(DataType.FLOAT, batch, in, h, w);
-    INDArray epsilon = Nd4j.randn(DataType.FLOAT, batch, out, h, w);
+    INDArray epsilon =
+        Nd4j.randn(DataType.FLOAT, batch, out, conf.outputSize(h), conf.outputSize(w));
+    boolean matmul = conf.form() == DynamicConv.Form.POINTWISE && conf.getStride() == 1;
     // the gradient views exist after a first pass of the whole network
     net.setInputs(x);
     net.setLabels(epsilon);
@@ -60,12 +105,16 @@ class DnnlDynamicPointwiseTest {
 
     System.setProperty(KernelPolicy.SWITCH, "reference");
     long before = layer.dnnlPasses;
+    long routingBefore = layer.javaRoutingPasses;
     Map<String, INDArray> reference = pass(layer, x, epsilon);
     assertEquals(before, layer.dnnlPasses, "the oneDNN path ran with the switch at reference");
+    assertEquals(routingBefore, layer.javaRoutingPasses, "the Java routing ran at reference");
 
     System.setProperty(KernelPolicy.SWITCH, "fast");
     Map<String, INDArray> fast = pass(layer, x, epsilon);
-    assertEquals(before + 2, layer.dnnlPasses, "the oneDNN path did not run forward and backward");
+    assertEquals(
+        before + (matmul ? 2 : 0), layer.dnnlPasses, "the oneDNN path ran or did not as expected");
+    assertEquals(routingBefore + 1, layer.javaRoutingPasses, "the Java routing did not run");
 
     for (Map.Entry<String, INDArray> e : reference.entrySet()) {
       INDArray ref = e.getValue();
@@ -74,8 +123,8 @@ class DnnlDynamicPointwiseTest {
       double worst = got.sub(ref).amaxNumber().doubleValue();
       double tolerance = e.getKey().equals("output") ? 1e-5 : 1e-4;
       System.out.printf(
-          "batch %d %d->%d %dx%d %s: worst |difference| %.3g of largest %.3g (%.2g)%n",
-          batch, in, out, h, w, e.getKey(), worst, scale, worst / scale);
+          "batch %d %s %dx%d %s: worst |difference| %.3g of largest %.3g (%.2g)%n",
+          batch, conf, h, w, e.getKey(), worst, scale, worst / scale);
       assertTrue(scale > 0, e.getKey() + " is all zeros");
       assertTrue(
           worst <= tolerance * scale,
@@ -95,7 +144,7 @@ class DnnlDynamicPointwiseTest {
     return result;
   }
 
-  private static ComputationGraph network(int in, int out, int h, int w) {
+  private static ComputationGraph network(DynamicConv layer, int in, int h, int w) {
     ComputationGraphConfiguration conf =
         new NeuralNetConfiguration.Builder()
             .seed(42)
@@ -104,10 +153,7 @@ class DnnlDynamicPointwiseTest {
             .convolutionMode(ConvolutionMode.Truncate)
             .graphBuilder()
             .addInputs("in")
-            .addLayer(
-                "conv",
-                new DynamicConv.Builder().kernelSize(1).experts(4).nIn(in).nOut(out).build(),
-                "in")
+            .addLayer("conv", layer, "in")
             .addLayer(
                 "loss",
                 new CnnLossLayer.Builder(LossFunctions.LossFunction.MSE)

@@ -130,7 +130,7 @@ class KernelPolicyTest {
       } else if (layer instanceof LeanDepthwiseConvolution.Runtime depthwise) {
         passes += depthwise.javaPasses;
       } else if (layer instanceof DynamicConvLayer dynamic) {
-        passes += dynamic.simdPasses + dynamic.dnnlPasses;
+        passes += dynamic.simdPasses + dynamic.dnnlPasses + dynamic.javaRoutingPasses;
       }
     }
     return passes;
