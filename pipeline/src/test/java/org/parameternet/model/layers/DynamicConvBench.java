@@ -27,7 +27,50 @@ import org.parameternet.model.ModelSpec;
 public final class DynamicConvBench {
   private DynamicConvBench() {}
 
+  /**
+   * {@code ab model batch rounds}: one network, whole training steps (forward + backward) with the
+   * dynamic convs' new paths off ({@code -Dpnet.dynamic.matmul=false -Dpnet.dynamic.routing=false})
+   * and on, alternating step by step so that the machine's drift hits both alike; medians.
+   */
+  private static void ab(ModelSpec spec, int batch, int rounds) {
+    ComputationGraph net = GhostNetBuilder.build(spec, 1);
+    INDArray x = Nd4j.randn(DataType.FLOAT, batch, 3, spec.resolution(), spec.resolution());
+    INDArray labels = Nd4j.zeros(DataType.FLOAT, batch, spec.numClasses());
+    for (int i = 0; i < batch; i++) {
+      labels.putScalar(i, i % spec.numClasses(), 1);
+    }
+    net.setInputs(x);
+    net.setLabels(labels);
+    String[] configs = {"off", "matmul", "on"};
+    double[][] ms = new double[configs.length][rounds];
+    for (int r = -2; r < rounds; r++) {
+      for (int c = 0; c < configs.length; c++) {
+        System.setProperty(KernelPolicy.DYNAMIC_MATMUL, String.valueOf(!configs[c].equals("off")));
+        System.setProperty(KernelPolicy.JAVA_ROUTING, String.valueOf(configs[c].equals("on")));
+        long start = System.nanoTime();
+        net.computeGradientAndScore();
+        if (r >= 0) {
+          ms[c][r] = (System.nanoTime() - start) / 1e6;
+        }
+      }
+    }
+    for (int c = 0; c < configs.length; c++) {
+      double[] sorted = ms[c].clone();
+      Arrays.sort(sorted);
+      System.out.printf(
+          "%s batch %d, dynamic paths %-6s: median %.1f ms per step (forward + backward), %s%n",
+          spec.name(), batch, configs[c], sorted[rounds / 2], Arrays.toString(ms[c]));
+    }
+  }
+
   public static void main(String[] args) {
+    if (args[0].equals("ab")) {
+      ab(
+          ModelRegistry.get(args[1]).withClasses(1000),
+          Integer.parseInt(args[2]),
+          Integer.parseInt(args[3]));
+      return;
+    }
     ModelSpec spec = ModelRegistry.get(args[0]).withClasses(1000);
     int batch = Integer.parseInt(args[1]);
     int iterations = args.length > 2 ? Integer.parseInt(args[2]) : 5;
