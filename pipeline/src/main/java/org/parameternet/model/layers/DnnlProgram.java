@@ -249,11 +249,20 @@ final class DnnlProgram implements AutoCloseable {
     binary(steps, algorithm.binary_add, acc, ensure(steps, other, acc.get_desc()), acc);
   }
 
-  /** Appends {@code dst = a (op) b}, {@code b} broadcast along its dimensions of extent 1. */
-  void binary(List<Step> steps, algorithm op, memory a, memory b, memory dst) {
+  /**
+   * Appends {@code dst = a (op) b}, {@code b} broadcast along its dimensions of extent 1; whether
+   * oneDNN has an {@link #optimised} implementation of it.
+   */
+  boolean binary(List<Step> steps, algorithm op, memory a, memory b, memory dst) {
     binary.desc bd = own(new binary.desc(op, a.get_desc(), b.get_desc(), dst.get_desc()));
     binary.primitive_desc pd = own(new binary.primitive_desc(bd, attr(), eng));
     add(steps, pd, new binary(pd), args(DNNL_ARG_SRC_0, a, DNNL_ARG_SRC_1, b, DNNL_ARG_DST, dst));
+    return optimised(pd);
+  }
+
+  /** Whether {@code pd} runs an optimised implementation, not oneDNN's reference ({@code ref}). */
+  static boolean optimised(primitive_desc_base pd) {
+    return !pd.impl_info_str().getString().startsWith("ref");
   }
 
   /** A plain buffer's values (after {@link #run}, or in a step after the stream's wait). */

@@ -5,6 +5,9 @@ import static org.parameternet.model.layers.DynamicConvParamInitializer.ROUTING_
 import static org.parameternet.model.layers.DynamicConvParamInitializer.ROUTING_WEIGHT_KEY;
 
 import java.util.Arrays;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.gradient.DefaultGradient;
 import org.deeplearning4j.nn.gradient.Gradient;
@@ -126,10 +129,17 @@ public class DynamicConvLayer extends BaseLayer<DynamicConv> {
             new long[] {s.batch(), c.getNOut(), s.outHeight(), s.outWidth()},
             'c');
     switch (c.form()) {
-      case POINTWISE -> Nd4j.matmul(
-          pointwiseKernels(routing.kernels(), s),
-          pointwiseInput(x, s),
-          out.reshape('c', s.batch(), c.getNOut(), s.outHeight() * s.outWidth()));
+      case POINTWISE -> {
+        DnnlDynamicPointwise matmul = dnnlPointwise(x, s);
+        if (matmul != null) {
+          matmul.forward(routing.kernels(), x, out);
+        } else {
+          Nd4j.matmul(
+              pointwiseKernels(routing.kernels(), s),
+              pointwiseInput(x, s),
+              out.reshape('c', s.batch(), c.getNOut(), s.outHeight() * s.outWidth()));
+        }
+      }
       case DEPTHWISE -> depthwiseForward(x, routing, out);
       case GENERAL -> generalForward(x, routing, s, out);
     }
@@ -210,13 +220,60 @@ public class DynamicConvLayer extends BaseLayer<DynamicConv> {
         workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, dataType, x.shape(), 'c');
     INDArray kernelGrad = Nd4j.createUninitialized(dataType, s.batch(), c.kernelParams());
 
+    DnnlDynamicPointwise matmul =
+        c.form() == DynamicConv.Form.POINTWISE ? dnnlPointwise(x, s) : null;
+    if (matmul != null) {
+      // the kernels' gradient, the routing's, then the input gradient with the pooled share added
+      matmul.kernelGradient(delta, x, kernelGrad);
+      RoutingGradient r = routingBackward(routing, kernelGrad, s);
+      matmul.inputGradient(routing.kernels(), delta, contiguous(r.pooledGrad()), inputGrad);
+      return new Pair<>(r.gradient(), backpropDropOutIfPresent(inputGrad));
+    }
     switch (c.form()) {
       case POINTWISE -> pointwiseBackward(x, delta, routing, s, inputGrad, kernelGrad);
       case DEPTHWISE -> depthwiseBackward(x, delta, routing, s, inputGrad, kernelGrad);
       case GENERAL -> generalBackward(x, delta, routing, s, inputGrad, kernelGrad);
     }
-    Gradient gradient = routingBackward(routing, kernelGrad, s, inputGrad);
-    return new Pair<>(gradient, backpropDropOutIfPresent(inputGrad));
+    RoutingGradient r = routingBackward(routing, kernelGrad, s);
+    inputGrad.addi(r.pooledGrad().reshape('c', s.batch(), c.getNIn(), 1, 1), inputGrad);
+    return new Pair<>(r.gradient(), backpropDropOutIfPresent(inputGrad));
+  }
+
+  /** How many passes ran on oneDNN's batched matmuls ({@link DnnlDynamicPointwise}; tests). */
+  long dnnlPasses;
+
+  /** The oneDNN matmuls of this layer for x's batch and plane, built once: at most a few shapes. */
+  private final Map<Long, DnnlDynamicPointwise> matmuls = new LinkedHashMap<>(4, 0.75f, true);
+
+  private static final int MATMUL_SHAPES = 4;
+
+  /**
+   * The oneDNN matmuls for a 1x1 conv on {@code x} when {@link KernelPolicy#dnnlDynamicPointwise}
+   * allows them and oneDNN has optimised implementations of them, else null (libnd4j's batched
+   * matmul runs).
+   */
+  private DnnlDynamicPointwise dnnlPointwise(INDArray x, Geometry s) {
+    DynamicConv c = layerConf();
+    if (!KernelPolicy.dnnlDynamicPointwise(c.getStride(), x.dataType())) {
+      return null;
+    }
+    long plane = s.height() * s.width();
+    long key = s.batch() * (1L << 32) + plane;
+    DnnlDynamicPointwise matmul = matmuls.get(key);
+    if (matmul == null) {
+      matmul = new DnnlDynamicPointwise(s.batch(), c.getNIn(), c.getNOut(), plane);
+      matmuls.put(key, matmul);
+      Iterator<DnnlDynamicPointwise> it = matmuls.values().iterator();
+      while (matmuls.size() > MATMUL_SHAPES) {
+        it.next().close();
+        it.remove();
+      }
+    }
+    if (!matmul.optimised) {
+      return null;
+    }
+    dnnlPasses++;
+    return matmul;
   }
 
   /** Writes the input gradient and the per-sample kernels' gradient of a 1x1 conv. */
@@ -328,11 +385,10 @@ public class DynamicConvLayer extends BaseLayer<DynamicConv> {
 
   /**
    * The parameters' gradients, from the kernels' gradient through the fusion W'(b) = sum_i
-   * alpha_i(b) W_i and the routing alpha = sigmoid(pool(x) Wr + br); adds the routing's share of
-   * the input gradient (through the pool) to {@code inputGrad}.
+   * alpha_i(b) W_i and the routing alpha = sigmoid(pool(x) Wr + br), and the routing's share of the
+   * input gradient through the pool, per sample and channel (the caller adds it).
    */
-  private Gradient routingBackward(
-      Routing routing, INDArray kernelGrad, Geometry s, INDArray inputGrad) {
+  private RoutingGradient routingBackward(Routing routing, INDArray kernelGrad, Geometry s) {
     DynamicConv c = layerConf();
     INDArray experts = getParam(EXPERTS_KEY);
     INDArray routingWeight = getParam(ROUTING_WEIGHT_KEY);
@@ -341,20 +397,83 @@ public class DynamicConvLayer extends BaseLayer<DynamicConv> {
     INDArray routingBiasGrad = gradientViews.get(ROUTING_BIAS_KEY);
     Nd4j.gemm(routing.alpha(), kernelGrad, expertsGrad, true, false, 1.0, 0.0);
     INDArray alpha = routing.alpha();
-    INDArray logitGrad =
-        Nd4j.gemm(kernelGrad, experts, false, true).muli(alpha).muli(alpha.rsub(1.0));
-    Nd4j.gemm(routing.pooled(), logitGrad, routingWeightGrad, true, false, 1.0, 0.0);
-    routingBiasGrad.assign(logitGrad.sum(true, 0));
-    INDArray pooledGrad =
-        Nd4j.gemm(logitGrad, routingWeight, false, true).divi(s.height() * s.width());
-    inputGrad.addi(pooledGrad.reshape('c', s.batch(), c.getNIn(), 1, 1), inputGrad);
+    INDArray pooledGrad;
+    if (KernelPolicy.javaRoutingBackward(dataType)) {
+      javaRoutingPasses++;
+      INDArray logits = Nd4j.createUninitialized(dataType, s.batch(), alpha.size(1));
+      Nd4j.gemm(kernelGrad, experts, logits, false, true, 1.0, 0.0);
+      pooledGrad = routingTail(routing, logits, s, routingWeightGrad, routingBiasGrad);
+    } else {
+      INDArray logitGrad =
+          Nd4j.gemm(kernelGrad, experts, false, true).muli(alpha).muli(alpha.rsub(1.0));
+      Nd4j.gemm(routing.pooled(), logitGrad, routingWeightGrad, true, false, 1.0, 0.0);
+      routingBiasGrad.assign(logitGrad.sum(true, 0));
+      pooledGrad = Nd4j.gemm(logitGrad, routingWeight, false, true).divi(s.height() * s.width());
+    }
 
     Gradient gradient = new DefaultGradient();
     gradient.setGradientFor(EXPERTS_KEY, expertsGrad);
     gradient.setGradientFor(ROUTING_WEIGHT_KEY, routingWeightGrad);
     gradient.setGradientFor(ROUTING_BIAS_KEY, routingBiasGrad);
-    return gradient;
+    return new RoutingGradient(gradient, pooledGrad);
   }
+
+  /** How many routing backward passes ran their small tail in Java (tests). */
+  long javaRoutingPasses;
+
+  /**
+   * The routing's backward pass after the logits' gradient through the fusion, {@code logits} [B,
+   * M] = kernelGrad experts^T, on Java arrays: these are B x M and B x C_in values, where each of
+   * the six ND4J ops it replaces (sigmoid's derivative, two products, a sum, a division) cost more
+   * in its call than in its arithmetic. Writes the routing weight's and bias's gradients; returns
+   * the pooled input's [B, C_in].
+   */
+  private INDArray routingTail(
+      Routing routing,
+      INDArray logits,
+      Geometry s,
+      INDArray routingWeightGrad,
+      INDArray routingBiasGrad) {
+    int batch = (int) s.batch();
+    int m = (int) logits.size(1);
+    int in = (int) layerConf().getNIn();
+    float[] g = DepthwisePlanes.floats(logits);
+    float[] a = DepthwisePlanes.floats(routing.alpha());
+    for (int i = 0; i < g.length; i++) {
+      g[i] = g[i] * a[i] * (1f - a[i]); // sigmoid's derivative, in ND4J's order
+    }
+    float[] pooled = DepthwisePlanes.floats(routing.pooled());
+    float[] routingWeight = DepthwisePlanes.floats(getParam(ROUTING_WEIGHT_KEY));
+    float[] weightGrad = new float[in * m];
+    float[] biasGrad = new float[m];
+    float[] pooledGrad = new float[batch * in];
+    float plane = (float) (s.height() * s.width());
+    for (int b = 0; b < batch; b++) {
+      int gb = b * m;
+      for (int j = 0; j < m; j++) {
+        biasGrad[j] += g[gb + j];
+      }
+      for (int c = 0; c < in; c++) {
+        float p = pooled[b * in + c];
+        float sum = 0;
+        int row = c * m;
+        for (int j = 0; j < m; j++) {
+          weightGrad[row + j] += p * g[gb + j];
+          sum += g[gb + j] * routingWeight[row + j];
+        }
+        pooledGrad[b * in + c] = sum / plane;
+      }
+    }
+    DepthwisePlanes.write(weightGrad, routingWeightGrad);
+    // a [1, M] view, which ND4J does not call default-strided: written through its buffer
+    ChannelPlanes.floats(routingBiasGrad, m).put(0, biasGrad);
+    INDArray result = Nd4j.createUninitialized(dataType, batch, in);
+    DepthwisePlanes.write(pooledGrad, result);
+    return result;
+  }
+
+  /** The parameters' gradients and the pooled input's [B, C_in] (to add to the input gradient). */
+  private record RoutingGradient(Gradient gradient, INDArray pooledGrad) {}
 
   /** How many depthwise passes ran on the SIMD plane kernels (tests: they did). */
   long simdPasses;

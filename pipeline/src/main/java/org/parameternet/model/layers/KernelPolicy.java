@@ -87,6 +87,37 @@ public final class KernelPolicy {
   }
 
   /**
+   * A dynamic 1x1 conv (stride 1, float32) as oneDNN batched matmuls ({@link
+   * DnnlDynamicPointwise}): 2.5-5x libnd4j's batched matmul on every ParameterNet shape measured,
+   * from 2x2 to 112x112 planes, so no threshold. {@code -Dpnet.dynamic.matmul=false} turns it alone
+   * off, for measuring.
+   */
+  static boolean dnnlDynamicPointwise(int stride, DataType dataType) {
+    return fastPaths()
+        && stride == 1
+        && dataType == DataType.FLOAT
+        && !System.getProperty(DYNAMIC_MATMUL, "true").equals("false");
+  }
+
+  /** The override of {@link #dnnlDynamicPointwise}. */
+  public static final String DYNAMIC_MATMUL = "pnet.dynamic.matmul";
+
+  /**
+   * A dynamic conv's routing backward pass after its two products with the kernels' gradient on
+   * Java arrays ({@code DynamicConvLayer.routingTail}): B x M and B x C_in values, for which
+   * libnd4j's op calls cost more than their arithmetic. Float32. {@code
+   * -Dpnet.dynamic.routing=false} turns it alone off, for measuring.
+   */
+  static boolean javaRoutingBackward(DataType dataType) {
+    return fastPaths()
+        && dataType == DataType.FLOAT
+        && !System.getProperty(JAVA_ROUTING, "true").equals("false");
+  }
+
+  /** The override of {@link #javaRoutingBackward}. */
+  public static final String JAVA_ROUTING = "pnet.dynamic.routing";
+
+  /**
    * The updater's in-place path over the network's own flat gradient ({@code
    * org.parameternet.train.FlatGradientUpdater}) rather than DL4J's per-step views of it.
    */

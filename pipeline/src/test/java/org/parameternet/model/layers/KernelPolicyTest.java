@@ -128,7 +128,7 @@ class KernelPolicyTest {
       } else if (layer instanceof LeanDepthwiseConvolution.Runtime depthwise) {
         passes += depthwise.javaPasses;
       } else if (layer instanceof DynamicConvLayer dynamic) {
-        passes += dynamic.simdPasses;
+        passes += dynamic.simdPasses + dynamic.dnnlPasses + dynamic.javaRoutingPasses;
       }
     }
     return passes;
