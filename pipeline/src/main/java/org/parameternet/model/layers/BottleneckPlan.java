@@ -73,7 +73,7 @@ final class BottleneckPlan implements AutoCloseable {
   private final int activation;
 
   /** The batch norms by unit, in the order the forward pass runs them. */
-  private final Map<String, DnnlNorm> norms = new LinkedHashMap<>();
+  private final Map<String, PlanNorm> norms = new LinkedHashMap<>();
 
   private DnnlConv primary1;
   private DnnlConv cheap1;
@@ -134,7 +134,11 @@ final class BottleneckPlan implements AutoCloseable {
    * Appends unit {@code unit}'s batch norm and {@code act} over {@code raw}; returns the output.
    */
   private memory normForward(String unit, memory raw, int act) {
-    DnnlNorm n = new DnnlNorm(p, raw.get_desc(), act, norm(unit, ""));
+    memory.desc md = raw.get_desc();
+    PlanNorm n =
+        KernelPolicy.javaPlanNorm(LaneNorm.supports(p, md))
+            ? new LaneNorm(p, md, act, norm(unit, ""))
+            : new DnnlNorm(p, md, act, norm(unit, ""));
     norms.put(unit, n);
     return n.forward(raw);
   }
@@ -377,7 +381,7 @@ final class BottleneckPlan implements AutoCloseable {
 
   /** Unit {@code unit}'s batch mean and biased variance of the last training forward pass. */
   float[][] batchStatistics(String unit) {
-    DnnlNorm n = norms.get(unit);
+    PlanNorm n = norms.get(unit);
     return new float[][] {n.batchMean(), n.batchVariance()};
   }
 

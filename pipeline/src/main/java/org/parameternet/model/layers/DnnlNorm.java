@@ -31,7 +31,7 @@ import org.bytedeco.javacpp.FloatPointer;
  * in Java ({@link FusedBatchNorm#activationGradient}): oneDNN's hard-swish derivative is 0 at x =
  * -3 and 1 at x = 3 where PyTorch's (and this project's) is -1/2 and 3/2.
  */
-final class DnnlNorm {
+final class DnnlNorm implements PlanNorm {
   private static final int CHUNK = 1 << 14;
 
   private final DnnlProgram p;
@@ -92,7 +92,8 @@ final class DnnlNorm {
     return p.own(new eltwise_forward.primitive_desc(ad, p.attr(), p.eng));
   }
 
-  memory.desc dstDesc() {
+  @Override
+  public memory.desc dstDesc() {
     return fpd.dst_desc();
   }
 
@@ -101,8 +102,8 @@ final class DnnlNorm {
     return p.own(new memory(flat, p.eng, m.get_data_handle()));
   }
 
-  /** Appends the norm and activation of {@code in}; returns the activated output. */
-  memory forward(memory in) {
+  @Override
+  public memory forward(memory in) {
     src = p.ensure(p.forward, in, fpd.src_desc());
     norm = p.scratch(fpd.dst_desc());
     p.add(
@@ -127,12 +128,8 @@ final class DnnlNorm {
     return act;
   }
 
-  /**
-   * Appends the backward pass from the output gradient {@code diffAct} (overwritten): gamma's and
-   * beta's gradients go to DL4J's {@code gradientKey} (gamma's, with beta's after it); returns the
-   * input gradient (a new buffer).
-   */
-  memory backward(memory diffAct, String gradientKey) {
+  @Override
+  public memory backward(memory diffAct, String gradientKey) {
     memory d = p.ensure(p.backward, diffAct, fpd.dst_desc());
     if (afpd != null) {
       memory z = norm;
@@ -178,13 +175,13 @@ final class DnnlNorm {
         });
   }
 
-  /** The last training pass's batch mean (after {@link DnnlProgram#run}). */
-  float[] batchMean() {
+  @Override
+  public float[] batchMean() {
     return DnnlProgram.read(mean);
   }
 
-  /** The last training pass's biased batch variance. */
-  float[] batchVariance() {
+  @Override
+  public float[] batchVariance() {
     return DnnlProgram.read(variance);
   }
 }

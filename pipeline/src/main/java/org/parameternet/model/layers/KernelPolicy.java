@@ -181,6 +181,28 @@ public final class KernelPolicy {
     };
   }
 
+  /**
+   * Whether a native block's batch norms (and their activations) run as Java steps ({@link
+   * LaneNorm}) rather than oneDNN's primitive ({@link DnnlNorm}): where the buffer's layout is one
+   * {@link LaneLayout} knows ({@code layoutSupported}) and the JVM has the Vector API. oneDNN 2.5's
+   * {@code bnorm_jit} took 2-8 ns an element on the small cell's narrow NHWC and padded blocked
+   * maps. {@code -Dpnet.native.norm=java|onednn} forces either (java still needs the layout), for
+   * A/B runs and tests.
+   */
+  static boolean javaPlanNorm(boolean layoutSupported) {
+    String value = System.getProperty(NATIVE_NORM, "auto");
+    return switch (value) {
+      case "java" -> layoutSupported;
+      case "onednn" -> false;
+      case "auto" -> layoutSupported && VectorKernels.available();
+      default -> throw new IllegalArgumentException(
+          "-D" + NATIVE_NORM + "=" + value + ": expected auto, java or onednn");
+    };
+  }
+
+  /** The override of {@link #javaPlanNorm}. */
+  static final String NATIVE_NORM = "pnet.native.norm";
+
   /** The override of {@link #javaDepthwiseWeightGradient}. */
   static final String NATIVE_DW_WEIGHT_GRADIENT = "pnet.native.dw-weight-gradient";
 

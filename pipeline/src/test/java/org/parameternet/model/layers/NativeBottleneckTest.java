@@ -163,6 +163,32 @@ class NativeBottleneckTest {
     }
   }
 
+  /**
+   * Both ways of a block's batch norms, forced: Java steps over the plan's buffers ({@link
+   * LaneNorm}, the default) and oneDNN's primitive, on NHWC blocks (small_64 b0-b2), blocked ones
+   * with padded channel blocks (b3, b9, b12), SE and strided blocks and 2x2 planes.
+   */
+  @ParameterizedTest(name = "{0}: {1} block {2}, batch {3}")
+  @CsvSource({
+    "java, ghostnet_small_64, 0, 1",
+    "java, ghostnet_small_64, 1, 8",
+    "java, ghostnet_small_64, 3, 8",
+    "java, ghostnet_small_64, 12, 32",
+    "java, ghostnet_300m, 11, 8",
+    "onednn, ghostnet_small_64, 1, 8",
+    "onednn, ghostnet_small_64, 3, 8",
+    "onednn, ghostnet_small_64, 12, 8",
+    "onednn, ghostnet_300m, 5, 8"
+  })
+  void eitherNormMatchesTheUnfusedLayers(String path, String model, int block, int batch) {
+    System.setProperty(KernelPolicy.NATIVE_NORM, path);
+    try {
+      nativeMatchesTheUnfusedLayers(model, block, batch, true);
+    } finally {
+      System.clearProperty(KernelPolicy.NATIVE_NORM);
+    }
+  }
+
   /** The whole network, switch on against off, as {@code KernelPolicyTest} holds the kernels. */
   @Test
   void theWholeNetworkGivesTheSameLossAndGradients() {

@@ -1,0 +1,28 @@
+package org.parameternet.model.layers;
+
+import org.bytedeco.dnnl.memory;
+
+/**
+ * A batch norm and its activation inside a {@link BottleneckPlan}: on oneDNN's primitive ({@link
+ * DnnlNorm}) or as Java steps ({@link LaneNorm}), as {@link KernelPolicy#javaPlanNorm} decides.
+ */
+interface PlanNorm {
+  /** Appends the norm and activation of {@code in}; returns the activated output. */
+  memory forward(memory in);
+
+  /**
+   * Appends the backward pass from the output gradient {@code diffAct} (which it may overwrite):
+   * gamma's and beta's gradients go to the caller's {@code gradientKey} (gamma's, with beta's after
+   * it); returns the input gradient.
+   */
+  memory backward(memory diffAct, String gradientKey);
+
+  /** The output's layout (the input's). */
+  memory.desc dstDesc();
+
+  /** The last training pass's batch mean (after {@link DnnlProgram#run}). */
+  float[] batchMean();
+
+  /** The last training pass's biased batch variance. */
+  float[] batchVariance();
+}
