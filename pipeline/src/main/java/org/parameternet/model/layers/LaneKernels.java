@@ -1,13 +1,13 @@
 package org.parameternet.model.layers;
 
 /**
- * Per-channel loops over a run of floats whose channels repeat with a period ({@link LaneLayout}):
- * each takes one period of per-channel values ({@code a}, {@code shift}, ...) or accumulates into
- * one period of lane sums, for the run {@code [off, off + len)} that starts at lane 0. They run in
- * SIMD ({@link LaneVectors}) when the JVM has the Vector API; the loops here are the fallback and
- * the definition. Activation codes are {@link FusedBatchNorm}'s, with its rounding: the
- * pre-activation is a multiply, then an add, as the forward pass computes it, so a derivative's
- * kink agrees with the output.
+ * Per-channel loops over whole samples of a buffer whose channels repeat with a period ({@link
+ * LaneLayout}): {@code x} holds {@code samples} consecutive samples from index 0, and per-channel
+ * values ({@code a}, {@code shift}, ...) and lane sums are one period per group, laid out as {@link
+ * LaneLayout#periodic} gives them. They run in SIMD ({@link LaneVectors}) when the JVM has the
+ * Vector API; the loops here are the fallback and the definition. Activation codes are {@link
+ * FusedBatchNorm}'s, with its rounding: the pre-activation is a multiply, then an add, as the
+ * forward pass computes it, so a derivative's kink agrees with the output.
  */
 final class LaneKernels {
   /** Floats per SIMD vector the periods are built for (256-bit, as the plane kernels). */
@@ -17,7 +17,7 @@ final class LaneKernels {
 
   private LaneKernels() {}
 
-  /** The period of a run of rows {@code width} floats wide: a whole number of vectors. */
+  /** The period of rows {@code width} floats wide: a whole number of vectors. */
   static int period(int width) {
     int a = width;
     int b = LANES;
@@ -29,19 +29,25 @@ final class LaneKernels {
     return width / a * LANES;
   }
 
+  /** The index into a group's periodic values of float {@code i} of a sample. */
+  private static int lane(LaneLayout l, int i) {
+    int group = i / l.groupLength();
+    return group * l.period() + i % l.groupLength() % l.period();
+  }
+
   /**
-   * {@code sum[j] += x - shift[j]} and, unless {@code squares} is null, {@code squares[j] += (x -
-   * shift[j])^2}, over the floats at lane {@code j} of each period.
+   * {@code sum += x - shift} and, unless {@code squares} is null, {@code squares += (x - shift)^2},
+   * per lane of each group's period.
    */
-  static void sums(float[] x, int off, int len, float[] shift, float[] sum, float[] squares) {
+  static void sums(
+      LaneLayout l, float[] x, int samples, float[] shift, float[] sum, float[] squares) {
     if (SIMD) {
-      LaneVectors.sums(x, off, len, shift, sum, squares);
+      LaneVectors.sums(l, x, samples, shift, sum, squares);
       return;
     }
-    int period = sum.length;
-    for (int i = 0; i < len; i++) {
-      int j = i % period;
-      float v = x[off + i] - shift[j];
+    for (int i = 0; i < samples * l.sampleLength(); i++) {
+      int j = lane(l, i % l.sampleLength());
+      float v = x[i] - shift[j];
       sum[j] += v;
       if (squares != null) {
         squares[j] += v * v;
@@ -49,64 +55,67 @@ final class LaneKernels {
     }
   }
 
-  /** {@code sumG[j] += g} (unless null) and {@code sumGC[j] += g * (x - centre[j])}. */
+  /** {@code sumG += g} (unless null) and {@code sumGC += g * (x - centre)}, per lane. */
   static void gradientSums(
-      float[] g, float[] x, int off, int len, float[] centre, float[] sumG, float[] sumGC) {
+      LaneLayout l,
+      float[] g,
+      float[] x,
+      int samples,
+      float[] centre,
+      float[] sumG,
+      float[] sumGC) {
     if (SIMD) {
-      LaneVectors.gradientSums(g, x, off, len, centre, sumG, sumGC);
+      LaneVectors.gradientSums(l, g, x, samples, centre, sumG, sumGC);
       return;
     }
-    int period = sumGC.length;
-    for (int i = 0; i < len; i++) {
-      int j = i % period;
-      float gi = g[off + i];
+    for (int i = 0; i < samples * l.sampleLength(); i++) {
+      int j = lane(l, i % l.sampleLength());
       if (sumG != null) {
-        sumG[j] += gi;
+        sumG[j] += g[i];
       }
-      sumGC[j] += gi * (x[off + i] - centre[j]);
+      sumGC[j] += g[i] * (x[i] - centre[j]);
     }
   }
 
-  /** {@code x = activation(x * a[j] + b[j])}, in place. */
-  static void affineActivate(float[] x, int off, int len, float[] a, float[] b, int activation) {
+  /** {@code x = activation(x * a + b)}, in place. */
+  static void affineActivate(
+      LaneLayout l, float[] x, int samples, float[] a, float[] b, int activation) {
     if (SIMD) {
-      LaneVectors.affineActivate(x, off, len, a, b, activation);
+      LaneVectors.affineActivate(l, x, samples, a, b, activation);
       return;
     }
-    int period = a.length;
-    for (int i = 0; i < len; i++) {
-      int j = i % period;
-      x[off + i] = activate(x[off + i] * a[j] + b[j], activation);
+    for (int i = 0; i < samples * l.sampleLength(); i++) {
+      int j = lane(l, i % l.sampleLength());
+      x[i] = activate(x[i] * a[j] + b[j], activation);
     }
   }
 
-  /** {@code g *= activation'(x * a[j] + b[j])}, in place; nothing for the identity. */
+  /** {@code g *= activation'(x * a + b)}, in place; nothing for the identity. */
   static void activationGradient(
-      float[] x, float[] g, int off, int len, float[] a, float[] b, int activation) {
+      LaneLayout l, float[] x, float[] g, int samples, float[] a, float[] b, int activation) {
     if (activation == FusedBatchNorm.IDENTITY) {
       return;
     }
     if (SIMD) {
-      LaneVectors.activationGradient(x, g, off, len, a, b, activation);
+      LaneVectors.activationGradient(l, x, g, samples, a, b, activation);
       return;
     }
-    int period = a.length;
-    for (int i = 0; i < len; i++) {
-      int j = i % period;
-      g[off + i] = gradient(x[off + i] * a[j] + b[j], g[off + i], activation);
+    for (int i = 0; i < samples * l.sampleLength(); i++) {
+      int j = lane(l, i % l.sampleLength());
+      g[i] = gradient(x[i] * a[j] + b[j], g[i], activation);
     }
   }
 
-  /** {@code x = g * a[j] + x * k1[j] + k0[j]}, in place over {@code x}. */
-  static void combine(float[] g, float[] x, int off, int len, float[] a, float[] k1, float[] k0) {
+  /** {@code x = g * a + x * k1 + k0}, in place over {@code x}. */
+  static void combine(
+      LaneLayout l, float[] g, float[] x, int samples, float[] a, float[] k1, float[] k0) {
     if (SIMD) {
-      LaneVectors.combine(g, x, off, len, a, k1, k0);
+      LaneVectors.combine(l, g, x, samples, a, k1, k0);
       return;
     }
-    int period = a.length;
-    for (int i = 0; i < len; i++) {
-      int j = i % period;
-      x[off + i] = g[off + i] * a[j] + x[off + i] * k1[j] + k0[j];
+    for (int i = 0; i < samples * l.sampleLength(); i++) {
+      int j = lane(l, i % l.sampleLength());
+      x[i] = g[i] * a[j] + x[i] * k1[j] + k0[j];
     }
   }
 

@@ -65,28 +65,45 @@ record LaneLayout(int batch, int channels, int groups, int rows, int width) {
     return LaneKernels.period(width);
   }
 
+  /** Floats of one period per group: the length of per-channel values as the kernels read them. */
+  int lanes() {
+    return groups * period();
+  }
+
   /**
-   * One period of {@code perChannel} as group {@code group}'s floats lie: element {@code j} is the
-   * value of the channel at lane {@code j % width}, 0 on padding.
+   * {@code perChannel} as the kernels read it: one period per group, element {@code j} of group
+   * {@code g}'s the value of the channel at lane {@code j % width} of its rows (0 on padding).
    */
-  float[] periodic(float[] perChannel, int group) {
-    float[] values = new float[period()];
-    for (int j = 0; j < values.length; j++) {
-      int c = group * width + j % width;
-      values[j] = c < channels ? perChannel[c] : 0f;
+  float[] periodic(float[] perChannel) {
+    int period = period();
+    float[] values = new float[lanes()];
+    for (int i = 0; i < values.length; i++) {
+      int c = channel(i / period, i % period);
+      values[i] = c < channels ? perChannel[c] : 0f;
     }
     return values;
   }
 
-  /**
-   * Adds the period-long lane sums {@code lanes} of group {@code group} into {@code perChannel}.
-   */
-  void fold(float[] lanes, int group, double[] perChannel) {
-    for (int j = 0; j < lanes.length; j++) {
-      int c = group * width + j % width;
+  /** Adds lane sums {@code lanes} (one period per group) into {@code perChannel}. */
+  void fold(double[] lanes, double[] perChannel) {
+    int period = period();
+    for (int i = 0; i < lanes.length; i++) {
+      int c = channel(i / period, i % period);
       if (c < channels) {
-        perChannel[c] += lanes[j];
+        perChannel[c] += lanes[i];
       }
     }
+  }
+
+  private int channel(int group, int lane) {
+    return group * width + lane % width;
+  }
+
+  /**
+   * Samples per unit of work: enough that a unit is at least {@code floats} floats (a batch of 2x2
+   * maps would otherwise be hundreds of calls on a few vectors), at least one.
+   */
+  int samplesPer(int floats) {
+    return Math.max(1, Math.min(batch, floats / sampleLength()));
   }
 }

@@ -1,7 +1,5 @@
 package org.parameternet.model.layers;
 
-import java.util.Arrays;
-import java.util.function.IntConsumer;
 import org.bytedeco.dnnl.memory;
 import org.bytedeco.dnnl.stream;
 import org.bytedeco.javacpp.FloatPointer;
@@ -37,7 +35,10 @@ final class LaneNorm implements PlanNorm {
   private final float[] scale;
   private final float[] shift;
 
-  /** Per-sample, per-channel partial sums of a pass, combined in sample order. */
+  /** Floats a unit of work covers at least: a few samples of a small map, one of a large one. */
+  private static final int CHUNK_FLOATS = 1 << 14;
+
+  /** Per-chunk lane sums of a pass (one period per group), combined in chunk order. */
   private final double[][] partialA;
 
   private final double[][] partialB;
@@ -65,9 +66,10 @@ final class LaneNorm implements PlanNorm {
     invStd = new float[channels];
     scale = new float[channels];
     shift = new float[channels];
-    int samples = p.training ? layout.batch() : 0;
-    partialA = new double[samples][channels];
-    partialB = new double[samples][channels];
+    int per = layout.samplesPer(CHUNK_FLOATS);
+    int chunks = p.training ? (layout.batch() + per - 1) / per : 0;
+    partialA = new double[chunks][layout.lanes()];
+    partialB = new double[chunks][layout.lanes()];
   }
 
   private memory.desc flat(int length) {
@@ -84,7 +86,7 @@ final class LaneNorm implements PlanNorm {
     src = p.ensure(p.forward, in, desc);
     memory x = src;
     memory out = p.scratch(desc);
-    p.java(p.forward, "norm", s -> forwardStep(s, x, out));
+    p.java(p.forward, "norm " + shape(), s -> forwardStep(s, x, out));
     return out;
   }
 
@@ -94,8 +96,13 @@ final class LaneNorm implements PlanNorm {
     memory dx = p.scratch(desc);
     memory gradient = p.bound(flat(2 * layout.channels()), gradientKey);
     memory x = src;
-    p.java(p.backward, "norm backward", s -> backwardStep(s, x, d, dx, gradient));
+    p.java(p.backward, "norm backward " + shape(), s -> backwardStep(s, x, d, dx, gradient));
     return dx;
+  }
+
+  /** The dims and lane width, for the native profile. */
+  private String shape() {
+    return java.util.Arrays.toString(DnnlProgram.dims(desc)) + " width " + layout.width();
   }
 
   @Override
@@ -124,17 +131,14 @@ final class LaneNorm implements PlanNorm {
       scale[c] = gb[c] * invStd[c];
       shift[c] = gb[channels + c] - mean[c] * scale[c];
     }
-    float[][] a = periodic(scale);
-    float[][] b = periodic(shift);
+    float[] a = layout.periodic(scale);
+    float[] b = layout.periodic(shift);
     FloatPointer ys = floats(out);
-    forEachSample(
-        n -> {
-          float[] v = sample(xs, n, 0);
-          for (int g = 0; g < layout.groups(); g++) {
-            LaneKernels.affineActivate(
-                v, g * layout.groupLength(), layout.groupLength(), a[g], b[g], activation);
-          }
-          put(ys, n, v);
+    forEachChunk(
+        (chunk, first, samples) -> {
+          float[] v = read(xs, first, samples, 0);
+          LaneKernels.affineActivate(layout, v, samples, a, b, activation);
+          write(ys, first, samples, v);
         });
   }
 
@@ -145,32 +149,23 @@ final class LaneNorm implements PlanNorm {
     for (int c = 0; c < channels; c++) {
       first[c] = xs.get((long) (c / layout.width()) * layout.groupLength() + c % layout.width());
     }
-    float[][] by = periodic(first);
-    forEachSample(
-        n -> {
-          float[] v = sample(xs, n, 0);
-          Arrays.fill(partialA[n], 0);
-          Arrays.fill(partialB[n], 0);
-          for (int g = 0; g < layout.groups(); g++) {
-            float[] sum = new float[layout.period()];
-            float[] squares = new float[layout.period()];
-            LaneKernels.sums(
-                v, g * layout.groupLength(), layout.groupLength(), by[g], sum, squares);
-            layout.fold(sum, g, partialA[n]);
-            layout.fold(squares, g, partialB[n]);
-          }
+    float[] by = layout.periodic(first);
+    forEachChunk(
+        (chunk, start, samples) -> {
+          float[] v = read(xs, start, samples, 0);
+          float[] sum = new float[layout.lanes()];
+          float[] squares = new float[layout.lanes()];
+          LaneKernels.sums(layout, v, samples, by, sum, squares);
+          store(sum, partialA[chunk]);
+          store(squares, partialB[chunk]);
         });
-    double count = layout.valuesPerChannel();
+    double[] sums = combined(partialA);
+    double[] squares = combined(partialB);
+    double values = layout.valuesPerChannel();
     for (int c = 0; c < channels; c++) {
-      double sum = 0;
-      double squares = 0;
-      for (int n = 0; n < layout.batch(); n++) {
-        sum += partialA[n][c];
-        squares += partialB[n][c];
-      }
-      double shifted = sum / count;
+      double shifted = sums[c] / values;
       mean[c] = (float) (first[c] + shifted);
-      variance[c] = (float) Math.max(0, squares / count - shifted * shifted);
+      variance[c] = (float) Math.max(0, squares[c] / values - shifted * shifted);
     }
   }
 
@@ -178,88 +173,100 @@ final class LaneNorm implements PlanNorm {
     s._wait();
     FloatPointer xs = floats(x);
     FloatPointer ds = floats(d);
-    float[][] a = periodic(scale);
-    float[][] b = periodic(shift);
-    float[][] centre = periodic(mean);
-    forEachSample(
-        n -> {
-          float[] v = sample(xs, n, 0);
-          float[] g = sample(ds, n, 1);
-          Arrays.fill(partialA[n], 0);
-          Arrays.fill(partialB[n], 0);
-          for (int k = 0; k < layout.groups(); k++) {
-            int off = k * layout.groupLength();
-            LaneKernels.activationGradient(v, g, off, layout.groupLength(), a[k], b[k], activation);
-            float[] sumG = new float[layout.period()];
-            float[] sumGC = new float[layout.period()];
-            LaneKernels.gradientSums(g, v, off, layout.groupLength(), centre[k], sumG, sumGC);
-            layout.fold(sumG, k, partialA[n]);
-            layout.fold(sumGC, k, partialB[n]);
-          }
+    float[] a = layout.periodic(scale);
+    float[] b = layout.periodic(shift);
+    float[] centre = layout.periodic(mean);
+    forEachChunk(
+        (chunk, first, samples) -> {
+          float[] v = read(xs, first, samples, 0);
+          float[] g = read(ds, first, samples, 1);
+          LaneKernels.activationGradient(layout, v, g, samples, a, b, activation);
+          float[] sumG = new float[layout.lanes()];
+          float[] sumGC = new float[layout.lanes()];
+          LaneKernels.gradientSums(layout, g, v, samples, centre, sumG, sumGC);
+          store(sumG, partialA[chunk]);
+          store(sumGC, partialB[chunk]);
         });
+    double[] sumG = combined(partialA);
+    double[] sumGC = combined(partialB);
     int channels = layout.channels();
-    double count = layout.valuesPerChannel();
+    double values = layout.valuesPerChannel();
     float[] gradients = new float[2 * channels];
     float[] k1 = new float[channels];
     float[] k0 = new float[channels];
     for (int c = 0; c < channels; c++) {
-      double sumG = 0;
-      double sumGC = 0;
-      for (int n = 0; n < layout.batch(); n++) {
-        sumG += partialA[n][c];
-        sumGC += partialB[n][c];
-      }
-      double dGamma = sumGC * invStd[c];
-      double xCoefficient = -scale[c] * invStd[c] * dGamma / count;
+      double dGamma = sumGC[c] * invStd[c];
+      double xCoefficient = -scale[c] * invStd[c] * dGamma / values;
       gradients[c] = (float) dGamma;
-      gradients[channels + c] = (float) sumG;
+      gradients[channels + c] = (float) sumG[c];
       k1[c] = (float) xCoefficient;
-      k0[c] = (float) (-scale[c] * sumG / count - xCoefficient * mean[c]);
+      k0[c] = (float) (-scale[c] * sumG[c] / values - xCoefficient * mean[c]);
     }
     DnnlProgram.write(gradients, gradient);
-    float[][] c1 = periodic(k1);
-    float[][] c0 = periodic(k0);
+    float[] c1 = layout.periodic(k1);
+    float[] c0 = layout.periodic(k0);
     FloatPointer out = floats(dx);
-    forEachSample(
-        n -> {
-          float[] v = sample(xs, n, 0);
-          float[] g = sample(ds, n, 1);
-          for (int k = 0; k < layout.groups(); k++) {
-            int off = k * layout.groupLength();
-            int len = layout.groupLength();
-            LaneKernels.activationGradient(v, g, off, len, a[k], b[k], activation);
-            LaneKernels.combine(g, v, off, len, a[k], c1[k], c0[k]);
-          }
-          put(out, n, v);
+    forEachChunk(
+        (chunk, first, samples) -> {
+          float[] v = read(xs, first, samples, 0);
+          float[] g = read(ds, first, samples, 1);
+          LaneKernels.activationGradient(layout, v, g, samples, a, b, activation);
+          LaneKernels.combine(layout, g, v, samples, a, c1, c0);
+          write(out, first, samples, v);
         });
   }
 
-  private float[][] periodic(float[] perChannel) {
-    float[][] periods = new float[layout.groups()][];
-    for (int g = 0; g < periods.length; g++) {
-      periods[g] = layout.periodic(perChannel, g);
+  private static void store(float[] lanes, double[] partial) {
+    for (int i = 0; i < lanes.length; i++) {
+      partial[i] = lanes[i];
     }
-    return periods;
   }
 
-  private void forEachSample(IntConsumer body) {
-    PlaneWork.forEachChannel(layout.batch(), layout.size(), body);
+  /** The chunks' lane sums added in chunk order (whatever thread ran each), per channel. */
+  private double[] combined(double[][] partials) {
+    double[] lanes = new double[layout.lanes()];
+    for (double[] partial : partials) {
+      for (int i = 0; i < lanes.length; i++) {
+        lanes[i] += partial[i];
+      }
+    }
+    double[] perChannel = new double[layout.channels()];
+    layout.fold(lanes, perChannel);
+    return perChannel;
+  }
+
+  /** Work on samples {@code [first, first + count)}, chunk {@code chunk} of the batch. */
+  private interface Chunk {
+    void run(int chunk, int first, int count);
+  }
+
+  private void forEachChunk(Chunk body) {
+    int per = layout.samplesPer(CHUNK_FLOATS);
+    int chunks = (layout.batch() + per - 1) / per;
+    PlaneWork.forEachChannel(
+        chunks,
+        layout.size(),
+        chunk -> {
+          int first = chunk * per;
+          body.run(chunk, first, Math.min(per, layout.batch() - first));
+        });
   }
 
   private FloatPointer floats(memory m) {
     return new FloatPointer(m.get_data_handle()).capacity(layout.size());
   }
 
-  /** Sample {@code n}, copied into this thread's scratch {@code slot}. */
-  private float[] sample(FloatPointer m, int n, int slot) {
-    int length = layout.sampleLength();
+  /** Samples {@code [first, first + count)}, copied into this thread's scratch {@code slot}. */
+  private float[] read(FloatPointer m, int first, int count, int slot) {
+    int length = count * layout.sampleLength();
     float[] values = PlaneWork.scratch(slot, length);
-    new FloatPointer(m).position((long) n * length).get(values, 0, length);
+    new FloatPointer(m).position((long) first * layout.sampleLength()).get(values, 0, length);
     return values;
   }
 
-  private void put(FloatPointer m, int n, float[] values) {
-    int length = layout.sampleLength();
-    new FloatPointer(m).position((long) n * length).put(values, 0, length);
+  private void write(FloatPointer m, int first, int count, float[] values) {
+    new FloatPointer(m)
+        .position((long) first * layout.sampleLength())
+        .put(values, 0, count * layout.sampleLength());
   }
 }

@@ -5,11 +5,11 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * {@link LaneKernels} in SIMD: a period is a whole number of vectors, so vector {@code k} of every
- * period meets the same channels, and one vector of per-channel values (or of lane sums) serves
- * them all. The sums walk one vector position through every period, keeping the accumulators in
- * registers; the element-wise loops walk the periods in order. The tail (less than a period) runs
- * on the scalar loop. Only loaded when {@link VectorKernels#available()}.
+ * {@link LaneKernels} in SIMD. A period is a whole number of vectors, so vector {@code k} of every
+ * period of a group meets the same channels, and one vector of per-channel values (or of lane sums)
+ * serves them all. The sums walk one vector position through a group's periods, keeping the
+ * accumulators in registers; the element-wise loops walk the periods in order. A group's tail (less
+ * than a period) runs on the scalar loop. Only loaded when {@link VectorKernels#available()}.
  */
 final class LaneVectors {
   private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_256;
@@ -23,75 +23,101 @@ final class LaneVectors {
 
   private LaneVectors() {}
 
-  static void sums(float[] x, int off, int len, float[] shift, float[] sum, float[] squares) {
-    int period = sum.length;
-    int end = off + len / period * period;
-    for (int k = 0; k < period; k += LANES) {
-      FloatVector by = FloatVector.fromArray(SPECIES, shift, k);
-      FloatVector s = FloatVector.zero(SPECIES);
-      FloatVector q = FloatVector.zero(SPECIES);
-      for (int i = off + k; i < end; i += period) {
-        FloatVector v = FloatVector.fromArray(SPECIES, x, i).sub(by);
-        s = s.add(v);
-        q = v.fma(v, q);
-      }
-      s.add(FloatVector.fromArray(SPECIES, sum, k)).intoArray(sum, k);
-      if (squares != null) {
-        q.add(FloatVector.fromArray(SPECIES, squares, k)).intoArray(squares, k);
-      }
-    }
-    for (int i = end; i < off + len; i++) {
-      int j = (i - off) % period;
-      float v = x[i] - shift[j];
-      sum[j] += v;
-      if (squares != null) {
-        squares[j] += v * v;
+  static void sums(
+      LaneLayout l, float[] x, int samples, float[] shift, float[] sum, float[] squares) {
+    int period = l.period();
+    int full = l.groupLength() / period * period;
+    for (int s = 0; s < samples; s++) {
+      for (int g = 0; g < l.groups(); g++) {
+        int base = s * l.sampleLength() + g * l.groupLength();
+        int pat = g * period;
+        for (int k = 0; k < period; k += LANES) {
+          FloatVector by = FloatVector.fromArray(SPECIES, shift, pat + k);
+          FloatVector t = FloatVector.zero(SPECIES);
+          FloatVector q = FloatVector.zero(SPECIES);
+          for (int i = base + k; i < base + full; i += period) {
+            FloatVector v = FloatVector.fromArray(SPECIES, x, i).sub(by);
+            t = t.add(v);
+            q = v.fma(v, q);
+          }
+          t.add(FloatVector.fromArray(SPECIES, sum, pat + k)).intoArray(sum, pat + k);
+          if (squares != null) {
+            q.add(FloatVector.fromArray(SPECIES, squares, pat + k)).intoArray(squares, pat + k);
+          }
+        }
+        for (int i = base + full; i < base + l.groupLength(); i++) {
+          int j = pat + (i - base) % period;
+          float v = x[i] - shift[j];
+          sum[j] += v;
+          if (squares != null) {
+            squares[j] += v * v;
+          }
+        }
       }
     }
   }
 
   static void gradientSums(
-      float[] g, float[] x, int off, int len, float[] centre, float[] sumG, float[] sumGC) {
-    int period = sumGC.length;
-    int end = off + len / period * period;
-    for (int k = 0; k < period; k += LANES) {
-      FloatVector m = FloatVector.fromArray(SPECIES, centre, k);
-      FloatVector t = FloatVector.zero(SPECIES);
-      FloatVector c = FloatVector.zero(SPECIES);
-      for (int i = off + k; i < end; i += period) {
-        FloatVector gv = FloatVector.fromArray(SPECIES, g, i);
-        t = t.add(gv);
-        c = FloatVector.fromArray(SPECIES, x, i).sub(m).fma(gv, c);
+      LaneLayout l,
+      float[] g,
+      float[] x,
+      int samples,
+      float[] centre,
+      float[] sumG,
+      float[] sumGC) {
+    int period = l.period();
+    int full = l.groupLength() / period * period;
+    for (int s = 0; s < samples; s++) {
+      for (int group = 0; group < l.groups(); group++) {
+        int base = s * l.sampleLength() + group * l.groupLength();
+        int pat = group * period;
+        for (int k = 0; k < period; k += LANES) {
+          FloatVector m = FloatVector.fromArray(SPECIES, centre, pat + k);
+          FloatVector t = FloatVector.zero(SPECIES);
+          FloatVector c = FloatVector.zero(SPECIES);
+          for (int i = base + k; i < base + full; i += period) {
+            FloatVector gv = FloatVector.fromArray(SPECIES, g, i);
+            t = t.add(gv);
+            c = FloatVector.fromArray(SPECIES, x, i).sub(m).fma(gv, c);
+          }
+          if (sumG != null) {
+            t.add(FloatVector.fromArray(SPECIES, sumG, pat + k)).intoArray(sumG, pat + k);
+          }
+          c.add(FloatVector.fromArray(SPECIES, sumGC, pat + k)).intoArray(sumGC, pat + k);
+        }
+        for (int i = base + full; i < base + l.groupLength(); i++) {
+          int j = pat + (i - base) % period;
+          if (sumG != null) {
+            sumG[j] += g[i];
+          }
+          sumGC[j] += g[i] * (x[i] - centre[j]);
+        }
       }
-      if (sumG != null) {
-        t.add(FloatVector.fromArray(SPECIES, sumG, k)).intoArray(sumG, k);
-      }
-      c.add(FloatVector.fromArray(SPECIES, sumGC, k)).intoArray(sumGC, k);
-    }
-    for (int i = end; i < off + len; i++) {
-      int j = (i - off) % period;
-      if (sumG != null) {
-        sumG[j] += g[i];
-      }
-      sumGC[j] += g[i] * (x[i] - centre[j]);
     }
   }
 
-  static void affineActivate(float[] x, int off, int len, float[] a, float[] b, int activation) {
-    int period = a.length;
-    int end = off + len / period * period;
-    for (int s = off; s < end; s += period) {
-      for (int k = 0; k < period; k += LANES) {
-        FloatVector z =
-            FloatVector.fromArray(SPECIES, x, s + k)
-                .mul(FloatVector.fromArray(SPECIES, a, k))
-                .add(FloatVector.fromArray(SPECIES, b, k));
-        activate(z, activation).intoArray(x, s + k);
+  static void affineActivate(
+      LaneLayout l, float[] x, int samples, float[] a, float[] b, int activation) {
+    int period = l.period();
+    int full = l.groupLength() / period * period;
+    for (int s = 0; s < samples; s++) {
+      for (int g = 0; g < l.groups(); g++) {
+        int base = s * l.sampleLength() + g * l.groupLength();
+        int pat = g * period;
+        for (int p = base; p < base + full; p += period) {
+          for (int k = 0; k < period; k += LANES) {
+            FloatVector z =
+                FloatVector.fromArray(SPECIES, x, p + k)
+                    .mul(FloatVector.fromArray(SPECIES, a, pat + k))
+                    .add(FloatVector.fromArray(SPECIES, b, pat + k));
+            activate(z, activation).intoArray(x, p + k);
+          }
+        }
+        for (int i = base + full; i < base + l.groupLength(); i++) {
+          int j = pat + (i - base) % period;
+          x[i] = LaneKernels.activate(x[i] * a[j] + b[j], activation);
+        }
       }
-    }
-    for (int i = end; i < off + len; i++) {
-      int j = (i - off) % period;
-      x[i] = LaneKernels.activate(x[i] * a[j] + b[j], activation);
     }
   }
 
@@ -104,48 +130,62 @@ final class LaneVectors {
   }
 
   static void activationGradient(
-      float[] x, float[] g, int off, int len, float[] a, float[] b, int activation) {
-    int period = a.length;
-    int end = off + len / period * period;
+      LaneLayout l, float[] x, float[] g, int samples, float[] a, float[] b, int activation) {
+    int period = l.period();
+    int full = l.groupLength() / period * period;
     boolean relu = activation == FusedBatchNorm.RELU;
-    for (int s = off; s < end; s += period) {
-      for (int k = 0; k < period; k += LANES) {
-        FloatVector z =
-            FloatVector.fromArray(SPECIES, x, s + k)
-                .mul(FloatVector.fromArray(SPECIES, a, k))
-                .add(FloatVector.fromArray(SPECIES, b, k));
-        FloatVector gv = FloatVector.fromArray(SPECIES, g, s + k);
-        FloatVector out =
-            relu
-                ? gv.blend(0f, z.compare(VectorOperators.GT, 0f).not())
-                : gv.mul(z.mul(1f / 3f).add(0.5f))
-                    .blend(gv, z.compare(VectorOperators.GT, 3f))
-                    .blend(0f, z.compare(VectorOperators.LT, -3f));
-        out.intoArray(g, s + k);
+    for (int s = 0; s < samples; s++) {
+      for (int group = 0; group < l.groups(); group++) {
+        int base = s * l.sampleLength() + group * l.groupLength();
+        int pat = group * period;
+        for (int p = base; p < base + full; p += period) {
+          for (int k = 0; k < period; k += LANES) {
+            FloatVector z =
+                FloatVector.fromArray(SPECIES, x, p + k)
+                    .mul(FloatVector.fromArray(SPECIES, a, pat + k))
+                    .add(FloatVector.fromArray(SPECIES, b, pat + k));
+            FloatVector gv = FloatVector.fromArray(SPECIES, g, p + k);
+            FloatVector out =
+                relu
+                    ? gv.blend(0f, z.compare(VectorOperators.GT, 0f).not())
+                    : gv.mul(z.mul(1f / 3f).add(0.5f))
+                        .blend(gv, z.compare(VectorOperators.GT, 3f))
+                        .blend(0f, z.compare(VectorOperators.LT, -3f));
+            out.intoArray(g, p + k);
+          }
+        }
+        for (int i = base + full; i < base + l.groupLength(); i++) {
+          int j = pat + (i - base) % period;
+          g[i] = LaneKernels.gradient(x[i] * a[j] + b[j], g[i], activation);
+        }
       }
-    }
-    for (int i = end; i < off + len; i++) {
-      int j = (i - off) % period;
-      g[i] = LaneKernels.gradient(x[i] * a[j] + b[j], g[i], activation);
     }
   }
 
-  static void combine(float[] g, float[] x, int off, int len, float[] a, float[] k1, float[] k0) {
-    int period = a.length;
-    int end = off + len / period * period;
-    for (int s = off; s < end; s += period) {
-      for (int k = 0; k < period; k += LANES) {
-        FloatVector.fromArray(SPECIES, g, s + k)
-            .mul(FloatVector.fromArray(SPECIES, a, k))
-            .add(
-                FloatVector.fromArray(SPECIES, x, s + k).mul(FloatVector.fromArray(SPECIES, k1, k)))
-            .add(FloatVector.fromArray(SPECIES, k0, k))
-            .intoArray(x, s + k);
+  static void combine(
+      LaneLayout l, float[] g, float[] x, int samples, float[] a, float[] k1, float[] k0) {
+    int period = l.period();
+    int full = l.groupLength() / period * period;
+    for (int s = 0; s < samples; s++) {
+      for (int group = 0; group < l.groups(); group++) {
+        int base = s * l.sampleLength() + group * l.groupLength();
+        int pat = group * period;
+        for (int p = base; p < base + full; p += period) {
+          for (int k = 0; k < period; k += LANES) {
+            FloatVector.fromArray(SPECIES, g, p + k)
+                .mul(FloatVector.fromArray(SPECIES, a, pat + k))
+                .add(
+                    FloatVector.fromArray(SPECIES, x, p + k)
+                        .mul(FloatVector.fromArray(SPECIES, k1, pat + k)))
+                .add(FloatVector.fromArray(SPECIES, k0, pat + k))
+                .intoArray(x, p + k);
+          }
+        }
+        for (int i = base + full; i < base + l.groupLength(); i++) {
+          int j = pat + (i - base) % period;
+          x[i] = g[i] * a[j] + x[i] * k1[j] + k0[j];
+        }
       }
-    }
-    for (int i = end; i < off + len; i++) {
-      int j = (i - off) % period;
-      x[i] = g[i] * a[j] + x[i] * k1[j] + k0[j];
     }
   }
 }
