@@ -39,7 +39,7 @@ final class BenchModelsCommand implements Callable<Integer> {
   @Option(
       names = "--warmup",
       description =
-          "Untimed warm-up steps; least warm-up latency runs (more until steady). Default:"
+          "Least untimed warm-up steps and latency runs (more follow until steady). Default:"
               + " ${DEFAULT-VALUE}.")
   int warmup;
 
@@ -73,9 +73,11 @@ final class BenchModelsCommand implements Callable<Integer> {
     if (!skipTraining) {
       System.out.println("| model | resolution | batch | s/step | images/s | cores busy |");
       System.out.println("|---|---:|---:|---:|---:|---:|");
+      List<ModelBenchmark.TrainingResult> results = new ArrayList<>();
       for (String name : models) {
         ModelSpec spec = ModelRegistry.get(name).withClasses(classes);
         ModelBenchmark.TrainingResult r = ModelBenchmark.training(spec, batch, warmup, steps);
+        results.add(r);
         System.out.printf(
             Locale.ROOT,
             "| %s | %d | %d | %.3f | %.2f | %.2f |%n",
@@ -85,6 +87,18 @@ final class BenchModelsCommand implements Callable<Integer> {
             r.secondsPerStep(),
             r.imagesPerSecond(),
             r.cpuCores());
+      }
+      System.out.println();
+      for (ModelBenchmark.TrainingResult r : results) {
+        System.out.printf(
+            Locale.ROOT,
+            "# %s: steady after %d warm-up steps; the first %d after %d warm-ups took %.3f s a"
+                + " step%n",
+            r.model(),
+            r.warmSteps(),
+            Math.min(r.steps(), r.warmSteps() - warmup),
+            warmup,
+            r.coldSecondsPerStep());
       }
       System.out.println();
     }

@@ -1,6 +1,8 @@
 package org.parameternet.benchmark;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -17,9 +19,12 @@ public final class ModelBenchmark {
   private ModelBenchmark() {}
 
   /**
-   * Training throughput.
+   * Training throughput at the steady state, and what warming up to it took.
    *
    * @param cpuCores CPU seconds per wall second during the timed steps (how many cores worked)
+   * @param warmSteps untimed steps before the timed ones (the least asked for, then until steady)
+   * @param coldSecondsPerStep the mean of the first {@code steps} steps after the least warm-up:
+   *     what a measurement without the wait for the steady state reads
    */
   public record TrainingResult(
       String model,
@@ -28,7 +33,9 @@ public final class ModelBenchmark {
       int steps,
       double secondsPerStep,
       double imagesPerSecond,
-      double cpuCores) {}
+      double cpuCores,
+      int warmSteps,
+      double coldSecondsPerStep) {}
 
   /** Batch-1 inference latency percentiles in milliseconds. */
   public record LatencyResult(
@@ -40,13 +47,23 @@ public final class ModelBenchmark {
       double p90Ms,
       double cpuCores) {}
 
-  /** Forward + backward + update steps on a fixed random batch, float32, after warm-up. */
+  /**
+   * Forward + backward + update steps on a fixed random batch, float32, at the steady state: after
+   * {@code warmup} steps and then more until steady ({@link #warmUntilSteady}), as a training run
+   * of thousands of steps spends them. The native blocks' Java steps start interpreted: at the
+   * small cell, 10 steps after 3 warm-ups averaged 0.286 s a step and after 25 warm-ups 0.206.
+   */
   public static TrainingResult training(ModelSpec spec, int batch, int warmup, int steps) {
     ComputationGraph net = GhostNetBuilder.build(spec, 1);
     FlatGradientUpdater.install(net); // as training networks update
     DataSet data = randomBatch(spec, batch);
     for (int i = 0; i < warmup; i++) {
       net.fit(data);
+    }
+    double[] warm = warmUntilSteady(() -> net.fit(data));
+    double cold = 0;
+    for (int i = 0; i < Math.min(steps, warm.length); i++) {
+      cold += warm[i] / 1e3 / Math.min(steps, warm.length);
     }
     double cpu0 = ProcessCpu.seconds();
     long t0 = System.nanoTime();
@@ -62,7 +79,9 @@ public final class ModelBenchmark {
         steps,
         seconds / steps,
         batch * steps / seconds,
-        cpu0 < 0 ? Double.NaN : cpu / seconds);
+        cpu0 < 0 ? Double.NaN : cpu / seconds,
+        warmup + warm.length,
+        cold);
   }
 
   /**
@@ -127,33 +146,41 @@ public final class ModelBenchmark {
   private static final int WARM_BLOCK = 5;
 
   /**
-   * Runs {@code inference} for at least {@link #WARM_SECONDS}, then in blocks of {@link
-   * #WARM_BLOCK} until two blocks in a row have medians within 5% (at most 60 s in all): latency
-   * means the steady state. The native blocks' Java steps (the squeeze-excite) run interpreted,
-   * then compiled by tiers: GhostNet-300M's batch-1 latency read 117 ms after 2 warm-up calls and
-   * 40 ms after 10, and one run that stopped at the first two agreeing blocks still read 155 ms.
+   * Runs {@code call} for at least {@link #WARM_SECONDS}, then in blocks of {@link #WARM_BLOCK}
+   * until two blocks in a row have medians within 5% (at most 60 s in all): latency and training
+   * throughput mean the steady state. The native blocks' Java steps run interpreted, then compiled
+   * by tiers: GhostNet-300M's batch-1 latency read 117 ms after 2 warm-up calls and 40 ms after 10,
+   * and one run that stopped at the first two agreeing blocks still read 155 ms. Returns each
+   * call's milliseconds.
    */
-  private static void warmUntilSteady(Runnable inference) {
+  private static double[] warmUntilSteady(Runnable call) {
+    List<Double> all = new ArrayList<>();
     long start = System.nanoTime();
     while (System.nanoTime() - start < WARM_SECONDS * 1_000_000_000L) {
-      inference.run();
+      all.add(timedMs(call));
     }
     double previous = Double.NaN;
     long deadline = start + 60_000_000_000L;
     while (System.nanoTime() < deadline) {
       double[] ms = new double[WARM_BLOCK];
       for (int i = 0; i < WARM_BLOCK; i++) {
-        long t0 = System.nanoTime();
-        inference.run();
-        ms[i] = (System.nanoTime() - t0) / 1e6;
+        ms[i] = timedMs(call);
+        all.add(ms[i]);
       }
       Arrays.sort(ms);
       double median = percentile(ms, 0.5);
       if (Math.abs(median - previous) <= 0.05 * previous) {
-        return;
+        break;
       }
       previous = median;
     }
+    return all.stream().mapToDouble(Double::doubleValue).toArray();
+  }
+
+  private static double timedMs(Runnable call) {
+    long t0 = System.nanoTime();
+    call.run();
+    return (System.nanoTime() - t0) / 1e6;
   }
 
   private static double percentile(double[] sorted, double q) {

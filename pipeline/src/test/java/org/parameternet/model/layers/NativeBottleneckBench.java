@@ -26,13 +26,24 @@ import org.parameternet.model.ModelSpec;
  * No JUnit; run by {@code tools/native-bench.sh}.
  *
  * <p>Arguments: {@code model block batch [iterations]}, or {@code network model batch [iterations]}
- * for a whole network's training step (computeGradientAndScore) with the switch off and on.
+ * for a whole network's training step (computeGradientAndScore) with the switch off and on, or
+ * {@code ab model batch iterations property=a,b} for a whole network's step (100 classes) built
+ * with system property {@code property} at {@code a} against one built at {@code b}, timed in
+ * alternating steps so that the machine's drift falls on both alike.
  */
 public final class NativeBottleneckBench {
   private NativeBottleneckBench() {}
 
   public static void main(String[] args) {
     int iterations = args.length > 3 ? Integer.parseInt(args[3]) : 10;
+    if (args[0].equals("ab")) {
+      abNetwork(
+          ModelRegistry.get(args[1]).withClasses(100),
+          Integer.parseInt(args[2]),
+          iterations,
+          args[4]);
+      return;
+    }
     if (args[0].equals("network")) {
       network(ModelRegistry.get(args[1]).withClasses(1000), Integer.parseInt(args[2]), iterations);
       return;
@@ -87,6 +98,46 @@ public final class NativeBottleneckBench {
       System.out.printf(
           "%s batch %d, -Dpnet.kernels=%s: %.1f ms per training step (forward + backward)%n",
           spec.name(), batch, kernels, time(net, x, labels, iterations));
+    }
+  }
+
+  private static void abNetwork(ModelSpec spec, int batch, int iterations, String setting) {
+    String property = setting.substring(0, setting.indexOf('='));
+    String[] values = setting.substring(setting.indexOf('=') + 1).split(",");
+    INDArray x = Nd4j.randn(DataType.FLOAT, batch, 3, spec.resolution(), spec.resolution());
+    INDArray labels = Nd4j.zeros(DataType.FLOAT, batch, spec.numClasses());
+    for (int i = 0; i < batch; i++) {
+      labels.putScalar(i, i % spec.numClasses(), 1);
+    }
+    ComputationGraph[] nets = new ComputationGraph[2];
+    for (int v = 0; v < 2; v++) {
+      System.setProperty(property, values[v]);
+      nets[v] = GhostNetBuilder.build(spec, 1);
+      nets[v].setInputs(x);
+      nets[v].setLabels(labels);
+      for (int i = 0; i < 3; i++) {
+        nets[v].computeGradientAndScore(); // plans are built here, with the property as set
+      }
+    }
+    double[][] ms = new double[2][iterations];
+    for (int i = 0; i < iterations; i++) {
+      for (int v = 0; v < 2; v++) {
+        long start = System.nanoTime();
+        nets[v].computeGradientAndScore();
+        ms[v][i] = (System.nanoTime() - start) / 1e6;
+      }
+    }
+    for (int v = 0; v < 2; v++) {
+      Arrays.sort(ms[v]);
+      System.out.printf(
+          "%s batch %d, -D%s=%s: median %.1f ms, quartiles %.1f-%.1f%n",
+          spec.name(),
+          batch,
+          property,
+          values[v],
+          ms[v][iterations / 2],
+          ms[v][iterations / 4],
+          ms[v][3 * iterations / 4]);
     }
   }
 
