@@ -10,15 +10,14 @@ import org.parameternet.model.layers.SqueezeExciteGate.Weights;
 /**
  * The squeeze-excite of a {@link BottleneckPlan}: global average pool, the gate ({@link
  * SqueezeExciteGate}, on the [B, C] vectors), and the channel scale, as Java steps over an NHWC
- * copy of the map, one sample at a time, on the lane kernels ({@link LaneKernels}: a period of
- * channels per SIMD loop, where the scalar loops over C took 2-4 ms a call). oneDNN 2.5 has no
- * optimised kernel for a mean over the plane or a multiply broadcasting a [B, C] gate: its
- * reduction and binary primitives ran those on their reference kernels (42 and 28 ms of a 380 ms
- * ghostnet_small_64 step, most of its SE blocks' time), and in Java each is one pass over the map.
- * Backward, one pass gives the gate's gradient (the sum of the output gradient times the map) and a
- * second the map's (the output gradient times the gate plus the pool's share). Its parameters
- * ({@code se_reduce}, {@code se_expand}: 1x1 conv weights and biases) are read from and their
- * gradients written to DL4J's views, as the unfused graph's layers hold them.
+ * copy of the map, one sample at a time. oneDNN 2.5 has no optimised kernel for a mean over the
+ * plane or a multiply broadcasting a [B, C] gate: its reduction and binary primitives ran those on
+ * their reference kernels (42 and 28 ms of a 380 ms ghostnet_small_64 step, most of its SE blocks'
+ * time), and in Java each is one pass over the map. Backward, one pass gives the gate's gradient
+ * (the sum of the output gradient times the map) and a second the map's (the output gradient times
+ * the gate plus the pool's share). Its parameters ({@code se_reduce}, {@code se_expand}: 1x1 conv
+ * weights and biases) are read from and their gradients written to DL4J's views, as the unfused
+ * graph's layers hold them.
  */
 final class DnnlSqueezeExcite {
   private static final String[] LAYERS = {"se_reduce", "se_reduce", "se_expand", "se_expand"};
@@ -42,9 +41,6 @@ final class DnnlSqueezeExcite {
 
   private final float[] gateValues;
 
-  /** The NHWC map as the lane kernels see it: one group of rows as wide as the channels. */
-  private final LaneLayout lanes;
-
   /** A squeeze-excite over maps of {@code dims} (NCHW order), reducing to {@code reduced}. */
   DnnlSqueezeExcite(DnnlProgram p, long[] dims, int reduced, int activation) {
     this.p = p;
@@ -55,7 +51,6 @@ final class DnnlSqueezeExcite {
     plane = (int) (dims[2] * dims[3]);
     gate = new SqueezeExciteGate(batch, channels, reduced, activation);
     gateValues = new float[batch * channels];
-    lanes = new LaneLayout(batch, channels, 1, plane, channels);
     long[] sizes = {(long) reduced * channels, reduced, (long) channels * reduced, channels};
     for (int i = 0; i < 4; i++) {
       memory.desc flat = p.desc(new long[] {sizes[i]}, memory.format_tag.a);
@@ -88,20 +83,29 @@ final class DnnlSqueezeExcite {
     s._wait();
     FloatPointer in = floats(x);
     float[] pooled = new float[batch * channels];
-    float[] zeros = new float[lanes.lanes()];
     forEachSample(
         n -> {
-          float[] sum = new float[lanes.lanes()];
-          LaneKernels.sums(lanes, sample(in, n, 0), 1, zeros, sum, null);
-          perChannel(sum, 1.0 / plane, pooled, n);
+          float[] xs = sample(in, n, 0);
+          for (int i = 0, at = 0; i < plane; i++, at += channels) {
+            for (int c = 0; c < channels; c++) {
+              pooled[n * channels + c] += xs[at + c];
+            }
+          }
+          for (int c = 0; c < channels; c++) {
+            pooled[n * channels + c] /= plane;
+          }
         });
     gate.forward(pooled, read(params), gateValues);
     FloatPointer out = floats(scaled);
     forEachSample(
         n -> {
           float[] xs = sample(in, n, 0);
-          LaneKernels.affineActivate(
-              lanes, xs, 1, periodic(gateValues, n, 1), zeros, FusedBatchNorm.IDENTITY);
+          int g = n * channels;
+          for (int i = 0, at = 0; i < plane; i++, at += channels) {
+            for (int c = 0; c < channels; c++) {
+              xs[at + c] *= gateValues[g + c];
+            }
+          }
           put(out, n, xs);
         });
   }
@@ -111,13 +115,16 @@ final class DnnlSqueezeExcite {
     FloatPointer d = floats(dScaled);
     FloatPointer x = floats(features);
     float[] dGate = new float[batch * channels];
-    float[] zeros = new float[lanes.lanes()];
     forEachSample(
         n -> {
-          float[] products = new float[lanes.lanes()];
-          LaneKernels.gradientSums(
-              lanes, sample(d, n, 0), sample(x, n, 1), 1, zeros, null, products);
-          perChannel(products, 1, dGate, n);
+          float[] ds = sample(d, n, 0);
+          float[] xs = sample(x, n, 1);
+          int g = n * channels;
+          for (int i = 0, at = 0; i < plane; i++, at += channels) {
+            for (int c = 0; c < channels; c++) {
+              dGate[g + c] += ds[at + c] * xs[at + c];
+            }
+          }
         });
     float[] dPooled = new float[batch * channels];
     Weights grads = Weights.zeros(channels, reduced);
@@ -126,45 +133,18 @@ final class DnnlSqueezeExcite {
     forEachSample(
         n -> {
           float[] ds = sample(d, n, 0);
-          LaneKernels.affineActivate(
-              lanes,
-              ds,
-              1,
-              periodic(gateValues, n, 1),
-              periodic(dPooled, n, 1f / plane),
-              FusedBatchNorm.IDENTITY);
+          int g = n * channels;
+          for (int i = 0, at = 0; i < plane; i++, at += channels) {
+            for (int c = 0; c < channels; c++) {
+              ds[at + c] = ds[at + c] * gateValues[g + c] + dPooled[g + c] / plane;
+            }
+          }
           put(out, n, ds);
         });
     float[][] values = {grads.reduce(), grads.reduceBias(), grads.expand(), grads.expandBias()};
     for (int i = 0; i < 4; i++) {
       DnnlProgram.write(values[i], gradients[i]);
     }
-  }
-
-  /** Sample {@code n}'s lane sums, per channel and times {@code factor}, into {@code out[n]}. */
-  private void perChannel(float[] lanesSums, double factor, float[] out, int n) {
-    double[] sums = new double[channels];
-    lanes.fold(toDouble(lanesSums), sums);
-    for (int c = 0; c < channels; c++) {
-      out[n * channels + c] = (float) (sums[c] * factor);
-    }
-  }
-
-  private static double[] toDouble(float[] values) {
-    double[] d = new double[values.length];
-    for (int i = 0; i < values.length; i++) {
-      d[i] = values[i];
-    }
-    return d;
-  }
-
-  /** Sample {@code n}'s row of {@code perSample} [B, C], times {@code factor}, as lanes. */
-  private float[] periodic(float[] perSample, int n, float factor) {
-    float[] row = new float[channels];
-    for (int c = 0; c < channels; c++) {
-      row[c] = perSample[n * channels + c] * factor;
-    }
-    return lanes.periodic(row);
   }
 
   private void forEachSample(java.util.function.IntConsumer body) {

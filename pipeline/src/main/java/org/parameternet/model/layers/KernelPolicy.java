@@ -183,20 +183,20 @@ public final class KernelPolicy {
 
   /**
    * Whether a native block's batch norms (and their activations) run as Java steps ({@link
-   * LaneNorm}) rather than oneDNN's primitive ({@link DnnlNorm}): where the buffer's layout is one
-   * {@link LaneLayout} knows ({@code layoutSupported}) and the JVM has the Vector API. oneDNN 2.5's
-   * {@code bnorm_jit} took 2-8 ns an element on the small cell's narrow NHWC and padded blocked
-   * maps. {@code -Dpnet.native.norm=java|onednn} forces either (java still needs the layout), for
-   * A/B runs and tests.
+   * LaneNorm}) rather than oneDNN's primitive ({@link DnnlNorm}): only when asked for with {@code
+   * -Dpnet.native.norm=java}, where the buffer's layout is one {@link LaneLayout} knows ({@code
+   * layoutSupported}). The native profile put oneDNN 2.5's {@code bnorm_jit} at 2-8 ns an element
+   * on the small cell's narrow NHWC and padded blocked maps and the Java steps at half its time,
+   * yet whole ghostnet_small_64 steps timed in alternation in one JVM (NativeBottleneckBench ab)
+   * ran faster with oneDNN's, 112-120 ms against 130-143 in two runs; so it stays opt-in.
    */
   static boolean javaPlanNorm(boolean layoutSupported) {
-    String value = System.getProperty(NATIVE_NORM, "auto");
+    String value = System.getProperty(NATIVE_NORM, "onednn");
     return switch (value) {
       case "java" -> layoutSupported;
       case "onednn" -> false;
-      case "auto" -> layoutSupported && VectorKernels.available();
       default -> throw new IllegalArgumentException(
-          "-D" + NATIVE_NORM + "=" + value + ": expected auto, java or onednn");
+          "-D" + NATIVE_NORM + "=" + value + ": expected onednn or java");
     };
   }
 

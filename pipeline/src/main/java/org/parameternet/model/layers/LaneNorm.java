@@ -11,12 +11,13 @@ import org.bytedeco.javacpp.FloatPointer;
  * from the input), then the input gradient. oneDNN 2.5's batch norm on these layouts took 2-8 ns an
  * element on the small cell's narrow maps (its {@code bnorm_jit} at 6-24 channels, padded blocks at
  * 168), a quarter of a ghostnet_small_64 step; these loops run a period of lanes at a time ({@link
- * LaneKernels}).
+ * LaneKernels}). It is opt-in ({@link KernelPolicy#javaPlanNorm}): whole steps did not gain.
  *
- * <p>Each sample is copied into a per-thread array, worked and copied back, the samples in
- * parallel. Statistics are float sums per sample, shifted by the channel's first value, combined in
- * double in sample order, so they do not depend on the thread count. Gamma and beta are DL4J's
- * adjacent views (gamma with beta after it); their gradients go to the caller's key the same way.
+ * <p>Chunks of samples (at least {@link #CHUNK_FLOATS} floats, so a batch of 2x2 maps is a few
+ * calls) are copied into per-thread arrays, worked and copied back, in parallel. Statistics are
+ * float sums per chunk, shifted by the channel's first value, combined in double in chunk order, so
+ * they do not depend on the thread count. Gamma and beta are DL4J's adjacent views (gamma with beta
+ * after it); their gradients go to the caller's key the same way.
  */
 final class LaneNorm implements PlanNorm {
   private final DnnlProgram p;

@@ -165,8 +165,8 @@ class NativeBottleneckTest {
 
   /**
    * Both ways of a block's batch norms, forced: Java steps over the plan's buffers ({@link
-   * LaneNorm}, the default) and oneDNN's primitive, on NHWC blocks (small_64 b0-b2), blocked ones
-   * with padded channel blocks (b3, b9, b12), SE and strided blocks and 2x2 planes.
+   * LaneNorm}, opt-in) and oneDNN's primitive (the default), on NHWC blocks (small_64 b0-b2),
+   * blocked ones with padded channel blocks (b3, b9, b12), SE and strided blocks and 2x2 planes.
    */
   @ParameterizedTest(name = "{0}: {1} block {2}, batch {3}")
   @CsvSource({
