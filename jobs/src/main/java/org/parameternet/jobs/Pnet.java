@@ -6,7 +6,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.spark.sql.AnalysisException;
 import org.parameternet.config.Defaults;
-import org.parameternet.model.NativeBuild;
 import org.parameternet.model.NativeThreads;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -43,8 +42,6 @@ public final class Pnet implements Runnable {
   }
 
   public static void main(String[] args) {
-    // before anything loads a JavaCPP library: JavaCPP reads which nd4j-native build to load once
-    NativeBuild.select();
     // before anything loads ND4J's natives: libgomp reads its wait policy once, when it loads
     if (NativeThreads.preferPassiveWaiting() == null) {
       System.err.println(

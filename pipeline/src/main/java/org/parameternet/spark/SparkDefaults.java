@@ -27,8 +27,6 @@ public final class SparkDefaults {
     // idle OpenMP threads sleep instead of spinning on the cores the Java kernels need
     // (NativeThreads)
     settings.put("spark.executorEnv." + NativeThreads.WAIT_POLICY, NativeThreads.PASSIVE);
-    // each executor loads the nd4j-native build for its own CPU (AVX-512 or AVX2)
-    settings.put("spark.plugins", NativeBuildPlugin.class.getName());
     return settings;
   }
 
