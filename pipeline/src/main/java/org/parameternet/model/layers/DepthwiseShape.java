@@ -15,8 +15,10 @@ package org.parameternet.model.layers;
  * which is also where a tap reading before a row's start lands.
  */
 final class DepthwiseShape {
-  /** Floats in one vector: 256-bit lanes (AVX2), what {@link PlaneDepthwise} computes in. */
-  static final int LANES = 8;
+  /**
+   * Floats in one vector, what {@link PlaneDepthwise} computes in ({@link VectorKernels#lanes()}).
+   */
+  static final int LANES = VectorKernels.lanes();
 
   final int h;
   final int w;

@@ -24,21 +24,17 @@ import jdk.incubator.vector.VectorSpecies;
  * --add-modules=jdk.incubator.vector}.
  */
 final class PlaneDepthwise {
-  private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_256;
-  private static final int LANES = DepthwiseShape.LANES;
+  private static final VectorSpecies<Float> SPECIES = VectorWidth.SPECIES;
+  private static final int LANES = VectorWidth.LANES;
 
   static {
-    if (SPECIES.length() != LANES) {
-      throw new AssertionError("256-bit vectors of " + SPECIES.length() + " floats");
+    if (DepthwiseShape.LANES != LANES) {
+      throw new AssertionError(
+          "shapes padded to " + DepthwiseShape.LANES + " floats, vectors of " + LANES);
     }
   }
 
   private PlaneDepthwise() {}
-
-  /** The widest vectors this CPU runs natively, in bits. */
-  static int vectorBits() {
-    return FloatVector.SPECIES_PREFERRED.vectorBitSize();
-  }
 
   /**
    * Copies {@code in} (h x w) into its zero-padded phase planes {@code phased} ({@link

@@ -11,8 +11,8 @@ import jdk.incubator.vector.VectorSpecies;
  * element, hard-swish's derivative 1.0 to 0.18. Only loaded when {@link VectorKernels#available()}.
  */
 final class VectorBatchNorm {
-  private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_256;
-  private static final int LANES = SPECIES.length();
+  private static final VectorSpecies<Float> SPECIES = VectorWidth.SPECIES;
+  private static final int LANES = VectorWidth.LANES;
 
   private VectorBatchNorm() {}
 
