@@ -10,6 +10,8 @@ import jdk.incubator.vector.VectorSpecies;
  * serves them all. The sums walk one vector position through a group's periods, keeping the
  * accumulators in registers; the element-wise loops walk the periods in order. A group's tail (less
  * than a period) runs on the scalar loop. Only loaded when {@link VectorKernels#available()}.
+ * Always 256-bit, whatever {@link VectorKernels#BITS_PROPERTY} says: the periods are built for
+ * {@link LaneKernels#LANES} lanes.
  */
 final class LaneVectors {
   private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_256;
