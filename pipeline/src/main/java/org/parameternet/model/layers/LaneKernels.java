@@ -36,8 +36,7 @@ final class LaneKernels {
   }
 
   /**
-   * {@code sum += x - shift} and, unless {@code squares} is null, {@code squares += (x - shift)^2},
-   * per lane of each group's period.
+   * {@code sum += x - shift} and {@code squares += (x - shift)^2}, per lane of each group's period.
    */
   static void sums(
       LaneLayout l, float[] x, int samples, float[] shift, float[] sum, float[] squares) {
@@ -49,13 +48,11 @@ final class LaneKernels {
       int j = lane(l, i % l.sampleLength());
       float v = x[i] - shift[j];
       sum[j] += v;
-      if (squares != null) {
-        squares[j] += v * v;
-      }
+      squares[j] += v * v;
     }
   }
 
-  /** {@code sumG += g} (unless null) and {@code sumGC += g * (x - centre)}, per lane. */
+  /** {@code sumG += g} and {@code sumGC += g * (x - centre)}, per lane. */
   static void gradientSums(
       LaneLayout l,
       float[] g,
@@ -70,9 +67,7 @@ final class LaneKernels {
     }
     for (int i = 0; i < samples * l.sampleLength(); i++) {
       int j = lane(l, i % l.sampleLength());
-      if (sumG != null) {
-        sumG[j] += g[i];
-      }
+      sumG[j] += g[i];
       sumGC[j] += g[i] * (x[i] - centre[j]);
     }
   }

@@ -8,7 +8,7 @@ import org.bytedeco.dnnl.memory;
  * zeros past the last channel). Each sample is {@code groups} runs of {@code rows} pixels of {@code
  * width} floats, and the float at lane {@code j} of a row of group {@code g} is channel {@code g *
  * width + j} (padding when that is not below {@code channels}). NHWC is one group as wide as the
- * channels; NCHW fits as width 1, a group per channel.
+ * channels.
  *
  * <p>A per-channel operation over such a buffer repeats with a period of {@code lcm(width, lanes)}
  * floats, so its SIMD loop multiplies by, or accumulates into, arrays of one period ({@link
@@ -33,9 +33,6 @@ record LaneLayout(int batch, int channels, int groups, int rows, int width) {
     }
     if (d.equals(p.desc(dims, memory.format_tag.nChw8c))) {
       return new LaneLayout(batch, channels, (channels + 7) / 8, rows, 8);
-    }
-    if (d.equals(p.desc(dims, memory.format_tag.nchw))) {
-      return new LaneLayout(batch, channels, channels, rows, 1);
     }
     return null;
   }

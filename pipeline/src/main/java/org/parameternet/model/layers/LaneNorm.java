@@ -36,6 +36,11 @@ final class LaneNorm implements PlanNorm {
   private final float[] scale;
   private final float[] shift;
 
+  /** {@link #scale} and {@link #shift} as the lane kernels read them, for the backward pass. */
+  private float[] scaleLanes;
+
+  private float[] shiftLanes;
+
   /** Floats a unit of work covers at least: a few samples of a small map, one of a large one. */
   private static final int CHUNK_FLOATS = 1 << 14;
 
@@ -132,8 +137,10 @@ final class LaneNorm implements PlanNorm {
       scale[c] = gb[c] * invStd[c];
       shift[c] = gb[channels + c] - mean[c] * scale[c];
     }
-    float[] a = layout.periodic(scale);
-    float[] b = layout.periodic(shift);
+    scaleLanes = layout.periodic(scale);
+    shiftLanes = layout.periodic(shift);
+    float[] a = scaleLanes;
+    float[] b = shiftLanes;
     FloatPointer ys = floats(out);
     forEachChunk(
         (chunk, first, samples) -> {
@@ -174,8 +181,8 @@ final class LaneNorm implements PlanNorm {
     s._wait();
     FloatPointer xs = floats(x);
     FloatPointer ds = floats(d);
-    float[] a = layout.periodic(scale);
-    float[] b = layout.periodic(shift);
+    float[] a = scaleLanes;
+    float[] b = shiftLanes;
     float[] centre = layout.periodic(mean);
     forEachChunk(
         (chunk, first, samples) -> {

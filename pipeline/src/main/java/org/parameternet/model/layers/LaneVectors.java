@@ -43,17 +43,13 @@ final class LaneVectors {
             q = v.fma(v, q);
           }
           t.add(FloatVector.fromArray(SPECIES, sum, pat + k)).intoArray(sum, pat + k);
-          if (squares != null) {
-            q.add(FloatVector.fromArray(SPECIES, squares, pat + k)).intoArray(squares, pat + k);
-          }
+          q.add(FloatVector.fromArray(SPECIES, squares, pat + k)).intoArray(squares, pat + k);
         }
         for (int i = base + full; i < base + l.groupLength(); i++) {
           int j = pat + (i - base) % period;
           float v = x[i] - shift[j];
           sum[j] += v;
-          if (squares != null) {
-            squares[j] += v * v;
-          }
+          squares[j] += v * v;
         }
       }
     }
@@ -82,16 +78,12 @@ final class LaneVectors {
             t = t.add(gv);
             c = FloatVector.fromArray(SPECIES, x, i).sub(m).fma(gv, c);
           }
-          if (sumG != null) {
-            t.add(FloatVector.fromArray(SPECIES, sumG, pat + k)).intoArray(sumG, pat + k);
-          }
+          t.add(FloatVector.fromArray(SPECIES, sumG, pat + k)).intoArray(sumG, pat + k);
           c.add(FloatVector.fromArray(SPECIES, sumGC, pat + k)).intoArray(sumGC, pat + k);
         }
         for (int i = base + full; i < base + l.groupLength(); i++) {
           int j = pat + (i - base) % period;
-          if (sumG != null) {
-            sumG[j] += g[i];
-          }
+          sumG[j] += g[i];
           sumGC[j] += g[i] * (x[i] - centre[j]);
         }
       }
