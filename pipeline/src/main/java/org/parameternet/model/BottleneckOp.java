@@ -6,10 +6,22 @@ package org.parameternet.model;
  * conv shortcut), the squeeze-excite's reduced width (0 for none) and ghost module 1's activation.
  */
 public record BottleneckOp(
-    int in, int mid, int out, int kernel, int stride, int seReduced, Activation activation) {
+    int in,
+    int mid,
+    int out,
+    int kernel,
+    int stride,
+    int seReduced,
+    Activation activation,
+    int experts) {
   /** Whether the shortcut is depthwise conv + BN, 1x1 conv + BN rather than the identity. */
   public boolean hasShortcutConv() {
     return in != out || stride > 1;
+  }
+
+  /** Whether the ghost and shortcut convs are dynamic, {@code experts} experts each. */
+  public boolean isDynamic() {
+    return experts > 0;
   }
 
   public boolean hasSqueezeExcite() {

@@ -251,7 +251,10 @@ public final class GhostNetBuilder implements GraphSink<String> {
     layer.setStride(op.stride());
     layer.setSeReduced(op.seReduced());
     layer.setActivationFn(activation(op.activation()));
-    if (!layer.supports() || (op.seReduced() > 0 && !KernelPolicy.nativeSqueezeExcite())) {
+    layer.setExperts(op.experts());
+    if (!layer.supports()
+        || (op.seReduced() > 0 && !KernelPolicy.nativeSqueezeExcite())
+        || (op.isDynamic() && !KernelPolicy.nativeDynamicBlocks())) {
       return null;
     }
     graph.addLayer(name, layer, input);

@@ -45,10 +45,12 @@ public final class GhostNetTopology<H> {
     int mid = Channels.round4(row.expansion() * spec.width());
     int out = Channels.round4(row.out() * spec.width());
     int in = x.shape().channels();
-    if (staticConvs()) {
+    int experts = wholeBlockExperts();
+    if (experts >= 0) {
       int seReduced = row.hasSqueezeExcite() ? Channels.round4(mid * row.seRatio()) : 0;
       BottleneckOp op =
-          new BottleneckOp(in, mid, out, row.kernel(), row.stride(), seReduced, spec.activation());
+          new BottleneckOp(
+              in, mid, out, row.kernel(), row.stride(), seReduced, spec.activation(), experts);
       H block = sink.wholeBottleneck(name, x.handle(), x.shape(), op);
       if (block != null) {
         return new Node<>(block, blockOutput(x.shape(), row, out));
@@ -88,25 +90,44 @@ public final class GhostNetTopology<H> {
     return new Node<>(sink.add(name + "_add", y.handle(), shortcut.handle(), y.shape()), y.shape());
   }
 
+  /** The bottleneck convs ParameterNet makes dynamic; the strided reduction and SE stay static. */
+  private static final ConvRole[] DYNAMIC_IN_BLOCK = {
+    ConvRole.GHOST_PRIMARY,
+    ConvRole.GHOST_CHEAP,
+    ConvRole.SHORTCUT_DEPTHWISE,
+    ConvRole.SHORTCUT_POINTWISE
+  };
+
+  private static final ConvRole[] STATIC_IN_BLOCK = {
+    ConvRole.BOTTLENECK_DEPTHWISE, ConvRole.SQUEEZE_EXCITE
+  };
+
   /**
-   * Whether every conv of a bottleneck is static and unbranched, so that {@link
-   * GraphSink#wholeBottleneck} may stand for it (the sink decides which blocks it plays).
+   * The experts of a bottleneck {@link GraphSink#wholeBottleneck} may stand for (the sink decides
+   * which blocks it plays): 0 when every conv is static, M when the ghost and shortcut convs are
+   * dynamic as ParameterNet's; -1 for anything else (branched convs, other dynamic positions).
    */
-  private boolean staticConvs() {
-    for (ConvRole role :
-        new ConvRole[] {
-          ConvRole.GHOST_PRIMARY,
-          ConvRole.GHOST_CHEAP,
-          ConvRole.BOTTLENECK_DEPTHWISE,
-          ConvRole.SQUEEZE_EXCITE,
-          ConvRole.SHORTCUT_DEPTHWISE,
-          ConvRole.SHORTCUT_POINTWISE
-        }) {
+  private int wholeBlockExperts() {
+    boolean allDynamic = true;
+    boolean anyDynamic = false;
+    for (ConvRole role : DYNAMIC_IN_BLOCK) {
+      allDynamic &= spec.isDynamic(role);
+      anyDynamic |= spec.isDynamic(role);
+    }
+    for (ConvRole role : STATIC_IN_BLOCK) {
       if (spec.isDynamic(role) || spec.isBranched(role)) {
-        return false;
+        return -1;
       }
     }
-    return true;
+    for (ConvRole role : DYNAMIC_IN_BLOCK) {
+      if (spec.isBranched(role)) {
+        return -1;
+      }
+    }
+    if (!anyDynamic) {
+      return 0;
+    }
+    return allDynamic ? spec.experts() : -1;
   }
 
   /** A bottleneck's output shape: reduced by its stride, {@code out} channels. */

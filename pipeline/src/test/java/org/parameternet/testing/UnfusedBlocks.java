@@ -24,5 +24,6 @@ public final class UnfusedBlocks implements BeforeEachCallback, AfterEachCallbac
   public void afterEach(ExtensionContext context) {
     System.clearProperty(KernelPolicy.SWITCH);
     System.clearProperty(KernelPolicy.NATIVE_SQUEEZE_EXCITE);
+    System.clearProperty(KernelPolicy.NATIVE_DYNAMIC);
   }
 }

@@ -49,7 +49,8 @@ final class BottleneckPlan implements AutoCloseable {
       int width,
       int kernel,
       int stride,
-      int seReduced) {
+      int seReduced,
+      int experts) {
     int outHeight() {
       return (height + 2 * (kernel / 2) - kernel) / stride + 1;
     }
@@ -66,6 +67,11 @@ final class BottleneckPlan implements AutoCloseable {
     boolean wholeExpansion() {
       return stride > 1 || seReduced > 0;
     }
+
+    /** Whether the block's ghost and shortcut convs are dynamic (ParameterNet's). */
+    boolean dynamic() {
+      return experts > 0;
+    }
   }
 
   private final DnnlProgram p;
@@ -75,15 +81,15 @@ final class BottleneckPlan implements AutoCloseable {
   /** The batch norms by unit, in the order the forward pass runs them. */
   private final Map<String, PlanNorm> norms = new LinkedHashMap<>();
 
-  private DnnlConv primary1;
-  private DnnlConv cheap1;
+  private PlanConv primary1;
+  private PlanConv cheap1;
   private DnnlConv reduce;
-  private DnnlConv primary2a;
+  private PlanConv primary2a;
   private DnnlConv primary2b;
-  private DnnlConv cheap2;
+  private PlanConv cheap2;
   private DnnlSqueezeExcite squeezeExcite;
-  private DnnlConv shortcutDepthwise;
-  private DnnlConv shortcutPointwise;
+  private PlanConv shortcutDepthwise;
+  private PlanConv shortcutPointwise;
 
   /** Ghost module 1's output as one NHWC tensor, where a strided block materialises it. */
   private memory.desc concatDesc;
@@ -97,10 +103,14 @@ final class BottleneckPlan implements AutoCloseable {
       memory.desc userOut = p.desc(outDims(shape.out()), memory.format_tag.nchw);
       memory x = p.bound(userIn, X);
       memory[] ghost1 = ghost1(x);
-      memory p2 =
-          shape.wholeExpansion()
-              ? ghost2Primary(expanded(ghost1))
-              : ghost2PrimaryOverHalves(ghost1);
+      memory p2;
+      if (shape.wholeExpansion()) {
+        p2 = ghost2Primary(expanded(ghost1));
+      } else if (shape.dynamic()) {
+        p2 = ghost2Primary(concat(ghost1)); // a dynamic conv routes on the whole input
+      } else {
+        p2 = ghost2PrimaryOverHalves(ghost1);
+      }
       memory c2 = ghost2Cheap(p2);
       p.reorder(p.forward, shape.shortcutConv() ? shortcut() : x, p.bound(userOut, OUT), false);
       int half = shape.out() / 2;
@@ -148,22 +158,22 @@ final class BottleneckPlan implements AutoCloseable {
     int in = shape.in();
     int half = shape.mid() / 2;
     primary1 =
-        new DnnlConv(
-            p,
+        conv(
+            "ghost1_primary",
             Geometry.pointwise(in, half),
+            inDims(in),
             p.internal(inDims(in)),
             p.internal(inDims(half)),
-            false);
-    bindWeights(primary1, pointwise(half, in, in, 0), "ghost1_primary");
+            pointwise(half, in, in, 0));
     memory a = normForward("ghost1_primary", primary1.forward(x, null), activation);
     cheap1 =
-        new DnnlConv(
-            p,
+        conv(
+            "ghost1_cheap",
             Geometry.depthwise(half, 3, 1),
+            inDims(half),
             p.following(a.get_desc()),
             p.internal(inDims(half)),
-            false);
-    bindWeights(cheap1, depthwise(half, 3), "ghost1_cheap");
+            depthwise(half, 3));
     return new memory[] {a, normForward("ghost1_cheap", cheap1.forward(a, null), activation)};
   }
 
@@ -193,10 +203,15 @@ final class BottleneckPlan implements AutoCloseable {
     return split(dExpanded);
   }
 
-  /** concat(a, b) in one NHWC buffer, for the strided depthwise conv that reads across both. */
+  /**
+   * concat(a, b) in one buffer: NHWC for the strided depthwise conv or the SE that reads across
+   * both, NCHW for a dynamic conv.
+   */
   private memory concat(memory[] halves) {
     int half = shape.mid() / 2;
-    concatDesc = p.desc(inDims(shape.mid()), memory.format_tag.nhwc);
+    boolean nchw = shape.dynamic() && !shape.wholeExpansion();
+    concatDesc =
+        p.desc(inDims(shape.mid()), nchw ? memory.format_tag.nchw : memory.format_tag.nhwc);
     memory whole = p.scratch(concatDesc);
     for (int i = 0; i < 2; i++) {
       memory part = p.view(whole, channels(concatDesc, half, i * half));
@@ -224,13 +239,13 @@ final class BottleneckPlan implements AutoCloseable {
     int mid = shape.mid();
     int half = shape.out() / 2;
     primary2a =
-        new DnnlConv(
-            p,
+        conv(
+            "ghost2_primary",
             Geometry.pointwise(mid, half),
+            DnnlProgram.dims(expanded.get_desc()),
             p.following(expanded.get_desc()),
             p.internal(outDims(half)),
-            false);
-    bindWeights(primary2a, pointwise(half, mid, mid, 0), "ghost2_primary");
+            pointwise(half, mid, mid, 0));
     return normForward(
         "ghost2_primary", primary2a.forward(expanded, null), FusedBatchNorm.IDENTITY);
   }
@@ -241,8 +256,9 @@ final class BottleneckPlan implements AutoCloseable {
     int half = shape.out() / 2;
     Geometry geometry = Geometry.pointwise(half1, half);
     memory.desc out = p.internal(outDims(half));
-    primary2a = new DnnlConv(p, geometry, p.following(halves[0].get_desc()), out, false);
-    bindWeights(primary2a, pointwise(half, half1, shape.mid(), 0), "ghost2_primary");
+    DnnlConv first = new DnnlConv(p, geometry, p.following(halves[0].get_desc()), out, false);
+    bindWeights(first, pointwise(half, half1, shape.mid(), 0), "ghost2_primary");
+    primary2a = first;
     memory raw = primary2a.forward(halves[0], null);
     primary2b = new DnnlConv(p, geometry, p.following(halves[1].get_desc()), raw.get_desc(), true);
     bindWeights(primary2b, pointwise(half, half1, shape.mid(), half1), "ghost2_primary");
@@ -253,13 +269,13 @@ final class BottleneckPlan implements AutoCloseable {
   private memory ghost2Cheap(memory primary) {
     int half = shape.out() / 2;
     cheap2 =
-        new DnnlConv(
-            p,
+        conv(
+            "ghost2_cheap",
             Geometry.depthwise(half, 3, 1),
+            outDims(half),
             p.following(primary.get_desc()),
             p.internal(outDims(half)),
-            false);
-    bindWeights(cheap2, depthwise(half, 3), "ghost2_cheap");
+            depthwise(half, 3));
     return normForward("ghost2_cheap", cheap2.forward(primary, null), FusedBatchNorm.IDENTITY);
   }
 
@@ -268,24 +284,44 @@ final class BottleneckPlan implements AutoCloseable {
     int in = shape.in();
     memory x = primary1.source();
     shortcutDepthwise =
-        new DnnlConv(
-            p,
+        conv(
+            "sc_dw",
             Geometry.depthwise(in, shape.kernel(), shape.stride()),
+            inDims(in),
             p.following(x.get_desc()),
             p.internal(outDims(in)),
-            false);
-    bindWeights(shortcutDepthwise, depthwise(in, shape.kernel()), "sc_dw");
+            depthwise(in, shape.kernel()));
     memory reduced =
         normForward("sc_dw", shortcutDepthwise.forward(x, null), FusedBatchNorm.IDENTITY);
     shortcutPointwise =
-        new DnnlConv(
-            p,
+        conv(
+            "sc_pw",
             Geometry.pointwise(in, shape.out()),
+            outDims(in),
             p.following(reduced.get_desc()),
             p.internal(outDims(shape.out())),
-            false);
-    bindWeights(shortcutPointwise, pointwise(shape.out(), in, in, 0), "sc_pw");
+            pointwise(shape.out(), in, in, 0));
     return normForward("sc_pw", shortcutPointwise.forward(reduced, null), FusedBatchNorm.IDENTITY);
+  }
+
+  /**
+   * Unit {@code unit}'s conv from {@code srcDims}: dynamic in a ParameterNet block (every conv of
+   * it but the strided reduction and the SE's), else static over DL4J's weights {@code user}.
+   */
+  private PlanConv conv(
+      String unit,
+      Geometry geometry,
+      long[] srcDims,
+      memory.desc srcMd,
+      memory.desc dstMd,
+      memory.desc user) {
+    if (shape.dynamic()) {
+      String prefix = NativeBottleneckParams.key(unit + "_conv", "");
+      return new DnnlDynamicConv(p, geometry, shape.experts(), srcDims, prefix);
+    }
+    DnnlConv conv = new DnnlConv(p, geometry, srcMd, dstMd, false);
+    bindWeights(conv, user, unit);
+    return conv;
   }
 
   private static void bindWeights(DnnlConv conv, memory.desc user, String unit) {
@@ -322,10 +358,14 @@ final class BottleneckPlan implements AutoCloseable {
     memory dCheap2Raw = normBackward("ghost2_cheap", dCheap2);
     p.accumulate(p.backward, dPrimary2, cheap2.backward(dCheap2Raw));
     memory dPrimary2Raw = normBackward("ghost2_primary", dPrimary2);
-    memory[] dGhost1 =
-        shape.wholeExpansion()
-            ? expandedBackward(primary2a.backward(dPrimary2Raw))
-            : new memory[] {primary2a.backward(dPrimary2Raw), primary2b.backward(dPrimary2Raw)};
+    memory[] dGhost1;
+    if (shape.wholeExpansion()) {
+      dGhost1 = expandedBackward(primary2a.backward(dPrimary2Raw));
+    } else if (shape.dynamic()) {
+      dGhost1 = split(primary2a.backward(dPrimary2Raw));
+    } else {
+      dGhost1 = new memory[] {primary2a.backward(dPrimary2Raw), primary2b.backward(dPrimary2Raw)};
+    }
     memory dCheap1Raw = normBackward("ghost1_cheap", dGhost1[1]);
     p.accumulate(p.backward, dGhost1[0], cheap1.backward(dCheap1Raw));
     memory dPrimary1Raw = normBackward("ghost1_primary", dGhost1[0]);

@@ -20,7 +20,7 @@ import org.bytedeco.dnnl.memory;
  * in DL4J's parameter view and are reordered into the primitive's layout before each pass; the
  * gradient is reordered back into DL4J's gradient view.
  */
-final class DnnlConv {
+final class DnnlConv implements PlanConv {
   /** Channels in and out, depthwise or 1x1, the kernel and stride. */
   record Geometry(int in, int out, boolean depthwise, int kernel, int stride) {
     static Geometry pointwise(int in, int out) {
@@ -49,6 +49,9 @@ final class DnnlConv {
 
   /** What the forward pass read, for the weight gradient. */
   private memory src;
+
+  /** Where a conv of {@link #computedWeights} leaves its weight gradient (else null). */
+  private memory kernelGradient;
 
   /**
    * A conv of {@code geometry} from {@code srcMd} to {@code dstMd} (either may leave its layout to
@@ -105,7 +108,8 @@ final class DnnlConv {
   }
 
   /** What the forward pass read (after {@link #forward}): the input in the primitive's layout. */
-  memory source() {
+  @Override
+  public memory source() {
     return src;
   }
 
@@ -128,8 +132,26 @@ final class DnnlConv {
     p.reorder(p.weightsOut, diffWeights, p.bound(userMd, gradientKey), false);
   }
 
-  /** Appends the conv of {@code in} to the forward pass, into {@code dst} or a new buffer. */
-  memory forward(memory in, memory dst) {
+  /**
+   * The weights are {@code kernels}, a buffer of the program that an earlier step of the forward
+   * pass fills (call before {@link #forward}); the backward pass leaves their gradient in {@code
+   * gradient} (null in inference). Both in any layout the reorders can read.
+   */
+  void computedWeights(memory kernels, memory gradient) {
+    p.reorder(p.forward, kernels, weights, false);
+    if (!p.training) {
+      return;
+    }
+    weightsForData = weights;
+    if (!dpd.weights_desc().equals(fpd.weights_desc())) {
+      weightsForData = p.scratch(dpd.weights_desc());
+      p.reorder(p.forward, kernels, weightsForData, false);
+    }
+    kernelGradient = gradient;
+  }
+
+  @Override
+  public memory forward(memory in, memory dst) {
     src = p.ensure(p.forward, in, fpd.src_desc());
     memory out = dst != null ? dst : p.scratch(fpd.dst_desc());
     p.add(
@@ -140,8 +162,8 @@ final class DnnlConv {
     return out;
   }
 
-  /** Appends the weight gradient and the input gradient (a new buffer, returned). */
-  memory backward(memory diffDst) {
+  @Override
+  public memory backward(memory diffDst) {
     if (javaWeightGradient != null) {
       memory x = p.ensure(p.backward, src, nhwc(fpd.src_desc()));
       memory dy = p.ensure(p.backward, diffDst, nhwc(fpd.dst_desc()));
@@ -156,6 +178,9 @@ final class DnnlConv {
           wpd,
           new convolution_backward_weights(wpd),
           p.args(DNNL_ARG_SRC, s, DNNL_ARG_DIFF_DST, dd, DNNL_ARG_DIFF_WEIGHTS, diffWeights));
+    }
+    if (kernelGradient != null) {
+      p.reorder(p.backward, diffWeights, kernelGradient, false);
     }
     memory ddData = p.ensure(p.backward, diffDst, dpd.diff_dst_desc());
     memory diffSrc = p.scratch(dpd.diff_src_desc());

@@ -1,14 +1,8 @@
 package org.parameternet.model.layers;
 
-import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_DST;
-import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_SRC;
-import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_WEIGHTS;
-
 import java.util.ArrayList;
 import java.util.List;
-import org.bytedeco.dnnl.IntMemoryMap;
 import org.bytedeco.dnnl.global.dnnl.algorithm;
-import org.bytedeco.dnnl.matmul;
 import org.bytedeco.dnnl.memory;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -76,18 +70,13 @@ final class DnnlDynamicPointwise implements AutoCloseable {
       String srcKey,
       String weightsKey,
       String dstKey) {
-    matmul.desc d = p.own(new matmul.desc(src, weights, dst));
-    matmul.primitive_desc pd = p.own(new matmul.primitive_desc(d, p.attr(), p.eng));
-    IntMemoryMap args =
-        p.args(
-            DNNL_ARG_SRC,
-            p.bound(src, srcKey),
-            DNNL_ARG_WEIGHTS,
-            p.bound(weights, weightsKey),
-            DNNL_ARG_DST,
-            p.bound(dst, dstKey));
-    p.add(steps, pd, new matmul(pd), args);
-    return DnnlProgram.optimised(pd);
+    return p.matmul(
+        steps,
+        p.bound(src, srcKey),
+        p.bound(weights, weightsKey),
+        null,
+        p.bound(dst, dstKey),
+        p.attr());
   }
 
   /**

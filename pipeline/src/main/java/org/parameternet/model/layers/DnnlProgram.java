@@ -1,14 +1,18 @@
 package org.parameternet.model.layers;
 
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_BIAS;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_DST;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_FROM;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_SCRATCHPAD;
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_SRC;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_SRC_0;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_SRC_1;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_TO;
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_WEIGHTS;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import org.bytedeco.dnnl.IntMemoryMap;
@@ -16,6 +20,7 @@ import org.bytedeco.dnnl.binary;
 import org.bytedeco.dnnl.engine;
 import org.bytedeco.dnnl.global.dnnl.algorithm;
 import org.bytedeco.dnnl.global.dnnl.scratchpad_mode;
+import org.bytedeco.dnnl.matmul;
 import org.bytedeco.dnnl.memory;
 import org.bytedeco.dnnl.post_ops;
 import org.bytedeco.dnnl.primitive;
@@ -79,6 +84,9 @@ final class DnnlProgram implements AutoCloseable {
   private long scratchpadBytes;
   private memory scratchpadBuffer;
   private final Map<String, List<memory>> bound = new HashMap<>();
+
+  /** The key each bound memory follows, for {@link #alias}. */
+  private final Map<memory, String> keyOf = new IdentityHashMap<>();
 
   DnnlProgram(boolean training, boolean blocked) {
     this.training = training;
@@ -151,7 +159,17 @@ final class DnnlProgram implements AutoCloseable {
   memory bound(memory.desc d, String key) {
     memory m = own(new memory(d, eng, (Pointer) null));
     bound.computeIfAbsent(key, k -> new ArrayList<>()).add(m);
+    keyOf.put(m, key);
     return m;
+  }
+
+  /**
+   * {@code d} (another shape or strides) over the same buffer as {@code m}: bound to the same key
+   * when {@code m} is bound, since a caller's buffer moves between runs, else a {@link #view}.
+   */
+  memory alias(memory m, memory.desc d) {
+    String key = keyOf.get(m);
+    return key != null ? bound(d, key) : view(m, d);
   }
 
   /** Points every memory bound to {@code key} at {@code address}. */
@@ -223,6 +241,44 @@ final class DnnlProgram implements AutoCloseable {
       attr.set_post_ops(ops);
     }
     return attr;
+  }
+
+  /** {@link #attr} with an element-wise post-op ({@code algorithm}, alpha and beta 0). */
+  primitive_attr withEltwise(algorithm algorithm) {
+    primitive_attr attr = attr();
+    post_ops ops = own(new post_ops());
+    ops.append_eltwise(1f, algorithm, 0f, 0f);
+    attr.set_post_ops(ops);
+    return attr;
+  }
+
+  /**
+   * Appends {@code dst = src weights (+ bias)}, batched when the memories are 3-D; whether oneDNN
+   * has an {@link #optimised} implementation of it.
+   */
+  boolean matmul(
+      List<Step> steps, memory src, memory weights, memory bias, memory dst, primitive_attr attr) {
+    matmul.desc d =
+        own(
+            bias == null
+                ? new matmul.desc(src.get_desc(), weights.get_desc(), dst.get_desc())
+                : new matmul.desc(
+                    src.get_desc(), weights.get_desc(), bias.get_desc(), dst.get_desc()));
+    matmul.primitive_desc pd = own(new matmul.primitive_desc(d, attr, eng));
+    IntMemoryMap args =
+        bias == null
+            ? args(DNNL_ARG_SRC, src, DNNL_ARG_WEIGHTS, weights, DNNL_ARG_DST, dst)
+            : args(
+                DNNL_ARG_SRC,
+                src,
+                DNNL_ARG_WEIGHTS,
+                weights,
+                DNNL_ARG_BIAS,
+                bias,
+                DNNL_ARG_DST,
+                dst);
+    add(steps, pd, new matmul(pd), args);
+    return optimised(pd);
   }
 
   /** {@code dst = src} (or {@code dst += src}) across layouts. */
@@ -299,5 +355,6 @@ final class DnnlProgram implements AutoCloseable {
     }
     owned.clear();
     bound.clear();
+    keyOf.clear();
   }
 }

@@ -200,6 +200,24 @@ public final class KernelPolicy {
     };
   }
 
+  /**
+   * Whether a ParameterNet bottleneck (dynamic ghost and shortcut convs) may be one native block
+   * ({@link DnnlDynamicConv} inside a {@link BottleneckPlan}) rather than the unfused layers: only
+   * with {@code -Dpnet.native.dynamic=true} until side-by-side runs show it winning.
+   */
+  public static boolean nativeDynamicBlocks() {
+    String value = System.getProperty(NATIVE_DYNAMIC, "false");
+    return switch (value) {
+      case "true" -> true;
+      case "false" -> false;
+      default -> throw new IllegalArgumentException(
+          "-D" + NATIVE_DYNAMIC + "=" + value + ": expected true or false");
+    };
+  }
+
+  /** The override of {@link #nativeDynamicBlocks}. */
+  public static final String NATIVE_DYNAMIC = "pnet.native.dynamic";
+
   /** The override of {@link #javaPlanNorm}. */
   static final String NATIVE_NORM = "pnet.native.norm";
 

@@ -46,6 +46,9 @@ public class NativeBottleneck extends FeedForwardLayer {
   private int stride = 1;
   private int seReduced;
 
+  /** Experts of the ghost and shortcut convs, which are dynamic (ParameterNet's); 0: static. */
+  private int experts;
+
   /** The unfused layers' names without the block's prefix, in their flat order; null: default. */
   private List<String> layerOrder;
 
@@ -60,6 +63,7 @@ public class NativeBottleneck extends FeedForwardLayer {
    */
   public boolean supports() {
     return seReduced >= 0
+        && experts >= 0
         && (stride == 1 || stride == 2)
         && kernel % 2 == 1
         && mid % 2 == 0
@@ -206,6 +210,14 @@ public class NativeBottleneck extends FeedForwardLayer {
     this.seReduced = seReduced;
   }
 
+  public int getExperts() {
+    return experts;
+  }
+
+  public void setExperts(int experts) {
+    this.experts = experts;
+  }
+
   public List<String> getLayerOrder() {
     return layerOrder;
   }
@@ -222,12 +234,13 @@ public class NativeBottleneck extends FeedForwardLayer {
         && kernel == b.kernel
         && stride == b.stride
         && seReduced == b.seReduced
+        && experts == b.experts
         && Objects.equals(layerOrder, b.layerOrder);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(super.hashCode(), mid, kernel, stride, seReduced, layerOrder);
+    return Objects.hash(super.hashCode(), mid, kernel, stride, seReduced, experts, layerOrder);
   }
 
   @Override
@@ -243,6 +256,7 @@ public class NativeBottleneck extends FeedForwardLayer {
         + " s"
         + stride
         + (seReduced > 0 ? " se" + seReduced : "")
+        + (experts > 0 ? " experts" + experts : "")
         + ", "
         + activationFn
         + ")";

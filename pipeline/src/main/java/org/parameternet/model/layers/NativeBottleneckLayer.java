@@ -108,7 +108,8 @@ public class NativeBottleneckLayer extends BaseLayer<NativeBottleneck> {
         (int) input.size(3),
         conf.getKernel(),
         conf.getStride(),
-        conf.getSeReduced());
+        conf.getSeReduced(),
+        conf.getExperts());
   }
 
   /** The cached plan for {@code shape} and {@code training}, built when missing. */
@@ -117,7 +118,9 @@ public class NativeBottleneckLayer extends BaseLayer<NativeBottleneck> {
     String key = shape + "/" + training;
     BottleneckPlan plan = plans.get(key);
     if (plan == null) {
-      boolean blocked = KernelPolicy.nativeBlockedLayout(conf.getMid(), shape.height());
+      // a dynamic block's convs run on NCHW (DnnlDynamicConv); its static parts stay NHWC
+      boolean blocked =
+          !shape.dynamic() && KernelPolicy.nativeBlockedLayout(conf.getMid(), shape.height());
       plan = new BottleneckPlan(shape, conf.activationKind(), training, blocked);
       plans.put(key, plan);
       evictBeyond(PLANS);

@@ -37,11 +37,11 @@ public final class NativeBottleneckParams implements ParamInitializer {
     }
 
     boolean isWeight() {
-      return key.endsWith("-W");
+      return isWeightKey(key);
     }
 
     boolean isBias() {
-      return key.endsWith("-b");
+      return isBiasKey(key);
     }
   }
 
@@ -52,7 +52,7 @@ public final class NativeBottleneckParams implements ParamInitializer {
    * A conv + BN unit of the block: its name ({@code ghost1_primary}, {@code dw}, {@code sc_pw}),
    * channels in and out, depthwise or 1x1, and kernel.
    */
-  record Unit(String name, long in, long out, boolean depthwise, int kernel) {
+  record Unit(String name, long in, long out, boolean depthwise, int kernel, int experts) {
     String conv() {
       return name + "_conv";
     }
@@ -79,6 +79,16 @@ public final class NativeBottleneckParams implements ParamInitializer {
     return key(unit + "_bn", param);
   }
 
+  /** Conv weights, a dynamic conv's experts and routing weights: what weight decay applies to. */
+  static boolean isWeightKey(String key) {
+    return key.endsWith("-W") || key.endsWith("-RW");
+  }
+
+  /** The SE convs' biases and a dynamic conv's routing bias. */
+  static boolean isBiasKey(String key) {
+    return key.endsWith("-b") || key.endsWith("-Rb");
+  }
+
   static boolean isRunningStatistic(String key) {
     return key.endsWith("-bn-mean") || key.endsWith("-bn-var");
   }
@@ -90,16 +100,17 @@ public final class NativeBottleneckParams implements ParamInitializer {
     long out = layer.getNOut();
     int k = layer.getKernel();
     List<Unit> units = new ArrayList<>();
-    units.add(new Unit("ghost1_primary", in, mid / 2, false, 1));
-    units.add(new Unit("ghost1_cheap", mid / 2, mid / 2, true, 3));
+    int m = layer.getExperts();
+    units.add(new Unit("ghost1_primary", in, mid / 2, false, 1, m));
+    units.add(new Unit("ghost1_cheap", mid / 2, mid / 2, true, 3, m));
     if (layer.getStride() > 1) {
-      units.add(new Unit("dw", mid, mid, true, k));
+      units.add(new Unit("dw", mid, mid, true, k, 0));
     }
-    units.add(new Unit("ghost2_primary", mid, out / 2, false, 1));
-    units.add(new Unit("ghost2_cheap", out / 2, out / 2, true, 3));
+    units.add(new Unit("ghost2_primary", mid, out / 2, false, 1, m));
+    units.add(new Unit("ghost2_cheap", out / 2, out / 2, true, 3, m));
     if (layer.hasShortcutConv()) {
-      units.add(new Unit("sc_dw", in, in, true, k));
-      units.add(new Unit("sc_pw", in, out, false, 1));
+      units.add(new Unit("sc_dw", in, in, true, k, m));
+      units.add(new Unit("sc_pw", in, out, false, 1, m));
     }
     return units;
   }
@@ -111,12 +122,7 @@ public final class NativeBottleneckParams implements ParamInitializer {
         parts.add(seConv("se_reduce", layer.getMid(), layer.getSeReduced()));
         parts.add(seConv("se_expand", layer.getSeReduced(), layer.getMid()));
       }
-      long[] shape =
-          unit.depthwise()
-              ? new long[] {unit.kernel(), unit.kernel(), unit.in(), 1}
-              : new long[] {unit.out(), unit.in(), 1, 1};
-      long fanIn = unit.depthwise() ? (long) unit.kernel() * unit.kernel() : unit.in();
-      parts.add(new Part(unit.conv(), List.of(new Tensor(weight(unit.name()), shape, fanIn))));
+      parts.add(new Part(unit.conv(), convTensors(unit)));
       List<Tensor> normTensors = new ArrayList<>();
       for (String param : new String[] {"gamma", "beta", "mean", "var"}) {
         normTensors.add(new Tensor(norm(unit.name(), param), new long[] {unit.out()}, 0));
@@ -126,6 +132,28 @@ public final class NativeBottleneckParams implements ParamInitializer {
     List<Tensor> tensors = new ArrayList<>();
     inOrder(parts, layer.getLayerOrder()).forEach(part -> tensors.addAll(part.tensors()));
     return tensors;
+  }
+
+  /**
+   * A unit's conv tensors: a static conv's {@code W} in DL4J's layout, or a dynamic conv's as
+   * {@link DynamicConvParamInitializer} lays them out, experts {@code W} [M, |K|] (|K| = out x in
+   * or C x k x k), routing {@code RW} [in, M] and {@code Rb} [1, M].
+   */
+  private static List<Tensor> convTensors(Unit unit) {
+    long fanIn = unit.depthwise() ? (long) unit.kernel() * unit.kernel() : unit.in();
+    if (unit.experts() == 0) {
+      long[] shape =
+          unit.depthwise()
+              ? new long[] {unit.kernel(), unit.kernel(), unit.in(), 1}
+              : new long[] {unit.out(), unit.in(), 1, 1};
+      return List.of(new Tensor(weight(unit.name()), shape, fanIn));
+    }
+    long kernel = unit.depthwise() ? unit.in() * fanIn : unit.out() * unit.in();
+    long m = unit.experts();
+    return List.of(
+        new Tensor(key(unit.conv(), "W"), new long[] {m, kernel}, fanIn),
+        new Tensor(key(unit.conv(), "RW"), new long[] {unit.in(), m}, unit.in()),
+        new Tensor(key(unit.conv(), "Rb"), new long[] {1, m}, unit.in()));
   }
 
   /** A squeeze-excite 1x1 conv with bias: DL4J lays out its bias [out] before its weights. */
@@ -191,12 +219,12 @@ public final class NativeBottleneckParams implements ParamInitializer {
 
   @Override
   public boolean isWeightParam(Layer layer, String key) {
-    return key.endsWith("-W");
+    return isWeightKey(key);
   }
 
   @Override
   public boolean isBiasParam(Layer layer, String key) {
-    return key.endsWith("-b");
+    return isBiasKey(key);
   }
 
   /**

@@ -131,6 +131,41 @@ class NativeBottleneckTest {
     }
   }
 
+  /**
+   * ParameterNet's blocks (dynamic ghost and shortcut convs, {@link DnnlDynamicConv}) against the
+   * unfused layers, with {@code -Dpnet.native.dynamic=true}: parameternet_small_64's plain b0 and
+   * b2, stride-2 conv-shortcut b1, SE + stride-2 b3 (5x5), SE b4 and SE + conv-shortcut b9, and
+   * parameternet_300m's stride-2 b5 at 28x28, at batch 1, 8 and 32, workspaces on and off.
+   */
+  static Stream<Arguments> dynamicCases() {
+    Stream.Builder<Arguments> cases = Stream.builder();
+    String[][] blocks = {
+      {"parameternet_small_64", "0"},
+      {"parameternet_small_64", "2"},
+      {"parameternet_small_64", "1"},
+      {"parameternet_small_64", "3"},
+      {"parameternet_small_64", "4"},
+      {"parameternet_small_64", "9"},
+      {"parameternet_300m", "5"}
+    };
+    for (String[] block : blocks) {
+      for (int batch : new int[] {1, 8, 32}) {
+        for (boolean workspaces : new boolean[] {true, false}) {
+          cases.add(Arguments.of(block[0], Integer.parseInt(block[1]), batch, workspaces));
+        }
+      }
+    }
+    return cases.build();
+  }
+
+  @ParameterizedTest(name = "{0} block {1}, batch {2}, workspaces {3}")
+  @MethodSource("dynamicCases")
+  void dynamicNativeMatchesTheUnfusedLayers(
+      String model, int block, int batch, boolean workspaces) {
+    System.setProperty(KernelPolicy.NATIVE_DYNAMIC, "true");
+    nativeMatchesTheUnfusedLayers(model, block, batch, workspaces);
+  }
+
   @Test
   void theDefaultPolicyPlaysNoNativeBlock() {
     assertEquals(0, nativeBlocks(GhostNetBuilder.build(SPEC, 1)));
