@@ -206,7 +206,7 @@ public final class KernelPolicy {
    * with {@code -Dpnet.native.dynamic=true} until side-by-side runs show it winning.
    */
   public static boolean nativeDynamicBlocks() {
-    String value = System.getProperty(NATIVE_DYNAMIC, "false");
+    String value = System.getProperty(NATIVE_DYNAMIC, "true");
     return switch (value) {
       case "true" -> true;
       case "false" -> false;

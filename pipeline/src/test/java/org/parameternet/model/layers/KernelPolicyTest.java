@@ -48,8 +48,8 @@ class KernelPolicyTest {
     assertTrue(fastPasses(fast) > 0, "the default runs fast paths on these shapes");
     long nativeBlocks =
         Arrays.stream(fast.getLayers()).filter(l -> l instanceof NativeBottleneckLayer).count();
-    // ParameterNet's dynamic convs keep its blocks unfused
-    assertEquals(model.startsWith("ghostnet"), nativeBlocks > 0, "native blocks by default");
+    // ParameterNet's blocks are native too (DnnlDynamicConv); RepConv's branched convs are not
+    assertEquals(!model.startsWith("repconv"), nativeBlocks > 0, "native blocks by default");
 
     System.setProperty(KernelPolicy.SWITCH, "reference");
     ComputationGraph reference = GhostNetBuilder.build(spec, 4);
@@ -81,12 +81,30 @@ class KernelPolicyTest {
   void squeezeExciteBlocksAreNativeUnlessSwitchedOff() {
     assertEquals(16, nativeBlockConfigs("ghostnet_300m"));
     assertEquals(16, nativeBlockConfigs("ghostnet_small_64"));
+    assertEquals(16, nativeBlockConfigs("parameternet_300m"));
     System.setProperty(KernelPolicy.NATIVE_SQUEEZE_EXCITE, "false");
     try {
       assertEquals(9, nativeBlockConfigs("ghostnet_300m"), "the 7 SE blocks of 16 unfused");
       assertEquals(9, nativeBlockConfigs("ghostnet_small_64"), "the same 7 SE blocks unfused");
     } finally {
       System.clearProperty(KernelPolicy.NATIVE_SQUEEZE_EXCITE);
+    }
+  }
+
+  /**
+   * ParameterNet's blocks are native by default; {@code -Dpnet.native.dynamic=false} unfuses them.
+   */
+  @Test
+  void dynamicBlocksAreNativeUnlessSwitchedOff() {
+    assertEquals(16, nativeBlockConfigs("parameternet_small_64"));
+    assertEquals(19, nativeBlockConfigs("parameternet_600m"));
+    assertEquals(0, nativeBlockConfigs("repconv_small_64"), "branched convs stay unfused");
+    System.setProperty(KernelPolicy.NATIVE_DYNAMIC, "false");
+    try {
+      assertEquals(0, nativeBlockConfigs("parameternet_small_64"));
+      assertEquals(16, nativeBlockConfigs("ghostnet_small_64"), "static blocks stay native");
+    } finally {
+      System.clearProperty(KernelPolicy.NATIVE_DYNAMIC);
     }
   }
 

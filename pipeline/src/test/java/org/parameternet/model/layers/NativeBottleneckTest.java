@@ -134,7 +134,8 @@ class NativeBottleneckTest {
   /**
    * ParameterNet's blocks (dynamic ghost and shortcut convs, {@link DnnlDynamicConv}) against the
    * unfused layers, with {@code -Dpnet.native.dynamic=true}: parameternet_small_64's plain b0 and
-   * b2, stride-2 conv-shortcut b1, SE + stride-2 b3 (5x5), SE b4 and SE + conv-shortcut b9, and
+   * b2, stride-2 conv-shortcut b1, SE + stride-2 b3 (5x5), SE b4, SE + conv-shortcut b9 (4x4), SE +
+   * stride-2 b11 (4x4 to 2x2) and SE b12 (2x2, planes smaller than the kernel), and
    * parameternet_300m's stride-2 b5 at 28x28, at batch 1, 8 and 32, workspaces on and off.
    */
   static Stream<Arguments> dynamicCases() {
@@ -146,6 +147,8 @@ class NativeBottleneckTest {
       {"parameternet_small_64", "3"},
       {"parameternet_small_64", "4"},
       {"parameternet_small_64", "9"},
+      {"parameternet_small_64", "11"},
+      {"parameternet_small_64", "12"},
       {"parameternet_300m", "5"}
     };
     for (String[] block : blocks) {
@@ -224,17 +227,29 @@ class NativeBottleneckTest {
     }
   }
 
+  /** The small cell's two models, every block native in both (ParameterNet's dynamic ones too). */
+  static Stream<String> smallModels() {
+    return Stream.of("ghostnet_small_64", "parameternet_small_64");
+  }
+
+  /** Native blocks for {@code model}: ParameterNet's dynamic ones too. */
+  private static ModelSpec nativeSpec(String model) {
+    System.setProperty(KernelPolicy.NATIVE_DYNAMIC, "true");
+    return ModelRegistry.get(model).withClasses(10);
+  }
+
   /** The whole network, switch on against off, as {@code KernelPolicyTest} holds the kernels. */
-  @Test
-  void theWholeNetworkGivesTheSameLossAndGradients() {
-    ModelSpec spec = SPEC.withDropout(0);
+  @ParameterizedTest
+  @MethodSource("smallModels")
+  void theWholeNetworkGivesTheSameLossAndGradients(String model) {
+    ModelSpec spec = nativeSpec(model).withDropout(0);
     Nd4j.getRandom().setSeed(9);
     INDArray images = Nd4j.randn(DataType.FLOAT, 8, 3, 64, 64);
     INDArray labels = Nd4j.eye(10).getRows(0, 3, 5, 7, 1, 2, 4, 9).castTo(DataType.FLOAT);
     ComputationGraph off = GhostNetBuilder.build(spec, 4);
     nativeBlocksWithEverySqueezeExcite();
     ComputationGraph on = GhostNetBuilder.build(spec, 4);
-    assertEquals(SPEC.blocks().size(), nativeBlocks(on));
+    assertEquals(spec.blocks().size(), nativeBlocks(on));
     randomiseNorms(off);
     assertSameLayout(off, on);
     on.params().assign(off.params());
@@ -255,10 +270,12 @@ class NativeBottleneckTest {
   }
 
   /** A checkpoint's configuration comes back with its native blocks and parameter order. */
-  @Test
-  void theConfigurationSurvivesJson() {
+  @ParameterizedTest
+  @MethodSource("smallModels")
+  void theConfigurationSurvivesJson(String model) {
+    ModelSpec spec = nativeSpec(model);
     nativeBlocksWithEverySqueezeExcite();
-    ComputationGraph net = GhostNetBuilder.build(SPEC, 2);
+    ComputationGraph net = GhostNetBuilder.build(spec, 2);
     ComputationGraphConfiguration conf = net.getConfiguration();
     ComputationGraphConfiguration restored = ComputationGraphConfiguration.fromJson(conf.toJson());
     assertEquals(conf.getTopologicalOrderStr(), restored.getTopologicalOrderStr());
@@ -276,19 +293,21 @@ class NativeBottleneckTest {
    * parameters, and ONNX Runtime agrees with it (the export finds each unfused layer's parameters
    * inside the native blocks).
    */
-  @Test
-  void aNativeBlocksNetworkExportsAsTheUnfusedOne() {
-    ComputationGraph unfused = GhostNetBuilder.build(SPEC, 2);
+  @ParameterizedTest
+  @MethodSource("smallModels")
+  void aNativeBlocksNetworkExportsAsTheUnfusedOne(String name) {
+    ModelSpec spec = nativeSpec(name);
+    ComputationGraph unfused = GhostNetBuilder.build(spec, 2);
     randomiseNorms(unfused);
     nativeBlocksWithEverySqueezeExcite();
-    ComputationGraph fused = GhostNetBuilder.build(SPEC, 2);
+    ComputationGraph fused = GhostNetBuilder.build(spec, 2);
     fused.setParams(unfused.params().dup());
-    assertTrue(nativeBlocks(fused) > 0);
+    assertEquals(spec.blocks().size(), nativeBlocks(fused));
 
-    byte[] model = OnnxExport.export(SPEC, fused, OnnxExport.Options.batch(2)).toByteArray();
+    byte[] model = OnnxExport.export(spec, fused, OnnxExport.Options.batch(2)).toByteArray();
 
     assertArrayEquals(
-        OnnxExport.export(SPEC, unfused, OnnxExport.Options.batch(2)).toByteArray(), model);
+        OnnxExport.export(spec, unfused, OnnxExport.Options.batch(2)).toByteArray(), model);
     OnnxRuntimeCheck.compare(fused, model, 2, 64).requireWithinTolerance();
   }
 
