@@ -9,13 +9,20 @@ import java.util.Map;
 import java.util.TreeMap;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
+import org.parameternet.testing.UnfusedBlocks;
 
-/** The shipped configuration: oneDNN helpers on, and computing what the built-in path computes. */
+/**
+ * The shipped configuration: oneDNN helpers on, and computing what the built-in path computes. On
+ * the unfused blocks ({@link UnfusedBlocks}), whose DL4J layers are what the helpers serve; the
+ * native blocks call oneDNN themselves.
+ */
+@ExtendWith(UnfusedBlocks.class)
 class NativesTest {
   private static final ModelSpec SPEC =
       ModelRegistry.get("parameternet_micro_32").withClasses(10).withDropout(0);
