@@ -189,6 +189,27 @@ class NativeBottleneckTest {
     }
   }
 
+  /**
+   * Both gates of an inference plan's squeeze-excite, forced: oneDNN inner products over DL4J's
+   * weight views (the default) and the Java gate on copies, on NHWC and blocked SE blocks.
+   */
+  @ParameterizedTest(name = "{0}: {1} block {2}, batch {3}")
+  @CsvSource({
+    "java, ghostnet_small_64, 3, 1",
+    "onednn, ghostnet_small_64, 3, 1",
+    "onednn, ghostnet_small_64, 9, 8",
+    "onednn, ghostnet_300m, 11, 1"
+  })
+  void eitherSqueezeExciteGateMatchesTheUnfusedLayers(
+      String path, String model, int block, int batch) {
+    System.setProperty(KernelPolicy.NATIVE_SE_GATE, path);
+    try {
+      nativeMatchesTheUnfusedLayers(model, block, batch, true);
+    } finally {
+      System.clearProperty(KernelPolicy.NATIVE_SE_GATE);
+    }
+  }
+
   /** The whole network, switch on against off, as {@code KernelPolicyTest} holds the kernels. */
   @Test
   void theWholeNetworkGivesTheSameLossAndGradients() {
