@@ -143,6 +143,22 @@ final class BottleneckPlan implements AutoCloseable {
     return n.forward(raw);
   }
 
+  /**
+   * Unit {@code unit}'s norm and {@code act} as post-ops of its conv, in an inference plan where
+   * {@link KernelPolicy#foldedInferenceNorm} says so; else null (a norm step follows the conv).
+   */
+  private DnnlFoldedNorm folded(String unit, int channels, int act) {
+    return !p.training && KernelPolicy.foldedInferenceNorm()
+        ? new DnnlFoldedNorm(p, channels, act, norm(unit, ""))
+        : null;
+  }
+
+  /** {@code conv} of {@code in}, then unit {@code unit}'s norm unless the conv folds it in. */
+  private memory convNorm(DnnlConv conv, memory in, String unit, int act) {
+    memory raw = conv.forward(in, null);
+    return conv.foldsNorm() ? raw : normForward(unit, raw, act);
+  }
+
   /** Ghost module 1: returns its two halves, {primary, cheap}, activated. */
   private memory[] ghost1(memory x) {
     int in = shape.in();
@@ -153,18 +169,20 @@ final class BottleneckPlan implements AutoCloseable {
             Geometry.pointwise(in, half),
             p.internal(inDims(in)),
             p.internal(inDims(half)),
-            false);
+            false,
+            folded("ghost1_primary", half, activation));
     bindWeights(primary1, pointwise(half, in, in, 0), "ghost1_primary");
-    memory a = normForward("ghost1_primary", primary1.forward(x, null), activation);
+    memory a = convNorm(primary1, x, "ghost1_primary", activation);
     cheap1 =
         new DnnlConv(
             p,
             Geometry.depthwise(half, 3, 1),
             p.following(a.get_desc()),
             p.internal(inDims(half)),
-            false);
+            false,
+            folded("ghost1_cheap", half, activation));
     bindWeights(cheap1, depthwise(half, 3), "ghost1_cheap");
-    return new memory[] {a, normForward("ghost1_cheap", cheap1.forward(a, null), activation)};
+    return new memory[] {a, convNorm(cheap1, a, "ghost1_cheap", activation)};
   }
 
   /** Ghost module 1's output, reduced by the strided depthwise conv, scaled by the SE. */
@@ -214,9 +232,10 @@ final class BottleneckPlan implements AutoCloseable {
             Geometry.depthwise(mid, shape.kernel(), shape.stride()),
             p.following(expanded.get_desc()),
             p.internal(outDims(mid)),
-            false);
+            false,
+            folded("dw", mid, FusedBatchNorm.IDENTITY));
     bindWeights(reduce, depthwise(mid, shape.kernel()), "dw");
-    return normForward("dw", reduce.forward(expanded, null), FusedBatchNorm.IDENTITY);
+    return convNorm(reduce, expanded, "dw", FusedBatchNorm.IDENTITY);
   }
 
   /** Ghost module 2's primary conv + BN over one tensor of the expansion width. */
@@ -229,10 +248,10 @@ final class BottleneckPlan implements AutoCloseable {
             Geometry.pointwise(mid, half),
             p.following(expanded.get_desc()),
             p.internal(outDims(half)),
-            false);
+            false,
+            folded("ghost2_primary", half, FusedBatchNorm.IDENTITY));
     bindWeights(primary2a, pointwise(half, mid, mid, 0), "ghost2_primary");
-    return normForward(
-        "ghost2_primary", primary2a.forward(expanded, null), FusedBatchNorm.IDENTITY);
+    return convNorm(primary2a, expanded, "ghost2_primary", FusedBatchNorm.IDENTITY);
   }
 
   /** Ghost module 2's primary conv + BN over concat(halves), as two convs adding up. */
@@ -244,10 +263,12 @@ final class BottleneckPlan implements AutoCloseable {
     primary2a = new DnnlConv(p, geometry, p.following(halves[0].get_desc()), out, false);
     bindWeights(primary2a, pointwise(half, half1, shape.mid(), 0), "ghost2_primary");
     memory raw = primary2a.forward(halves[0], null);
-    primary2b = new DnnlConv(p, geometry, p.following(halves[1].get_desc()), raw.get_desc(), true);
+    DnnlFoldedNorm norm = folded("ghost2_primary", half, FusedBatchNorm.IDENTITY);
+    primary2b =
+        new DnnlConv(p, geometry, p.following(halves[1].get_desc()), raw.get_desc(), true, norm);
     bindWeights(primary2b, pointwise(half, half1, shape.mid(), half1), "ghost2_primary");
     primary2b.forward(halves[1], raw);
-    return normForward("ghost2_primary", raw, FusedBatchNorm.IDENTITY);
+    return norm != null ? raw : normForward("ghost2_primary", raw, FusedBatchNorm.IDENTITY);
   }
 
   private memory ghost2Cheap(memory primary) {
@@ -258,9 +279,10 @@ final class BottleneckPlan implements AutoCloseable {
             Geometry.depthwise(half, 3, 1),
             p.following(primary.get_desc()),
             p.internal(outDims(half)),
-            false);
+            false,
+            folded("ghost2_cheap", half, FusedBatchNorm.IDENTITY));
     bindWeights(cheap2, depthwise(half, 3), "ghost2_cheap");
-    return normForward("ghost2_cheap", cheap2.forward(primary, null), FusedBatchNorm.IDENTITY);
+    return convNorm(cheap2, primary, "ghost2_cheap", FusedBatchNorm.IDENTITY);
   }
 
   /** The conv shortcut: kxk depthwise + BN, 1x1 + BN, from the input ghost module 1 read. */
@@ -273,19 +295,20 @@ final class BottleneckPlan implements AutoCloseable {
             Geometry.depthwise(in, shape.kernel(), shape.stride()),
             p.following(x.get_desc()),
             p.internal(outDims(in)),
-            false);
+            false,
+            folded("sc_dw", in, FusedBatchNorm.IDENTITY));
     bindWeights(shortcutDepthwise, depthwise(in, shape.kernel()), "sc_dw");
-    memory reduced =
-        normForward("sc_dw", shortcutDepthwise.forward(x, null), FusedBatchNorm.IDENTITY);
+    memory reduced = convNorm(shortcutDepthwise, x, "sc_dw", FusedBatchNorm.IDENTITY);
     shortcutPointwise =
         new DnnlConv(
             p,
             Geometry.pointwise(in, shape.out()),
             p.following(reduced.get_desc()),
             p.internal(outDims(shape.out())),
-            false);
+            false,
+            folded("sc_pw", shape.out(), FusedBatchNorm.IDENTITY));
     bindWeights(shortcutPointwise, pointwise(shape.out(), in, in, 0), "sc_pw");
-    return normForward("sc_pw", shortcutPointwise.forward(reduced, null), FusedBatchNorm.IDENTITY);
+    return convNorm(shortcutPointwise, reduced, "sc_pw", FusedBatchNorm.IDENTITY);
   }
 
   private static void bindWeights(DnnlConv conv, memory.desc user, String unit) {

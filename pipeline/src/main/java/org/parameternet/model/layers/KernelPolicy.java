@@ -179,6 +179,25 @@ public final class KernelPolicy {
     };
   }
 
+  /**
+   * Whether an inference plan's batch norms and their activations run as post-ops of the conv
+   * before each ({@link DnnlFoldedNorm}) rather than as their own primitives ({@link DnnlNorm}, or
+   * {@link LaneNorm} when asked for). {@code -Dpnet.native.folded-norm=false} keeps the separate
+   * norms, for A/B runs.
+   */
+  static boolean foldedInferenceNorm() {
+    String value = System.getProperty(NATIVE_FOLDED_NORM, "true");
+    return switch (value) {
+      case "true" -> true;
+      case "false" -> false;
+      default -> throw new IllegalArgumentException(
+          "-D" + NATIVE_FOLDED_NORM + "=" + value + ": expected true or false");
+    };
+  }
+
+  /** The override of {@link #foldedInferenceNorm}. */
+  static final String NATIVE_FOLDED_NORM = "pnet.native.folded-norm";
+
   /** The override of {@link #nativeSqueezeExciteGate}. */
   static final String NATIVE_SE_GATE = "pnet.native.se-gate";
 

@@ -210,6 +210,31 @@ class NativeBottleneckTest {
     }
   }
 
+  /**
+   * An inference plan's norms both ways, forced: as post-ops of their convs ({@link
+   * DnnlFoldedNorm}, the default) and as their own primitives; NHWC and blocked blocks, ghost
+   * module 2's primary conv over both halves (a sum post-op before the norm's), conv shortcuts, SE.
+   */
+  @ParameterizedTest(name = "folded {0}: {1} block {2}, batch {3}")
+  @CsvSource({
+    "true, ghostnet_small_64, 0, 1",
+    "true, ghostnet_small_64, 2, 1",
+    "true, ghostnet_small_64, 3, 8",
+    "true, ghostnet_300m, 5, 1",
+    "true, ghostnet_300m, 11, 1",
+    "false, ghostnet_small_64, 2, 1",
+    "false, ghostnet_300m, 5, 1"
+  })
+  void eitherInferenceNormMatchesTheUnfusedLayers(
+      String folded, String model, int block, int batch) {
+    System.setProperty(KernelPolicy.NATIVE_FOLDED_NORM, folded);
+    try {
+      nativeMatchesTheUnfusedLayers(model, block, batch, true);
+    } finally {
+      System.clearProperty(KernelPolicy.NATIVE_FOLDED_NORM);
+    }
+  }
+
   /** The whole network, switch on against off, as {@code KernelPolicyTest} holds the kernels. */
   @Test
   void theWholeNetworkGivesTheSameLossAndGradients() {
