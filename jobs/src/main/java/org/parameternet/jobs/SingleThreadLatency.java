@@ -23,6 +23,14 @@ import picocli.CommandLine.Option;
  * natives load, so the measurement runs in a child JVM (this class as the hidden {@code pnet
  * latency} command) started with {@code OMP_NUM_THREADS=1} and {@code OPENBLAS_NUM_THREADS=1}.
  * Latency does not depend on the weights' values, so the child builds the model afresh.
+ *
+ * <p>One thread means one core busy: the child JVM also collects garbage in the stopped caller
+ * ({@code -XX:+UseSerialGC}) and compiles in the caller's time ({@code -XX:-BackgroundCompilation},
+ * the compiler threads run while it waits), so neither G1's worker threads nor a JIT thread works
+ * beside the measured one. With the parent's G1, ParameterNet-300M's child kept 1.22 cores busy
+ * during its timed runs (per-thread CPU from /proc: G1 workers and refinement 0.15, JavaCPP's
+ * deallocators 0.03, C2 0.02). {@code -Dpnet.latency.one-core=false} keeps the parent's JVM options
+ * unchanged, for A/B runs.
  */
 @Command(name = "latency", hidden = true, description = "Single-thread latency (internal).")
 final class SingleThreadLatency implements Callable<Integer> {
@@ -74,7 +82,7 @@ final class SingleThreadLatency implements Callable<Integer> {
   static ProcessBuilder singleThreaded(List<String> args) {
     List<String> command = new ArrayList<>();
     command.add(ProcessHandle.current().info().command().orElse("java"));
-    command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
+    command.addAll(jvmOptions(ManagementFactory.getRuntimeMXBean().getInputArguments()));
     command.add("-cp");
     command.add(classPath());
     command.add(Pnet.class.getName());
@@ -83,6 +91,31 @@ final class SingleThreadLatency implements Callable<Integer> {
     child.environment().put("OMP_NUM_THREADS", "1");
     child.environment().put("OPENBLAS_NUM_THREADS", "1");
     return child;
+  }
+
+  /** The JVM options that keep the child on one core, see the class comment. */
+  static final List<String> ONE_CORE = List.of("-XX:+UseSerialGC", "-XX:-BackgroundCompilation");
+
+  /**
+   * The child's JVM options: the parent's, where they choose a collector or its threads replaced by
+   * {@link #ONE_CORE} (unless {@code -Dpnet.latency.one-core=false}).
+   */
+  static List<String> jvmOptions(List<String> parent) {
+    if (System.getProperty("pnet.latency.one-core", "true").equals("false")) {
+      return parent;
+    }
+    List<String> options = new ArrayList<>();
+    for (String option : parent) {
+      boolean collector =
+          option.matches("-XX:[+-]Use\\w*GC") || option.matches("-XX:\\w*GCThreads=.*");
+      if (!collector
+          && !option.matches("-XX:[+-]BackgroundCompilation")
+          && !option.equals("-Xbatch")) {
+        options.add(option);
+      }
+    }
+    options.addAll(ONE_CORE);
+    return options;
   }
 
   /** Median latency in ms, measured in a single-threaded child JVM. */

@@ -153,6 +153,22 @@ final class BottleneckPlan implements AutoCloseable {
     return n.forward(raw);
   }
 
+  /**
+   * Unit {@code unit}'s norm and {@code act} as post-ops of its conv, in an inference plan where
+   * {@link KernelPolicy#foldedInferenceNorm} says so; else null (a norm step follows the conv).
+   */
+  private DnnlFoldedNorm folded(String unit, int channels, int act) {
+    return !p.training && KernelPolicy.foldedInferenceNorm()
+        ? new DnnlFoldedNorm(p, channels, act, norm(unit, ""))
+        : null;
+  }
+
+  /** {@code conv} of {@code in}, then unit {@code unit}'s norm unless the conv folds it in. */
+  private memory convNorm(PlanConv conv, memory in, String unit, int act) {
+    memory raw = conv.forward(in, null);
+    return conv.foldsNorm() ? raw : normForward(unit, raw, act);
+  }
+
   /** Ghost module 1: returns its two halves, {primary, cheap}, activated. */
   private memory[] ghost1(memory x) {
     int in = shape.in();
@@ -164,8 +180,9 @@ final class BottleneckPlan implements AutoCloseable {
             inDims(in),
             p.internal(inDims(in)),
             p.internal(inDims(half)),
-            pointwise(half, in, in, 0));
-    memory a = normForward("ghost1_primary", primary1.forward(x, null), activation);
+            pointwise(half, in, in, 0),
+            activation);
+    memory a = convNorm(primary1, x, "ghost1_primary", activation);
     cheap1 =
         conv(
             "ghost1_cheap",
@@ -173,8 +190,9 @@ final class BottleneckPlan implements AutoCloseable {
             inDims(half),
             p.following(a.get_desc()),
             p.internal(inDims(half)),
-            depthwise(half, 3));
-    return new memory[] {a, normForward("ghost1_cheap", cheap1.forward(a, null), activation)};
+            depthwise(half, 3),
+            activation);
+    return new memory[] {a, convNorm(cheap1, a, "ghost1_cheap", activation)};
   }
 
   /** Ghost module 1's output, reduced by the strided depthwise conv, scaled by the SE. */
@@ -229,9 +247,10 @@ final class BottleneckPlan implements AutoCloseable {
             Geometry.depthwise(mid, shape.kernel(), shape.stride()),
             p.following(expanded.get_desc()),
             p.internal(outDims(mid)),
-            false);
+            false,
+            folded("dw", mid, FusedBatchNorm.IDENTITY));
     bindWeights(reduce, depthwise(mid, shape.kernel()), "dw");
-    return normForward("dw", reduce.forward(expanded, null), FusedBatchNorm.IDENTITY);
+    return convNorm(reduce, expanded, "dw", FusedBatchNorm.IDENTITY);
   }
 
   /** Ghost module 2's primary conv + BN over one tensor of the expansion width. */
@@ -245,9 +264,9 @@ final class BottleneckPlan implements AutoCloseable {
             DnnlProgram.dims(expanded.get_desc()),
             p.following(expanded.get_desc()),
             p.internal(outDims(half)),
-            pointwise(half, mid, mid, 0));
-    return normForward(
-        "ghost2_primary", primary2a.forward(expanded, null), FusedBatchNorm.IDENTITY);
+            pointwise(half, mid, mid, 0),
+            FusedBatchNorm.IDENTITY);
+    return convNorm(primary2a, expanded, "ghost2_primary", FusedBatchNorm.IDENTITY);
   }
 
   /** Ghost module 2's primary conv + BN over concat(halves), as two convs adding up. */
@@ -260,10 +279,12 @@ final class BottleneckPlan implements AutoCloseable {
     bindWeights(first, pointwise(half, half1, shape.mid(), 0), "ghost2_primary");
     primary2a = first;
     memory raw = primary2a.forward(halves[0], null);
-    primary2b = new DnnlConv(p, geometry, p.following(halves[1].get_desc()), raw.get_desc(), true);
+    DnnlFoldedNorm norm = folded("ghost2_primary", half, FusedBatchNorm.IDENTITY);
+    primary2b =
+        new DnnlConv(p, geometry, p.following(halves[1].get_desc()), raw.get_desc(), true, norm);
     bindWeights(primary2b, pointwise(half, half1, shape.mid(), half1), "ghost2_primary");
     primary2b.forward(halves[1], raw);
-    return normForward("ghost2_primary", raw, FusedBatchNorm.IDENTITY);
+    return norm != null ? raw : normForward("ghost2_primary", raw, FusedBatchNorm.IDENTITY);
   }
 
   private memory ghost2Cheap(memory primary) {
@@ -275,8 +296,9 @@ final class BottleneckPlan implements AutoCloseable {
             outDims(half),
             p.following(primary.get_desc()),
             p.internal(outDims(half)),
-            depthwise(half, 3));
-    return normForward("ghost2_cheap", cheap2.forward(primary, null), FusedBatchNorm.IDENTITY);
+            depthwise(half, 3),
+            FusedBatchNorm.IDENTITY);
+    return convNorm(cheap2, primary, "ghost2_cheap", FusedBatchNorm.IDENTITY);
   }
 
   /** The conv shortcut: kxk depthwise + BN, 1x1 + BN, from the input ghost module 1 read. */
@@ -290,9 +312,9 @@ final class BottleneckPlan implements AutoCloseable {
             inDims(in),
             p.following(x.get_desc()),
             p.internal(outDims(in)),
-            depthwise(in, shape.kernel()));
-    memory reduced =
-        normForward("sc_dw", shortcutDepthwise.forward(x, null), FusedBatchNorm.IDENTITY);
+            depthwise(in, shape.kernel()),
+            FusedBatchNorm.IDENTITY);
+    memory reduced = convNorm(shortcutDepthwise, x, "sc_dw", FusedBatchNorm.IDENTITY);
     shortcutPointwise =
         conv(
             "sc_pw",
@@ -300,8 +322,9 @@ final class BottleneckPlan implements AutoCloseable {
             outDims(in),
             p.following(reduced.get_desc()),
             p.internal(outDims(shape.out())),
-            pointwise(shape.out(), in, in, 0));
-    return normForward("sc_pw", shortcutPointwise.forward(reduced, null), FusedBatchNorm.IDENTITY);
+            pointwise(shape.out(), in, in, 0),
+            FusedBatchNorm.IDENTITY);
+    return convNorm(shortcutPointwise, reduced, "sc_pw", FusedBatchNorm.IDENTITY);
   }
 
   /**
@@ -314,12 +337,14 @@ final class BottleneckPlan implements AutoCloseable {
       long[] srcDims,
       memory.desc srcMd,
       memory.desc dstMd,
-      memory.desc user) {
+      memory.desc user,
+      int act) {
     if (shape.dynamic()) {
       String prefix = NativeBottleneckParams.key(unit + "_conv", "");
       return new DnnlDynamicConv(p, geometry, shape.experts(), srcDims, prefix);
     }
-    DnnlConv conv = new DnnlConv(p, geometry, srcMd, dstMd, false);
+    DnnlConv conv =
+        new DnnlConv(p, geometry, srcMd, dstMd, false, folded(unit, geometry.out(), act));
     bindWeights(conv, user, unit);
     return conv;
   }

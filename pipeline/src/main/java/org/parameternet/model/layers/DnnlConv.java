@@ -7,12 +7,15 @@ import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_DST;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_SRC;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_WEIGHTS;
 
+import org.bytedeco.dnnl.IntMemoryMap;
 import org.bytedeco.dnnl.convolution_backward_data;
 import org.bytedeco.dnnl.convolution_backward_weights;
 import org.bytedeco.dnnl.convolution_forward;
 import org.bytedeco.dnnl.global.dnnl.algorithm;
 import org.bytedeco.dnnl.global.dnnl.prop_kind;
 import org.bytedeco.dnnl.memory;
+import org.bytedeco.dnnl.post_ops;
+import org.bytedeco.dnnl.primitive_attr;
 
 /**
  * One bias-free convolution of a {@link DnnlProgram}, a 1x1 or a kxk depthwise (padding k/2, stride
@@ -53,12 +56,30 @@ final class DnnlConv implements PlanConv {
   /** Where a conv of {@link #computedWeights} leaves its weight gradient (else null). */
   private memory kernelGradient;
 
+  /** The batch norm after it as post-ops (inference only), or null. */
+  private final DnnlFoldedNorm folded;
+
+  private final boolean sum;
+
   /**
    * A conv of {@code geometry} from {@code srcMd} to {@code dstMd} (either may leave its layout to
    * oneDNN); with {@code sum} it adds to its destination.
    */
   DnnlConv(DnnlProgram p, Geometry geometry, memory.desc srcMd, memory.desc dstMd, boolean sum) {
+    this(p, geometry, srcMd, dstMd, sum, null);
+  }
+
+  /** As above, then (after the sum) batch norm {@code folded} and its activation as post-ops. */
+  DnnlConv(
+      DnnlProgram p,
+      Geometry geometry,
+      memory.desc srcMd,
+      memory.desc dstMd,
+      boolean sum,
+      DnnlFoldedNorm folded) {
     this.p = p;
+    this.sum = sum;
+    this.folded = folded;
     memory.desc wmd = p.desc(geometry.weightDims(), memory.format_tag.any);
     long[] strides = {geometry.stride(), geometry.stride()};
     long[] pad = {geometry.kernel() / 2, geometry.kernel() / 2};
@@ -67,7 +88,13 @@ final class DnnlConv implements PlanConv {
         p.own(
             new convolution_forward.desc(
                 kind, algorithm.convolution_direct, srcMd, wmd, dstMd, strides, pad, pad));
-    fpd = p.own(new convolution_forward.primitive_desc(fd, p.accumulating(sum), p.eng));
+    primitive_attr attr = p.accumulating(sum);
+    if (folded != null) {
+      post_ops ops = p.own(sum ? attr.get_post_ops() : new post_ops());
+      folded.append(ops);
+      attr.set_post_ops(ops);
+    }
+    fpd = p.own(new convolution_forward.primitive_desc(fd, attr, p.eng));
     weights = p.scratch(fpd.weights_desc());
     if (!p.training) {
       dpd = null;
@@ -101,6 +128,12 @@ final class DnnlConv implements PlanConv {
       javaWeightGradient = null;
       diffWeights = p.scratch(wpd.diff_weights_desc());
     }
+  }
+
+  /** Whether its output is already batch-normalised and activated ({@link DnnlFoldedNorm}). */
+  @Override
+  public boolean foldsNorm() {
+    return folded != null;
   }
 
   memory.desc dstDesc() {
@@ -154,11 +187,11 @@ final class DnnlConv implements PlanConv {
   public memory forward(memory in, memory dst) {
     src = p.ensure(p.forward, in, fpd.src_desc());
     memory out = dst != null ? dst : p.scratch(fpd.dst_desc());
-    p.add(
-        p.forward,
-        fpd,
-        new convolution_forward(fpd),
-        p.args(DNNL_ARG_SRC, src, DNNL_ARG_WEIGHTS, weights, DNNL_ARG_DST, out));
+    IntMemoryMap args = p.args(DNNL_ARG_SRC, src, DNNL_ARG_WEIGHTS, weights, DNNL_ARG_DST, out);
+    if (folded != null) {
+      folded.arguments(args, sum ? 1 : 0);
+    }
+    p.add(p.forward, fpd, new convolution_forward(fpd), args);
     return out;
   }
 

@@ -164,6 +164,44 @@ public final class KernelPolicy {
   }
 
   /**
+   * Whether an inference plan's squeeze-excite computes its gate's two 1x1 convs as oneDNN inner
+   * products over DL4J's weight views ({@link DnnlSqueezeExcite}) rather than on Java copies of the
+   * weights ({@link SqueezeExciteGate}, which training keeps for its backward pass). {@code
+   * -Dpnet.native.se-gate=java} keeps the Java gate, for A/B runs.
+   */
+  static boolean nativeSqueezeExciteGate() {
+    String value = System.getProperty(NATIVE_SE_GATE, "onednn");
+    return switch (value) {
+      case "onednn" -> true;
+      case "java" -> false;
+      default -> throw new IllegalArgumentException(
+          "-D" + NATIVE_SE_GATE + "=" + value + ": expected onednn or java");
+    };
+  }
+
+  /**
+   * Whether an inference plan's batch norms and their activations run as post-ops of the conv
+   * before each ({@link DnnlFoldedNorm}) rather than as their own primitives ({@link DnnlNorm}, or
+   * {@link LaneNorm} when asked for). {@code -Dpnet.native.folded-norm=false} keeps the separate
+   * norms, for A/B runs.
+   */
+  static boolean foldedInferenceNorm() {
+    String value = System.getProperty(NATIVE_FOLDED_NORM, "true");
+    return switch (value) {
+      case "true" -> true;
+      case "false" -> false;
+      default -> throw new IllegalArgumentException(
+          "-D" + NATIVE_FOLDED_NORM + "=" + value + ": expected true or false");
+    };
+  }
+
+  /** The override of {@link #foldedInferenceNorm}. */
+  static final String NATIVE_FOLDED_NORM = "pnet.native.folded-norm";
+
+  /** The override of {@link #nativeSqueezeExciteGate}. */
+  static final String NATIVE_SE_GATE = "pnet.native.se-gate";
+
+  /**
    * Whether a native block's depthwise conv computes its weight gradient in Java ({@link
    * DepthwiseWeightGradient}) rather than with oneDNN's backward-weights primitive {@code impl}:
    * where oneDNN 2.5 falls back to its gemm-based implementation (strided convs, planes smaller

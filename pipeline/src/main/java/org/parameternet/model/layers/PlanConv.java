@@ -15,4 +15,9 @@ interface PlanConv {
 
   /** What the forward pass read (after {@link #forward}). */
   memory source();
+
+  /** Whether its output is already batch-normed and activated (post-ops of an inference conv). */
+  default boolean foldsNorm() {
+    return false;
+  }
 }

@@ -227,6 +227,52 @@ class NativeBottleneckTest {
     }
   }
 
+  /**
+   * Both gates of an inference plan's squeeze-excite, forced: oneDNN inner products over DL4J's
+   * weight views (the default) and the Java gate on copies, on NHWC and blocked SE blocks.
+   */
+  @ParameterizedTest(name = "{0}: {1} block {2}, batch {3}")
+  @CsvSource({
+    "java, ghostnet_small_64, 3, 1",
+    "onednn, ghostnet_small_64, 3, 1",
+    "onednn, ghostnet_small_64, 9, 8",
+    "onednn, ghostnet_300m, 11, 1"
+  })
+  void eitherSqueezeExciteGateMatchesTheUnfusedLayers(
+      String path, String model, int block, int batch) {
+    System.setProperty(KernelPolicy.NATIVE_SE_GATE, path);
+    try {
+      nativeMatchesTheUnfusedLayers(model, block, batch, true);
+    } finally {
+      System.clearProperty(KernelPolicy.NATIVE_SE_GATE);
+    }
+  }
+
+  /**
+   * An inference plan's norms both ways, forced: as post-ops of their convs ({@link
+   * DnnlFoldedNorm}, the default) and as their own primitives; NHWC and blocked blocks, ghost
+   * module 2's primary conv over both halves (a sum post-op before the norm's), conv shortcuts, SE.
+   */
+  @ParameterizedTest(name = "folded {0}: {1} block {2}, batch {3}")
+  @CsvSource({
+    "true, ghostnet_small_64, 0, 1",
+    "true, ghostnet_small_64, 2, 1",
+    "true, ghostnet_small_64, 3, 8",
+    "true, ghostnet_300m, 5, 1",
+    "true, ghostnet_300m, 11, 1",
+    "false, ghostnet_small_64, 2, 1",
+    "false, ghostnet_300m, 5, 1"
+  })
+  void eitherInferenceNormMatchesTheUnfusedLayers(
+      String folded, String model, int block, int batch) {
+    System.setProperty(KernelPolicy.NATIVE_FOLDED_NORM, folded);
+    try {
+      nativeMatchesTheUnfusedLayers(model, block, batch, true);
+    } finally {
+      System.clearProperty(KernelPolicy.NATIVE_FOLDED_NORM);
+    }
+  }
+
   /** The small cell's two models, every block native in both (ParameterNet's dynamic ones too). */
   static Stream<String> smallModels() {
     return Stream.of("ghostnet_small_64", "parameternet_small_64");
