@@ -2,8 +2,8 @@ package org.parameternet.model.layers;
 
 import static org.parameternet.model.layers.NativeBottleneckParams.key;
 
+import java.util.Arrays;
 import org.bytedeco.dnnl.memory;
-import org.bytedeco.dnnl.stream;
 import org.bytedeco.javacpp.FloatPointer;
 import org.parameternet.model.layers.SqueezeExciteGate.Weights;
 
@@ -36,10 +36,23 @@ final class DnnlSqueezeExcite {
   private final memory[] params = new memory[4];
   private final memory[] gradients = new memory[4];
 
-  /** The last forward pass's input map (NHWC) and gate [B, C], for the backward pass. */
+  /**
+   * The gate as oneDNN matmuls in the plan ({@link DnnlSqueezeExciteGate}, {@link
+   * KernelPolicy#dnnlSqueezeExciteGate}), or null for {@link #gate}'s sgemms on Java arrays.
+   */
+  private final DnnlSqueezeExciteGate dnnlGate;
+
+  /** The last forward pass's input map (NHWC), for the backward pass. */
   private memory features;
 
+  /** [B, C] each: the pooled map, the gate, their gradients; the parameters and theirs. */
+  private final float[] pooled;
+
   private final float[] gateValues;
+  private final float[] dGate;
+  private final float[] dPooled;
+  private final Weights weights;
+  private final Weights grads;
 
   /** A squeeze-excite over maps of {@code dims} (NCHW order), reducing to {@code reduced}. */
   DnnlSqueezeExcite(DnnlProgram p, long[] dims, int reduced, int activation) {
@@ -49,8 +62,19 @@ final class DnnlSqueezeExcite {
     batch = (int) dims[0];
     channels = (int) dims[1];
     plane = (int) (dims[2] * dims[3]);
-    gate = new SqueezeExciteGate(batch, channels, reduced, activation);
+    pooled = new float[batch * channels];
     gateValues = new float[batch * channels];
+    dGate = new float[batch * channels];
+    dPooled = new float[batch * channels];
+    weights = Weights.zeros(channels, reduced);
+    grads = Weights.zeros(channels, reduced);
+    if (KernelPolicy.dnnlSqueezeExciteGate()) {
+      dnnlGate = new DnnlSqueezeExciteGate(p, batch, channels, reduced, activation);
+      gate = null;
+      return;
+    }
+    dnnlGate = null;
+    gate = new SqueezeExciteGate(batch, channels, reduced, activation);
     long[] sizes = {(long) reduced * channels, reduced, (long) channels * reduced, channels};
     for (int i = 0; i < 4; i++) {
       memory.desc flat = p.desc(new long[] {sizes[i]}, memory.format_tag.a);
@@ -67,7 +91,35 @@ final class DnnlSqueezeExcite {
     features = p.ensure(p.forward, in, map);
     memory scaled = p.scratch(map);
     memory x = features;
-    p.java(p.forward, "squeeze-excite", s -> scaleForward(s, x, scaled));
+    if (dnnlGate == null) {
+      p.java(
+          p.forward,
+          "squeeze-excite",
+          s -> {
+            s._wait();
+            pool(floats(x));
+            gate.forward(pooled, read(params, weights), gateValues);
+            scale(floats(x), floats(scaled));
+          });
+      return scaled;
+    }
+    p.java(
+        p.forward,
+        "squeeze-excite pool",
+        s -> {
+          s._wait();
+          pool(floats(x));
+          dnnlGate.putPooled(pooled);
+        });
+    dnnlGate.forward(p.forward);
+    p.java(
+        p.forward,
+        "squeeze-excite scale",
+        s -> {
+          s._wait();
+          dnnlGate.gate(gateValues);
+          scale(floats(x), floats(scaled));
+        });
     return scaled;
   }
 
@@ -75,28 +127,64 @@ final class DnnlSqueezeExcite {
   memory backward(memory dScaled) {
     memory d = p.ensure(p.backward, dScaled, map);
     memory dFeatures = p.scratch(map);
-    p.java(p.backward, "squeeze-excite backward", s -> scaleBackward(s, d, dFeatures));
+    if (dnnlGate == null) {
+      p.java(
+          p.backward,
+          "squeeze-excite backward",
+          s -> {
+            s._wait();
+            gateGradient(floats(d), floats(features));
+            gate.backward(dGate, read(params, weights), grads, dPooled);
+            scaleBackward(floats(d), floats(dFeatures));
+            float[][] values = {
+              grads.reduce(), grads.reduceBias(), grads.expand(), grads.expandBias()
+            };
+            for (int i = 0; i < 4; i++) {
+              DnnlProgram.write(values[i], gradients[i]);
+            }
+          });
+      return dFeatures;
+    }
+    p.java(
+        p.backward,
+        "squeeze-excite gate gradient",
+        s -> {
+          s._wait();
+          gateGradient(floats(d), floats(features));
+          dnnlGate.putGateGradient(dGate);
+        });
+    dnnlGate.backward(p.backward);
+    p.java(
+        p.backward,
+        "squeeze-excite backward scale",
+        s -> {
+          s._wait();
+          dnnlGate.pooledGradient(dPooled);
+          scaleBackward(floats(d), floats(dFeatures));
+        });
     return dFeatures;
   }
 
-  private void scaleForward(stream s, memory x, memory scaled) {
-    s._wait();
-    FloatPointer in = floats(x);
-    float[] pooled = new float[batch * channels];
+  /** {@link #pooled} = the mean over the plane of map {@code in}. */
+  private void pool(FloatPointer in) {
+    Arrays.fill(pooled, 0f);
     forEachSample(
         n -> {
           float[] xs = sample(in, n, 0);
+          int g = n * channels;
           for (int i = 0, at = 0; i < plane; i++, at += channels) {
             for (int c = 0; c < channels; c++) {
-              pooled[n * channels + c] += xs[at + c];
+              pooled[g + c] += xs[at + c];
             }
           }
           for (int c = 0; c < channels; c++) {
-            pooled[n * channels + c] /= plane;
+            pooled[g + c] /= plane;
           }
         });
-    gate.forward(pooled, read(params), gateValues);
-    FloatPointer out = floats(scaled);
+  }
+
+  /** {@code out} = map {@code in} times {@link #gateValues}, per sample and channel. */
+  private void scale(FloatPointer in, FloatPointer out) {
     forEachSample(
         n -> {
           float[] xs = sample(in, n, 0);
@@ -110,11 +198,11 @@ final class DnnlSqueezeExcite {
         });
   }
 
-  private void scaleBackward(stream s, memory dScaled, memory dFeatures) {
-    s._wait();
-    FloatPointer d = floats(dScaled);
-    FloatPointer x = floats(features);
-    float[] dGate = new float[batch * channels];
+  /**
+   * {@link #dGate} = the sum over the plane of the output gradient {@code d} times map {@code x}.
+   */
+  private void gateGradient(FloatPointer d, FloatPointer x) {
+    Arrays.fill(dGate, 0f);
     forEachSample(
         n -> {
           float[] ds = sample(d, n, 0);
@@ -126,25 +214,22 @@ final class DnnlSqueezeExcite {
             }
           }
         });
-    float[] dPooled = new float[batch * channels];
-    Weights grads = Weights.zeros(channels, reduced);
-    gate.backward(dGate, read(params), grads, dPooled);
-    FloatPointer out = floats(dFeatures);
+  }
+
+  /** The map's gradient: output gradient {@code d} times the gate, plus the pool's share. */
+  private void scaleBackward(FloatPointer d, FloatPointer out) {
+    float share = 1f / plane;
     forEachSample(
         n -> {
           float[] ds = sample(d, n, 0);
           int g = n * channels;
           for (int i = 0, at = 0; i < plane; i++, at += channels) {
             for (int c = 0; c < channels; c++) {
-              ds[at + c] = ds[at + c] * gateValues[g + c] + dPooled[g + c] / plane;
+              ds[at + c] = ds[at + c] * gateValues[g + c] + dPooled[g + c] * share;
             }
           }
           put(out, n, ds);
         });
-    float[][] values = {grads.reduce(), grads.reduceBias(), grads.expand(), grads.expandBias()};
-    for (int i = 0; i < 4; i++) {
-      DnnlProgram.write(values[i], gradients[i]);
-    }
   }
 
   private void forEachSample(java.util.function.IntConsumer body) {
@@ -168,11 +253,12 @@ final class DnnlSqueezeExcite {
     new FloatPointer(m).position((long) n * length).put(values, 0, length);
   }
 
-  private static Weights read(memory[] m) {
-    return new Weights(
-        DnnlProgram.read(m[0]),
-        DnnlProgram.read(m[1]),
-        DnnlProgram.read(m[2]),
-        DnnlProgram.read(m[3]));
+  /** The parameters' current values, into {@code w}'s arrays. */
+  private static Weights read(memory[] m, Weights w) {
+    float[][] values = {w.reduce(), w.reduceBias(), w.expand(), w.expandBias()};
+    for (int i = 0; i < 4; i++) {
+      new FloatPointer(m[i].get_data_handle()).capacity(values[i].length).get(values[i]);
+    }
+    return w;
   }
 }

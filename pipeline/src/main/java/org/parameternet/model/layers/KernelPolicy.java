@@ -164,6 +164,24 @@ public final class KernelPolicy {
   }
 
   /**
+   * Whether a native block's squeeze-excite runs its gate's products as oneDNN matmuls inside the
+   * plan ({@link DnnlSqueezeExciteGate}) rather than as {@code Nd4j.gemm} calls on Java arrays
+   * ({@link SqueezeExciteGate}). {@code -Dpnet.native.se-gate=onednn|nd4j}; read at plan build.
+   */
+  static boolean dnnlSqueezeExciteGate() {
+    String value = System.getProperty(NATIVE_SE_GATE, "nd4j");
+    return switch (value) {
+      case "onednn" -> true;
+      case "nd4j" -> false;
+      default -> throw new IllegalArgumentException(
+          "-D" + NATIVE_SE_GATE + "=" + value + ": expected onednn or nd4j");
+    };
+  }
+
+  /** The override of {@link #dnnlSqueezeExciteGate}. */
+  static final String NATIVE_SE_GATE = "pnet.native.se-gate";
+
+  /**
    * Whether a native block's depthwise conv computes its weight gradient in Java ({@link
    * DepthwiseWeightGradient}) rather than with oneDNN's backward-weights primitive {@code impl}:
    * where oneDNN 2.5 falls back to its gemm-based implementation (strided convs, planes smaller

@@ -189,6 +189,33 @@ class NativeBottleneckTest {
     }
   }
 
+  /**
+   * Both ways of a squeeze-excite's gate, forced: oneDNN matmuls in the plan ({@link
+   * DnnlSqueezeExciteGate}) and sgemms on Java arrays ({@link SqueezeExciteGate}), on SE blocks
+   * with planes 8x8 to 2x2, strided or not, batch 1 to 32.
+   */
+  @ParameterizedTest(name = "{0}: {1} block {2}, batch {3}")
+  @CsvSource({
+    "onednn, ghostnet_small_64, 3, 1",
+    "onednn, ghostnet_small_64, 3, 32",
+    "onednn, ghostnet_small_64, 4, 8",
+    "onednn, ghostnet_small_64, 9, 8",
+    "onednn, ghostnet_small_64, 11, 32",
+    "onednn, ghostnet_300m, 5, 8",
+    "onednn, ghostnet_300m, 11, 1",
+    "nd4j, ghostnet_small_64, 3, 8",
+    "nd4j, ghostnet_small_64, 11, 8"
+  })
+  void eitherSqueezeExciteGateMatchesTheUnfusedLayers(
+      String path, String model, int block, int batch) {
+    System.setProperty(KernelPolicy.NATIVE_SE_GATE, path);
+    try {
+      nativeMatchesTheUnfusedLayers(model, block, batch, true);
+    } finally {
+      System.clearProperty(KernelPolicy.NATIVE_SE_GATE);
+    }
+  }
+
   /** The whole network, switch on against off, as {@code KernelPolicyTest} holds the kernels. */
   @Test
   void theWholeNetworkGivesTheSameLossAndGradients() {
