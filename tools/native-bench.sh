@@ -16,12 +16,10 @@ if [ "${PNET_JEMALLOC:-1}" != 0 ] && [ -f "$jemalloc" ]; then
   export MALLOC_CONF="${MALLOC_CONF:-dirty_decay_ms:-1,muzzy_decay_ms:-1}"
 fi
 export OMP_NUM_THREADS="${OMP_NUM_THREADS:-2}"
-# OpenMP waits as under pnet (NativeThreads): passive after a short spin, unless the caller set a
-# policy. Without it libgomp spins for milliseconds after each region, which bench models' runs do
-# not, and a comparison here measured another setting than the one pnet trains with.
-if [ -z "${OMP_WAIT_POLICY+x}" ]; then
-  export OMP_WAIT_POLICY=PASSIVE GOMP_SPINCOUNT="${GOMP_SPINCOUNT:-3000}"
-fi
+# OpenMP waits as under pnet (NativeThreads): PASSIVE unless the caller set a policy. Without it
+# libgomp spins for milliseconds after each region, which pnet's runs do not, and a comparison here
+# measured another setting than the one pnet trains with. GOMP_SPINCOUNT, if set, passes through.
+export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
 cp="$root/pipeline/target/test-classes:$root/pipeline/target/classes"
 cp="$cp:$(cat "$root/pipeline/target/test-classpath.txt")"
 # shellcheck disable=SC2086

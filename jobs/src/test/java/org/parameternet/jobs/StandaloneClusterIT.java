@@ -24,7 +24,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.parameternet.model.NativeThreads;
 import org.parameternet.spark.ExecutorPaths;
 import org.parameternet.train.MetricsLog;
 
@@ -201,8 +200,8 @@ class StandaloneClusterIT {
     }
   }
 
-  /** libgomp's settings with pnet's short spin, then sleep (NativeThreads, SparkDefaults). */
-  private static final String OPENMP_SLEEPS = "GOMP_SPINCOUNT = '" + NativeThreads.SPINS + "'";
+  /** libgomp's own settings with OMP_WAIT_POLICY=PASSIVE (NativeThreads, SparkDefaults). */
+  private static final String OPENMP_SLEEPS = "GOMP_SPINCOUNT = '0'";
 
   /** The stderr files of the executors that loaded OpenMP (printed its settings). */
   private static List<Path> openMpExecutorLogs() throws IOException {

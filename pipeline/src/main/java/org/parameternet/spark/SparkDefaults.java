@@ -27,8 +27,6 @@ public final class SparkDefaults {
     // idle OpenMP threads sleep instead of spinning on the cores the Java kernels need
     // (NativeThreads)
     settings.put("spark.executorEnv." + NativeThreads.WAIT_POLICY, NativeThreads.PASSIVE);
-    // after a short spin, which bridges the gaps between a native block's primitives
-    settings.put("spark.executorEnv." + NativeThreads.SPIN_COUNT, NativeThreads.SPINS);
     return settings;
   }
 
