@@ -4,6 +4,9 @@
 #   mvn -B -o -q -pl pipeline test-compile dependency:build-classpath \
 #     -Dmdep.outputFile=target/test-classpath.txt -Dmdep.includeScope=test
 # Usage: tools/native-bench.sh model block batch [iterations] | network model batch [iterations]
+#        | ab model batch iterations property=a,b
+# BENCH_JAVA_OPTS: -Dpnet.native.profile=true (and -Dpnet.native.profile.lines=N) prints the native
+# step profile; -Dpnet.bench.step=fit makes ab time whole fit steps (updater included).
 # Wrap it in `flock /tmp/heavy.lock` on a shared machine.
 root="$(cd "$(dirname "$0")/.." && pwd)"
 flags="$(sed -n 's:.*<java17.flags>\(.*\)</java17.flags>.*:\1:p' "$root/pom.xml")"
@@ -13,6 +16,10 @@ if [ "${PNET_JEMALLOC:-1}" != 0 ] && [ -f "$jemalloc" ]; then
   export MALLOC_CONF="${MALLOC_CONF:-dirty_decay_ms:-1,muzzy_decay_ms:-1}"
 fi
 export OMP_NUM_THREADS="${OMP_NUM_THREADS:-2}"
+# OpenMP waits as under pnet (NativeThreads): PASSIVE unless the caller set a policy. Without it
+# libgomp spins for milliseconds after each region, which pnet's runs do not, and a comparison here
+# measured another setting than the one pnet trains with. GOMP_SPINCOUNT, if set, passes through.
+export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
 cp="$root/pipeline/target/test-classes:$root/pipeline/target/classes"
 cp="$cp:$(cat "$root/pipeline/target/test-classpath.txt")"
 # shellcheck disable=SC2086

@@ -1,18 +1,9 @@
 package org.parameternet.model.layers;
 
-import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_BIAS;
-import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_DST;
-import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_SRC;
-import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_WEIGHTS;
 import static org.parameternet.model.layers.NativeBottleneckParams.key;
 
-import org.bytedeco.dnnl.global.dnnl.algorithm;
-import org.bytedeco.dnnl.global.dnnl.prop_kind;
-import org.bytedeco.dnnl.inner_product_forward;
+import java.util.Arrays;
 import org.bytedeco.dnnl.memory;
-import org.bytedeco.dnnl.post_ops;
-import org.bytedeco.dnnl.primitive_attr;
-import org.bytedeco.dnnl.stream;
 import org.bytedeco.javacpp.FloatPointer;
 import org.parameternet.model.layers.SqueezeExciteGate.Weights;
 
@@ -27,11 +18,6 @@ import org.parameternet.model.layers.SqueezeExciteGate.Weights;
  * the gate plus the pool's share). Its parameters ({@code se_reduce}, {@code se_expand}: 1x1 conv
  * weights and biases) are read from and their gradients written to DL4J's views, as the unfused
  * graph's layers hold them.
- *
- * <p>In an inference plan the gate's two 1x1 convs are oneDNN inner products reading DL4J's weight
- * views in place ({@link KernelPolicy#nativeSqueezeExciteGate}): the Java gate copies every weight
- * out of and back into native memory each call (12.8 MB a GhostNet-300M forward pass), which was
- * 14.7 of its 31 ms batch-1 latency in the native profile.
  */
 final class DnnlSqueezeExcite {
   private static final String[] LAYERS = {"se_reduce", "se_reduce", "se_expand", "se_expand"};
@@ -50,10 +36,23 @@ final class DnnlSqueezeExcite {
   private final memory[] params = new memory[4];
   private final memory[] gradients = new memory[4];
 
-  /** The last forward pass's input map (NHWC) and gate [B, C], for the backward pass. */
+  /**
+   * The gate as oneDNN matmuls in the plan ({@link DnnlSqueezeExciteGate}, {@link
+   * KernelPolicy#dnnlSqueezeExciteGate}), or null for {@link #gate}'s sgemms on Java arrays.
+   */
+  private final DnnlSqueezeExciteGate dnnlGate;
+
+  /** The last forward pass's input map (NHWC), for the backward pass. */
   private memory features;
 
+  /** [B, C] each: the pooled map, the gate, their gradients; the parameters and theirs. */
+  private final float[] pooled;
+
   private final float[] gateValues;
+  private final float[] dGate;
+  private final float[] dPooled;
+  private final Weights weights;
+  private final Weights grads;
 
   /** A squeeze-excite over maps of {@code dims} (NCHW order), reducing to {@code reduced}. */
   DnnlSqueezeExcite(DnnlProgram p, long[] dims, int reduced, int activation) {
@@ -63,8 +62,19 @@ final class DnnlSqueezeExcite {
     batch = (int) dims[0];
     channels = (int) dims[1];
     plane = (int) (dims[2] * dims[3]);
-    gate = new SqueezeExciteGate(batch, channels, reduced, activation);
+    pooled = new float[batch * channels];
     gateValues = new float[batch * channels];
+    dGate = new float[batch * channels];
+    dPooled = new float[batch * channels];
+    weights = Weights.zeros(channels, reduced);
+    grads = Weights.zeros(channels, reduced);
+    if (KernelPolicy.dnnlSqueezeExciteGate()) {
+      dnnlGate = new DnnlSqueezeExciteGate(p, batch, channels, reduced, activation);
+      gate = null;
+      return;
+    }
+    dnnlGate = null;
+    gate = new SqueezeExciteGate(batch, channels, reduced, activation);
     long[] sizes = {(long) reduced * channels, reduced, (long) channels * reduced, channels};
     for (int i = 0; i < 4; i++) {
       memory.desc flat = p.desc(new long[] {sizes[i]}, memory.format_tag.a);
@@ -81,127 +91,100 @@ final class DnnlSqueezeExcite {
     features = p.ensure(p.forward, in, map);
     memory scaled = p.scratch(map);
     memory x = features;
-    if (!p.training && KernelPolicy.nativeSqueezeExciteGate()) {
-      inferenceForward(x, scaled);
-    } else {
-      p.java(p.forward, "squeeze-excite", s -> scaleForward(s, x, scaled));
+    if (dnnlGate == null) {
+      p.java(
+          p.forward,
+          "squeeze-excite",
+          s -> {
+            s._wait();
+            pool(floats(x));
+            gate.forward(pooled, read(params, weights), gateValues);
+            scale(floats(x), floats(scaled));
+          });
+      return scaled;
     }
-    return scaled;
-  }
-
-  /**
-   * The inference pass: the pool (Java), the gate's two 1x1 convs as inner products over DL4J's
-   * weight views, the reduce's activation as their post-op, then gate and scale (Java).
-   */
-  private void inferenceForward(memory x, memory scaled) {
-    memory pooled = p.scratch(p.desc(new long[] {batch, channels}, memory.format_tag.ab));
-    memory hidden = p.scratch(p.desc(new long[] {batch, reduced}, memory.format_tag.ab));
-    memory raw = p.scratch(p.desc(new long[] {batch, channels}, memory.format_tag.ab));
-    p.java(p.forward, "squeeze-excite pool", s -> pool(s, x, pooled));
-    innerProduct("se_reduce", pooled, hidden, reduced, channels, gate.activation());
-    innerProduct("se_expand", hidden, raw, channels, reduced, FusedBatchNorm.IDENTITY);
-    p.java(p.forward, "squeeze-excite scale", s -> scale(s, x, raw, scaled));
-  }
-
-  /** Appends {@code dst [B, out] = act(src [B, in] x W^T + b)}, W and b layer {@code layer}'s. */
-  private void innerProduct(String layer, memory src, memory dst, int out, int in, int act) {
-    memory weights = p.bound(p.desc(new long[] {out, in}, memory.format_tag.ab), key(layer, "W"));
-    memory bias = p.bound(p.desc(new long[] {out}, memory.format_tag.a), key(layer, "b"));
-    inner_product_forward.desc d =
-        p.own(
-            new inner_product_forward.desc(
-                prop_kind.forward_inference,
-                src.get_desc(),
-                weights.get_desc(),
-                bias.get_desc(),
-                dst.get_desc()));
-    primitive_attr attr = p.attr();
-    if (act != FusedBatchNorm.IDENTITY) {
-      post_ops ops = p.own(new post_ops());
-      ops.append_eltwise(
-          1f,
-          act == FusedBatchNorm.RELU ? algorithm.eltwise_relu : algorithm.eltwise_hardswish,
-          0f,
-          0f);
-      attr.set_post_ops(ops);
-    }
-    inner_product_forward.primitive_desc pd =
-        p.own(new inner_product_forward.primitive_desc(d, attr, p.eng));
-    p.add(
+    p.java(
         p.forward,
-        pd,
-        new inner_product_forward(pd),
-        p.args(
-            DNNL_ARG_SRC, src, DNNL_ARG_WEIGHTS, weights, DNNL_ARG_BIAS, bias, DNNL_ARG_DST, dst));
-  }
-
-  /** {@code pooled [B, C]} = the mean of NHWC map {@code x} over its plane. */
-  private void pool(stream s, memory x, memory pooled) {
-    s._wait();
-    FloatPointer in = floats(x);
-    float[] sums = new float[batch * channels];
-    for (int n = 0; n < batch; n++) {
-      float[] xs = sample(in, n, 0);
-      int g = n * channels;
-      for (int i = 0, at = 0; i < plane; i++, at += channels) {
-        for (int c = 0; c < channels; c++) {
-          sums[g + c] += xs[at + c];
-        }
-      }
-    }
-    for (int i = 0; i < sums.length; i++) {
-      sums[i] /= plane;
-    }
-    DnnlProgram.write(sums, pooled);
-  }
-
-  /** {@code scaled = x * relu6(raw + 3) / 6}, the gate broadcast over each sample's plane. */
-  private void scale(stream s, memory x, memory raw, memory scaled) {
-    s._wait();
-    float[] g = DnnlProgram.read(raw);
-    for (int i = 0; i < g.length; i++) {
-      g[i] = Math.min(Math.max(g[i] + 3f, 0f), 6f) * (1f / 6f);
-    }
-    FloatPointer in = floats(x);
-    FloatPointer out = floats(scaled);
-    for (int n = 0; n < batch; n++) {
-      float[] xs = sample(in, n, 0);
-      int at0 = n * channels;
-      for (int i = 0, at = 0; i < plane; i++, at += channels) {
-        for (int c = 0; c < channels; c++) {
-          xs[at + c] *= g[at0 + c];
-        }
-      }
-      put(out, n, xs);
-    }
+        "squeeze-excite pool",
+        s -> {
+          s._wait();
+          pool(floats(x));
+          dnnlGate.putPooled(pooled);
+        });
+    dnnlGate.forward(p.forward);
+    p.java(
+        p.forward,
+        "squeeze-excite scale",
+        s -> {
+          s._wait();
+          dnnlGate.gate(gateValues);
+          scale(floats(x), floats(scaled));
+        });
+    return scaled;
   }
 
   /** Appends the backward pass from the scaled map's gradient; returns the input map's (NHWC). */
   memory backward(memory dScaled) {
     memory d = p.ensure(p.backward, dScaled, map);
     memory dFeatures = p.scratch(map);
-    p.java(p.backward, "squeeze-excite backward", s -> scaleBackward(s, d, dFeatures));
+    if (dnnlGate == null) {
+      p.java(
+          p.backward,
+          "squeeze-excite backward",
+          s -> {
+            s._wait();
+            gateGradient(floats(d), floats(features));
+            gate.backward(dGate, read(params, weights), grads, dPooled);
+            scaleBackward(floats(d), floats(dFeatures));
+            float[][] values = {
+              grads.reduce(), grads.reduceBias(), grads.expand(), grads.expandBias()
+            };
+            for (int i = 0; i < 4; i++) {
+              DnnlProgram.write(values[i], gradients[i]);
+            }
+          });
+      return dFeatures;
+    }
+    p.java(
+        p.backward,
+        "squeeze-excite gate gradient",
+        s -> {
+          s._wait();
+          gateGradient(floats(d), floats(features));
+          dnnlGate.putGateGradient(dGate);
+        });
+    dnnlGate.backward(p.backward);
+    p.java(
+        p.backward,
+        "squeeze-excite backward scale",
+        s -> {
+          s._wait();
+          dnnlGate.pooledGradient(dPooled);
+          scaleBackward(floats(d), floats(dFeatures));
+        });
     return dFeatures;
   }
 
-  private void scaleForward(stream s, memory x, memory scaled) {
-    s._wait();
-    FloatPointer in = floats(x);
-    float[] pooled = new float[batch * channels];
+  /** {@link #pooled} = the mean over the plane of map {@code in}. */
+  private void pool(FloatPointer in) {
+    Arrays.fill(pooled, 0f);
     forEachSample(
         n -> {
           float[] xs = sample(in, n, 0);
+          int g = n * channels;
           for (int i = 0, at = 0; i < plane; i++, at += channels) {
             for (int c = 0; c < channels; c++) {
-              pooled[n * channels + c] += xs[at + c];
+              pooled[g + c] += xs[at + c];
             }
           }
           for (int c = 0; c < channels; c++) {
-            pooled[n * channels + c] /= plane;
+            pooled[g + c] /= plane;
           }
         });
-    gate.forward(pooled, read(params), gateValues);
-    FloatPointer out = floats(scaled);
+  }
+
+  /** {@code out} = map {@code in} times {@link #gateValues}, per sample and channel. */
+  private void scale(FloatPointer in, FloatPointer out) {
     forEachSample(
         n -> {
           float[] xs = sample(in, n, 0);
@@ -215,11 +198,11 @@ final class DnnlSqueezeExcite {
         });
   }
 
-  private void scaleBackward(stream s, memory dScaled, memory dFeatures) {
-    s._wait();
-    FloatPointer d = floats(dScaled);
-    FloatPointer x = floats(features);
-    float[] dGate = new float[batch * channels];
+  /**
+   * {@link #dGate} = the sum over the plane of the output gradient {@code d} times map {@code x}.
+   */
+  private void gateGradient(FloatPointer d, FloatPointer x) {
+    Arrays.fill(dGate, 0f);
     forEachSample(
         n -> {
           float[] ds = sample(d, n, 0);
@@ -231,25 +214,22 @@ final class DnnlSqueezeExcite {
             }
           }
         });
-    float[] dPooled = new float[batch * channels];
-    Weights grads = Weights.zeros(channels, reduced);
-    gate.backward(dGate, read(params), grads, dPooled);
-    FloatPointer out = floats(dFeatures);
+  }
+
+  /** The map's gradient: output gradient {@code d} times the gate, plus the pool's share. */
+  private void scaleBackward(FloatPointer d, FloatPointer out) {
+    float share = 1f / plane;
     forEachSample(
         n -> {
           float[] ds = sample(d, n, 0);
           int g = n * channels;
           for (int i = 0, at = 0; i < plane; i++, at += channels) {
             for (int c = 0; c < channels; c++) {
-              ds[at + c] = ds[at + c] * gateValues[g + c] + dPooled[g + c] / plane;
+              ds[at + c] = ds[at + c] * gateValues[g + c] + dPooled[g + c] * share;
             }
           }
           put(out, n, ds);
         });
-    float[][] values = {grads.reduce(), grads.reduceBias(), grads.expand(), grads.expandBias()};
-    for (int i = 0; i < 4; i++) {
-      DnnlProgram.write(values[i], gradients[i]);
-    }
   }
 
   private void forEachSample(java.util.function.IntConsumer body) {
@@ -273,11 +253,12 @@ final class DnnlSqueezeExcite {
     new FloatPointer(m).position((long) n * length).put(values, 0, length);
   }
 
-  private static Weights read(memory[] m) {
-    return new Weights(
-        DnnlProgram.read(m[0]),
-        DnnlProgram.read(m[1]),
-        DnnlProgram.read(m[2]),
-        DnnlProgram.read(m[3]));
+  /** The parameters' current values, into {@code w}'s arrays. */
+  private static Weights read(memory[] m, Weights w) {
+    float[][] values = {w.reduce(), w.reduceBias(), w.expand(), w.expandBias()};
+    for (int i = 0; i < 4; i++) {
+      new FloatPointer(m[i].get_data_handle()).capacity(values[i].length).get(values[i]);
+    }
+    return w;
   }
 }

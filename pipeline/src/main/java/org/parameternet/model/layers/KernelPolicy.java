@@ -164,20 +164,26 @@ public final class KernelPolicy {
   }
 
   /**
-   * Whether an inference plan's squeeze-excite computes its gate's two 1x1 convs as oneDNN inner
-   * products over DL4J's weight views ({@link DnnlSqueezeExcite}) rather than on Java copies of the
-   * weights ({@link SqueezeExciteGate}, which training keeps for its backward pass). {@code
-   * -Dpnet.native.se-gate=java} keeps the Java gate, for A/B runs.
+   * Whether a native block's squeeze-excite runs its gate's products as oneDNN matmuls inside the
+   * plan ({@link DnnlSqueezeExciteGate}, the default) rather than as {@code Nd4j.gemm} calls on
+   * Java arrays ({@link SqueezeExciteGate}). {@code -Dpnet.native.se-gate=onednn|nd4j}; read at
+   * plan build. Whole ghostnet_small_64 steps (batch 64) timed in alternation in one JVM ({@code
+   * tools/native-bench.sh ab ghostnet_small_64 64 N pnet.native.se-gate=nd4j,onednn}): 148.6 to
+   * 122.7 ms (forward + backward), 130.2 to 109.2 and 188.2 to 176.8 ms (whole fit steps, OpenMP
+   * spinning and passive).
    */
-  static boolean nativeSqueezeExciteGate() {
+  static boolean dnnlSqueezeExciteGate() {
     String value = System.getProperty(NATIVE_SE_GATE, "onednn");
     return switch (value) {
       case "onednn" -> true;
-      case "java" -> false;
+      case "nd4j" -> false;
       default -> throw new IllegalArgumentException(
-          "-D" + NATIVE_SE_GATE + "=" + value + ": expected onednn or java");
+          "-D" + NATIVE_SE_GATE + "=" + value + ": expected onednn or nd4j");
     };
   }
+
+  /** The override of {@link #dnnlSqueezeExciteGate}. */
+  static final String NATIVE_SE_GATE = "pnet.native.se-gate";
 
   /**
    * Whether an inference plan's batch norms and their activations run as post-ops of the conv
@@ -197,9 +203,6 @@ public final class KernelPolicy {
 
   /** The override of {@link #foldedInferenceNorm}. */
   static final String NATIVE_FOLDED_NORM = "pnet.native.folded-norm";
-
-  /** The override of {@link #nativeSqueezeExciteGate}. */
-  static final String NATIVE_SE_GATE = "pnet.native.se-gate";
 
   /**
    * Whether a native block's depthwise conv computes its weight gradient in Java ({@link

@@ -72,7 +72,7 @@ final class NativeProfile {
     System.err.printf(Locale.ROOT, "native profile: %.1f ms in all%n", all);
     TOTALS.entrySet().stream()
         .sorted((a, b) -> Long.compare(b.getValue()[1], a.getValue()[1]))
-        .limit(40)
+        .limit(Integer.getInteger("pnet.native.profile.lines", 40))
         .forEach(
             e ->
                 System.err.printf(

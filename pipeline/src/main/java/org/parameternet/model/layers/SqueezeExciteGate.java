@@ -41,11 +41,6 @@ final class SqueezeExciteGate {
     gateRaw = new float[batch * channels];
   }
 
-  /** The reduce's activation ({@link FusedBatchNorm}'s constants). */
-  int activation() {
-    return activation;
-  }
-
   /** Writes the gate of {@code input} (pooled [B, C]) into {@code gate} [B, C]. */
   void forward(float[] input, Weights w, float[] gate) {
     System.arraycopy(input, 0, pooled, 0, pooled.length);

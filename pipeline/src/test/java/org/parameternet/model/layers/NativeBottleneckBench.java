@@ -10,6 +10,7 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
@@ -19,6 +20,7 @@ import org.parameternet.model.GhostNetBuilder;
 import org.parameternet.model.GhostNetTopology;
 import org.parameternet.model.ModelRegistry;
 import org.parameternet.model.ModelSpec;
+import org.parameternet.train.FlatGradientUpdater;
 
 /**
  * Milliseconds per training forward + backward of one bottleneck, native against unfused: the block
@@ -109,24 +111,30 @@ public final class NativeBottleneckBench {
     for (int i = 0; i < batch; i++) {
       labels.putScalar(i, i % spec.numClasses(), 1);
     }
+    // -Dpnet.bench.step=fit: whole training steps as bench models times them (updater included)
+    boolean fit = System.getProperty("pnet.bench.step", "gradient").equals("fit");
+    DataSet data = new DataSet(x, labels);
     ComputationGraph[] nets = new ComputationGraph[2];
     for (int v = 0; v < 2; v++) {
       System.setProperty(property, values[v]);
       nets[v] = GhostNetBuilder.build(spec, 1);
+      if (fit) {
+        FlatGradientUpdater.install(nets[v]);
+      }
       nets[v].setInputs(x);
       nets[v].setLabels(labels);
-      nets[v].computeGradientAndScore(); // plans are built here, with the property as set
+      step(nets[v], data, fit); // plans are built here, with the property as set
     }
     for (int i = 0; i < iterations / 2; i++) {
       for (ComputationGraph net : nets) {
-        net.computeGradientAndScore(); // until the Java steps are compiled
+        step(net, data, fit); // until the Java steps are compiled
       }
     }
     double[][] ms = new double[2][iterations];
     for (int i = 0; i < iterations; i++) {
       for (int v = 0; v < 2; v++) {
         long start = System.nanoTime();
-        nets[v].computeGradientAndScore();
+        step(nets[v], data, fit);
         ms[v][i] = (System.nanoTime() - start) / 1e6;
       }
     }
@@ -141,6 +149,14 @@ public final class NativeBottleneckBench {
           ms[v][iterations / 2],
           ms[v][iterations / 4],
           ms[v][3 * iterations / 4]);
+    }
+  }
+
+  private static void step(ComputationGraph net, DataSet data, boolean fit) {
+    if (fit) {
+      net.fit(data);
+    } else {
+      net.computeGradientAndScore();
     }
   }
 

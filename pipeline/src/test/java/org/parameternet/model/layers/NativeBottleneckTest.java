@@ -228,15 +228,21 @@ class NativeBottleneckTest {
   }
 
   /**
-   * Both gates of an inference plan's squeeze-excite, forced: oneDNN inner products over DL4J's
-   * weight views (the default) and the Java gate on copies, on NHWC and blocked SE blocks.
+   * Both ways of a squeeze-excite's gate, forced: oneDNN matmuls in the plan ({@link
+   * DnnlSqueezeExciteGate}) and sgemms on Java arrays ({@link SqueezeExciteGate}), on SE blocks
+   * with planes 8x8 to 2x2, strided or not, batch 1 to 32.
    */
   @ParameterizedTest(name = "{0}: {1} block {2}, batch {3}")
   @CsvSource({
-    "java, ghostnet_small_64, 3, 1",
     "onednn, ghostnet_small_64, 3, 1",
+    "onednn, ghostnet_small_64, 3, 32",
+    "onednn, ghostnet_small_64, 4, 8",
     "onednn, ghostnet_small_64, 9, 8",
-    "onednn, ghostnet_300m, 11, 1"
+    "onednn, ghostnet_small_64, 11, 32",
+    "onednn, ghostnet_300m, 5, 8",
+    "onednn, ghostnet_300m, 11, 1",
+    "nd4j, ghostnet_small_64, 3, 8",
+    "nd4j, ghostnet_small_64, 11, 8"
   })
   void eitherSqueezeExciteGateMatchesTheUnfusedLayers(
       String path, String model, int block, int batch) {
