@@ -24,6 +24,11 @@ import org.parameternet.model.layers.DnnlConv.Geometry;
  * concat(p, c), is a copy of the shortcut and two adding reorders into its channel halves; the
  * backward pass splits the output gradient the same way and adds the branch's input gradient to the
  * shortcut's.
+ *
+ * <p>In a ParameterNet block ({@link Shape#experts} > 0) the ghost and shortcut convs are dynamic
+ * ({@link DnnlDynamicConv}, NCHW in and out, their norms after them on NCHW); the strided reduction
+ * and the squeeze-excite stay static. Ghost module 1's concat is then always materialised, since
+ * ghost module 2's primary conv routes on its whole input.
  */
 final class BottleneckPlan implements AutoCloseable {
   static final String X = "x";

@@ -24,7 +24,9 @@ import org.nd4j.linalg.learning.config.NoOp;
  * stride 2 a kxk depthwise conv + BN, ghost module 2 (as module 1 without activation), plus the
  * shortcut: the identity, or where the width or the plane changes a kxk depthwise conv + BN and a
  * 1x1 conv + BN. A squeeze-excite (pool, 1x1 conv + bias + activation, 1x1 conv + bias +
- * relu6(x+3)/6, channel scale) sits before ghost module 2 where the block has one.
+ * relu6(x+3)/6, channel scale) sits before ghost module 2 where the block has one. With {@code
+ * experts} > 0 it is a ParameterNet bottleneck: the ghost and shortcut convs are dynamic, each with
+ * the unfused {@link DynamicConv}'s experts, routing weight and bias.
  *
  * <p>Its parameters are the unfused layers', in the same flat order and shapes and under the same
  * names but for hyphens ({@link NativeBottleneckParams}): a layer named {@code b3} holds {@code
