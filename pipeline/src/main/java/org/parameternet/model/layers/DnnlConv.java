@@ -7,6 +7,7 @@ import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_DST;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_SRC;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_WEIGHTS;
 
+import java.util.List;
 import org.bytedeco.dnnl.IntMemoryMap;
 import org.bytedeco.dnnl.convolution_backward_data;
 import org.bytedeco.dnnl.convolution_backward_weights;
@@ -151,18 +152,9 @@ final class DnnlConv implements PlanConv {
    * two halves of ghost module 2's primary conv), their gradient {@code gradientKey}'s.
    */
   void userWeights(memory.desc userMd, String key, String gradientKey) {
-    memory user = p.bound(userMd, key);
-    p.reorder(p.weightsIn, user, weights, false);
-    if (!p.training) {
-      return;
+    if (readWeights(p.bound(userMd, key), p.weightsIn)) {
+      p.reorder(p.weightsOut, diffWeights, p.bound(userMd, gradientKey), false);
     }
-    weightsForData = weights;
-    if (!dpd.weights_desc().equals(fpd.weights_desc())) {
-      // backward data may want another layout than forward
-      weightsForData = p.scratch(dpd.weights_desc());
-      p.reorder(p.weightsIn, user, weightsForData, false);
-    }
-    p.reorder(p.weightsOut, diffWeights, p.bound(userMd, gradientKey), false);
   }
 
   /**
@@ -171,16 +163,27 @@ final class DnnlConv implements PlanConv {
    * gradient} (null in inference). Both in any layout the reorders can read.
    */
   void computedWeights(memory kernels, memory gradient) {
-    p.reorder(p.forward, kernels, weights, false);
+    if (readWeights(kernels, p.forward)) {
+      kernelGradient = gradient;
+    }
+  }
+
+  /**
+   * Appends to {@code steps} the reorders of {@code source} into the forward primitive's weights
+   * and, in training, the backward-data primitive's (which may want another layout); whether the
+   * program trains.
+   */
+  private boolean readWeights(memory source, List<DnnlProgram.Step> steps) {
+    p.reorder(steps, source, weights, false);
     if (!p.training) {
-      return;
+      return false;
     }
     weightsForData = weights;
     if (!dpd.weights_desc().equals(fpd.weights_desc())) {
       weightsForData = p.scratch(dpd.weights_desc());
-      p.reorder(p.forward, kernels, weightsForData, false);
+      p.reorder(steps, source, weightsForData, false);
     }
-    kernelGradient = gradient;
+    return true;
   }
 
   @Override

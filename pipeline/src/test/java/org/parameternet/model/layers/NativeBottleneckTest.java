@@ -193,12 +193,10 @@ class NativeBottleneckTest {
     "onednn, ghostnet_small_64, 12"
   })
   void eitherDepthwiseWeightGradientMatchesTheUnfusedLayers(String path, String model, int block) {
-    System.setProperty(KernelPolicy.NATIVE_DW_WEIGHT_GRADIENT, path);
-    try {
-      nativeMatchesTheUnfusedLayers(model, block, 8, true);
-    } finally {
-      System.clearProperty(KernelPolicy.NATIVE_DW_WEIGHT_GRADIENT);
-    }
+    withProperty(
+        KernelPolicy.NATIVE_DW_WEIGHT_GRADIENT,
+        path,
+        () -> nativeMatchesTheUnfusedLayers(model, block, 8, true));
   }
 
   /**
@@ -219,12 +217,10 @@ class NativeBottleneckTest {
     "onednn, ghostnet_300m, 5, 8"
   })
   void eitherNormMatchesTheUnfusedLayers(String path, String model, int block, int batch) {
-    System.setProperty(KernelPolicy.NATIVE_NORM, path);
-    try {
-      nativeMatchesTheUnfusedLayers(model, block, batch, true);
-    } finally {
-      System.clearProperty(KernelPolicy.NATIVE_NORM);
-    }
+    withProperty(
+        KernelPolicy.NATIVE_NORM,
+        path,
+        () -> nativeMatchesTheUnfusedLayers(model, block, batch, true));
   }
 
   /**
@@ -246,12 +242,10 @@ class NativeBottleneckTest {
   })
   void eitherSqueezeExciteGateMatchesTheUnfusedLayers(
       String path, String model, int block, int batch) {
-    System.setProperty(KernelPolicy.NATIVE_SE_GATE, path);
-    try {
-      nativeMatchesTheUnfusedLayers(model, block, batch, true);
-    } finally {
-      System.clearProperty(KernelPolicy.NATIVE_SE_GATE);
-    }
+    withProperty(
+        KernelPolicy.NATIVE_SE_GATE,
+        path,
+        () -> nativeMatchesTheUnfusedLayers(model, block, batch, true));
   }
 
   /**
@@ -271,11 +265,19 @@ class NativeBottleneckTest {
   })
   void eitherInferenceNormMatchesTheUnfusedLayers(
       String folded, String model, int block, int batch) {
-    System.setProperty(KernelPolicy.NATIVE_FOLDED_NORM, folded);
+    withProperty(
+        KernelPolicy.NATIVE_FOLDED_NORM,
+        folded,
+        () -> nativeMatchesTheUnfusedLayers(model, block, batch, true));
+  }
+
+  /** Runs {@code body} with system property {@code key} at {@code value}, then clears it. */
+  private static void withProperty(String key, String value, Runnable body) {
+    System.setProperty(key, value);
     try {
-      nativeMatchesTheUnfusedLayers(model, block, batch, true);
+      body.run();
     } finally {
-      System.clearProperty(KernelPolicy.NATIVE_FOLDED_NORM);
+      System.clearProperty(key);
     }
   }
 
