@@ -151,7 +151,7 @@ final class BottleneckPlan implements AutoCloseable {
   private memory normForward(String unit, memory raw, int act) {
     memory.desc md = raw.get_desc();
     PlanNorm n =
-        KernelPolicy.javaPlanNorm(LaneNorm.supports(p, md))
+        KernelPolicy.javaPlanNorm(LaneLayout.of(p, md))
             ? new LaneNorm(p, md, act, norm(unit, ""))
             : new DnnlNorm(p, md, act, norm(unit, ""));
     norms.put(unit, n);

@@ -1,15 +1,9 @@
 package org.parameternet.model.layers;
 
-import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_BIAS;
-import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_DST;
-import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_SRC;
-import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_WEIGHTS;
 import static org.parameternet.model.layers.NativeBottleneckParams.key;
 
 import java.util.Arrays;
 import java.util.List;
-import org.bytedeco.dnnl.IntMemoryMap;
-import org.bytedeco.dnnl.matmul;
 import org.bytedeco.dnnl.memory;
 import org.bytedeco.javacpp.FloatPointer;
 
@@ -195,18 +189,7 @@ final class DnnlSqueezeExciteGate {
 
   private void matmul(
       List<DnnlProgram.Step> steps, memory src, memory weights, memory bias, memory dst) {
-    matmul.desc d =
-        bias == null
-            ? p.own(new matmul.desc(src.get_desc(), weights.get_desc(), dst.get_desc()))
-            : p.own(
-                new matmul.desc(
-                    src.get_desc(), weights.get_desc(), bias.get_desc(), dst.get_desc()));
-    matmul.primitive_desc pd = p.own(new matmul.primitive_desc(d, p.attr(), p.eng));
-    IntMemoryMap args = p.args(DNNL_ARG_SRC, src, DNNL_ARG_WEIGHTS, weights, DNNL_ARG_DST, dst);
-    if (bias != null) {
-      args.put(DNNL_ARG_BIAS, bias);
-    }
-    p.add(steps, pd, new matmul(pd), args);
+    p.matmul(steps, src, weights, bias, dst, p.attr());
   }
 
   private memory.desc plain(long rows, long columns) {

@@ -223,28 +223,32 @@ public final class KernelPolicy {
   }
 
   /**
-   * Whether a native block's batch norms (and their activations) run as Java steps ({@link
-   * LaneNorm}) rather than oneDNN's primitive ({@link DnnlNorm}): only when asked for with {@code
-   * -Dpnet.native.norm=java}, where the buffer's layout is one {@link LaneLayout} knows ({@code
-   * layoutSupported}). The native profile put oneDNN 2.5's {@code bnorm_jit} at 2-8 ns an element
-   * on the small cell's narrow NHWC and padded blocked maps and the Java steps at half its time,
-   * yet whole ghostnet_small_64 steps timed in alternation in one JVM (NativeBottleneckBench ab)
-   * ran faster with oneDNN's, 112-120 ms against 130-143 in two runs; so it stays opt-in.
+   * Whether a native block's batch norm (and its activation) over a buffer laid out as {@code
+   * layout} (null: a layout {@link LaneLayout} does not know) runs as Java steps ({@link LaneNorm})
+   * rather than oneDNN's primitive ({@link DnnlNorm}). {@code auto} (the default) takes Java on
+   * NCHW planes, the layout ParameterNet's dynamic convs write: oneDNN 2.5 runs its reference-grade
+   * {@code ncsp_bnorm} there, which took 40% of a parameternet_300m step's native time, 1.3-2.2x
+   * its blocked {@code bnorm_jit} on the same shapes. Elsewhere oneDNN's: on the small cell's
+   * narrow NHWC and padded blocked maps the Java steps took half of {@code bnorm_jit}'s time in the
+   * profile, yet whole ghostnet_small_64 steps timed in alternation in one JVM ran faster with
+   * oneDNN's (112-120 ms against 130-143, two runs). {@code -Dpnet.native.norm=java|onednn} forces
+   * either wherever the layout allows, for A/B runs and tests.
    */
-  static boolean javaPlanNorm(boolean layoutSupported) {
-    String value = System.getProperty(NATIVE_NORM, "onednn");
+  static boolean javaPlanNorm(LaneLayout layout) {
+    String value = System.getProperty(NATIVE_NORM, "auto");
     return switch (value) {
-      case "java" -> layoutSupported;
+      case "auto" -> layout != null && layout.planar();
+      case "java" -> layout != null;
       case "onednn" -> false;
       default -> throw new IllegalArgumentException(
-          "-D" + NATIVE_NORM + "=" + value + ": expected onednn or java");
+          "-D" + NATIVE_NORM + "=" + value + ": expected auto, onednn or java");
     };
   }
 
   /**
    * Whether a ParameterNet bottleneck (dynamic ghost and shortcut convs) may be one native block
-   * ({@link DnnlDynamicConv} inside a {@link BottleneckPlan}) rather than the unfused layers: only
-   * with {@code -Dpnet.native.dynamic=true} until side-by-side runs show it winning.
+   * ({@link DnnlDynamicConv} inside a {@link BottleneckPlan}) rather than the unfused layers: yes
+   * unless {@code -Dpnet.native.dynamic=false} (for A/B runs and debugging).
    */
   public static boolean nativeDynamicBlocks() {
     String value = System.getProperty(NATIVE_DYNAMIC, "true");

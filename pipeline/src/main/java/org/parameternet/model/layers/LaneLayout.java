@@ -3,12 +3,12 @@ package org.parameternet.model.layers;
 import org.bytedeco.dnnl.memory;
 
 /**
- * Where the channels lie in one of a {@link DnnlProgram}'s activation buffers whose channels are
- * innermost: NHWC, or oneDNN's blocked nChw16c / nChw8c (channel blocks of 16 or 8, padded with
- * zeros past the last channel). Each sample is {@code groups} runs of {@code rows} pixels of {@code
- * width} floats, and the float at lane {@code j} of a row of group {@code g} is channel {@code g *
- * width + j} (padding when that is not below {@code channels}). NHWC is one group as wide as the
- * channels.
+ * Where the channels lie in one of a {@link DnnlProgram}'s activation buffers: NHWC, oneDNN's
+ * blocked nChw16c / nChw8c (channel blocks of 16 or 8, padded with zeros past the last channel), or
+ * NCHW planes. Each sample is {@code groups} runs of {@code rows} pixels of {@code width} floats,
+ * and the float at lane {@code j} of a row of group {@code g} is channel {@code g * width + j}
+ * (padding when that is not below {@code channels}). NHWC is one group as wide as the channels;
+ * NCHW is one group per channel, one float wide ({@link #planar}).
  *
  * <p>A per-channel operation over such a buffer repeats with a period of {@code lcm(width, lanes)}
  * floats, so its SIMD loop multiplies by, or accumulates into, arrays of one period ({@link
@@ -34,7 +34,15 @@ record LaneLayout(int batch, int channels, int groups, int rows, int width) {
     if (d.equals(p.desc(dims, memory.format_tag.nChw8c))) {
       return new LaneLayout(batch, channels, (channels + 7) / 8, rows, 8);
     }
+    if (d.equals(p.desc(dims, memory.format_tag.nchw))) {
+      return new LaneLayout(batch, channels, channels, rows, 1);
+    }
     return null;
+  }
+
+  /** Whether each channel is a plane of its own (NCHW): one group per channel, one float wide. */
+  boolean planar() {
+    return width == 1 && groups == channels;
   }
 
   /** Floats per group (rows x width). */

@@ -5,13 +5,12 @@ import org.bytedeco.dnnl.stream;
 import org.bytedeco.javacpp.FloatPointer;
 
 /**
- * A batch norm and its activation as Java steps over a {@link DnnlProgram}'s NHWC or blocked
+ * A batch norm and its activation as Java steps over a {@link DnnlProgram}'s NHWC, blocked or NCHW
  * buffers ({@link LaneLayout}), in {@link FusedBatchNorm}'s passes: forward the statistics, then
  * normalise and activate; backward the two gradient sums (the activation's derivative recomputed
- * from the input), then the input gradient. oneDNN 2.5's batch norm on these layouts took 2-8 ns an
- * element on the small cell's narrow maps (its {@code bnorm_jit} at 6-24 channels, padded blocks at
- * 168), a quarter of a ghostnet_small_64 step; these loops run a period of lanes at a time ({@link
- * LaneKernels}). It is opt-in ({@link KernelPolicy#javaPlanNorm}): whole steps did not gain.
+ * from the input), then the input gradient. These loops run a period of lanes at a time ({@link
+ * LaneKernels}); where they run instead of oneDNN's primitive, and why, is {@link
+ * KernelPolicy#javaPlanNorm}'s to say.
  *
  * <p>Chunks of samples (at least {@link #CHUNK_FLOATS} floats, so a batch of 2x2 maps is a few
  * calls) are copied into per-thread arrays, worked and copied back, in parallel. Statistics are
@@ -51,11 +50,6 @@ final class LaneNorm implements PlanNorm {
 
   /** The last forward pass's input. */
   private memory src;
-
-  /** Whether {@code md} is a layout this norm runs on ({@link LaneLayout#of}). */
-  static boolean supports(DnnlProgram p, memory.desc md) {
-    return LaneLayout.of(p, md) != null;
-  }
 
   /** A norm over {@code md} whose gamma, beta, mean and var are the caller's {@code prefix}... */
   LaneNorm(DnnlProgram p, memory.desc md, int activation, String prefix) {

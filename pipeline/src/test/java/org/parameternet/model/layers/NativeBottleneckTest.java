@@ -201,8 +201,10 @@ class NativeBottleneckTest {
 
   /**
    * Both ways of a block's batch norms, forced: Java steps over the plan's buffers ({@link
-   * LaneNorm}, opt-in) and oneDNN's primitive (the default), on NHWC blocks (small_64 b0-b2),
-   * blocked ones with padded channel blocks (b3, b9, b12), SE and strided blocks and 2x2 planes.
+   * LaneNorm}) and oneDNN's primitive, on NHWC blocks (small_64 b0-b2), blocked ones with padded
+   * channel blocks (b3, b9, b12), SE and strided blocks and 2x2 planes; and ParameterNet's blocks,
+   * whose dynamic convs write NCHW planes (Java there by default, so the dynamic cases above run
+   * it; here oneDNN's, and Java on the static NHWC parts too).
    */
   @ParameterizedTest(name = "{0}: {1} block {2}, batch {3}")
   @CsvSource({
@@ -214,7 +216,11 @@ class NativeBottleneckTest {
     "onednn, ghostnet_small_64, 1, 8",
     "onednn, ghostnet_small_64, 3, 8",
     "onednn, ghostnet_small_64, 12, 8",
-    "onednn, ghostnet_300m, 5, 8"
+    "onednn, ghostnet_300m, 5, 8",
+    "java, parameternet_small_64, 1, 8",
+    "java, parameternet_small_64, 12, 32",
+    "onednn, parameternet_small_64, 3, 8",
+    "onednn, parameternet_300m, 5, 8"
   })
   void eitherNormMatchesTheUnfusedLayers(String path, String model, int block, int batch) {
     withProperty(
