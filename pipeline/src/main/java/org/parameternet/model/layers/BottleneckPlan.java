@@ -150,9 +150,10 @@ final class BottleneckPlan implements AutoCloseable {
    */
   private memory normForward(String unit, memory raw, int act) {
     memory.desc md = raw.get_desc();
+    LaneLayout layout = LaneLayout.of(p, md);
     PlanNorm n =
-        KernelPolicy.javaPlanNorm(LaneLayout.of(p, md))
-            ? new LaneNorm(p, md, act, norm(unit, ""))
+        KernelPolicy.javaPlanNorm(layout)
+            ? new LaneNorm(p, md, layout, act, norm(unit, ""))
             : new DnnlNorm(p, md, act, norm(unit, ""));
     norms.put(unit, n);
     return n.forward(raw);

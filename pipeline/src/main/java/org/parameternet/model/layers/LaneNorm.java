@@ -51,12 +51,15 @@ final class LaneNorm implements PlanNorm {
   /** The last forward pass's input. */
   private memory src;
 
-  /** A norm over {@code md} whose gamma, beta, mean and var are the caller's {@code prefix}... */
-  LaneNorm(DnnlProgram p, memory.desc md, int activation, String prefix) {
+  /**
+   * A norm over {@code md}, laid out as {@code layout} ({@link LaneLayout#of}), whose gamma, beta,
+   * mean and var are the caller's {@code prefix}...
+   */
+  LaneNorm(DnnlProgram p, memory.desc md, LaneLayout layout, int activation, String prefix) {
     this.p = p;
     this.desc = md;
     this.activation = activation;
-    layout = LaneLayout.of(p, md);
+    this.layout = layout;
     int channels = layout.channels();
     gammaBeta = p.bound(flat(2 * channels), prefix + "gamma");
     runningMean = p.training ? null : p.bound(flat(channels), prefix + "mean");
