@@ -226,13 +226,13 @@ public final class KernelPolicy {
    * Whether a native block's batch norm (and its activation) over a buffer laid out as {@code
    * layout} (null: a layout {@link LaneLayout} does not know) runs as Java steps ({@link LaneNorm})
    * rather than oneDNN's primitive ({@link DnnlNorm}). {@code auto} (the default) takes Java on
-   * NCHW planes, the layout ParameterNet's dynamic convs write: oneDNN 2.5 runs its reference-grade
-   * {@code ncsp_bnorm} there, which took 40% of a parameternet_300m step's native time, 1.3-2.2x
-   * its blocked {@code bnorm_jit} on the same shapes. Elsewhere oneDNN's: on the small cell's
-   * narrow NHWC and padded blocked maps the Java steps took half of {@code bnorm_jit}'s time in the
-   * profile, yet whole ghostnet_small_64 steps timed in alternation in one JVM ran faster with
-   * oneDNN's (112-120 ms against 130-143, two runs). {@code -Dpnet.native.norm=java|onednn} forces
-   * either wherever the layout allows, for A/B runs and tests.
+   * NCHW planes, the layout ParameterNet's dynamic convs write: oneDNN 2.5 has no JIT kernel there,
+   * only its C++ {@code ncsp_bnorm}, which took 40% of a parameternet_300m step's native time,
+   * 1.3-2.2x its blocked {@code bnorm_jit} on the same shapes. Elsewhere oneDNN's: on the small
+   * cell's narrow NHWC and padded blocked maps the Java steps took half of {@code bnorm_jit}'s time
+   * in the profile, yet whole ghostnet_small_64 steps timed in alternation in one JVM ran faster
+   * with oneDNN's (112-120 ms against 130-143, two runs). {@code -Dpnet.native.norm=java|onednn}
+   * forces either wherever the layout allows, for A/B runs and tests.
    */
   static boolean javaPlanNorm(LaneLayout layout) {
     String value = System.getProperty(NATIVE_NORM, "auto");
