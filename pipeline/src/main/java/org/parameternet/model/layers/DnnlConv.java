@@ -95,7 +95,13 @@ final class DnnlConv implements PlanConv {
       folded.append(ops);
       attr.set_post_ops(ops);
     }
-    fpd = p.own(new convolution_forward.primitive_desc(fd, attr, p.eng));
+    KernelPolicy.Work work =
+        geometry.depthwise() ? KernelPolicy.Work.DEPTHWISE : KernelPolicy.Work.MULTIPLY_ADDS;
+    long multiplyAdds =
+        outputElements(srcMd, geometry)
+            * (geometry.depthwise() ? geometry.kernel() * geometry.kernel() : geometry.in());
+    fpd =
+        p.build(work, multiplyAdds, () -> new convolution_forward.primitive_desc(fd, attr, p.eng));
     weights = p.scratch(fpd.weights_desc());
     if (!p.training) {
       dpd = null;
@@ -109,12 +115,21 @@ final class DnnlConv implements PlanConv {
         p.own(
             new convolution_backward_data.desc(
                 algorithm.convolution_direct, anySrc, wmd, anyDst, strides, pad, pad));
-    dpd = p.own(new convolution_backward_data.primitive_desc(dd, p.attr(), p.eng, fpd));
+    primitive_attr plain = p.attr();
+    dpd =
+        p.build(
+            work,
+            multiplyAdds,
+            () -> new convolution_backward_data.primitive_desc(dd, plain, p.eng, fpd));
     convolution_backward_weights.desc wd =
         p.own(
             new convolution_backward_weights.desc(
                 algorithm.convolution_direct, anySrc, wmd, anyDst, strides, pad, pad));
-    wpd = p.own(new convolution_backward_weights.primitive_desc(wd, p.attr(), p.eng, fpd));
+    wpd =
+        p.build(
+            work,
+            multiplyAdds,
+            () -> new convolution_backward_weights.primitive_desc(wd, plain, p.eng, fpd));
     if (geometry.depthwise()
         && KernelPolicy.javaDepthwiseWeightGradient(wpd.impl_info_str().getString())) {
       javaWeightGradient =
@@ -129,6 +144,15 @@ final class DnnlConv implements PlanConv {
       javaWeightGradient = null;
       diffWeights = p.scratch(wpd.diff_weights_desc());
     }
+  }
+
+  /** The output's elements: the input's batch and plane after the stride, {@code out} channels. */
+  private static long outputElements(memory.desc srcMd, Geometry geometry) {
+    long[] in = DnnlProgram.dims(srcMd);
+    int pad = geometry.kernel() / 2;
+    long height = (in[2] + 2 * pad - geometry.kernel()) / geometry.stride() + 1;
+    long width = (in[3] + 2 * pad - geometry.kernel()) / geometry.stride() + 1;
+    return in[0] * geometry.out() * height * width;
   }
 
   /** Whether its output is already batch-normalised and activated ({@link DnnlFoldedNorm}). */
@@ -194,7 +218,7 @@ final class DnnlConv implements PlanConv {
     if (folded != null) {
       folded.arguments(args, sum ? 1 : 0);
     }
-    p.add(p.forward, fpd, new convolution_forward(fpd), args);
+    p.add(p.forward, fpd, convolution_forward::new, args);
     return out;
   }
 
@@ -212,7 +236,7 @@ final class DnnlConv implements PlanConv {
       p.add(
           p.backward,
           wpd,
-          new convolution_backward_weights(wpd),
+          convolution_backward_weights::new,
           p.args(DNNL_ARG_SRC, s, DNNL_ARG_DIFF_DST, dd, DNNL_ARG_DIFF_WEIGHTS, diffWeights));
     }
     if (kernelGradient != null) {
@@ -223,7 +247,7 @@ final class DnnlConv implements PlanConv {
     p.add(
         p.backward,
         dpd,
-        new convolution_backward_data(dpd),
+        convolution_backward_data::new,
         p.args(
             DNNL_ARG_DIFF_DST,
             ddData,

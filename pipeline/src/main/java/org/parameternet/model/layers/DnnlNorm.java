@@ -16,6 +16,7 @@ import org.bytedeco.dnnl.global.dnnl.algorithm;
 import org.bytedeco.dnnl.global.dnnl.normalization_flags;
 import org.bytedeco.dnnl.global.dnnl.prop_kind;
 import org.bytedeco.dnnl.memory;
+import org.bytedeco.dnnl.primitive_attr;
 import org.bytedeco.javacpp.FloatPointer;
 
 /**
@@ -55,16 +56,23 @@ final class DnnlNorm implements PlanNorm {
     this.activation = activation;
     float eps = (float) NativeBottleneck.EPS;
     int flags = normalization_flags.use_scale_shift.value;
+    long elements = DnnlProgram.elements(md);
+    primitive_attr attr = p.attr();
     if (p.training) {
       batch_normalization_forward.desc fd =
           p.own(
               new batch_normalization_forward.desc(
                   prop_kind.forward_training.value, md, eps, flags));
-      fpd = p.own(new batch_normalization_forward.primitive_desc(fd, p.attr(), p.eng));
+      fpd =
+          build(p, elements, () -> new batch_normalization_forward.primitive_desc(fd, attr, p.eng));
       batch_normalization_backward.desc bd =
           p.own(
               new batch_normalization_backward.desc(prop_kind.backward.value, md, md, eps, flags));
-      bpd = p.own(new batch_normalization_backward.primitive_desc(bd, p.attr(), p.eng, fpd));
+      bpd =
+          build(
+              p,
+              elements,
+              () -> new batch_normalization_backward.primitive_desc(bd, attr, p.eng, fpd));
       mean = p.scratch(fpd.mean_desc());
       variance = p.scratch(fpd.variance_desc());
     } else {
@@ -73,14 +81,15 @@ final class DnnlNorm implements PlanNorm {
           p.own(
               new batch_normalization_forward.desc(
                   prop_kind.forward_inference.value, md, eps, flags));
-      fpd = p.own(new batch_normalization_forward.primitive_desc(fd, p.attr(), p.eng));
+      fpd =
+          build(p, elements, () -> new batch_normalization_forward.primitive_desc(fd, attr, p.eng));
       bpd = null;
       mean = p.bound(fpd.mean_desc(), prefix + "mean");
       variance = p.bound(fpd.variance_desc(), prefix + "var");
     }
     scaleShift = p.bound(fpd.weights_desc(), prefix + "gamma");
-    long elements = fpd.dst_desc().get_size() / Float.BYTES;
-    flat = p.desc(new long[] {elements}, memory.format_tag.a);
+    long padded = fpd.dst_desc().get_size() / Float.BYTES;
+    flat = p.desc(new long[] {padded}, memory.format_tag.a);
     afpd = activation == FusedBatchNorm.IDENTITY ? null : activationForward(p, activation);
   }
 
@@ -89,7 +98,14 @@ final class DnnlNorm implements PlanNorm {
         activation == FusedBatchNorm.RELU ? algorithm.eltwise_relu : algorithm.eltwise_hardswish;
     prop_kind prop = p.training ? prop_kind.forward_training : prop_kind.forward_inference;
     eltwise_forward.desc ad = p.own(new eltwise_forward.desc(prop, kind, flat, 0f, 0f));
-    return p.own(new eltwise_forward.primitive_desc(ad, p.attr(), p.eng));
+    primitive_attr attr = p.attr();
+    return build(
+        p, DnnlProgram.elements(flat), () -> new eltwise_forward.primitive_desc(ad, attr, p.eng));
+  }
+
+  private static <T extends org.bytedeco.dnnl.primitive_desc_base> T build(
+      DnnlProgram p, long elements, java.util.function.Supplier<T> pd) {
+    return p.build(KernelPolicy.Work.ELEMENTS, elements, pd);
   }
 
   @Override
@@ -109,7 +125,7 @@ final class DnnlNorm implements PlanNorm {
     p.add(
         p.forward,
         fpd,
-        new batch_normalization_forward(fpd),
+        batch_normalization_forward::new,
         p.args(
             DNNL_ARG_SRC, src,
             DNNL_ARG_SCALE_SHIFT, scaleShift,
@@ -123,7 +139,7 @@ final class DnnlNorm implements PlanNorm {
     p.add(
         p.forward,
         afpd,
-        new eltwise_forward(afpd),
+        eltwise_forward::new,
         p.args(DNNL_ARG_SRC, flat(norm), DNNL_ARG_DST, flat(act)));
     return act;
   }
@@ -140,7 +156,7 @@ final class DnnlNorm implements PlanNorm {
     p.add(
         p.backward,
         bpd,
-        new batch_normalization_backward(bpd),
+        batch_normalization_backward::new,
         p.args(
             DNNL_ARG_SRC, src,
             DNNL_ARG_MEAN, mean,

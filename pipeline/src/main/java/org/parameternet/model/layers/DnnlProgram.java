@@ -15,6 +15,9 @@ import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.function.Supplier;
 import org.bytedeco.dnnl.IntMemoryMap;
 import org.bytedeco.dnnl.binary;
 import org.bytedeco.dnnl.engine;
@@ -45,6 +48,11 @@ import org.bytedeco.javacpp.Pointer;
  * built in one thread and run in another (a Spark task borrowing a resident network) crashed in a
  * gemm convolution's im2col on a null buffer (NativeBlocksAcrossThreadsTest), and with the
  * program's it does not.
+ *
+ * <p>Small primitives run on the calling thread alone, the rest on its OpenMP team ({@link
+ * KernelPolicy#serialNative}): {@link #build} makes a primitive for the team size it will run with,
+ * since oneDNN splits a primitive's work and sizes its scratchpad for the threads it sees when it
+ * is made, and {@link #run} sets the team size before each primitive where it changes.
  */
 final class DnnlProgram implements AutoCloseable {
   static final memory.data_type F32 = memory.data_type.f32;
@@ -87,6 +95,15 @@ final class DnnlProgram implements AutoCloseable {
 
   /** The key each bound memory follows, for {@link #alias}. */
   private final Map<memory, String> keyOf = new IdentityHashMap<>();
+
+  /** The primitives {@link #build} made for the calling thread alone. */
+  private final Set<primitive_desc_base> serial =
+      java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+
+  /** During {@link #run}: the caller's team size, and whether the team is now cut to one. */
+  private int callerTeam;
+
+  private boolean alone;
 
   DnnlProgram(boolean training, boolean blocked) {
     this.training = training;
@@ -191,10 +208,50 @@ final class DnnlProgram implements AutoCloseable {
     return map;
   }
 
-  /** Appends primitive {@code p} of {@code pd} (made with {@link #attr}) over {@code args}. */
-  void add(List<Step> steps, primitive_desc_base pd, primitive p, IntMemoryMap args) {
-    String label = NativeProfile.ENABLED ? NativeProfile.label(pd) : null;
-    own(p);
+  /**
+   * The primitive descriptor {@code pd} makes, owned here, made for the calling thread alone when
+   * {@link KernelPolicy#serialNative} says so for {@code work} of {@code amount}.
+   */
+  <T extends primitive_desc_base> T build(KernelPolicy.Work work, long amount, Supplier<T> pd) {
+    if (!KernelPolicy.serialNative(work, amount)) {
+      return own(pd.get());
+    }
+    T made = own(alone(pd));
+    serial.add(made);
+    return made;
+  }
+
+  /** What {@code make} returns, called with the calling thread's team cut to one. */
+  private static <T> T alone(Supplier<T> make) {
+    int team = OpenMpTeam.size();
+    OpenMpTeam.resize(1);
+    try {
+      return make.get();
+    } finally {
+      OpenMpTeam.resize(team);
+    }
+  }
+
+  /** The number of elements of {@code d}. */
+  static long elements(memory.desc d) {
+    long n = 1;
+    for (long extent : dims(d)) {
+      n *= extent;
+    }
+    return n;
+  }
+
+  /**
+   * Appends the primitive {@code make} makes of {@code pd} (made with {@link #attr}) over {@code
+   * args}, made for the team size {@code pd} was (oneDNN's primitives size per-thread state and key
+   * their cache by it).
+   */
+  <T extends primitive_desc_base> void add(
+      List<Step> steps, T pd, Function<T, primitive> make, IntMemoryMap args) {
+    boolean single = serial.contains(pd);
+    String label =
+        NativeProfile.ENABLED ? NativeProfile.label(pd) + (single ? " alone" : "") : null;
+    primitive p = own(single ? alone(() -> make.apply(pd)) : make.apply(pd));
     memory.desc need = own(pd.scratchpad_desc());
     long bytes = need.get_size();
     if (bytes > 0) {
@@ -204,10 +261,20 @@ final class DnnlProgram implements AutoCloseable {
       scratchpadBytes = Math.max(scratchpadBytes, bytes);
       scratchpadBuffer = null; // sized again before the next run
     }
-    steps.add(
-        NativeProfile.ENABLED
-            ? new NativeProfile.Labelled(label, s -> p.execute(s, args))
-            : s -> p.execute(s, args));
+    Step step =
+        s -> {
+          team(single);
+          p.execute(s, args);
+        };
+    steps.add(NativeProfile.ENABLED ? new NativeProfile.Labelled(label, step) : step);
+  }
+
+  /** Cuts the calling thread's team to one for a primitive made alone, restores it after. */
+  private void team(boolean serialStep) {
+    if (serialStep != alone && callerTeam > 1) {
+      OpenMpTeam.resize(serialStep ? 1 : callerTeam);
+      alone = serialStep;
+    }
   }
 
   /** Appends Java work on finished memories, named {@code label} in the native profile. */
@@ -264,7 +331,13 @@ final class DnnlProgram implements AutoCloseable {
                 ? new matmul.desc(src.get_desc(), weights.get_desc(), dst.get_desc())
                 : new matmul.desc(
                     src.get_desc(), weights.get_desc(), bias.get_desc(), dst.get_desc()));
-    matmul.primitive_desc pd = own(new matmul.primitive_desc(d, attr, eng));
+    long[] in = dims(src.get_desc());
+    long multiplyAdds = elements(dst.get_desc()) * in[in.length - 1];
+    matmul.primitive_desc pd =
+        build(
+            KernelPolicy.Work.MULTIPLY_ADDS,
+            multiplyAdds,
+            () -> new matmul.primitive_desc(d, attr, eng));
     IntMemoryMap args =
         bias == null
             ? args(DNNL_ARG_SRC, src, DNNL_ARG_WEIGHTS, weights, DNNL_ARG_DST, dst)
@@ -277,17 +350,20 @@ final class DnnlProgram implements AutoCloseable {
                 bias,
                 DNNL_ARG_DST,
                 dst);
-    add(steps, pd, new matmul(pd), args);
+    add(steps, pd, matmul::new, args);
     return optimised(pd);
   }
 
   /** {@code dst = src} (or {@code dst += src}) across layouts. */
   void reorder(List<Step> steps, memory src, memory dst, boolean accumulate) {
+    primitive_attr attr = accumulating(accumulate);
     reorder.primitive_desc pd =
-        own(
-            new reorder.primitive_desc(
-                eng, src.get_desc(), eng, dst.get_desc(), accumulating(accumulate), false));
-    add(steps, pd, new reorder(pd), args(DNNL_ARG_FROM, src, DNNL_ARG_TO, dst));
+        build(
+            KernelPolicy.Work.ELEMENTS,
+            elements(dst.get_desc()),
+            () ->
+                new reorder.primitive_desc(eng, src.get_desc(), eng, dst.get_desc(), attr, false));
+    add(steps, pd, reorder::new, args(DNNL_ARG_FROM, src, DNNL_ARG_TO, dst));
   }
 
   /** {@code m} when it is laid out as {@code want}, else a new buffer filled by a reorder step. */
@@ -311,8 +387,13 @@ final class DnnlProgram implements AutoCloseable {
    */
   boolean binary(List<Step> steps, algorithm op, memory a, memory b, memory dst) {
     binary.desc bd = own(new binary.desc(op, a.get_desc(), b.get_desc(), dst.get_desc()));
-    binary.primitive_desc pd = own(new binary.primitive_desc(bd, attr(), eng));
-    add(steps, pd, new binary(pd), args(DNNL_ARG_SRC_0, a, DNNL_ARG_SRC_1, b, DNNL_ARG_DST, dst));
+    primitive_attr attr = attr();
+    binary.primitive_desc pd =
+        build(
+            KernelPolicy.Work.ELEMENTS,
+            elements(dst.get_desc()),
+            () -> new binary.primitive_desc(bd, attr, eng));
+    add(steps, pd, binary::new, args(DNNL_ARG_SRC_0, a, DNNL_ARG_SRC_1, b, DNNL_ARG_DST, dst));
     return optimised(pd);
   }
 
@@ -338,14 +419,19 @@ final class DnnlProgram implements AutoCloseable {
     if (scratchpadBuffer == null && scratchpadBytes > 0) {
       allocateScratchpads();
     }
-    if (NativeProfile.ENABLED) {
-      NativeProfile.run(steps, strm);
-      return;
+    callerTeam = serial.isEmpty() ? 1 : OpenMpTeam.size();
+    try {
+      if (NativeProfile.ENABLED) {
+        NativeProfile.run(steps, strm);
+        return;
+      }
+      for (Step step : steps) {
+        step.run(strm);
+      }
+      strm._wait();
+    } finally {
+      team(false);
     }
-    for (Step step : steps) {
-      step.run(strm);
-    }
-    strm._wait();
   }
 
   @Override

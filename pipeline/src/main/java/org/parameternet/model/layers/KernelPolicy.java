@@ -263,6 +263,72 @@ public final class KernelPolicy {
   /** The override of {@link #nativeDynamicBlocks}. */
   public static final String NATIVE_DYNAMIC = "pnet.native.dynamic";
 
+  /** What a native primitive's work is counted in, for {@link #serialNative}. */
+  enum Work {
+    /** Memory-bound: batch norms, reorders, element-wise and binary ops, by elements. */
+    ELEMENTS(1 << 18),
+    /** 1x1 convs and matmuls, by multiply-adds. */
+    MULTIPLY_ADDS(1 << 23),
+    /** Depthwise convs, by multiply-adds (output elements x taps). */
+    DEPTHWISE(1 << 19);
+
+    /** Below this much work, the primitive runs on the calling thread alone. */
+    final long serialBelow;
+
+    Work(long serialBelow) {
+      this.serialBelow = serialBelow;
+    }
+  }
+
+  /**
+   * Whether a native block's oneDNN primitive of {@code amount} work runs on the calling thread
+   * alone rather than on the OpenMP team ({@link DnnlProgram#build}). Waking the team and meeting
+   * at its barriers costs tens of microseconds a region on this 2-core VM, more than small
+   * primitives take: on the small cell, with a team of 2, {@code bnorm_jit} on [64, 10, 8, 8] took
+   * 737 us a call against 36 alone, a 1x1 conv on [64, 46, 4, 4] 456 against 32, and whole
+   * ghostnet_small_64 steps 150-180 ms against 105 with every primitive alone; at 224 a team of 2
+   * ran the same kinds 1.5-2x faster on maps of a million elements. The thresholds ({@link Work})
+   * come from those per-shape profiles (docs/commands/bench.md, "Threads"). {@code
+   * -Dpnet.native.threads=all} runs every primitive on the team (the behaviour before), {@code one}
+   * every one alone.
+   */
+  static boolean serialNative(Work kind, long amount) {
+    String value = System.getProperty(NATIVE_THREADS, "auto");
+    return switch (value) {
+      case "auto" -> amount < kind.serialBelow;
+      case "all" -> false;
+      case "one" -> true;
+      default -> throw new IllegalArgumentException(
+          "-D" + NATIVE_THREADS + "=" + value + ": expected auto, all or one");
+    };
+  }
+
+  /**
+   * Whether a Java kernel's pass over {@code floats} floats ({@link PlaneWork}) runs on the calling
+   * thread alone rather than in the fork-join pool too. {@code auto}: below {@link
+   * #JAVA_SERIAL_BELOW} floats (1M); a batch-1 inference's 7x7 planes are done in fewer
+   * microseconds than the pool takes to wake, and on the small cell's maps (up to 1.5M floats) the
+   * activation gradient after oneDNN's norms took 289 us a call on two threads against 116 on one.
+   * {@code -Dpnet.native.threads} as for {@link #serialNative}: {@code all} keeps the old threshold
+   * of 64K floats, {@code one} runs every pass alone.
+   */
+  static boolean serialJava(long floats) {
+    String value = System.getProperty(NATIVE_THREADS, "auto");
+    return switch (value) {
+      case "auto" -> floats < JAVA_SERIAL_BELOW;
+      case "all" -> floats < 1 << 16;
+      case "one" -> true;
+      default -> throw new IllegalArgumentException(
+          "-D" + NATIVE_THREADS + "=" + value + ": expected auto, all or one");
+    };
+  }
+
+  /** See {@link #serialJava}. */
+  static final long JAVA_SERIAL_BELOW = 1 << 20;
+
+  /** The override of {@link #serialNative}. */
+  static final String NATIVE_THREADS = "pnet.native.threads";
+
   /** The override of {@link #javaPlanNorm}. */
   static final String NATIVE_NORM = "pnet.native.norm";
 

@@ -12,7 +12,6 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 final class PlaneWork {
   private static final int SLOTS = 5;
-  private static final long PARALLEL_SIZE = 1 << 16;
   private static final ThreadLocal<float[][]> SCRATCH =
       ThreadLocal.withInitial(() -> new float[SLOTS][0]);
 
@@ -20,11 +19,10 @@ final class PlaneWork {
 
   /**
    * Runs {@code body} for every channel, spread over the machine's cores when there is enough work
-   * ({@code size} floats in all) to pay for handing it out: a batch-1 inference's 7x7 planes are
-   * done in fewer microseconds than the fork-join pool takes to wake.
+   * ({@code size} floats in all) to pay for handing it out ({@link KernelPolicy#serialJava}).
    */
   static void forEachChannel(int channels, long size, IntConsumer body) {
-    int threads = size < PARALLEL_SIZE ? 1 : Math.min(channels, threads());
+    int threads = KernelPolicy.serialJava(size) ? 1 : Math.min(channels, threads());
     if (threads <= 1) {
       for (int c = 0; c < channels; c++) {
         body.accept(c);
