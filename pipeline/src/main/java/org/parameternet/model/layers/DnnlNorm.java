@@ -64,12 +64,12 @@ final class DnnlNorm implements PlanNorm {
               new batch_normalization_forward.desc(
                   prop_kind.forward_training.value, md, eps, flags));
       fpd =
-          build(p, elements, () -> new batch_normalization_forward.primitive_desc(fd, attr, p.eng));
+          norm(p, elements, () -> new batch_normalization_forward.primitive_desc(fd, attr, p.eng));
       batch_normalization_backward.desc bd =
           p.own(
               new batch_normalization_backward.desc(prop_kind.backward.value, md, md, eps, flags));
       bpd =
-          build(
+          norm(
               p,
               elements,
               () -> new batch_normalization_backward.primitive_desc(bd, attr, p.eng, fpd));
@@ -82,7 +82,7 @@ final class DnnlNorm implements PlanNorm {
               new batch_normalization_forward.desc(
                   prop_kind.forward_inference.value, md, eps, flags));
       fpd =
-          build(p, elements, () -> new batch_normalization_forward.primitive_desc(fd, attr, p.eng));
+          norm(p, elements, () -> new batch_normalization_forward.primitive_desc(fd, attr, p.eng));
       bpd = null;
       mean = p.bound(fpd.mean_desc(), prefix + "mean");
       variance = p.bound(fpd.variance_desc(), prefix + "var");
@@ -99,13 +99,15 @@ final class DnnlNorm implements PlanNorm {
     prop_kind prop = p.training ? prop_kind.forward_training : prop_kind.forward_inference;
     eltwise_forward.desc ad = p.own(new eltwise_forward.desc(prop, kind, flat, 0f, 0f));
     primitive_attr attr = p.attr();
-    return build(
-        p, DnnlProgram.elements(flat), () -> new eltwise_forward.primitive_desc(ad, attr, p.eng));
+    return p.build(
+        KernelPolicy.Work.ELEMENTS,
+        DnnlProgram.elements(flat),
+        () -> new eltwise_forward.primitive_desc(ad, attr, p.eng));
   }
 
-  private static <T extends org.bytedeco.dnnl.primitive_desc_base> T build(
+  private static <T extends org.bytedeco.dnnl.primitive_desc_base> T norm(
       DnnlProgram p, long elements, java.util.function.Supplier<T> pd) {
-    return p.build(KernelPolicy.Work.ELEMENTS, elements, pd);
+    return p.build(KernelPolicy.Work.NORM, elements, pd);
   }
 
   @Override

@@ -265,8 +265,14 @@ public final class KernelPolicy {
 
   /** What a native primitive's work is counted in, for {@link #serialNative}. */
   enum Work {
-    /** Memory-bound: batch norms, reorders, element-wise and binary ops, by elements. */
+    /** Memory-bound: reorders, element-wise and binary ops, by elements. */
     ELEMENTS(1 << 18),
+    /**
+     * oneDNN's batch norms, by elements: their passes meet at barriers, and on the small cell's
+     * maps of 262K-786K elements a team of 2 took 1.6-9.5x one thread's time a call ([64, 24, 16,
+     * 16]: 2724 against 286 us); at 224 it ran faster from about a million.
+     */
+    NORM(1 << 20),
     /** 1x1 convs and matmuls, by multiply-adds. */
     MULTIPLY_ADDS(1 << 23),
     /** Depthwise convs, by multiply-adds (output elements x taps). */

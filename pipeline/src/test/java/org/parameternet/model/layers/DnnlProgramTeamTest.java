@@ -87,6 +87,7 @@ class DnnlProgramTeamTest {
     assertFalse(KernelPolicy.serialNative(KernelPolicy.Work.ELEMENTS, 1 << 18));
     assertTrue(KernelPolicy.serialNative(KernelPolicy.Work.MULTIPLY_ADDS, (1 << 23) - 1));
     assertFalse(KernelPolicy.serialNative(KernelPolicy.Work.DEPTHWISE, 1 << 19));
+    assertTrue(KernelPolicy.serialNative(KernelPolicy.Work.NORM, (1 << 20) - 1));
     assertTrue(KernelPolicy.serialJava(KernelPolicy.JAVA_SERIAL_BELOW - 1));
     assertFalse(KernelPolicy.serialJava(KernelPolicy.JAVA_SERIAL_BELOW));
     System.setProperty(KernelPolicy.NATIVE_THREADS, "some");
