@@ -9,6 +9,7 @@ import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_SCALE_SHIFT;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_SRC;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_VARIANCE;
 
+import java.util.function.Supplier;
 import org.bytedeco.dnnl.batch_normalization_backward;
 import org.bytedeco.dnnl.batch_normalization_forward;
 import org.bytedeco.dnnl.eltwise_forward;
@@ -17,6 +18,7 @@ import org.bytedeco.dnnl.global.dnnl.normalization_flags;
 import org.bytedeco.dnnl.global.dnnl.prop_kind;
 import org.bytedeco.dnnl.memory;
 import org.bytedeco.dnnl.primitive_attr;
+import org.bytedeco.dnnl.primitive_desc_base;
 import org.bytedeco.javacpp.FloatPointer;
 
 /**
@@ -105,8 +107,9 @@ final class DnnlNorm implements PlanNorm {
         () -> new eltwise_forward.primitive_desc(ad, attr, p.eng));
   }
 
-  private static <T extends org.bytedeco.dnnl.primitive_desc_base> T norm(
-      DnnlProgram p, long elements, java.util.function.Supplier<T> pd) {
+  /** {@code pd}'s batch norm primitive, made for the team size its map calls for. */
+  private static <T extends primitive_desc_base> T norm(
+      DnnlProgram p, long elements, Supplier<T> pd) {
     return p.build(KernelPolicy.Work.NORM, elements, pd);
   }
 

@@ -11,6 +11,7 @@ import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_TO;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_WEIGHTS;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -98,7 +99,7 @@ final class DnnlProgram implements AutoCloseable {
 
   /** The primitives {@link #build} made for the calling thread alone. */
   private final Set<primitive_desc_base> serial =
-      java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+      Collections.newSetFromMap(new IdentityHashMap<>());
 
   /** During {@link #run}: the caller's team size, and whether the team is now cut to one. */
   private int callerTeam;
