@@ -104,7 +104,7 @@ final class DnnlProgram implements AutoCloseable {
   /** During {@link #run}: the caller's team size, and whether the team is now cut to one. */
   private int callerTeam;
 
-  private boolean alone;
+  private boolean teamCut;
 
   DnnlProgram(boolean training, boolean blocked) {
     this.training = training;
@@ -272,9 +272,9 @@ final class DnnlProgram implements AutoCloseable {
 
   /** Cuts the calling thread's team to one for a primitive made alone, restores it after. */
   private void team(boolean serialStep) {
-    if (serialStep != alone && callerTeam > 1) {
+    if (serialStep != teamCut && callerTeam > 1) {
       OpenMpTeam.resize(serialStep ? 1 : callerTeam);
-      alone = serialStep;
+      teamCut = serialStep;
     }
   }
 

@@ -294,18 +294,15 @@ public final class KernelPolicy {
    * 737 us a call against 36 alone, a 1x1 conv on [64, 46, 4, 4] 456 against 32, and whole
    * ghostnet_small_64 steps 150-180 ms against 105 with every primitive alone; at 224 a team of 2
    * ran the same kinds 1.5-2x faster on maps of a million elements. The thresholds ({@link Work})
-   * come from those per-shape profiles (docs/commands/bench.md, "Threads"). {@code
+   * come from those per-shape profiles (docs/commands/bench.md, "Small ops alone"). {@code
    * -Dpnet.native.threads=all} runs every primitive on the team (the behaviour before), {@code one}
    * every one alone.
    */
   static boolean serialNative(Work kind, long amount) {
-    String value = System.getProperty(NATIVE_THREADS, "auto");
-    return switch (value) {
+    return switch (threadsSetting()) {
       case "auto" -> amount < kind.serialBelow;
       case "all" -> false;
-      case "one" -> true;
-      default -> throw new IllegalArgumentException(
-          "-D" + NATIVE_THREADS + "=" + value + ": expected auto, all or one");
+      default -> true;
     };
   }
 
@@ -319,14 +316,21 @@ public final class KernelPolicy {
    * of 64K floats, {@code one} runs every pass alone.
    */
   static boolean serialJava(long floats) {
-    String value = System.getProperty(NATIVE_THREADS, "auto");
-    return switch (value) {
+    return switch (threadsSetting()) {
       case "auto" -> floats < JAVA_SERIAL_BELOW;
       case "all" -> floats < 1 << 16;
-      case "one" -> true;
-      default -> throw new IllegalArgumentException(
-          "-D" + NATIVE_THREADS + "=" + value + ": expected auto, all or one");
+      default -> true;
     };
+  }
+
+  /** {@code -Dpnet.native.threads}, checked: auto (the default), all or one. */
+  private static String threadsSetting() {
+    String value = System.getProperty(NATIVE_THREADS, "auto");
+    if (!value.equals("auto") && !value.equals("all") && !value.equals("one")) {
+      throw new IllegalArgumentException(
+          "-D" + NATIVE_THREADS + "=" + value + ": expected auto, all or one");
+    }
+    return value;
   }
 
   /** See {@link #serialJava}. */
