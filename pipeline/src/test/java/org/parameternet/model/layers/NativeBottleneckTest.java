@@ -64,7 +64,6 @@ class NativeBottleneckTest {
   }
 
   static Stream<Arguments> cases() {
-    Stream.Builder<Arguments> cases = Stream.builder();
     String[][] blocks = {
       {"ghostnet_small_64", "0"},
       {"ghostnet_small_64", "2"},
@@ -76,14 +75,7 @@ class NativeBottleneckTest {
       {"ghostnet_300m", "5"},
       {"ghostnet_300m", "11"}
     };
-    for (String[] block : blocks) {
-      for (int batch : new int[] {1, 8, 32}) {
-        for (boolean workspaces : new boolean[] {true, false}) {
-          cases.add(Arguments.of(block[0], Integer.parseInt(block[1]), batch, workspaces));
-        }
-      }
-    }
-    return cases.build();
+    return atEveryBatch(blocks);
   }
 
   @ParameterizedTest(name = "{0} block {1}, batch {2}, workspaces {3}")
@@ -139,7 +131,6 @@ class NativeBottleneckTest {
    * parameternet_300m's stride-2 b5 at 28x28, at batch 1, 8 and 32, workspaces on and off.
    */
   static Stream<Arguments> dynamicCases() {
-    Stream.Builder<Arguments> cases = Stream.builder();
     String[][] blocks = {
       {"parameternet_small_64", "0"},
       {"parameternet_small_64", "2"},
@@ -151,6 +142,12 @@ class NativeBottleneckTest {
       {"parameternet_small_64", "12"},
       {"parameternet_300m", "5"}
     };
+    return atEveryBatch(blocks);
+  }
+
+  /** Each {model, block index} at batch 1, 8 and 32, workspaces on and off. */
+  private static Stream<Arguments> atEveryBatch(String[][] blocks) {
+    Stream.Builder<Arguments> cases = Stream.builder();
     for (String[] block : blocks) {
       for (int batch : new int[] {1, 8, 32}) {
         for (boolean workspaces : new boolean[] {true, false}) {
