@@ -10,11 +10,8 @@
 # Wrap it in `flock /tmp/heavy.lock` on a shared machine.
 root="$(cd "$(dirname "$0")/.." && pwd)"
 flags="$(sed -n 's:.*<java17.flags>\(.*\)</java17.flags>.*:\1:p' "$root/pom.xml")"
-jemalloc=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2
-if [ "${PNET_JEMALLOC:-1}" != 0 ] && [ -f "$jemalloc" ]; then
-  export LD_PRELOAD="$jemalloc"
-  export MALLOC_CONF="${MALLOC_CONF:-dirty_decay_ms:-1,muzzy_decay_ms:-1}"
-fi
+# shellcheck source=../bin/native-env.sh
+source "$root/bin/native-env.sh"
 export OMP_NUM_THREADS="${OMP_NUM_THREADS:-2}"
 # OpenMP waits as under pnet (NativeThreads): PASSIVE unless the caller set a policy. Without it
 # libgomp spins for milliseconds after each region, which pnet's runs do not, and a comparison here

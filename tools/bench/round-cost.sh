@@ -16,10 +16,9 @@ sparkcp="$(cat "$root/spark-runtime/target/spark-classpath.txt")"
 read -r -a flags <<<"$(sed -n 's:.*<java17.flags>\(.*\)</java17.flags>.*:\1:p' "$root/pom.xml")"
 app="$jar:$root/pipeline/target/test-classes"
 export SPARK_LOCAL_IP=127.0.0.1
-# the native allocator bin/pnet runs with (jemalloc, page decay off), when installed
-if [ -f /usr/lib/x86_64-linux-gnu/libjemalloc.so.2 ]; then
-  export LD_PRELOAD=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2 MALLOC_CONF=dirty_decay_ms:-1,muzzy_decay_ms:-1
-fi
+# the native allocator bin/pnet runs with (bin/native-env.sh), when installed
+# shellcheck source=../../bin/native-env.sh
+source "$root/bin/native-env.sh"
 probe=(java -Xmx6g "${flags[@]}" -Dlog4j2.configurationFile="$root/conf/log4j2.properties"
   -cp "$app:$sparkcp" org.parameternet.benchmark.RoundCostProbe)
 
