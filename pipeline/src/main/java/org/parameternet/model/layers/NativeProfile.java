@@ -1,10 +1,15 @@
 package org.parameternet.model.layers;
 
+import static org.bytedeco.dnnl.global.dnnl.dnnl_blocked;
+
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import org.bytedeco.dnnl.dnnl_blocking_desc_t;
+import org.bytedeco.dnnl.dnnl_memory_desc_t;
+import org.bytedeco.dnnl.memory;
 import org.bytedeco.dnnl.primitive_desc_base;
 import org.bytedeco.dnnl.stream;
 
@@ -41,12 +46,80 @@ final class NativeProfile {
     }
   }
 
+  /**
+   * A primitive's kind, implementation, source dims and layouts: source to destination (or output
+   * gradient to input gradient in a backward pass), so reorders with the same dims but different
+   * work (a dense copy, a transpose, a copy into a channel range) count apart.
+   */
   static String label(primitive_desc_base pd) {
-    long[] shape = DnnlProgram.dims(pd.src_desc());
-    if (shape.length == 0) {
-      shape = DnnlProgram.dims(pd.diff_dst_desc());
+    memory.desc from = pd.src_desc();
+    memory.desc to = pd.dst_desc();
+    if (DnnlProgram.dims(from).length == 0) {
+      from = pd.diff_dst_desc();
+      to = pd.diff_src_desc();
     }
-    return pd.get_kind() + " " + pd.impl_info_str().getString() + " " + Arrays.toString(shape);
+    return pd.get_kind()
+        + " "
+        + pd.impl_info_str().getString()
+        + " "
+        + Arrays.toString(DnnlProgram.dims(from))
+        + " "
+        + layout(from)
+        + ">"
+        + layout(to);
+  }
+
+  /**
+   * A memory's layout in oneDNN's letters: the dims from the largest stride to the smallest ({@code
+   * abcd} is NCHW, {@code acdb} NHWC), a blocked dim in capitals followed by its inner blocks
+   * ({@code aBcd16b} is nChw16c), {@code *} when the strides leave gaps (a view of a larger
+   * buffer), {@code any} when not yet chosen and {@code -} for no memory.
+   */
+  static String layout(memory.desc d) {
+    dnnl_memory_desc_t md = d.data();
+    int n = md.ndims();
+    if (n == 0) {
+      return "-";
+    }
+    if (md.format_kind() != dnnl_blocked) {
+      return "any";
+    }
+    dnnl_blocking_desc_t blocking = md.format_desc_blocking();
+    long[] strides = new long[n];
+    long[] extents = new long[n];
+    for (int i = 0; i < n; i++) {
+      strides[i] = blocking.strides().get(i);
+      extents[i] = md.padded_dims().get(i);
+    }
+    boolean[] blocked = new boolean[n];
+    StringBuilder inner = new StringBuilder();
+    long block = 1;
+    for (int j = 0; j < blocking.inner_nblks(); j++) {
+      int dim = (int) blocking.inner_idxs().get(j);
+      long size = blocking.inner_blks().get(j);
+      blocked[dim] = true;
+      extents[dim] /= size;
+      block *= size;
+      inner.append(size).append((char) ('a' + dim));
+    }
+    Integer[] order = new Integer[n];
+    for (int i = 0; i < n; i++) {
+      order[i] = i;
+    }
+    Arrays.sort(order, (a, b) -> Long.compare(strides[b], strides[a]));
+    StringBuilder name = new StringBuilder();
+    long dense = block;
+    boolean gaps = false;
+    for (int k = n - 1; k >= 0; k--) {
+      int dim = order[k];
+      gaps |= extents[dim] > 1 && strides[dim] != dense;
+      dense *= extents[dim];
+    }
+    for (int dim : order) {
+      char letter = (char) ('a' + dim);
+      name.append(blocked[dim] ? Character.toUpperCase(letter) : letter);
+    }
+    return name.append(inner).append(gaps ? "*" : "").toString();
   }
 
   static void run(List<DnnlProgram.Step> steps, stream strm) {
