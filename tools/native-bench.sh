@@ -7,6 +7,7 @@
 #        | ab model batch iterations property=a,b
 # BENCH_JAVA_OPTS: -Dpnet.native.profile=true (and -Dpnet.native.profile.lines=N) prints the native
 # step profile; -Dpnet.bench.step=fit makes ab time whole fit steps (updater included).
+# BENCH_MAIN runs another benchmark class of the test classpath with the same JVM (PlanNormBench).
 # Wrap it in `flock /tmp/heavy.lock` on a shared machine.
 root="$(cd "$(dirname "$0")/.." && pwd)"
 flags="$(sed -n 's:.*<java17.flags>\(.*\)</java17.flags>.*:\1:p' "$root/pom.xml")"
@@ -21,4 +22,4 @@ cp="$root/pipeline/target/test-classes:$root/pipeline/target/classes"
 cp="$cp:$(cat "$root/pipeline/target/test-classpath.txt")"
 # shellcheck disable=SC2086
 exec java -Xmx6g $flags ${BENCH_JAVA_OPTS:-} -cp "$cp" \
-  org.parameternet.model.layers.NativeBottleneckBench "$@"
+  "${BENCH_MAIN:-org.parameternet.model.layers.NativeBottleneckBench}" "$@"

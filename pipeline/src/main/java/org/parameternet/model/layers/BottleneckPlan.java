@@ -151,10 +151,13 @@ final class BottleneckPlan implements AutoCloseable {
   private memory normForward(String unit, memory raw, int act) {
     memory.desc md = raw.get_desc();
     LaneLayout layout = LaneLayout.of(p, md);
+    String prefix = norm(unit, "");
     PlanNorm n =
-        KernelPolicy.javaPlanNorm(layout)
-            ? new LaneNorm(p, md, layout, act, norm(unit, ""))
-            : new DnnlNorm(p, md, act, norm(unit, ""));
+        switch (KernelPolicy.planNorm(layout)) {
+          case PLANES -> new PlanarNorm(p, md, act, prefix);
+          case LANES -> new LaneNorm(p, md, layout, act, prefix);
+          case ONEDNN -> new DnnlNorm(p, md, act, prefix);
+        };
     norms.put(unit, n);
     return n.forward(raw);
   }

@@ -51,34 +51,66 @@ final class FusedBatchNorm {
           double squares = 0;
           for (int n = 0; n < x.batch(); n++) {
             x.data().get(x.start(n, c), v, 0, x.plane());
-            if (SIMD) {
-              VectorBatchNorm.shiftedSums(v, x.plane(), shift, sums);
-              sum += sums[0];
-              squares += sums[1];
-              continue;
-            }
-            float s0 = 0, s1 = 0, q0 = 0, q1 = 0;
-            int i = 0;
-            for (; i + 1 < x.plane(); i += 2) {
-              float v0 = v[i] - shift;
-              float v1 = v[i + 1] - shift;
-              s0 += v0;
-              s1 += v1;
-              q0 += v0 * v0;
-              q1 += v1 * v1;
-            }
-            for (; i < x.plane(); i++) {
-              float v0 = v[i] - shift;
-              s0 += v0;
-              q0 += v0 * v0;
-            }
-            sum += (double) s0 + s1;
-            squares += (double) q0 + q1;
+            planeSums(v, 0, x.plane(), shift, sums);
+            sum += sums[0];
+            squares += sums[1];
           }
           double shiftedMean = sum / count;
           mean[c] = shift + shiftedMean;
           variance[c] = Math.max(0, squares / count - shiftedMean * shiftedMean);
         });
+  }
+
+  /**
+   * {@code sums[0] = sum(v - shift)} and {@code sums[1] = sum((v - shift)^2)} over one plane,
+   * v[from, from + n): float sums with several accumulators, which the caller adds up in double.
+   */
+  static void planeSums(float[] v, int from, int n, float shift, float[] sums) {
+    if (SIMD) {
+      VectorBatchNorm.shiftedSums(v, from, n, shift, sums);
+      return;
+    }
+    float s0 = 0, s1 = 0, q0 = 0, q1 = 0;
+    int end = from + n;
+    int i = from;
+    for (; i + 1 < end; i += 2) {
+      float v0 = v[i] - shift;
+      float v1 = v[i + 1] - shift;
+      s0 += v0;
+      s1 += v1;
+      q0 += v0 * v0;
+      q1 += v1 * v1;
+    }
+    for (; i < end; i++) {
+      float v0 = v[i] - shift;
+      s0 += v0;
+      q0 += v0 * v0;
+    }
+    sums[0] = s0 + s1;
+    sums[1] = q0 + q1;
+  }
+
+  /** {@code sums[0] = sum(g)} and {@code sums[1] = sum(g * (v - mean))} over [from, from + n). */
+  static void planeGradientSums(float[] g, float[] v, int from, int n, float mean, float[] sums) {
+    if (SIMD) {
+      VectorBatchNorm.gradientSums(g, v, from, n, mean, sums);
+      return;
+    }
+    float g0 = 0, g1 = 0, c0 = 0, c1 = 0;
+    int end = from + n;
+    int i = from;
+    for (; i + 1 < end; i += 2) {
+      g0 += g[i];
+      g1 += g[i + 1];
+      c0 += g[i] * (v[i] - mean);
+      c1 += g[i + 1] * (v[i + 1] - mean);
+    }
+    for (; i < end; i++) {
+      g0 += g[i];
+      c0 += g[i] * (v[i] - mean);
+    }
+    sums[0] = g0 + g1;
+    sums[1] = c0 + c1;
   }
 
   /** {@code out = activation(x * scale[c] + shift[c])}. */
@@ -144,26 +176,9 @@ final class FusedBatchNorm {
           double centred = 0;
           for (int n = 0; n < x.batch(); n++) {
             planeGradient(x, eps, n, c, scale[c], shift[c], activation, v, g);
-            if (SIMD) {
-              VectorBatchNorm.gradientSums(g, v, x.plane(), m, sums);
-              total += sums[0];
-              centred += sums[1];
-              continue;
-            }
-            float g0 = 0, g1 = 0, c0 = 0, c1 = 0;
-            int i = 0;
-            for (; i + 1 < x.plane(); i += 2) {
-              g0 += g[i];
-              g1 += g[i + 1];
-              c0 += g[i] * (v[i] - m);
-              c1 += g[i + 1] * (v[i + 1] - m);
-            }
-            for (; i < x.plane(); i++) {
-              g0 += g[i];
-              c0 += g[i] * (v[i] - m);
-            }
-            total += (double) g0 + g1;
-            centred += (double) c0 + c1;
+            planeGradientSums(g, v, 0, x.plane(), m, sums);
+            total += sums[0];
+            centred += sums[1];
           }
           sumG[c] = total;
           sumGCentred[c] = centred;
@@ -191,12 +206,17 @@ final class FusedBatchNorm {
           float k0 = constant[c];
           for (int n = 0; n < x.batch(); n++) {
             planeGradient(x, eps, n, c, a, shift[c], activation, v, g);
-            for (int i = 0; i < x.plane(); i++) {
-              v[i] = g[i] * a + v[i] * k1 + k0;
-            }
+            combine(g, v, x.plane(), a, k1, k0);
             dx.data().put(dx.start(n, c), v, 0, x.plane());
           }
         });
+  }
+
+  /** {@code v[i] = g[i] * a + v[i] * k1 + k0} over [0, length): the input gradient's last step. */
+  static void combine(float[] g, float[] v, int length, float a, float k1, float k0) {
+    for (int i = 0; i < length; i++) {
+      v[i] = g[i] * a + v[i] * k1 + k0;
+    }
   }
 
   /**

@@ -222,26 +222,44 @@ public final class KernelPolicy {
     };
   }
 
+  /** Which kernel runs a native block's batch norm and its activation ({@link #planNorm}). */
+  enum NormKernel {
+    /** oneDNN's batch norm and eltwise primitives ({@link DnnlNorm}). */
+    ONEDNN,
+    /** Java steps sample by sample over any {@link LaneLayout} ({@link LaneNorm}). */
+    LANES,
+    /**
+     * Java steps channel by channel over NCHW planes, each channel read once ({@link PlanarNorm}).
+     */
+    PLANES
+  }
+
   /**
-   * Whether a native block's batch norm (and its activation) over a buffer laid out as {@code
-   * layout} (null: a layout {@link LaneLayout} does not know) runs as Java steps ({@link LaneNorm})
-   * rather than oneDNN's primitive ({@link DnnlNorm}). {@code auto} (the default) takes Java on
-   * NCHW planes, the layout ParameterNet's dynamic convs write: oneDNN 2.5 has no JIT kernel there,
-   * only its C++ {@code ncsp_bnorm}, which took 40% of a parameternet_300m step's native time,
-   * 1.3-2.2x its blocked {@code bnorm_jit} on the same shapes. Elsewhere oneDNN's: on the small
-   * cell's narrow NHWC and padded blocked maps the Java steps took half of {@code bnorm_jit}'s time
-   * in the profile, yet whole ghostnet_small_64 steps timed in alternation in one JVM ran faster
-   * with oneDNN's (112-120 ms against 130-143, two runs). {@code -Dpnet.native.norm=java|onednn}
-   * forces either wherever the layout allows, for A/B runs and tests.
+   * Which kernel runs a native block's batch norm (and its activation) over a buffer laid out as
+   * {@code layout} (null: a layout {@link LaneLayout} does not know). {@code auto} (the default)
+   * takes {@link PlanarNorm} on NCHW planes, the layout ParameterNet's dynamic convs write: oneDNN
+   * 2.5 has no JIT kernel there, only its C++ {@code ncsp_bnorm}, which took 40% of a
+   * parameternet_300m step's native time, 1.3-2.2x its blocked {@code bnorm_jit} on the same
+   * shapes; and {@link LaneNorm}'s sample-by-sample passes read each buffer twice (bench.md,
+   * "Planar norms"). Elsewhere oneDNN's: on the small cell's narrow NHWC and padded blocked maps
+   * {@link LaneNorm} took half of {@code bnorm_jit}'s time in the profile, yet whole
+   * ghostnet_small_64 steps timed in alternation in one JVM ran faster with oneDNN's (112-120 ms
+   * against 130-143, two runs). {@code -Dpnet.native.norm=java} takes the Java kernels wherever the
+   * layout allows ({@link PlanarNorm} on NCHW), {@code lanes} {@link LaneNorm} on every layout it
+   * knows, and {@code onednn} oneDNN's everywhere, for A/B runs and tests.
    */
-  static boolean javaPlanNorm(LaneLayout layout) {
+  static NormKernel planNorm(LaneLayout layout) {
     String value = System.getProperty(NATIVE_NORM, "auto");
+    boolean planar = layout != null && layout.planar();
     return switch (value) {
-      case "auto" -> layout != null && layout.planar();
-      case "java" -> layout != null;
-      case "onednn" -> false;
+      case "auto" -> planar ? NormKernel.PLANES : NormKernel.ONEDNN;
+      case "java" -> planar
+          ? NormKernel.PLANES
+          : layout != null ? NormKernel.LANES : NormKernel.ONEDNN;
+      case "lanes" -> layout != null ? NormKernel.LANES : NormKernel.ONEDNN;
+      case "onednn" -> NormKernel.ONEDNN;
       default -> throw new IllegalArgumentException(
-          "-D" + NATIVE_NORM + "=" + value + ": expected auto, onednn or java");
+          "-D" + NATIVE_NORM + "=" + value + ": expected auto, java, lanes or onednn");
     };
   }
 
@@ -339,7 +357,7 @@ public final class KernelPolicy {
   /** The override of {@link #serialNative}. */
   static final String NATIVE_THREADS = "pnet.native.threads";
 
-  /** The override of {@link #javaPlanNorm}. */
+  /** The override of {@link #planNorm}. */
   static final String NATIVE_NORM = "pnet.native.norm";
 
   /** The override of {@link #javaDepthwiseWeightGradient}. */

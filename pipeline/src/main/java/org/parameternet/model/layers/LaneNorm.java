@@ -10,7 +10,7 @@ import org.bytedeco.javacpp.FloatPointer;
  * normalise and activate; backward the two gradient sums (the activation's derivative recomputed
  * from the input), then the input gradient. These loops run a period of lanes at a time ({@link
  * LaneKernels}); where they run instead of oneDNN's primitive, and why, is {@link
- * KernelPolicy#javaPlanNorm}'s to say.
+ * KernelPolicy#planNorm}'s to say.
  *
  * <p>Chunks of samples (at least {@link #CHUNK_FLOATS} floats, so a batch of 2x2 maps is a few
  * calls) are copied into per-thread arrays, worked and copied back, in parallel. Statistics are

@@ -4,7 +4,8 @@ import org.bytedeco.dnnl.memory;
 
 /**
  * A batch norm and its activation inside a {@link BottleneckPlan}: on oneDNN's primitive ({@link
- * DnnlNorm}) or as Java steps ({@link LaneNorm}), as {@link KernelPolicy#javaPlanNorm} decides.
+ * DnnlNorm}) or as Java steps ({@link LaneNorm}, {@link PlanarNorm}), as {@link
+ * KernelPolicy#planNorm} decides.
  */
 interface PlanNorm {
   /** Appends the norm and activation of {@code in}; returns the activated output. */

@@ -18,18 +18,24 @@ final class VectorBatchNorm {
 
   /** {@code sums[0] = sum(v - shift)}, {@code sums[1] = sum((v - shift)^2)} over v[0, n). */
   static void shiftedSums(float[] v, int n, float shift, float[] sums) {
+    shiftedSums(v, 0, n, shift, sums);
+  }
+
+  /** {@link #shiftedSums(float[], int, float, float[])} over v[from, from + n). */
+  static void shiftedSums(float[] v, int from, int n, float shift, float[] sums) {
     FloatVector sum = FloatVector.zero(SPECIES);
     FloatVector squares = FloatVector.zero(SPECIES);
     FloatVector by = FloatVector.broadcast(SPECIES, shift);
-    int i = 0;
-    for (; i <= n - LANES; i += LANES) {
+    int end = from + n;
+    int i = from;
+    for (; i <= end - LANES; i += LANES) {
       FloatVector x = FloatVector.fromArray(SPECIES, v, i).sub(by);
       sum = sum.add(x);
       squares = x.fma(x, squares);
     }
     float s = sum.reduceLanes(VectorOperators.ADD);
     float q = squares.reduceLanes(VectorOperators.ADD);
-    for (; i < n; i++) {
+    for (; i < end; i++) {
       float x = v[i] - shift;
       s += x;
       q += x * x;
@@ -40,18 +46,24 @@ final class VectorBatchNorm {
 
   /** {@code sums[0] = sum(g)}, {@code sums[1] = sum(g * (v - mean))} over [0, n). */
   static void gradientSums(float[] g, float[] v, int n, float mean, float[] sums) {
+    gradientSums(g, v, 0, n, mean, sums);
+  }
+
+  /** {@link #gradientSums(float[], float[], int, float, float[])} over [from, from + n). */
+  static void gradientSums(float[] g, float[] v, int from, int n, float mean, float[] sums) {
     FloatVector total = FloatVector.zero(SPECIES);
     FloatVector centred = FloatVector.zero(SPECIES);
     FloatVector m = FloatVector.broadcast(SPECIES, mean);
-    int i = 0;
-    for (; i <= n - LANES; i += LANES) {
+    int end = from + n;
+    int i = from;
+    for (; i <= end - LANES; i += LANES) {
       FloatVector gv = FloatVector.fromArray(SPECIES, g, i);
       total = total.add(gv);
       centred = FloatVector.fromArray(SPECIES, v, i).sub(m).fma(gv, centred);
     }
     float t = total.reduceLanes(VectorOperators.ADD);
     float c = centred.reduceLanes(VectorOperators.ADD);
-    for (; i < n; i++) {
+    for (; i < end; i++) {
       t += g[i];
       c += g[i] * (v[i] - mean);
     }

@@ -108,6 +108,39 @@ class KernelPolicyTest {
     }
   }
 
+  /**
+   * A native block's norm kernel per {@code -Dpnet.native.norm} and layout: {@link PlanarNorm} on
+   * NCHW by default, oneDNN's elsewhere; an unknown value is named.
+   */
+  @Test
+  void planNormsFollowTheSettingAndTheLayout() {
+    LaneLayout nchw = new LaneLayout(8, 12, 12, 49, 1);
+    LaneLayout nhwc = new LaneLayout(8, 12, 1, 49, 12);
+    Map<String, String> expected = new TreeMap<>();
+    expected.put("auto", "PLANES ONEDNN ONEDNN");
+    expected.put("java", "PLANES LANES ONEDNN");
+    expected.put("lanes", "LANES LANES ONEDNN");
+    expected.put("onednn", "ONEDNN ONEDNN ONEDNN");
+    try {
+      for (Map.Entry<String, String> e : expected.entrySet()) {
+        System.setProperty(KernelPolicy.NATIVE_NORM, e.getKey());
+        String chosen =
+            KernelPolicy.planNorm(nchw)
+                + " "
+                + KernelPolicy.planNorm(nhwc)
+                + " "
+                + KernelPolicy.planNorm(null);
+        assertEquals(e.getValue(), chosen, e.getKey());
+      }
+      System.setProperty(KernelPolicy.NATIVE_NORM, "planar");
+      IllegalArgumentException e =
+          assertThrows(IllegalArgumentException.class, () -> KernelPolicy.planNorm(nchw));
+      assertTrue(e.getMessage().contains("pnet.native.norm=planar"), e.getMessage());
+    } finally {
+      System.clearProperty(KernelPolicy.NATIVE_NORM);
+    }
+  }
+
   private static long nativeBlockConfigs(String model) {
     var conf =
         GhostNetBuilder.configuration(

@@ -197,11 +197,12 @@ class NativeBottleneckTest {
   }
 
   /**
-   * Both ways of a block's batch norms, forced: Java steps over the plan's buffers ({@link
-   * LaneNorm}) and oneDNN's primitive, on NHWC blocks (small_64 b0-b2), blocked ones with padded
-   * channel blocks (b3, b9, b12), SE and strided blocks and 2x2 planes; and ParameterNet's blocks,
-   * whose dynamic convs write NCHW planes (Java there by default, so the dynamic cases above run
-   * it; here oneDNN's, and Java on the static NHWC parts too).
+   * Every way of a block's batch norms, forced: Java steps over the plan's buffers ({@link
+   * LaneNorm}; {@link PlanarNorm} on NCHW with {@code java}) and oneDNN's primitive, on NHWC blocks
+   * (small_64 b0-b2), blocked ones with padded channel blocks (b3, b9, b12), SE and strided blocks
+   * and 2x2 planes; and ParameterNet's blocks, whose dynamic convs write NCHW planes ({@link
+   * PlanarNorm} there by default, so the dynamic cases above run it; here oneDNN's, {@link
+   * LaneNorm}'s, and Java on the static NHWC parts too).
    */
   @ParameterizedTest(name = "{0}: {1} block {2}, batch {3}")
   @CsvSource({
@@ -216,6 +217,8 @@ class NativeBottleneckTest {
     "onednn, ghostnet_300m, 5, 8",
     "java, parameternet_small_64, 1, 8",
     "java, parameternet_small_64, 12, 32",
+    "lanes, parameternet_small_64, 1, 8",
+    "lanes, parameternet_small_64, 12, 32",
     "onednn, parameternet_small_64, 3, 8",
     "onednn, parameternet_300m, 5, 8"
   })

@@ -1,0 +1,286 @@
+package org.parameternet.model.layers;
+
+import java.nio.FloatBuffer;
+import java.util.Arrays;
+import org.bytedeco.dnnl.memory;
+import org.bytedeco.dnnl.stream;
+import org.bytedeco.javacpp.FloatPointer;
+
+/**
+ * A batch norm and its activation as Java steps over a {@link DnnlProgram}'s NCHW buffers (what
+ * ParameterNet's dynamic convs write), one channel at a time: a thread copies all of a channel's
+ * planes into its own array once and runs both passes on that copy, the statistics and the
+ * normalisation forward, the two gradient sums and the input gradient backward. Each buffer is so
+ * read from memory once per direction, where {@link LaneNorm}'s sample-by-sample passes read it
+ * twice; at 112x112 a channel of a batch of 32 is 1.6 MB, which stays in the cache between the
+ * passes. Planes past {@link #RESIDENT_FLOATS} are read again in the second pass.
+ *
+ * <p>The per-plane loops are {@link FusedBatchNorm}'s, with its numerics: float sums per plane,
+ * shifted by the channel's first value, added up in double in sample order, so the result does not
+ * depend on the thread count. Gamma and beta are DL4J's adjacent views (gamma with beta after it);
+ * their gradients go to the caller's key the same way.
+ */
+final class PlanarNorm implements PlanNorm {
+  /** Floats of one channel a thread holds at most per buffer (2 MB). */
+  static final int RESIDENT_FLOATS = 1 << 19;
+
+  /** Floats a float sum covers at most where planes are smaller (see {@link #segment}). */
+  private static final int SEGMENT_FLOATS = 1 << 12;
+
+  private final DnnlProgram p;
+  private final memory.desc desc;
+  private final int batch;
+  private final int channels;
+  private final int plane;
+  private final int activation;
+  private final int residentFloats;
+  private final memory gammaBeta;
+  private final memory runningMean;
+  private final memory runningVariance;
+
+  /** Per-channel batch (or running) statistics and the affine map of the last forward pass. */
+  private final float[] mean;
+
+  private final float[] variance;
+  private final float[] invStd;
+  private final float[] scale;
+  private final float[] shift;
+
+  /** The last forward pass's input. */
+  private memory src;
+
+  /**
+   * A norm over NCHW {@code md} whose gamma, beta, mean and var are the caller's {@code prefix}...
+   */
+  PlanarNorm(DnnlProgram p, memory.desc md, int activation, String prefix) {
+    this(p, md, activation, prefix, RESIDENT_FLOATS);
+  }
+
+  /** As above, holding at most {@code residentFloats} of a channel per buffer (for tests). */
+  PlanarNorm(DnnlProgram p, memory.desc md, int activation, String prefix, int residentFloats) {
+    this.residentFloats = residentFloats;
+    this.p = p;
+    this.desc = md;
+    this.activation = activation;
+    long[] dims = DnnlProgram.dims(md);
+    batch = Math.toIntExact(dims[0]);
+    channels = Math.toIntExact(dims[1]);
+    plane = Math.toIntExact(dims[2] * dims[3]);
+    gammaBeta = p.bound(flat(2 * channels), prefix + "gamma");
+    runningMean = p.training ? null : p.bound(flat(channels), prefix + "mean");
+    runningVariance = p.training ? null : p.bound(flat(channels), prefix + "var");
+    mean = new float[channels];
+    variance = new float[channels];
+    invStd = new float[channels];
+    scale = new float[channels];
+    shift = new float[channels];
+  }
+
+  private memory.desc flat(int length) {
+    return p.desc(new long[] {length}, memory.format_tag.a);
+  }
+
+  @Override
+  public memory.desc dstDesc() {
+    return desc;
+  }
+
+  @Override
+  public memory forward(memory in) {
+    src = p.ensure(p.forward, in, desc);
+    memory x = src;
+    memory out = p.scratch(desc);
+    p.java(p.forward, "planar norm " + shape(), s -> forwardStep(s, x, out));
+    return out;
+  }
+
+  @Override
+  public memory backward(memory diffAct, String gradientKey) {
+    memory d = p.ensure(p.backward, diffAct, desc);
+    memory dx = p.scratch(desc);
+    memory gradient = p.bound(flat(2 * channels), gradientKey);
+    memory x = src;
+    p.java(p.backward, "planar norm backward " + shape(), s -> backwardStep(s, x, d, dx, gradient));
+    return dx;
+  }
+
+  private String shape() {
+    return Arrays.toString(DnnlProgram.dims(desc));
+  }
+
+  @Override
+  public float[] batchMean() {
+    return mean.clone();
+  }
+
+  @Override
+  public float[] batchVariance() {
+    return variance.clone();
+  }
+
+  /** Samples whose planes a thread keeps per buffer: all of them up to {@link #residentFloats}. */
+  private int resident() {
+    return Math.max(1, Math.min(batch, residentFloats / plane));
+  }
+
+  private void forwardStep(stream s, memory x, memory out) {
+    s._wait();
+    float[] gb = DnnlProgram.read(gammaBeta);
+    if (!p.training) {
+      new FloatPointer(runningMean.get_data_handle()).capacity(channels).get(mean);
+      new FloatPointer(runningVariance.get_data_handle()).capacity(channels).get(variance);
+    }
+    ChannelPlanes xs = planes(x);
+    ChannelPlanes ys = planes(out);
+    PlaneWork.forEachChannel(
+        channels,
+        xs.size(),
+        c -> {
+          int kept = p.training ? resident() : 0;
+          float[] v = PlaneWork.scratch(0, kept * plane);
+          if (p.training) {
+            statistics(xs, c, v, kept);
+          }
+          invStd[c] = (float) (1 / Math.sqrt(variance[c] + NativeBottleneck.EPS));
+          scale[c] = gb[c] * invStd[c];
+          shift[c] = gb[channels + c] - mean[c] * scale[c];
+          FusedBatchNorm.affineActivate(v, kept * plane, scale[c], shift[c], activation);
+          for (int n = 0; n < kept; n++) {
+            ys.data().put(ys.start(n, c), v, n * plane, plane);
+          }
+          float[] w = PlaneWork.scratch(2, plane);
+          for (int n = kept; n < batch; n++) {
+            xs.data().get(xs.start(n, c), w, 0, plane);
+            FusedBatchNorm.affineActivate(w, plane, scale[c], shift[c], activation);
+            ys.data().put(ys.start(n, c), w, 0, plane);
+          }
+        });
+  }
+
+  /**
+   * Channel {@code c}'s batch mean and biased variance into {@link #mean}, {@link #variance}, its
+   * first {@code kept} planes left in {@code v}.
+   */
+  private void statistics(ChannelPlanes xs, int c, float[] v, int kept) {
+    float first = xs.data().get(xs.start(0, c));
+    for (int n = 0; n < kept; n++) {
+      xs.data().get(xs.start(n, c), v, n * plane, plane);
+    }
+    float[] sums = new float[2];
+    double sum = 0;
+    double squares = 0;
+    int step = segment();
+    for (int n = 0; n < kept; n += step) {
+      FusedBatchNorm.planeSums(v, n * plane, Math.min(step, kept - n) * plane, first, sums);
+      sum += sums[0];
+      squares += sums[1];
+    }
+    float[] w = PlaneWork.scratch(2, plane);
+    for (int n = kept; n < batch; n++) {
+      xs.data().get(xs.start(n, c), w, 0, plane);
+      FusedBatchNorm.planeSums(w, 0, plane, first, sums);
+      sum += sums[0];
+      squares += sums[1];
+    }
+    double values = (double) batch * plane;
+    double shifted = sum / values;
+    mean[c] = (float) (first + shifted);
+    variance[c] = (float) Math.max(0, squares / values - shifted * shifted);
+  }
+
+  /**
+   * Planes summed in float at a time: one, or as many small ones as make {@link #SEGMENT_FLOATS} (a
+   * float sum per 7x7 plane would cost more than the plane's loop).
+   */
+  private int segment() {
+    return Math.max(1, SEGMENT_FLOATS / plane);
+  }
+
+  private void backwardStep(stream s, memory x, memory d, memory dx, memory gradient) {
+    s._wait();
+    ChannelPlanes xs = planes(x);
+    ChannelPlanes ds = planes(d);
+    ChannelPlanes out = planes(dx);
+    float[] gradients = new float[2 * channels];
+    PlaneWork.forEachChannel(
+        channels,
+        xs.size(),
+        c -> {
+          int kept = resident();
+          float[] v = PlaneWork.scratch(0, kept * plane);
+          float[] g = PlaneWork.scratch(1, kept * plane);
+          for (int n = 0; n < kept; n++) {
+            xs.data().get(xs.start(n, c), v, n * plane, plane);
+            ds.data().get(ds.start(n, c), g, n * plane, plane);
+          }
+          float a = scale[c];
+          float b = shift[c];
+          FusedBatchNorm.activationGradient(v, g, kept * plane, a, b, activation);
+          double[] sums = gradientSums(xs, ds, c, v, g, kept);
+          double values = (double) batch * plane;
+          double dGamma = sums[1] * invStd[c];
+          double xCoefficient = -a * invStd[c] * dGamma / values;
+          gradients[c] = (float) dGamma;
+          gradients[channels + c] = (float) sums[0];
+          float k1 = (float) xCoefficient;
+          float k0 = (float) (-a * sums[0] / values - xCoefficient * mean[c]);
+          FusedBatchNorm.combine(g, v, kept * plane, a, k1, k0);
+          for (int n = 0; n < kept; n++) {
+            out.data().put(out.start(n, c), v, n * plane, plane);
+          }
+          float[] w = PlaneWork.scratch(2, plane);
+          float[] h = PlaneWork.scratch(3, plane);
+          for (int n = kept; n < batch; n++) {
+            planeGradient(xs, ds, n, c, w, h);
+            FusedBatchNorm.combine(h, w, plane, a, k1, k0);
+            out.data().put(out.start(n, c), w, 0, plane);
+          }
+        });
+    DnnlProgram.write(gradients, gradient);
+  }
+
+  /**
+   * Channel {@code c}'s {@code sum(g)} and {@code sum(g * (x - mean))}, g the activation's
+   * gradient: the first {@code kept} planes from {@code v} and {@code g}, the rest read again.
+   */
+  private double[] gradientSums(
+      ChannelPlanes xs, ChannelPlanes ds, int c, float[] v, float[] g, int kept) {
+    float[] sums = new float[2];
+    double total = 0;
+    double centred = 0;
+    int step = segment();
+    for (int n = 0; n < kept; n += step) {
+      int length = Math.min(step, kept - n) * plane;
+      FusedBatchNorm.planeGradientSums(g, v, n * plane, length, mean[c], sums);
+      total += sums[0];
+      centred += sums[1];
+    }
+    float[] w = PlaneWork.scratch(2, plane);
+    float[] h = PlaneWork.scratch(3, plane);
+    for (int n = kept; n < batch; n++) {
+      planeGradient(xs, ds, n, c, w, h);
+      FusedBatchNorm.planeGradientSums(h, w, 0, plane, mean[c], sums);
+      total += sums[0];
+      centred += sums[1];
+    }
+    return new double[] {total, centred};
+  }
+
+  /**
+   * Plane (n, c) of x into {@code w}, of the output gradient times the activation's into {@code h}.
+   */
+  private void planeGradient(
+      ChannelPlanes xs, ChannelPlanes ds, int n, int c, float[] w, float[] h) {
+    xs.data().get(xs.start(n, c), w, 0, plane);
+    ds.data().get(ds.start(n, c), h, 0, plane);
+    FusedBatchNorm.activationGradient(w, h, plane, scale[c], shift[c], activation);
+  }
+
+  private ChannelPlanes planes(memory m) {
+    long length = (long) batch * channels * plane;
+    FloatPointer pointer = new FloatPointer(m.get_data_handle());
+    pointer.position(0).limit(length).capacity(length);
+    FloatBuffer data = pointer.asBuffer();
+    return new ChannelPlanes(data, batch, channels, plane, channels * plane, plane, null);
+  }
+}
