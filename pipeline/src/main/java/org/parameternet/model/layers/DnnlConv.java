@@ -224,14 +224,16 @@ final class DnnlConv implements PlanConv {
 
   @Override
   public memory backward(memory diffDst) {
+    memory dd;
     if (javaWeightGradient != null) {
       memory x = p.ensure(p.backward, src, nhwc(fpd.src_desc()));
       memory dy = p.ensure(p.backward, diffDst, nhwc(fpd.dst_desc()));
       DepthwiseWeightGradient gradient = javaWeightGradient;
       memory dw = diffWeights;
       p.java(p.backward, "depthwise weight gradient", s -> gradient.run(s, x, dy, dw));
+      dd = dy;
     } else {
-      memory dd = p.ensure(p.backward, diffDst, wpd.diff_dst_desc());
+      dd = p.ensure(p.backward, diffDst, wpd.diff_dst_desc());
       memory s = p.ensure(p.backward, src, wpd.src_desc());
       p.add(
           p.backward,
@@ -242,7 +244,12 @@ final class DnnlConv implements PlanConv {
     if (kernelGradient != null) {
       p.reorder(p.backward, diffWeights, kernelGradient, false);
     }
-    memory ddData = p.ensure(p.backward, diffDst, dpd.diff_dst_desc());
+    // the weight gradient's copy of the output gradient serves here too when the layouts agree
+    // (a folded dynamic conv's NCHW gradient, reordered to nChw16c once, not twice)
+    memory ddData =
+        dd.get_desc().equals(dpd.diff_dst_desc())
+            ? dd
+            : p.ensure(p.backward, diffDst, dpd.diff_dst_desc());
     memory diffSrc = p.scratch(dpd.diff_src_desc());
     p.add(
         p.backward,

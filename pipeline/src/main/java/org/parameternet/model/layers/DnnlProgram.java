@@ -97,6 +97,9 @@ final class DnnlProgram implements AutoCloseable {
   /** The key each bound memory follows, for {@link #alias}. */
   private final Map<memory, String> keyOf = new IdentityHashMap<>();
 
+  /** Reorders appended per bound key they read, for tests ({@link #reordersOf}). */
+  private final Map<String, Integer> reordersByKey = new HashMap<>();
+
   /** The primitives {@link #build} made for the calling thread alone. */
   private final Set<primitive_desc_base> serial =
       Collections.newSetFromMap(new IdentityHashMap<>());
@@ -357,6 +360,10 @@ final class DnnlProgram implements AutoCloseable {
 
   /** {@code dst = src} (or {@code dst += src}) across layouts. */
   void reorder(List<Step> steps, memory src, memory dst, boolean accumulate) {
+    String key = keyOf.get(src);
+    if (key != null) {
+      reordersByKey.merge(key, 1, Integer::sum);
+    }
     primitive_attr attr = accumulating(accumulate);
     reorder.primitive_desc pd =
         build(
@@ -365,6 +372,11 @@ final class DnnlProgram implements AutoCloseable {
             () ->
                 new reorder.primitive_desc(eng, src.get_desc(), eng, dst.get_desc(), attr, false));
     add(steps, pd, reorder::new, args(DNNL_ARG_FROM, src, DNNL_ARG_TO, dst));
+  }
+
+  /** How many reorders read the caller's buffer {@code key} (each pass it is bound for). */
+  int reordersOf(String key) {
+    return reordersByKey.getOrDefault(key, 0);
   }
 
   /** {@code m} when it is laid out as {@code want}, else a new buffer filled by a reorder step. */
