@@ -4,7 +4,7 @@
 #   mvn -B -o -q -pl pipeline test-compile dependency:build-classpath \
 #     -Dmdep.outputFile=target/test-classpath.txt -Dmdep.includeScope=test
 # Usage: tools/native-bench.sh model block batch [iterations] | network model batch [iterations]
-#        | ab model batch iterations property=a,b
+#        | ab model batch iterations property=a,b | pair modelA modelB batch [iterations]
 # BENCH_JAVA_OPTS: -Dpnet.native.profile=true (and -Dpnet.native.profile.lines=N) prints the native
 # step profile; -Dpnet.bench.step=fit makes ab time whole fit steps (updater included).
 # BENCH_MAIN runs another benchmark class of the test classpath with the same JVM (PlanNormBench).

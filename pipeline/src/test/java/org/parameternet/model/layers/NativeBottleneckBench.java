@@ -31,7 +31,8 @@ import org.parameternet.train.FlatGradientUpdater;
  * for a whole network's training step (computeGradientAndScore) with the switch off and on, or
  * {@code ab model batch iterations property=a,b} for a whole network's step (100 classes) built
  * with system property {@code property} at {@code a} against one built at {@code b}, timed in
- * alternating steps so that the machine's drift falls on both alike.
+ * alternating steps so that the machine's drift falls on both alike, or {@code pair modelA modelB
+ * batch [iterations]} for two models' whole steps (1000 classes) in alternation and their ratio.
  */
 public final class NativeBottleneckBench {
   private NativeBottleneckBench() {}
@@ -44,6 +45,14 @@ public final class NativeBottleneckBench {
           Integer.parseInt(args[2]),
           iterations,
           args[4]);
+      return;
+    }
+    if (args[0].equals("pair")) {
+      pair(
+          ModelRegistry.get(args[1]).withClasses(1000),
+          ModelRegistry.get(args[2]).withClasses(1000),
+          Integer.parseInt(args[3]),
+          args.length > 4 ? Integer.parseInt(args[4]) : 20);
       return;
     }
     if (args[0].equals("network")) {
@@ -101,6 +110,62 @@ public final class NativeBottleneckBench {
           "%s batch %d, -Dpnet.kernels=%s: %.1f ms per training step (forward + backward)%n",
           spec.name(), batch, kernels, time(net, x, labels, iterations));
     }
+  }
+
+  /**
+   * Whole {@code fit} steps of two models at 1000 classes (e.g. parameternet_300m against
+   * ghostnet_300m, the issue's step ratio), alternating in one JVM so that the machine's drift
+   * falls on both alike: each one's median and quartiles, and the median of the per-round ratios.
+   */
+  private static void pair(ModelSpec first, ModelSpec second, int batch, int iterations) {
+    ModelSpec[] specs = {first, second};
+    ComputationGraph[] nets = new ComputationGraph[2];
+    DataSet[] data = new DataSet[2];
+    for (int v = 0; v < 2; v++) {
+      ModelSpec spec = specs[v];
+      INDArray x = Nd4j.randn(DataType.FLOAT, batch, 3, spec.resolution(), spec.resolution());
+      INDArray labels = Nd4j.zeros(DataType.FLOAT, batch, spec.numClasses());
+      for (int i = 0; i < batch; i++) {
+        labels.putScalar(i, i % spec.numClasses(), 1);
+      }
+      data[v] = new DataSet(x, labels);
+      nets[v] = GhostNetBuilder.build(spec, 1);
+      FlatGradientUpdater.install(nets[v]);
+    }
+    for (int i = 0; i < Math.max(iterations / 2, 10); i++) {
+      for (int v = 0; v < 2; v++) {
+        nets[v].fit(data[v]); // until the Java steps are compiled
+      }
+    }
+    double[][] ms = new double[2][iterations];
+    double[] ratios = new double[iterations];
+    for (int i = 0; i < iterations; i++) {
+      for (int v = 0; v < 2; v++) {
+        long start = System.nanoTime();
+        nets[v].fit(data[v]);
+        ms[v][i] = (System.nanoTime() - start) / 1e6;
+      }
+      ratios[i] = ms[0][i] / ms[1][i];
+    }
+    for (int v = 0; v < 2; v++) {
+      Arrays.sort(ms[v]);
+      System.out.printf(
+          "%s batch %d: median %.1f ms, quartiles %.1f-%.1f%n",
+          specs[v].name(),
+          batch,
+          ms[v][iterations / 2],
+          ms[v][iterations / 4],
+          ms[v][3 * iterations / 4]);
+    }
+    Arrays.sort(ratios);
+    System.out.printf(
+        "%s / %s step: %.3f (ratio of medians), per round median %.3f, quartiles %.3f-%.3f%n",
+        first.name(),
+        second.name(),
+        ms[0][iterations / 2] / ms[1][iterations / 2],
+        ratios[iterations / 2],
+        ratios[iterations / 4],
+        ratios[3 * iterations / 4]);
   }
 
   private static void abNetwork(ModelSpec spec, int batch, int iterations, String setting) {
