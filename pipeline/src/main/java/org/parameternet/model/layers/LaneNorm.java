@@ -6,34 +6,19 @@ import org.bytedeco.javacpp.FloatPointer;
 
 /**
  * A batch norm and its activation as Java steps over a {@link DnnlProgram}'s NHWC, blocked or NCHW
- * buffers ({@link LaneLayout}), in {@link FusedBatchNorm}'s passes: forward the statistics, then
- * normalise and activate; backward the two gradient sums (the activation's derivative recomputed
- * from the input), then the input gradient. These loops run a period of lanes at a time ({@link
- * LaneKernels}); where they run instead of oneDNN's primitive, and why, is {@link
+ * buffers ({@link LaneLayout}), sample by sample, in {@link FusedBatchNorm}'s passes: forward the
+ * statistics, then normalise and activate; backward the two gradient sums (the activation's
+ * derivative recomputed from the input), then the input gradient. These loops run a period of lanes
+ * at a time ({@link LaneKernels}); where they run instead of oneDNN's primitive, and why, is {@link
  * KernelPolicy#planNorm}'s to say.
  *
  * <p>Chunks of samples (at least {@link #CHUNK_FLOATS} floats, so a batch of 2x2 maps is a few
  * calls) are copied into per-thread arrays, worked and copied back, in parallel. Statistics are
  * float sums per chunk, shifted by the channel's first value, combined in double in chunk order, so
- * they do not depend on the thread count. Gamma and beta are DL4J's adjacent views (gamma with beta
- * after it); their gradients go to the caller's key the same way.
+ * they do not depend on the thread count. Parameters and statistics: {@link JavaNorm}.
  */
-final class LaneNorm implements PlanNorm {
-  private final DnnlProgram p;
-  private final memory.desc desc;
+final class LaneNorm extends JavaNorm {
   private final LaneLayout layout;
-  private final int activation;
-  private final memory gammaBeta;
-  private final memory runningMean;
-  private final memory runningVariance;
-
-  /** Per-channel batch (or running) statistics and the affine map of the last forward pass. */
-  private final float[] mean;
-
-  private final float[] variance;
-  private final float[] invStd;
-  private final float[] scale;
-  private final float[] shift;
 
   /** {@link #scale} and {@link #shift} as the lane kernels read them, for the backward pass. */
   private float[] scaleLanes;
@@ -48,91 +33,31 @@ final class LaneNorm implements PlanNorm {
 
   private final double[][] partialB;
 
-  /** The last forward pass's input. */
-  private memory src;
-
   /**
    * A norm over {@code md}, laid out as {@code layout} ({@link LaneLayout#of}), whose gamma, beta,
    * mean and var are the caller's {@code prefix}...
    */
   LaneNorm(DnnlProgram p, memory.desc md, LaneLayout layout, int activation, String prefix) {
-    this.p = p;
-    this.desc = md;
-    this.activation = activation;
+    super(p, md, layout.channels(), activation, prefix, "norm", " width " + layout.width());
     this.layout = layout;
-    int channels = layout.channels();
-    gammaBeta = p.bound(flat(2 * channels), prefix + "gamma");
-    runningMean = p.training ? null : p.bound(flat(channels), prefix + "mean");
-    runningVariance = p.training ? null : p.bound(flat(channels), prefix + "var");
-    mean = new float[channels];
-    variance = new float[channels];
-    invStd = new float[channels];
-    scale = new float[channels];
-    shift = new float[channels];
     int per = layout.samplesPer(CHUNK_FLOATS);
     int chunks = p.training ? (layout.batch() + per - 1) / per : 0;
     partialA = new double[chunks][layout.lanes()];
     partialB = new double[chunks][layout.lanes()];
   }
 
-  private memory.desc flat(int length) {
-    return p.desc(new long[] {length}, memory.format_tag.a);
-  }
-
   @Override
-  public memory.desc dstDesc() {
-    return desc;
-  }
-
-  @Override
-  public memory forward(memory in) {
-    src = p.ensure(p.forward, in, desc);
-    memory x = src;
-    memory out = p.scratch(desc);
-    p.java(p.forward, "norm " + shape(), s -> forwardStep(s, x, out));
-    return out;
-  }
-
-  @Override
-  public memory backward(memory diffAct, String gradientKey) {
-    memory d = p.ensure(p.backward, diffAct, desc);
-    memory dx = p.scratch(desc);
-    memory gradient = p.bound(flat(2 * layout.channels()), gradientKey);
-    memory x = src;
-    p.java(p.backward, "norm backward " + shape(), s -> backwardStep(s, x, d, dx, gradient));
-    return dx;
-  }
-
-  /** The dims and lane width, for the native profile. */
-  private String shape() {
-    return java.util.Arrays.toString(DnnlProgram.dims(desc)) + " width " + layout.width();
-  }
-
-  @Override
-  public float[] batchMean() {
-    return mean.clone();
-  }
-
-  @Override
-  public float[] batchVariance() {
-    return variance.clone();
-  }
-
-  private void forwardStep(stream s, memory x, memory out) {
+  void forwardStep(stream s, memory x, memory out) {
     s._wait();
     FloatPointer xs = floats(x);
     if (p.training) {
       statistics(xs);
     } else {
-      new FloatPointer(runningMean.get_data_handle()).capacity(mean.length).get(mean);
-      new FloatPointer(runningVariance.get_data_handle()).capacity(mean.length).get(variance);
+      readRunningStatistics();
     }
-    float[] gb = DnnlProgram.read(gammaBeta);
-    int channels = layout.channels();
+    float[] gb = gammaBeta();
     for (int c = 0; c < channels; c++) {
-      invStd[c] = (float) (1 / Math.sqrt(variance[c] + NativeBottleneck.EPS));
-      scale[c] = gb[c] * invStd[c];
-      shift[c] = gb[channels + c] - mean[c] * scale[c];
+      affine(c, gb);
     }
     scaleLanes = layout.periodic(scale);
     shiftLanes = layout.periodic(shift);
@@ -149,7 +74,6 @@ final class LaneNorm implements PlanNorm {
 
   /** The batch mean and biased variance of {@code xs} into {@link #mean}, {@link #variance}. */
   private void statistics(FloatPointer xs) {
-    int channels = layout.channels();
     float[] first = new float[channels];
     for (int c = 0; c < channels; c++) {
       first[c] = xs.get((long) (c / layout.width()) * layout.groupLength() + c % layout.width());
@@ -174,7 +98,8 @@ final class LaneNorm implements PlanNorm {
     }
   }
 
-  private void backwardStep(stream s, memory x, memory d, memory dx, memory gradient) {
+  @Override
+  void backwardStep(stream s, memory x, memory d, memory dx, memory gradient) {
     s._wait();
     FloatPointer xs = floats(x);
     FloatPointer ds = floats(d);
@@ -194,7 +119,6 @@ final class LaneNorm implements PlanNorm {
         });
     double[] sumG = combined(partialA);
     double[] sumGC = combined(partialB);
-    int channels = layout.channels();
     double values = layout.valuesPerChannel();
     float[] gradients = new float[2 * channels];
     float[] k1 = new float[channels];

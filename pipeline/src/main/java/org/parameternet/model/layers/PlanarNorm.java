@@ -1,7 +1,6 @@
 package org.parameternet.model.layers;
 
 import java.nio.FloatBuffer;
-import java.util.Arrays;
 import org.bytedeco.dnnl.memory;
 import org.bytedeco.dnnl.stream;
 import org.bytedeco.javacpp.FloatPointer;
@@ -17,37 +16,18 @@ import org.bytedeco.javacpp.FloatPointer;
  *
  * <p>The per-plane loops are {@link FusedBatchNorm}'s, with its numerics: float sums per plane,
  * shifted by the channel's first value, added up in double in sample order, so the result does not
- * depend on the thread count. Gamma and beta are DL4J's adjacent views (gamma with beta after it);
- * their gradients go to the caller's key the same way.
+ * depend on the thread count. Parameters and statistics: {@link JavaNorm}.
  */
-final class PlanarNorm implements PlanNorm {
+final class PlanarNorm extends JavaNorm {
   /** Floats of one channel a thread holds at most per buffer (2 MB). */
   static final int RESIDENT_FLOATS = 1 << 19;
 
   /** Floats a float sum covers at most where planes are smaller (see {@link #segment}). */
   private static final int SEGMENT_FLOATS = 1 << 12;
 
-  private final DnnlProgram p;
-  private final memory.desc desc;
   private final int batch;
-  private final int channels;
   private final int plane;
-  private final int activation;
   private final int residentFloats;
-  private final memory gammaBeta;
-  private final memory runningMean;
-  private final memory runningVariance;
-
-  /** Per-channel batch (or running) statistics and the affine map of the last forward pass. */
-  private final float[] mean;
-
-  private final float[] variance;
-  private final float[] invStd;
-  private final float[] scale;
-  private final float[] shift;
-
-  /** The last forward pass's input. */
-  private memory src;
 
   /**
    * A norm over NCHW {@code md} whose gamma, beta, mean and var are the caller's {@code prefix}...
@@ -58,64 +38,11 @@ final class PlanarNorm implements PlanNorm {
 
   /** As above, holding at most {@code residentFloats} of a channel per buffer (for tests). */
   PlanarNorm(DnnlProgram p, memory.desc md, int activation, String prefix, int residentFloats) {
-    this.residentFloats = residentFloats;
-    this.p = p;
-    this.desc = md;
-    this.activation = activation;
+    super(p, md, Math.toIntExact(DnnlProgram.dims(md)[1]), activation, prefix, "planar norm", "");
     long[] dims = DnnlProgram.dims(md);
+    this.residentFloats = residentFloats;
     batch = Math.toIntExact(dims[0]);
-    channels = Math.toIntExact(dims[1]);
     plane = Math.toIntExact(dims[2] * dims[3]);
-    gammaBeta = p.bound(flat(2 * channels), prefix + "gamma");
-    runningMean = p.training ? null : p.bound(flat(channels), prefix + "mean");
-    runningVariance = p.training ? null : p.bound(flat(channels), prefix + "var");
-    mean = new float[channels];
-    variance = new float[channels];
-    invStd = new float[channels];
-    scale = new float[channels];
-    shift = new float[channels];
-  }
-
-  private memory.desc flat(int length) {
-    return p.desc(new long[] {length}, memory.format_tag.a);
-  }
-
-  @Override
-  public memory.desc dstDesc() {
-    return desc;
-  }
-
-  @Override
-  public memory forward(memory in) {
-    src = p.ensure(p.forward, in, desc);
-    memory x = src;
-    memory out = p.scratch(desc);
-    p.java(p.forward, "planar norm " + shape(), s -> forwardStep(s, x, out));
-    return out;
-  }
-
-  @Override
-  public memory backward(memory diffAct, String gradientKey) {
-    memory d = p.ensure(p.backward, diffAct, desc);
-    memory dx = p.scratch(desc);
-    memory gradient = p.bound(flat(2 * channels), gradientKey);
-    memory x = src;
-    p.java(p.backward, "planar norm backward " + shape(), s -> backwardStep(s, x, d, dx, gradient));
-    return dx;
-  }
-
-  private String shape() {
-    return Arrays.toString(DnnlProgram.dims(desc));
-  }
-
-  @Override
-  public float[] batchMean() {
-    return mean.clone();
-  }
-
-  @Override
-  public float[] batchVariance() {
-    return variance.clone();
   }
 
   /** Samples whose planes a thread keeps per buffer: all of them up to {@link #residentFloats}. */
@@ -123,12 +50,12 @@ final class PlanarNorm implements PlanNorm {
     return Math.max(1, Math.min(batch, residentFloats / plane));
   }
 
-  private void forwardStep(stream s, memory x, memory out) {
+  @Override
+  void forwardStep(stream s, memory x, memory out) {
     s._wait();
-    float[] gb = DnnlProgram.read(gammaBeta);
+    float[] gb = gammaBeta();
     if (!p.training) {
-      new FloatPointer(runningMean.get_data_handle()).capacity(channels).get(mean);
-      new FloatPointer(runningVariance.get_data_handle()).capacity(channels).get(variance);
+      readRunningStatistics();
     }
     ChannelPlanes xs = planes(x);
     ChannelPlanes ys = planes(out);
@@ -141,9 +68,7 @@ final class PlanarNorm implements PlanNorm {
           if (p.training) {
             statistics(xs, c, v, kept);
           }
-          invStd[c] = (float) (1 / Math.sqrt(variance[c] + NativeBottleneck.EPS));
-          scale[c] = gb[c] * invStd[c];
-          shift[c] = gb[channels + c] - mean[c] * scale[c];
+          affine(c, gb);
           FusedBatchNorm.affineActivate(v, kept * plane, scale[c], shift[c], activation);
           for (int n = 0; n < kept; n++) {
             ys.data().put(ys.start(n, c), v, n * plane, plane);
@@ -196,7 +121,8 @@ final class PlanarNorm implements PlanNorm {
     return Math.max(1, SEGMENT_FLOATS / plane);
   }
 
-  private void backwardStep(stream s, memory x, memory d, memory dx, memory gradient) {
+  @Override
+  void backwardStep(stream s, memory x, memory d, memory dx, memory gradient) {
     s._wait();
     ChannelPlanes xs = planes(x);
     ChannelPlanes ds = planes(d);
