@@ -223,7 +223,7 @@ final class FusedBatchNorm {
    * Plane (n, c) of {@code x} into {@code v}, and of {@code eps} times the activation's derivative
    * at {@code x * a + b} into {@code g}: what both backward passes start each plane with.
    */
-  private static void planeGradient(
+  static void planeGradient(
       ChannelPlanes x,
       ChannelPlanes eps,
       int n,

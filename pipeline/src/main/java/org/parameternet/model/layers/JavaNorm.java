@@ -119,6 +119,22 @@ abstract class JavaNorm implements PlanNorm {
     new FloatPointer(runningVariance.get_data_handle()).capacity(channels).get(variance);
   }
 
+  /**
+   * The backward pass's per-channel results from channel {@code c}'s {@code sum(g)} and {@code
+   * sum(g * (x - mean))} over {@code values} values, g the activation's gradient: gamma's and
+   * beta's gradients into {@code gradients} (at c and channels + c), and the input gradient's map
+   * {@code dx = g * scale + x * k1 + k0} into {@code k1[c]} and {@code k0[c]}.
+   */
+  void inputGradientMap(
+      int c, double sumG, double sumGC, double values, float[] gradients, float[] k1, float[] k0) {
+    double dGamma = sumGC * invStd[c];
+    double xCoefficient = -scale[c] * invStd[c] * dGamma / values;
+    gradients[c] = (float) dGamma;
+    gradients[channels + c] = (float) sumG;
+    k1[c] = (float) xCoefficient;
+    k0[c] = (float) (-scale[c] * sumG / values - xCoefficient * mean[c]);
+  }
+
   /** Channel {@code c}'s {@link #invStd}, {@link #scale} and {@link #shift} from its statistics. */
   void affine(int c, float[] gammaBeta) {
     invStd[c] = (float) (1 / Math.sqrt(variance[c] + NativeBottleneck.EPS));

@@ -124,12 +124,7 @@ final class LaneNorm extends JavaNorm {
     float[] k1 = new float[channels];
     float[] k0 = new float[channels];
     for (int c = 0; c < channels; c++) {
-      double dGamma = sumGC[c] * invStd[c];
-      double xCoefficient = -scale[c] * invStd[c] * dGamma / values;
-      gradients[c] = (float) dGamma;
-      gradients[channels + c] = (float) sumG[c];
-      k1[c] = (float) xCoefficient;
-      k0[c] = (float) (-scale[c] * sumG[c] / values - xCoefficient * mean[c]);
+      inputGradientMap(c, sumG[c], sumGC[c], values, gradients, k1, k0);
     }
     DnnlProgram.write(gradients, gradient);
     float[] c1 = layout.periodic(k1);

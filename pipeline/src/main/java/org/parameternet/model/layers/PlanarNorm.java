@@ -128,6 +128,9 @@ final class PlanarNorm extends JavaNorm {
     ChannelPlanes ds = planes(d);
     ChannelPlanes out = planes(dx);
     float[] gradients = new float[2 * channels];
+    float[] k1 = new float[channels];
+    float[] k0 = new float[channels];
+    double values = (double) batch * plane;
     PlaneWork.forEachChannel(
         channels,
         xs.size(),
@@ -143,22 +146,16 @@ final class PlanarNorm extends JavaNorm {
           float b = shift[c];
           FusedBatchNorm.activationGradient(v, g, kept * plane, a, b, activation);
           double[] sums = gradientSums(xs, ds, c, v, g, kept);
-          double values = (double) batch * plane;
-          double dGamma = sums[1] * invStd[c];
-          double xCoefficient = -a * invStd[c] * dGamma / values;
-          gradients[c] = (float) dGamma;
-          gradients[channels + c] = (float) sums[0];
-          float k1 = (float) xCoefficient;
-          float k0 = (float) (-a * sums[0] / values - xCoefficient * mean[c]);
-          FusedBatchNorm.combine(g, v, kept * plane, a, k1, k0);
+          inputGradientMap(c, sums[0], sums[1], values, gradients, k1, k0);
+          FusedBatchNorm.combine(g, v, kept * plane, a, k1[c], k0[c]);
           for (int n = 0; n < kept; n++) {
             out.data().put(out.start(n, c), v, n * plane, plane);
           }
           float[] w = PlaneWork.scratch(2, plane);
           float[] h = PlaneWork.scratch(3, plane);
           for (int n = kept; n < batch; n++) {
-            planeGradient(xs, ds, n, c, w, h);
-            FusedBatchNorm.combine(h, w, plane, a, k1, k0);
+            FusedBatchNorm.planeGradient(xs, ds, n, c, scale[c], shift[c], activation, w, h);
+            FusedBatchNorm.combine(h, w, plane, a, k1[c], k0[c]);
             out.data().put(out.start(n, c), w, 0, plane);
           }
         });
@@ -184,22 +181,12 @@ final class PlanarNorm extends JavaNorm {
     float[] w = PlaneWork.scratch(2, plane);
     float[] h = PlaneWork.scratch(3, plane);
     for (int n = kept; n < batch; n++) {
-      planeGradient(xs, ds, n, c, w, h);
+      FusedBatchNorm.planeGradient(xs, ds, n, c, scale[c], shift[c], activation, w, h);
       FusedBatchNorm.planeGradientSums(h, w, 0, plane, mean[c], sums);
       total += sums[0];
       centred += sums[1];
     }
     return new double[] {total, centred};
-  }
-
-  /**
-   * Plane (n, c) of x into {@code w}, of the output gradient times the activation's into {@code h}.
-   */
-  private void planeGradient(
-      ChannelPlanes xs, ChannelPlanes ds, int n, int c, float[] w, float[] h) {
-    xs.data().get(xs.start(n, c), w, 0, plane);
-    ds.data().get(ds.start(n, c), h, 0, plane);
-    FusedBatchNorm.activationGradient(w, h, plane, scale[c], shift[c], activation);
   }
 
   private ChannelPlanes planes(memory m) {
