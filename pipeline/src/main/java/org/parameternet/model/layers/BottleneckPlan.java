@@ -3,6 +3,7 @@ package org.parameternet.model.layers;
 import static org.parameternet.model.layers.NativeBottleneckParams.norm;
 import static org.parameternet.model.layers.NativeBottleneckParams.weight;
 
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
@@ -112,7 +113,8 @@ final class BottleneckPlan implements AutoCloseable {
       if (shape.wholeExpansion()) {
         p2 = ghost2Primary(expanded(ghost1));
       } else if (shape.dynamic()) {
-        p2 = ghost2Primary(concat(ghost1)); // a dynamic conv routes on the whole input
+        // a dynamic conv routes on the whole input, which ghost module 1's norms can pool
+        p2 = ghost2Primary(concat(ghost1), "ghost1_primary", "ghost1_cheap");
       } else {
         p2 = ghost2PrimaryOverHalves(ghost1);
       }
@@ -201,6 +203,7 @@ final class BottleneckPlan implements AutoCloseable {
             p.internal(inDims(half)),
             depthwise(half, 3),
             activation);
+    poolBy(cheap1, "ghost1_primary");
     return new memory[] {a, convNorm(cheap1, a, "ghost1_cheap", activation)};
   }
 
@@ -262,8 +265,11 @@ final class BottleneckPlan implements AutoCloseable {
     return convNorm(reduce, expanded, "dw", FusedBatchNorm.IDENTITY);
   }
 
-  /** Ghost module 2's primary conv + BN over one tensor of the expansion width. */
-  private memory ghost2Primary(memory expanded) {
+  /**
+   * Ghost module 2's primary conv + BN over one tensor of the expansion width, whose channels are
+   * the outputs of the norms of {@code producers} (if any) in order.
+   */
+  private memory ghost2Primary(memory expanded, String... producers) {
     int mid = shape.mid();
     int half = shape.out() / 2;
     primary2a =
@@ -275,6 +281,7 @@ final class BottleneckPlan implements AutoCloseable {
             p.internal(outDims(half)),
             pointwise(half, mid, mid, 0),
             FusedBatchNorm.IDENTITY);
+    poolBy(primary2a, producers);
     return convNorm(primary2a, expanded, "ghost2_primary", FusedBatchNorm.IDENTITY);
   }
 
@@ -307,6 +314,7 @@ final class BottleneckPlan implements AutoCloseable {
             p.internal(outDims(half)),
             depthwise(half, 3),
             FusedBatchNorm.IDENTITY);
+    poolBy(cheap2, "ghost2_primary");
     return convNorm(cheap2, primary, "ghost2_cheap", FusedBatchNorm.IDENTITY);
   }
 
@@ -333,7 +341,22 @@ final class BottleneckPlan implements AutoCloseable {
             p.internal(outDims(shape.out())),
             pointwise(shape.out(), in, in, 0),
             FusedBatchNorm.IDENTITY);
+    poolBy(shortcutPointwise, "sc_dw");
     return convNorm(shortcutPointwise, reduced, "sc_pw", FusedBatchNorm.IDENTITY);
+  }
+
+  /**
+   * Hands a dynamic {@code conv}'s routing pool to the norms of {@code units}, whose outputs are
+   * its input in that order, where {@link KernelPolicy#normPoolsRouting} and the norms allow it.
+   * Every use of the conv's input gradient must be one of those norms' backward passes (it leaves
+   * out the pool's share, which they add).
+   */
+  private void poolBy(PlanConv conv, String... units) {
+    if (conv instanceof DnnlDynamicConv dynamic
+        && units.length > 0
+        && KernelPolicy.normPoolsRouting()) {
+      dynamic.poolBy(Arrays.stream(units).map(norms::get).toList());
+    }
   }
 
   /**
@@ -463,6 +486,11 @@ final class BottleneckPlan implements AutoCloseable {
   long valuesPerChannel(String unit) {
     long[] dims = DnnlProgram.dims(norms.get(unit).dstDesc());
     return dims[0] * dims[2] * dims[3];
+  }
+
+  /** The program, for tests. */
+  DnnlProgram program() {
+    return p;
   }
 
   @Override

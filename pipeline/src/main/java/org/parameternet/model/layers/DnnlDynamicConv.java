@@ -3,6 +3,7 @@ package org.parameternet.model.layers;
 import static org.parameternet.model.layers.BottleneckPlan.gradient;
 
 import java.util.Arrays;
+import java.util.List;
 import org.bytedeco.dnnl.global.dnnl.algorithm;
 import org.bytedeco.dnnl.memory;
 import org.bytedeco.javacpp.FloatPointer;
@@ -23,7 +24,8 @@ import org.parameternet.model.layers.DnnlConv.Geometry;
  * the [B, C, 1, k, k] the mix writes. Backward: each sample's kernel gradient {@code dK} (a matmul,
  * or the grouped conv's weight gradient), the experts' {@code alpha^T dK} and the routing's {@code
  * dK W^T} (matmuls), the routing linear's few values in Java, and the pool's share of the input
- * gradient added over the plane (a broadcasting binary add).
+ * gradient added over the plane (a broadcasting binary add). Where the norms that write the input
+ * can ({@link #poolBy}), they do the pool and that add instead, as they write and read the planes.
  */
 final class DnnlDynamicConv implements PlanConv {
   private final DnnlProgram p;
@@ -47,6 +49,11 @@ final class DnnlDynamicConv implements PlanConv {
 
   /** The NCHW input the forward pass read. */
   private memory src;
+
+  /**
+   * Whether the norms that write the input pool it and add the pool's gradient ({@link #poolBy}).
+   */
+  private boolean pooledByProducers;
 
   /**
    * A dynamic conv of {@code geometry} with {@code experts} experts, from NCHW {@code inDims},
@@ -111,6 +118,32 @@ final class DnnlDynamicConv implements PlanConv {
     return p.strided(new long[] {a, b, c}, new long[] {sa, sb, sc});
   }
 
+  /**
+   * Hands the routing pool to {@code producers}, the norms whose outputs are this conv's input
+   * channels in order ({@link PlanNorm#poolInto}): they write each plane's mean as they write the
+   * plane, and add the pool's gradient to each plane of their output gradient as they read it, so
+   * this conv neither reads its input for the pool nor adds the broadcast gradient to its input
+   * gradient, which then leaves out that share (every consumer of it is one of the producers). Only
+   * if every producer can; before {@link #forward}. Returns whether they took it.
+   */
+  boolean poolBy(List<PlanNorm> producers) {
+    if (producers.isEmpty() || !producers.stream().allMatch(PlanNorm::pools)) {
+      return false;
+    }
+    long total = producers.stream().mapToLong(n -> DnnlProgram.dims(n.dstDesc())[1]).sum();
+    if (total != geometry.in()) {
+      throw new IllegalArgumentException(
+          "norms of " + total + " channels cannot pool a conv of " + geometry.in());
+    }
+    int offset = 0;
+    for (PlanNorm n : producers) {
+      n.poolInto(pooled, pooledGradient, offset, geometry.in());
+      offset += Math.toIntExact(DnnlProgram.dims(n.dstDesc())[1]);
+    }
+    pooledByProducers = true;
+    return true;
+  }
+
   @Override
   public memory source() {
     return src;
@@ -151,20 +184,9 @@ final class DnnlDynamicConv implements PlanConv {
 
   /** Pool, routing and the mix of each sample's kernel, appended to the forward pass. */
   private void route() {
-    long batch = inDims[0];
-    long rows = batch * inDims[1];
-    long plane = inDims[2] * inDims[3];
-    memory ones = p.scratch(plain(plane, 1));
-    float[] mean = new float[(int) plane];
-    Arrays.fill(mean, 1f / plane);
-    DnnlProgram.write(mean, ones);
-    p.matmul(
-        p.forward,
-        p.alias(src, plain(rows, plane)),
-        ones,
-        null,
-        p.view(pooled, plain(rows, 1)),
-        p.attr());
+    if (!pooledByProducers) {
+      pool();
+    }
     p.matmul(
         p.forward,
         pooled,
@@ -178,6 +200,23 @@ final class DnnlDynamicConv implements PlanConv {
         p.bound(plain(experts, kernelLength()), expertsKey),
         null,
         kernels,
+        p.attr());
+  }
+
+  /** The routing's pool of the input: a matmul of it as [B*C, HW] with a 1/HW vector. */
+  private void pool() {
+    long rows = inDims[0] * inDims[1];
+    long plane = inDims[2] * inDims[3];
+    memory ones = p.scratch(plain(plane, 1));
+    float[] mean = new float[(int) plane];
+    Arrays.fill(mean, 1f / plane);
+    DnnlProgram.write(mean, ones);
+    p.matmul(
+        p.forward,
+        p.alias(src, plain(rows, plane)),
+        ones,
+        null,
+        p.view(pooled, plain(rows, 1)),
         p.attr());
   }
 
@@ -203,8 +242,10 @@ final class DnnlDynamicConv implements PlanConv {
         p.attr());
     RoutingGradient routing = new RoutingGradient();
     p.java(p.backward, "routing gradient", s -> routing.run());
-    long[] pooledDims = {batch, geometry.in(), 1, 1};
-    p.binary(p.backward, algorithm.binary_add, dx, p.view(pooledGradient, nchw(pooledDims)), dx);
+    if (!pooledByProducers) {
+      long[] pooledDims = {batch, geometry.in(), 1, 1};
+      p.binary(p.backward, algorithm.binary_add, dx, p.view(pooledGradient, nchw(pooledDims)), dx);
+    }
     return dx;
   }
 

@@ -100,6 +100,9 @@ final class DnnlProgram implements AutoCloseable {
   /** Reorders appended per bound key they read, for tests ({@link #reordersOf}). */
   private final Map<String, Integer> reordersByKey = new HashMap<>();
 
+  /** Primitives appended per list of steps and kind, for tests ({@link #primitivesOf}). */
+  private final Map<List<Step>, Map<String, Integer>> primitivesByKind = new IdentityHashMap<>();
+
   /** The primitives {@link #build} made for the calling thread alone. */
   private final Set<primitive_desc_base> serial =
       Collections.newSetFromMap(new IdentityHashMap<>());
@@ -256,6 +259,9 @@ final class DnnlProgram implements AutoCloseable {
     String label =
         NativeProfile.ENABLED ? NativeProfile.label(pd) + (single ? " alone" : "") : null;
     primitive p = own(single ? alone(() -> make.apply(pd)) : make.apply(pd));
+    primitivesByKind
+        .computeIfAbsent(steps, k -> new HashMap<>())
+        .merge(String.valueOf(pd.get_kind()), 1, Integer::sum);
     memory.desc need = own(pd.scratchpad_desc());
     long bytes = need.get_size();
     if (bytes > 0) {
@@ -372,6 +378,11 @@ final class DnnlProgram implements AutoCloseable {
             () ->
                 new reorder.primitive_desc(eng, src.get_desc(), eng, dst.get_desc(), attr, false));
     add(steps, pd, reorder::new, args(DNNL_ARG_FROM, src, DNNL_ARG_TO, dst));
+  }
+
+  /** How many primitives of {@code kind} ("matmul", "binary", ...) {@code steps} run. */
+  int primitivesOf(List<Step> steps, String kind) {
+    return primitivesByKind.getOrDefault(steps, Map.of()).getOrDefault(kind, 0);
   }
 
   /** How many reorders read the caller's buffer {@code key} (each pass it is bound for). */

@@ -90,6 +90,24 @@ final class FusedBatchNorm {
     sums[1] = q0 + q1;
   }
 
+  /** {@code sum(v)} over v[from, from + n): a float sum with several accumulators. */
+  static float planeSum(float[] v, int from, int n) {
+    if (SIMD) {
+      return VectorBatchNorm.sum(v, from, n);
+    }
+    float s0 = 0, s1 = 0;
+    int end = from + n;
+    int i = from;
+    for (; i + 1 < end; i += 2) {
+      s0 += v[i];
+      s1 += v[i + 1];
+    }
+    for (; i < end; i++) {
+      s0 += v[i];
+    }
+    return s0 + s1;
+  }
+
   /** {@code sums[0] = sum(g)} and {@code sums[1] = sum(g * (v - mean))} over [from, from + n). */
   static void planeGradientSums(float[] g, float[] v, int from, int n, float mean, float[] sums) {
     if (SIMD) {

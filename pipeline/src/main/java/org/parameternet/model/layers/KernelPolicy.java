@@ -264,6 +264,28 @@ public final class KernelPolicy {
   }
 
   /**
+   * Whether a dynamic conv in a native block hands its routing pool to the {@link PlanarNorm}s that
+   * write its input ({@link DnnlDynamicConv#poolBy}): they take each plane's mean as they write it
+   * and add the pool's gradient as they read it, which saves the conv a read of its input forward
+   * and a read and a write of its input gradient backward (in parameternet_300m's profile the pools
+   * and the broadcast adds took about 60 and 30 ms a step). {@code -Dpnet.native.routing-pool=norm}
+   * (the default) or {@code onednn} (the conv's own matmul and binary add), for A/B runs and tests;
+   * read at plan build.
+   */
+  static boolean normPoolsRouting() {
+    String value = System.getProperty(NATIVE_ROUTING_POOL, "norm");
+    return switch (value) {
+      case "norm" -> true;
+      case "onednn" -> false;
+      default -> throw new IllegalArgumentException(
+          "-D" + NATIVE_ROUTING_POOL + "=" + value + ": expected norm or onednn");
+    };
+  }
+
+  /** The override of {@link #normPoolsRouting}. */
+  static final String NATIVE_ROUTING_POOL = "pnet.native.routing-pool";
+
+  /**
    * Whether a ParameterNet bottleneck (dynamic ghost and shortcut convs) may be one native block
    * ({@link DnnlDynamicConv} inside a {@link BottleneckPlan}) rather than the unfused layers: yes
    * unless {@code -Dpnet.native.dynamic=false} (for A/B runs and debugging).

@@ -18,6 +18,25 @@ interface PlanNorm {
    */
   memory backward(memory diffAct, String gradientKey);
 
+  /**
+   * Whether this norm can take over the routing pool of a dynamic conv that reads its output
+   * ({@link #poolInto}): {@link PlanarNorm} can, since it holds each plane as it writes it.
+   */
+  default boolean pools() {
+    return false;
+  }
+
+  /**
+   * Makes the forward pass also write the mean of each output plane (n, c) into plain [B, row]
+   * {@code pooled} at (n, offset + c), which is what a dynamic conv reading the output pools for
+   * its routing; and the backward pass add the pool's input gradient, {@code pooledGradient}'s same
+   * cell (null in inference), to every value of plane (n, c) of the output gradient it is given,
+   * which is what the conv would add to its input gradient. Only where {@link #pools}.
+   */
+  default void poolInto(memory pooled, memory pooledGradient, int offset, int row) {
+    throw new UnsupportedOperationException(getClass().getSimpleName() + " does not pool");
+  }
+
   /** The output's layout (the input's). */
   memory.desc dstDesc();
 

@@ -1,6 +1,8 @@
 package org.parameternet.model.layers;
 
 import java.nio.FloatBuffer;
+import java.util.ArrayList;
+import java.util.List;
 import org.bytedeco.dnnl.memory;
 import org.bytedeco.dnnl.stream;
 import org.bytedeco.javacpp.FloatPointer;
@@ -17,6 +19,11 @@ import org.bytedeco.javacpp.FloatPointer;
  * <p>The per-plane loops are {@link FusedBatchNorm}'s, with its numerics: float sums per plane,
  * shifted by the channel's first value, added up in double in sample order, so the result does not
  * depend on the thread count. Parameters and statistics: {@link JavaNorm}.
+ *
+ * <p>Where its output is a dynamic conv's input, it also does that conv's routing pool ({@link
+ * #poolInto}): the mean of each plane as it writes it, and backward the pool's gradient added to
+ * each plane as it reads it. That saves the conv a pass over its input forward and one over its
+ * input gradient backward (a read and a write), which the plane here is already in cache for.
  */
 final class PlanarNorm extends JavaNorm {
   /** Floats of one channel a thread holds at most per buffer (2 MB). */
@@ -28,6 +35,12 @@ final class PlanarNorm extends JavaNorm {
   private final int batch;
   private final int plane;
   private final int residentFloats;
+
+  /** The routing pools this norm does for the dynamic convs that read its output. */
+  private final List<RoutingPool> pools = new ArrayList<>();
+
+  /** One conv's pool: its [B, row] means and their gradient, this norm's channels from offset. */
+  private record RoutingPool(memory pooled, memory pooledGradient, int offset, int row) {}
 
   /**
    * A norm over NCHW {@code md} whose gamma, beta, mean and var are the caller's {@code prefix}...
@@ -45,6 +58,20 @@ final class PlanarNorm extends JavaNorm {
     plane = Math.toIntExact(dims[2] * dims[3]);
   }
 
+  @Override
+  public boolean pools() {
+    return true;
+  }
+
+  @Override
+  public void poolInto(memory pooled, memory pooledGradient, int offset, int row) {
+    if (offset < 0 || offset + channels > row) {
+      throw new IllegalArgumentException(
+          "channels [" + offset + ", " + (offset + channels) + ") of a pool of " + row);
+    }
+    pools.add(new RoutingPool(pooled, pooledGradient, offset, row));
+  }
+
   /** Samples whose planes a thread keeps per buffer: all of them up to {@link #residentFloats}. */
   private int resident() {
     return Math.max(1, Math.min(batch, residentFloats / plane));
@@ -59,6 +86,7 @@ final class PlanarNorm extends JavaNorm {
     }
     ChannelPlanes xs = planes(x);
     ChannelPlanes ys = planes(out);
+    float[] means = pools.isEmpty() ? null : new float[batch * channels];
     PlaneWork.forEachChannel(
         channels,
         xs.size(),
@@ -72,14 +100,62 @@ final class PlanarNorm extends JavaNorm {
           FusedBatchNorm.affineActivate(v, kept * plane, scale[c], shift[c], activation);
           for (int n = 0; n < kept; n++) {
             ys.data().put(ys.start(n, c), v, n * plane, plane);
+            planeMean(means, n, c, v, n * plane);
           }
           float[] w = PlaneWork.scratch(2, plane);
           for (int n = kept; n < batch; n++) {
             xs.data().get(xs.start(n, c), w, 0, plane);
             FusedBatchNorm.affineActivate(w, plane, scale[c], shift[c], activation);
             ys.data().put(ys.start(n, c), w, 0, plane);
+            planeMean(means, n, c, w, 0);
           }
         });
+    for (RoutingPool pool : pools) {
+      FloatBuffer pooled = floats(pool.pooled(), (long) batch * pool.row());
+      for (int n = 0; n < batch; n++) {
+        pooled.put(n * pool.row() + pool.offset(), means, n * channels, channels);
+      }
+    }
+  }
+
+  /** The mean of plane (n, c), at {@code v[from]}, into {@code means} (none: no pools). */
+  private void planeMean(float[] means, int n, int c, float[] v, int from) {
+    if (means != null) {
+      means[n * channels + c] = FusedBatchNorm.planeSum(v, from, plane) / plane;
+    }
+  }
+
+  /**
+   * What the pools add to each plane (n, c) of the output gradient, at [n * C + c]: the sum of
+   * their gradients' cells, in the order they were given; null when there are none.
+   */
+  private float[] pooledGradients() {
+    float[] added = null;
+    float[] row = new float[channels];
+    for (RoutingPool pool : pools) {
+      if (pool.pooledGradient() == null) {
+        continue;
+      }
+      added = added == null ? new float[batch * channels] : added;
+      FloatBuffer gradient = floats(pool.pooledGradient(), (long) batch * pool.row());
+      for (int n = 0; n < batch; n++) {
+        gradient.get(n * pool.row() + pool.offset(), row, 0, channels);
+        for (int c = 0; c < channels; c++) {
+          added[n * channels + c] += row[c];
+        }
+      }
+    }
+    return added;
+  }
+
+  /** Adds plane (n, c)'s pooled gradient to {@code g[from, from + plane)} (none: no pools). */
+  private void addPooled(float[] g, int from, float[] added, int n, int c) {
+    if (added != null) {
+      float value = added[n * channels + c];
+      for (int i = from; i < from + plane; i++) {
+        g[i] += value;
+      }
+    }
   }
 
   /**
@@ -131,6 +207,7 @@ final class PlanarNorm extends JavaNorm {
     float[] k1 = new float[channels];
     float[] k0 = new float[channels];
     double values = (double) batch * plane;
+    float[] added = pooledGradients();
     PlaneWork.forEachChannel(
         channels,
         xs.size(),
@@ -141,11 +218,12 @@ final class PlanarNorm extends JavaNorm {
           for (int n = 0; n < kept; n++) {
             xs.data().get(xs.start(n, c), v, n * plane, plane);
             ds.data().get(ds.start(n, c), g, n * plane, plane);
+            addPooled(g, n * plane, added, n, c);
           }
           float a = scale[c];
           float b = shift[c];
           FusedBatchNorm.activationGradient(v, g, kept * plane, a, b, activation);
-          double[] sums = gradientSums(xs, ds, c, v, g, kept);
+          double[] sums = gradientSums(xs, ds, c, v, g, kept, added);
           inputGradientMap(c, sums[0], sums[1], values, gradients, k1, k0);
           FusedBatchNorm.combine(g, v, kept * plane, a, k1[c], k0[c]);
           for (int n = 0; n < kept; n++) {
@@ -154,7 +232,7 @@ final class PlanarNorm extends JavaNorm {
           float[] w = PlaneWork.scratch(2, plane);
           float[] h = PlaneWork.scratch(3, plane);
           for (int n = kept; n < batch; n++) {
-            FusedBatchNorm.planeGradient(xs, ds, n, c, scale[c], shift[c], activation, w, h);
+            planeGradient(xs, ds, n, c, added, w, h);
             FusedBatchNorm.combine(h, w, plane, a, k1[c], k0[c]);
             out.data().put(out.start(n, c), w, 0, plane);
           }
@@ -167,7 +245,7 @@ final class PlanarNorm extends JavaNorm {
    * gradient: the first {@code kept} planes from {@code v} and {@code g}, the rest read again.
    */
   private double[] gradientSums(
-      ChannelPlanes xs, ChannelPlanes ds, int c, float[] v, float[] g, int kept) {
+      ChannelPlanes xs, ChannelPlanes ds, int c, float[] v, float[] g, int kept, float[] added) {
     float[] sums = new float[2];
     double total = 0;
     double centred = 0;
@@ -181,7 +259,7 @@ final class PlanarNorm extends JavaNorm {
     float[] w = PlaneWork.scratch(2, plane);
     float[] h = PlaneWork.scratch(3, plane);
     for (int n = kept; n < batch; n++) {
-      FusedBatchNorm.planeGradient(xs, ds, n, c, scale[c], shift[c], activation, w, h);
+      planeGradient(xs, ds, n, c, added, w, h);
       FusedBatchNorm.planeGradientSums(h, w, 0, plane, mean[c], sums);
       total += sums[0];
       centred += sums[1];
@@ -189,11 +267,26 @@ final class PlanarNorm extends JavaNorm {
     return new double[] {total, centred};
   }
 
+  /**
+   * {@link FusedBatchNorm#planeGradient} of plane (n, c) into {@code w} and {@code h}, the pools'
+   * gradient added to the output gradient before the activation's derivative.
+   */
+  private void planeGradient(
+      ChannelPlanes xs, ChannelPlanes ds, int n, int c, float[] added, float[] w, float[] h) {
+    xs.data().get(xs.start(n, c), w, 0, plane);
+    ds.data().get(ds.start(n, c), h, 0, plane);
+    addPooled(h, 0, added, n, c);
+    FusedBatchNorm.activationGradient(w, h, plane, scale[c], shift[c], activation);
+  }
+
   private ChannelPlanes planes(memory m) {
-    long length = (long) batch * channels * plane;
+    FloatBuffer data = floats(m, (long) batch * channels * plane);
+    return new ChannelPlanes(data, batch, channels, plane, channels * plane, plane, null);
+  }
+
+  private static FloatBuffer floats(memory m, long length) {
     FloatPointer pointer = new FloatPointer(m.get_data_handle());
     pointer.position(0).limit(length).capacity(length);
-    FloatBuffer data = pointer.asBuffer();
-    return new ChannelPlanes(data, batch, channels, plane, channels * plane, plane, null);
+    return pointer.asBuffer();
   }
 }

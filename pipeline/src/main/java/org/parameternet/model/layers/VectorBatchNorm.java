@@ -44,6 +44,21 @@ final class VectorBatchNorm {
     sums[1] = q;
   }
 
+  /** {@code sum(v)} over v[from, from + n). */
+  static float sum(float[] v, int from, int n) {
+    FloatVector sum = FloatVector.zero(SPECIES);
+    int end = from + n;
+    int i = from;
+    for (; i <= end - LANES; i += LANES) {
+      sum = sum.add(FloatVector.fromArray(SPECIES, v, i));
+    }
+    float s = sum.reduceLanes(VectorOperators.ADD);
+    for (; i < end; i++) {
+      s += v[i];
+    }
+    return s;
+  }
+
   /** {@code sums[0] = sum(g)}, {@code sums[1] = sum(g * (v - mean))} over [0, n). */
   static void gradientSums(float[] g, float[] v, int n, float mean, float[] sums) {
     gradientSums(g, v, 0, n, mean, sums);
