@@ -230,6 +230,22 @@ class NativeBottleneckTest {
   }
 
   /**
+   * ParameterNet's blocks with their routing pools done by the convs ({@code
+   * -Dpnet.native.routing-pool=onednn}), where the default has the {@link PlanarNorm}s that write
+   * their inputs do them (the dynamic cases above): plain (ghost module 1's concat) and SE with a
+   * conv shortcut.
+   */
+  @ParameterizedTest(name = "{0}: {1} block {2}, batch {3}")
+  @CsvSource({"onednn, parameternet_small_64, 0, 8", "onednn, parameternet_small_64, 9, 32"})
+  void eitherRoutingPoolMatchesTheUnfusedLayers(String path, String model, int block, int batch) {
+    System.setProperty(KernelPolicy.NATIVE_DYNAMIC, "true");
+    withProperty(
+        KernelPolicy.NATIVE_ROUTING_POOL,
+        path,
+        () -> nativeMatchesTheUnfusedLayers(model, block, batch, true));
+  }
+
+  /**
    * Both ways of a squeeze-excite's gate, forced: oneDNN matmuls in the plan ({@link
    * DnnlSqueezeExciteGate}) and sgemms on Java arrays ({@link SqueezeExciteGate}), on SE blocks
    * with planes 8x8 to 2x2, strided or not, batch 1 to 32.
