@@ -154,13 +154,7 @@ public final class KernelPolicy {
    * DnnlSqueezeExcite}).
    */
   public static boolean nativeSqueezeExcite() {
-    String value = System.getProperty(NATIVE_SQUEEZE_EXCITE, "true");
-    return switch (value) {
-      case "true" -> true;
-      case "false" -> false;
-      default -> throw new IllegalArgumentException(
-          "-D" + NATIVE_SQUEEZE_EXCITE + "=" + value + ": expected true or false");
-    };
+    return either(NATIVE_SQUEEZE_EXCITE, "true", "true", "false");
   }
 
   /**
@@ -173,13 +167,7 @@ public final class KernelPolicy {
    * spinning and passive).
    */
   static boolean dnnlSqueezeExciteGate() {
-    String value = System.getProperty(NATIVE_SE_GATE, "onednn");
-    return switch (value) {
-      case "onednn" -> true;
-      case "nd4j" -> false;
-      default -> throw new IllegalArgumentException(
-          "-D" + NATIVE_SE_GATE + "=" + value + ": expected onednn or nd4j");
-    };
+    return either(NATIVE_SE_GATE, "onednn", "onednn", "nd4j");
   }
 
   /** The override of {@link #dnnlSqueezeExciteGate}. */
@@ -192,13 +180,7 @@ public final class KernelPolicy {
    * norms, for A/B runs.
    */
   static boolean foldedInferenceNorm() {
-    String value = System.getProperty(NATIVE_FOLDED_NORM, "true");
-    return switch (value) {
-      case "true" -> true;
-      case "false" -> false;
-      default -> throw new IllegalArgumentException(
-          "-D" + NATIVE_FOLDED_NORM + "=" + value + ": expected true or false");
-    };
+    return either(NATIVE_FOLDED_NORM, "true", "true", "false");
   }
 
   /** The override of {@link #foldedInferenceNorm}. */
@@ -273,13 +255,7 @@ public final class KernelPolicy {
    * read at plan build.
    */
   static boolean normPoolsRouting() {
-    String value = System.getProperty(NATIVE_ROUTING_POOL, "norm");
-    return switch (value) {
-      case "norm" -> true;
-      case "onednn" -> false;
-      default -> throw new IllegalArgumentException(
-          "-D" + NATIVE_ROUTING_POOL + "=" + value + ": expected norm or onednn");
-    };
+    return either(NATIVE_ROUTING_POOL, "norm", "norm", "onednn");
   }
 
   /** The override of {@link #normPoolsRouting}. */
@@ -291,17 +267,27 @@ public final class KernelPolicy {
    * unless {@code -Dpnet.native.dynamic=false} (for A/B runs and debugging).
    */
   public static boolean nativeDynamicBlocks() {
-    String value = System.getProperty(NATIVE_DYNAMIC, "true");
-    return switch (value) {
-      case "true" -> true;
-      case "false" -> false;
-      default -> throw new IllegalArgumentException(
-          "-D" + NATIVE_DYNAMIC + "=" + value + ": expected true or false");
-    };
+    return either(NATIVE_DYNAMIC, "true", "true", "false");
   }
 
   /** The override of {@link #nativeDynamicBlocks}. */
   public static final String NATIVE_DYNAMIC = "pnet.native.dynamic";
+
+  /**
+   * Whether system property {@code key} (default {@code fallback}) is {@code on} rather than {@code
+   * off}; any other value is an error naming the property and both values.
+   */
+  private static boolean either(String key, String fallback, String on, String off) {
+    String value = System.getProperty(key, fallback);
+    if (value.equals(on)) {
+      return true;
+    }
+    if (value.equals(off)) {
+      return false;
+    }
+    throw new IllegalArgumentException(
+        "-D" + key + "=" + value + ": expected " + on + " or " + off);
+  }
 
   /** What a native primitive's work is counted in, for {@link #serialNative}. */
   enum Work {

@@ -1,12 +1,15 @@
 package org.parameternet.model.layers;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Supplier;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -138,6 +141,63 @@ class KernelPolicyTest {
       assertTrue(e.getMessage().contains("pnet.native.norm=planar"), e.getMessage());
     } finally {
       System.clearProperty(KernelPolicy.NATIVE_NORM);
+    }
+  }
+
+  /**
+   * The two-way switches: the default when unset, each of the two values, and an error naming the
+   * property and both values for anything else.
+   */
+  @Test
+  void twoWaySwitchesReadTheirValuesAndRefuseOthers() {
+    record Switch(String key, String on, String off, boolean byDefault, Supplier<Boolean> read) {}
+    List<Switch> switches =
+        List.of(
+            new Switch(
+                KernelPolicy.NATIVE_SQUEEZE_EXCITE,
+                "true",
+                "false",
+                true,
+                KernelPolicy::nativeSqueezeExcite),
+            new Switch(
+                KernelPolicy.NATIVE_SE_GATE,
+                "onednn",
+                "nd4j",
+                true,
+                KernelPolicy::dnnlSqueezeExciteGate),
+            new Switch(
+                KernelPolicy.NATIVE_FOLDED_NORM,
+                "true",
+                "false",
+                true,
+                KernelPolicy::foldedInferenceNorm),
+            new Switch(
+                KernelPolicy.NATIVE_ROUTING_POOL,
+                "norm",
+                "onednn",
+                true,
+                KernelPolicy::normPoolsRouting),
+            new Switch(
+                KernelPolicy.NATIVE_DYNAMIC,
+                "true",
+                "false",
+                true,
+                KernelPolicy::nativeDynamicBlocks));
+    for (Switch w : switches) {
+      try {
+        System.clearProperty(w.key());
+        assertEquals(w.byDefault(), w.read().get(), w.key() + " unset");
+        System.setProperty(w.key(), w.on());
+        assertTrue(w.read().get(), w.key() + "=" + w.on());
+        System.setProperty(w.key(), w.off());
+        assertFalse(w.read().get(), w.key() + "=" + w.off());
+        System.setProperty(w.key(), "maybe");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, w.read()::get);
+        assertEquals(
+            "-D" + w.key() + "=maybe: expected " + w.on() + " or " + w.off(), e.getMessage());
+      } finally {
+        System.clearProperty(w.key());
+      }
     }
   }
 
