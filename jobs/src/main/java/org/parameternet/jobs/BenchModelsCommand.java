@@ -56,6 +56,14 @@ final class BenchModelsCommand implements Callable<Integer> {
   boolean skipLatency;
 
   @Option(
+      names = "--interleave",
+      description =
+          "Time the models' training steps in turns, one step of each per round, instead of one"
+              + " model after another, and print each model's step time over the first model's:"
+              + " the machine's drift then falls on all alike.")
+  boolean interleave;
+
+  @Option(
       names = "--skip-onnx",
       description = "Leave out the ONNX Runtime latency table (measured after DL4J's).")
   boolean skipOnnx;
@@ -73,10 +81,16 @@ final class BenchModelsCommand implements Callable<Integer> {
     if (!skipTraining) {
       System.out.println("| model | resolution | batch | s/step | images/s | cores busy |");
       System.out.println("|---|---:|---:|---:|---:|---:|");
+      List<ModelSpec> specs =
+          models.stream().map(name -> ModelRegistry.get(name).withClasses(classes)).toList();
+      ModelBenchmark.Interleaved interleaved =
+          interleave ? ModelBenchmark.interleavedTraining(specs, batch, warmup, steps) : null;
       List<ModelBenchmark.TrainingResult> results = new ArrayList<>();
-      for (String name : models) {
-        ModelSpec spec = ModelRegistry.get(name).withClasses(classes);
-        ModelBenchmark.TrainingResult r = ModelBenchmark.training(spec, batch, warmup, steps);
+      for (ModelSpec spec : specs) {
+        ModelBenchmark.TrainingResult r =
+            interleave
+                ? interleaved.results().get(results.size())
+                : ModelBenchmark.training(spec, batch, warmup, steps);
         results.add(r);
         System.out.printf(
             Locale.ROOT,
@@ -99,6 +113,9 @@ final class BenchModelsCommand implements Callable<Integer> {
             Math.min(r.steps(), r.warmSteps() - warmup),
             warmup,
             r.coldSecondsPerStep());
+      }
+      if (interleave) {
+        printRatios(interleaved);
       }
       System.out.println();
     }
@@ -132,6 +149,24 @@ final class BenchModelsCommand implements Callable<Integer> {
   }
 
   /** The same models exported to ONNX, in ONNX Runtime on one thread (the paper's method). */
+  /** Each model's step time over the first's, from steps taken in turns. */
+  private void printRatios(ModelBenchmark.Interleaved interleaved) {
+    String first = interleaved.results().get(0).model();
+    for (int m = 1; m < interleaved.results().size(); m++) {
+      double[] r = interleaved.ratioToFirst(m);
+      System.out.printf(
+          Locale.ROOT,
+          "# %s / %s step, taken in turns: %.3f (ratio of means); per round median %.3f,"
+              + " quartiles %.3f-%.3f%n",
+          interleaved.results().get(m).model(),
+          first,
+          r[0],
+          r[1],
+          r[2],
+          r[3]);
+    }
+  }
+
   private void onnxLatency(Map<String, Double> dl4j) {
     System.out.println();
     System.out.println(

@@ -54,34 +54,87 @@ public final class ModelBenchmark {
    * small cell, 10 steps after 3 warm-ups averaged 0.286 s a step and after 25 warm-ups 0.206.
    */
   public static TrainingResult training(ModelSpec spec, int batch, int warmup, int steps) {
-    ComputationGraph net = GhostNetBuilder.build(spec, 1);
-    FlatGradientUpdater.install(net); // as training networks update
-    DataSet data = randomBatch(spec, batch);
-    for (int i = 0; i < warmup; i++) {
-      net.fit(data);
+    return interleavedTraining(List.of(spec), batch, warmup, steps).results().get(0);
+  }
+
+  /**
+   * Training steps of several models, each timed step followed by one of the next model's: each
+   * model warmed to its steady state as {@link #training} does, then {@code steps} rounds of one
+   * timed step per model. The machine's speed moves by up to 25% between minutes here, so models
+   * timed one after the other can read a ratio the models do not have; taken in turns, the drift
+   * falls on all alike.
+   *
+   * @return each model's result ({@code cpuCores} over its own steps), and each model's seconds per
+   *     step by round
+   */
+  public static Interleaved interleavedTraining(
+      List<ModelSpec> specs, int batch, int warmup, int steps) {
+    List<ComputationGraph> nets = new ArrayList<>();
+    List<DataSet> data = new ArrayList<>();
+    int[] warmSteps = new int[specs.size()];
+    double[] cold = new double[specs.size()];
+    for (int m = 0; m < specs.size(); m++) {
+      ComputationGraph net = GhostNetBuilder.build(specs.get(m), 1);
+      FlatGradientUpdater.install(net);
+      DataSet batchData = randomBatch(specs.get(m), batch);
+      for (int i = 0; i < warmup; i++) {
+        net.fit(batchData);
+      }
+      double[] warm = warmUntilSteady(() -> net.fit(batchData));
+      warmSteps[m] = warmup + warm.length;
+      for (int i = 0; i < Math.min(steps, warm.length); i++) {
+        cold[m] += warm[i] / 1e3 / Math.min(steps, warm.length);
+      }
+      nets.add(net);
+      data.add(batchData);
     }
-    double[] warm = warmUntilSteady(() -> net.fit(data));
-    double cold = 0;
-    for (int i = 0; i < Math.min(steps, warm.length); i++) {
-      cold += warm[i] / 1e3 / Math.min(steps, warm.length);
-    }
-    double cpu0 = ProcessCpu.seconds();
-    long t0 = System.nanoTime();
+    double[][] seconds = new double[specs.size()][steps];
+    double[] cpu = new double[specs.size()];
     for (int i = 0; i < steps; i++) {
-      net.fit(data);
+      for (int m = 0; m < specs.size(); m++) {
+        double cpu0 = ProcessCpu.seconds();
+        long t0 = System.nanoTime();
+        nets.get(m).fit(data.get(m));
+        seconds[m][i] = (System.nanoTime() - t0) / 1e9;
+        cpu[m] += ProcessCpu.seconds() - cpu0;
+      }
     }
-    double seconds = (System.nanoTime() - t0) / 1e9;
-    double cpu = ProcessCpu.seconds() - cpu0;
-    return new TrainingResult(
-        spec.name(),
-        spec.resolution(),
-        batch,
-        steps,
-        seconds / steps,
-        batch * steps / seconds,
-        cpu0 < 0 ? Double.NaN : cpu / seconds,
-        warmup + warm.length,
-        cold);
+    List<TrainingResult> results = new ArrayList<>();
+    for (int m = 0; m < specs.size(); m++) {
+      double total = Arrays.stream(seconds[m]).sum();
+      results.add(
+          new TrainingResult(
+              specs.get(m).name(),
+              specs.get(m).resolution(),
+              batch,
+              steps,
+              total / steps,
+              batch * steps / total,
+              ProcessCpu.seconds() < 0 ? Double.NaN : cpu[m] / total,
+              warmSteps[m],
+              cold[m]));
+    }
+    return new Interleaved(results, seconds);
+  }
+
+  /** {@link #interleavedTraining}'s results, and each model's seconds per step by round. */
+  public record Interleaved(List<TrainingResult> results, double[][] stepSeconds) {
+    /**
+     * Model {@code m}'s step time over model 0's: the ratio of their means, then the median and
+     * quartiles of the rounds' ratios.
+     */
+    public double[] ratioToFirst(int m) {
+      int rounds = stepSeconds[0].length;
+      double[] perRound = new double[rounds];
+      for (int i = 0; i < rounds; i++) {
+        perRound[i] = stepSeconds[m][i] / stepSeconds[0][i];
+      }
+      Arrays.sort(perRound);
+      double means = Arrays.stream(stepSeconds[m]).sum() / Arrays.stream(stepSeconds[0]).sum();
+      return new double[] {
+        means, percentile(perRound, 0.5), percentile(perRound, 0.25), percentile(perRound, 0.75)
+      };
+    }
   }
 
   /**
