@@ -3,6 +3,9 @@ package org.parameternet.model.layers;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.lang.ref.Reference;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Random;
 import java.util.function.Function;
 import org.bytedeco.dnnl.memory;
@@ -91,10 +94,10 @@ class PlanarNormTest {
         norm.poolInto(pooledA, gA, 0, channels);
         norm.poolInto(pooledB, gB, 2, wide);
         Bound bound = bind(p, norm, dims, true);
-        p.bind("pa", filled(batch * channels, () -> -7f));
-        p.bind("pb", filled(batch * wide, () -> -7f));
-        p.bind("ga", filled(gradientA.length, new Sequence(gradientA)));
-        p.bind("gb", filled(gradientB.length, new Sequence(gradientB)));
+        bindKept(p, bound, "pa", filled(batch * channels, () -> -7f));
+        bindKept(p, bound, "pb", filled(batch * wide, () -> -7f));
+        bindKept(p, bound, "ga", filled(gradientA.length, new Sequence(gradientA)));
+        bindKept(p, bound, "gb", filled(gradientB.length, new Sequence(gradientB)));
         p.run(p.forward);
         p.run(p.backward);
         float[] out = DnnlProgram.read(bound.out);
@@ -116,6 +119,7 @@ class PlanarNormTest {
         float[] gammaBetaGradient = new float[2 * channels];
         bound.gradient.get(gammaBetaGradient);
         close(plain.gammaBetaGradient, gammaBetaGradient, 1e-5, "gamma and beta gradient");
+        Reference.reachabilityFence(bound);
       }
     }
   }
@@ -161,7 +165,18 @@ class PlanarNormTest {
   }
 
   /** The norm's output, input gradient and gamma's and beta's gradient, as bound. */
-  private record Bound(memory out, memory dx, FloatPointer gradient) {}
+  /**
+   * The norm's output, input gradient and gamma's and beta's gradient, as bound, and every buffer
+   * bound (JavaCPP frees a pointer's memory once the pointer is collected: they must stay reachable
+   * until the last run, {@link #bindKept}).
+   */
+  private record Bound(memory out, memory dx, FloatPointer gradient, List<FloatPointer> kept) {}
+
+  /** Binds {@code key} to {@code buffer}, kept reachable with {@code bound}. */
+  private static void bindKept(DnnlProgram p, Bound bound, String key, FloatPointer buffer) {
+    bound.kept().add(buffer);
+    p.bind(key, buffer);
+  }
 
   /**
    * Binds the norm's input, output gradient (plus {@code added} per plane), parameters and
@@ -186,13 +201,14 @@ class PlanarNormTest {
     FloatPointer mean = filled(channels, () -> (float) random.nextGaussian());
     FloatPointer variance = filled(channels, () -> (float) (random.nextDouble() + 0.2));
     FloatPointer gradient = new FloatPointer(2L * channels);
-    p.bind("x", xs);
-    p.bind("d", ds);
-    p.bind("n.gamma", gammaBeta);
-    p.bind("n.mean", mean);
-    p.bind("n.var", variance);
-    p.bind("g", gradient);
-    return new Bound(out, dx, gradient);
+    Bound bound = new Bound(out, dx, gradient, new ArrayList<>());
+    bindKept(p, bound, "x", xs);
+    bindKept(p, bound, "d", ds);
+    bindKept(p, bound, "n.gamma", gammaBeta);
+    bindKept(p, bound, "n.mean", mean);
+    bindKept(p, bound, "n.var", variance);
+    bindKept(p, bound, "g", gradient);
+    return bound;
   }
 
   private static Bound bind(DnnlProgram p, PlanNorm norm, long[] dims, boolean training) {
@@ -211,17 +227,21 @@ class PlanarNormTest {
       p.run(p.forward);
       float[] output = DnnlProgram.read(bound.out);
       if (!training) {
+        Reference.reachabilityFence(bound);
         return new Result(output, null, null, null, null);
       }
       p.run(p.backward);
       float[] gammaBetaGradient = new float[2 * (int) dims[1]];
       bound.gradient.get(gammaBetaGradient);
-      return new Result(
-          output,
-          DnnlProgram.read(bound.dx),
-          gammaBetaGradient,
-          norm.batchMean(),
-          norm.batchVariance());
+      Result result =
+          new Result(
+              output,
+              DnnlProgram.read(bound.dx),
+              gammaBetaGradient,
+              norm.batchMean(),
+              norm.batchVariance());
+      Reference.reachabilityFence(bound);
+      return result;
     }
   }
 
