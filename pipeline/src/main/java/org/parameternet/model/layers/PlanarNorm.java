@@ -2,6 +2,7 @@ package org.parameternet.model.layers;
 
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.bytedeco.dnnl.memory;
 import org.bytedeco.dnnl.stream;
@@ -39,6 +40,14 @@ final class PlanarNorm extends JavaNorm {
   /** The routing pools this norm does for the dynamic convs that read its output. */
   private final List<RoutingPool> pools = new ArrayList<>();
 
+  /**
+   * The pools' plane means of the last forward pass, and the sum of their gradients per plane
+   * backward, at [n * C + c]: made once, when the first pool is given, not on every pass.
+   */
+  private float[] poolMeans;
+
+  private float[] poolGradients;
+
   /** One conv's pool: its [B, row] means and their gradient, this norm's channels from offset. */
   private record RoutingPool(memory pooled, memory pooledGradient, int offset, int row) {}
 
@@ -70,6 +79,10 @@ final class PlanarNorm extends JavaNorm {
           "channels [" + offset + ", " + (offset + channels) + ") of a pool of " + row);
     }
     pools.add(new RoutingPool(pooled, pooledGradient, offset, row));
+    if (poolMeans == null) {
+      poolMeans = new float[batch * channels];
+      poolGradients = new float[batch * channels];
+    }
   }
 
   /** Samples whose planes a thread keeps per buffer: all of them up to {@link #residentFloats}. */
@@ -86,7 +99,7 @@ final class PlanarNorm extends JavaNorm {
     }
     ChannelPlanes xs = planes(x);
     ChannelPlanes ys = planes(out);
-    float[] means = pools.isEmpty() ? null : new float[batch * channels];
+    float[] means = poolMeans; // every cell written below; null without pools
     PlaneWork.forEachChannel(
         channels,
         xs.size(),
@@ -131,12 +144,15 @@ final class PlanarNorm extends JavaNorm {
    */
   private float[] pooledGradients() {
     float[] added = null;
-    float[] row = new float[channels];
+    float[] row = PlaneWork.scratch(0, channels);
     for (RoutingPool pool : pools) {
       if (pool.pooledGradient() == null) {
         continue;
       }
-      added = added == null ? new float[batch * channels] : added;
+      if (added == null) {
+        added = poolGradients;
+        Arrays.fill(added, 0);
+      }
       FloatBuffer gradient = floats(pool.pooledGradient(), (long) batch * pool.row());
       for (int n = 0; n < batch; n++) {
         gradient.get(n * pool.row() + pool.offset(), row, 0, channels);
