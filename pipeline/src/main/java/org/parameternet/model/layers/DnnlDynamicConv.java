@@ -124,11 +124,11 @@ final class DnnlDynamicConv implements PlanConv {
    * plane, and add the pool's gradient to each plane of their output gradient as they read it, so
    * this conv neither reads its input for the pool nor adds the broadcast gradient to its input
    * gradient, which then leaves out that share (every consumer of it is one of the producers). Only
-   * if every producer can; before {@link #forward}. Returns whether they took it.
+   * if every producer can; before {@link #forward}.
    */
-  boolean poolBy(List<PlanNorm> producers) {
+  void poolBy(List<PlanNorm> producers) {
     if (producers.isEmpty() || !producers.stream().allMatch(PlanNorm::pools)) {
-      return false;
+      return;
     }
     long total = producers.stream().mapToLong(n -> DnnlProgram.dims(n.dstDesc())[1]).sum();
     if (total != geometry.in()) {
@@ -141,7 +141,6 @@ final class DnnlDynamicConv implements PlanConv {
       offset += Math.toIntExact(DnnlProgram.dims(n.dstDesc())[1]);
     }
     pooledByProducers = true;
-    return true;
   }
 
   @Override
@@ -255,28 +254,24 @@ final class DnnlDynamicConv implements PlanConv {
     return p.alias(plainDx, nchw(inDims));
   }
 
-  /** {@code dK[b] = dy[b] x[b]^T} and {@code dx[b] = K[b]^T dy[b]}, the transposes as strides. */
+  /**
+   * {@code dK[b] = dy[b] x[b]^T} (the transpose as strides) and the input gradient ({@link
+   * DynamicInputGradient}).
+   */
   private memory pointwiseBackward(memory dy) {
     long batch = inDims[0];
     long in = geometry.in();
     long out = geometry.out();
     long plane = inDims[2] * inDims[3];
-    memory dyMatrix = p.alias(dy, strided(batch, out, plane, out * plane, plane, 1));
     p.matmul(
         p.backward,
-        dyMatrix,
+        p.alias(dy, strided(batch, out, plane, out * plane, plane, 1)),
         p.alias(src, strided(batch, plane, in, in * plane, 1, plane)),
         null,
         p.view(kernelGradient, strided(batch, out, in, out * in, in, 1)),
         p.attr());
     memory dx = p.scratch(nchw(inDims));
-    p.matmul(
-        p.backward,
-        p.view(kernels, strided(batch, in, out, out * in, 1, in)),
-        dyMatrix,
-        null,
-        p.view(dx, strided(batch, in, plane, in * plane, plane, 1)),
-        p.attr());
+    DynamicInputGradient.append(p, p.backward, kernels, dy, dx, new long[] {batch, in, out, plane});
     return dx;
   }
 

@@ -9,15 +9,16 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 /**
  * A dynamic 1x1 convolution, stride 1, float32 NCHW, as three oneDNN batched matmuls over the
  * arrays as they lie: forward {@code y[b] = K[b] x[b]}, the kernels' gradient {@code dK[b] = dy[b]
- * x[b]^T} and the input gradient {@code dx[b] = K[b]^T dy[b] + g[b] 1^T}, where {@code g} is the
- * routing's share of the input gradient (through the average pool), added by oneDNN's binary op
- * (jit; 5x libnd4j's broadcast add on a 36x56x56 map, batch 32). The transposes are strides, not
- * copies. oneDNN 2.5 has no optimised matmul with that add as a binary post-op: it fell to {@code
- * ref:any}, 1.9 s against 1.7 ms for the dx matmul at 36x72 on 56x56. libnd4j's batched matmul
- * (which {@link DynamicConvLayer} runs otherwise) took 2.5-5x as long on ParameterNet's shapes,
- * batch 32-64, 2 threads: 72x36 on 56x56, forward 10.4 ms against 3.4, dK 9.3 against 2.7, dx 6.6
- * against 1.9; 120x80 on 2x2, batch 64: 0.38 against 0.12, 0.31 against 0.07, 0.46 against 0.18.
- * One instance per layer and shape (batch, plane), built once.
+ * x[b]^T} and the input gradient {@code dx[b] = K[b]^T dy[b] + g[b] 1^T} ({@link
+ * DynamicInputGradient}'s, either way), where {@code g} is the routing's share of the input
+ * gradient (through the average pool), added by oneDNN's binary op (jit; 5x libnd4j's broadcast add
+ * on a 36x56x56 map, batch 32). The transposes are strides, not copies. oneDNN 2.5 has no optimised
+ * matmul with that add as a binary post-op: it fell to {@code ref:any}, 1.9 s against 1.7 ms for
+ * the dx matmul at 36x72 on 56x56. libnd4j's batched matmul (which {@link DynamicConvLayer} runs
+ * otherwise) took 2.5-5x as long on ParameterNet's shapes, batch 32-64, 2 threads: 72x36 on 56x56,
+ * forward 10.4 ms against 3.4, dK 9.3 against 2.7, dx 6.6 against 1.9; 120x80 on 2x2, batch 64:
+ * 0.38 against 0.12, 0.31 against 0.07, 0.46 against 0.18. One instance per layer and shape (batch,
+ * plane), built once.
  */
 final class DnnlDynamicPointwise implements AutoCloseable {
   static final String X = "x";
@@ -49,15 +50,21 @@ final class DnnlDynamicPointwise implements AutoCloseable {
     memory.desc k = p.strided(kernels, kernelStrides);
     memory.desc x = p.strided(xDims, xStrides);
     memory.desc y = p.strided(yDims, yStrides);
-    // transposed views: x^T [B, plane, in] and K^T [B, in, out]
+    // the transposed view x^T [B, plane, in]
     memory.desc xt = p.strided(new long[] {batch, plane, in}, new long[] {in * plane, 1, plane});
-    memory.desc kt = p.strided(new long[] {batch, in, out}, new long[] {out * in, 1, in});
     memory.desc pooled = p.strided(new long[] {batch, in, 1}, new long[] {in, 1, 1});
 
     boolean jit = matmul(forward, k, x, y, KERNELS, X, OUT);
     jit &= matmul(kernelGradient, y, xt, k, DELTA, X, KERNEL_GRAD);
-    jit &= matmul(inputGradient, kt, y, x, KERNELS, DELTA, INPUT_GRAD);
     memory dx = p.bound(x, INPUT_GRAD);
+    jit &=
+        DynamicInputGradient.append(
+            p,
+            inputGradient,
+            p.bound(k, KERNELS),
+            p.bound(y, DELTA),
+            dx,
+            new long[] {batch, in, out, plane});
     jit &= p.binary(inputGradient, algorithm.binary_add, dx, p.bound(pooled, POOLED_GRAD), dx);
     optimised = jit;
   }

@@ -15,7 +15,8 @@ import org.parameternet.model.layers.DnnlConv.Geometry;
  * One {@link DnnlDynamicConv} in a program of its own against a double-precision reference written
  * from the definition (routing {@code sigmoid(pool(x) RW + Rb)}, per-sample kernels mixed from the
  * experts, each sample's conv), forward and every gradient: input, experts, routing weight and
- * bias. 1x1 and depthwise (3x3, 5x5, stride 1 and 2, odd planes), batch 1 and more.
+ * bias. 1x1 (its input gradient either way) and depthwise (3x3, 5x5, stride 1 and 2, odd planes),
+ * batch 1 and more.
  */
 class DnnlDynamicConvTest {
   private static final String PREFIX = "c-";
@@ -24,6 +25,7 @@ class DnnlDynamicConvTest {
   @CsvSource({
     "false, 12, 20, 1, 1, 7, 5, 3",
     "false, 8, 8, 1, 1, 4, 4, 1",
+    "false, 24, 20, 1, 1, 2, 2, 3",
     "true, 10, 10, 3, 1, 6, 7, 3",
     "true, 12, 12, 3, 1, 2, 2, 4",
     "true, 8, 8, 5, 2, 9, 8, 2",
@@ -74,6 +76,28 @@ class DnnlDynamicConvTest {
       int allowed = depthwise && javaWeightGradient ? 2 : 1;
       assertTrue(
           p.reordersOf("dy") <= allowed, p.reordersOf("dy") + " reorders of the output gradient");
+    }
+  }
+
+  /**
+   * A dynamic 1x1 conv's input gradient either way ({@link
+   * KernelPolicy#dynamicInputGradientByPlanes}), at a shape where the default takes each and one
+   * with a single sample.
+   */
+  @ParameterizedTest(name = "{0}: in {1}, out {2}, {3}x{4}, batch {5}")
+  @CsvSource({
+    "kernel, 24, 20, 2, 2, 3",
+    "planes, 24, 20, 2, 2, 3",
+    "kernel, 12, 20, 7, 5, 3",
+    "planes, 12, 20, 7, 5, 3",
+    "planes, 16, 8, 3, 3, 1"
+  })
+  void pointwiseInputGradientEitherWay(String way, int in, int out, int h, int w, int batch) {
+    System.setProperty(KernelPolicy.NATIVE_DYNAMIC_DX, way);
+    try {
+      matchesTheDefinition(false, in, out, 1, 1, h, w, batch);
+    } finally {
+      System.clearProperty(KernelPolicy.NATIVE_DYNAMIC_DX);
     }
   }
 

@@ -52,6 +52,23 @@ class DnnlDynamicPointwiseTest {
         new DynamicConv.Builder().kernelSize(1).experts(4).nIn(in).nOut(out).build(), batch, h, w);
   }
 
+  /** The input gradient either way ({@link KernelPolicy#dynamicInputGradientByPlanes}). */
+  @ParameterizedTest(name = "{0}: batch {1}, {2}->{3} on {4}x{5}")
+  @CsvSource({
+    "kernel, 8, 80, 120, 2, 2",
+    "planes, 8, 80, 120, 2, 2",
+    "planes, 1, 16, 24, 7, 7",
+    "planes, 32, 20, 60, 3, 5"
+  })
+  void inputGradientEitherWay(String way, int batch, int in, int out, int h, int w) {
+    System.setProperty(KernelPolicy.NATIVE_DYNAMIC_DX, way);
+    try {
+      matchesLibnd4jsBatchedMatmul(batch, in, out, h, w);
+    } finally {
+      System.clearProperty(KernelPolicy.NATIVE_DYNAMIC_DX);
+    }
+  }
+
   /**
    * The other forms share the routing's backward pass on Java arrays ({@code
    * KernelPolicy.javaRoutingBackward}): the same A/B check, depthwise on libnd4j's op (7x7) and on

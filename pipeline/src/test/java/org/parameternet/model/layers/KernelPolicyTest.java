@@ -149,6 +149,27 @@ class KernelPolicyTest {
    * property and both values for anything else.
    */
   @Test
+  void dynamicInputGradientTakesThePlanesWhereTheyAreSmallerThanTheKernel() {
+    try {
+      assertTrue(KernelPolicy.dynamicInputGradientByPlanes(49, 1392, 116));
+      assertFalse(KernelPolicy.dynamicInputGradientByPlanes(12544, 24, 12));
+      assertFalse(KernelPolicy.dynamicInputGradientByPlanes(196, 488, 164));
+      System.setProperty(KernelPolicy.NATIVE_DYNAMIC_DX, "kernel");
+      assertFalse(KernelPolicy.dynamicInputGradientByPlanes(49, 1392, 116));
+      System.setProperty(KernelPolicy.NATIVE_DYNAMIC_DX, "planes");
+      assertTrue(KernelPolicy.dynamicInputGradientByPlanes(12544, 24, 12));
+      System.setProperty(KernelPolicy.NATIVE_DYNAMIC_DX, "rows");
+      IllegalArgumentException e =
+          assertThrows(
+              IllegalArgumentException.class,
+              () -> KernelPolicy.dynamicInputGradientByPlanes(49, 8, 8));
+      assertTrue(e.getMessage().contains("pnet.native.dynamic-dx=rows"), e.getMessage());
+    } finally {
+      System.clearProperty(KernelPolicy.NATIVE_DYNAMIC_DX);
+    }
+  }
+
+  @Test
   void twoWaySwitchesReadTheirValuesAndRefuseOthers() {
     record Switch(String key, String on, String off, boolean byDefault, Supplier<Boolean> read) {}
     List<Switch> switches =
