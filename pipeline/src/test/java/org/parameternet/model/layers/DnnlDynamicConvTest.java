@@ -93,12 +93,10 @@ class DnnlDynamicConvTest {
     "planes, 16, 8, 3, 3, 1"
   })
   void pointwiseInputGradientEitherWay(String way, int in, int out, int h, int w, int batch) {
-    System.setProperty(KernelPolicy.NATIVE_DYNAMIC_DX, way);
-    try {
-      matchesTheDefinition(false, in, out, 1, 1, h, w, batch);
-    } finally {
-      System.clearProperty(KernelPolicy.NATIVE_DYNAMIC_DX);
-    }
+    SystemProperties.with(
+        KernelPolicy.NATIVE_DYNAMIC_DX,
+        way,
+        () -> matchesTheDefinition(false, in, out, 1, 1, h, w, batch));
   }
 
   private static FloatPointer floats(double[] values) {

@@ -61,12 +61,10 @@ class DnnlDynamicPointwiseTest {
     "planes, 32, 20, 60, 3, 5"
   })
   void inputGradientEitherWay(String way, int batch, int in, int out, int h, int w) {
-    System.setProperty(KernelPolicy.NATIVE_DYNAMIC_DX, way);
-    try {
-      matchesLibnd4jsBatchedMatmul(batch, in, out, h, w);
-    } finally {
-      System.clearProperty(KernelPolicy.NATIVE_DYNAMIC_DX);
-    }
+    SystemProperties.with(
+        KernelPolicy.NATIVE_DYNAMIC_DX,
+        way,
+        () -> matchesLibnd4jsBatchedMatmul(batch, in, out, h, w));
   }
 
   /**

@@ -190,7 +190,7 @@ class NativeBottleneckTest {
     "onednn, ghostnet_small_64, 12"
   })
   void eitherDepthwiseWeightGradientMatchesTheUnfusedLayers(String path, String model, int block) {
-    withProperty(
+    SystemProperties.with(
         KernelPolicy.NATIVE_DW_WEIGHT_GRADIENT,
         path,
         () -> nativeMatchesTheUnfusedLayers(model, block, 8, true));
@@ -223,7 +223,7 @@ class NativeBottleneckTest {
     "onednn, parameternet_300m, 5, 8"
   })
   void eitherNormMatchesTheUnfusedLayers(String path, String model, int block, int batch) {
-    withProperty(
+    SystemProperties.with(
         KernelPolicy.NATIVE_NORM,
         path,
         () -> nativeMatchesTheUnfusedLayers(model, block, batch, true));
@@ -239,7 +239,7 @@ class NativeBottleneckTest {
   @CsvSource({"onednn, parameternet_small_64, 0, 8", "onednn, parameternet_small_64, 9, 32"})
   void eitherRoutingPoolMatchesTheUnfusedLayers(String path, String model, int block, int batch) {
     System.setProperty(KernelPolicy.NATIVE_DYNAMIC, "true");
-    withProperty(
+    SystemProperties.with(
         KernelPolicy.NATIVE_ROUTING_POOL,
         path,
         () -> nativeMatchesTheUnfusedLayers(model, block, batch, true));
@@ -264,7 +264,7 @@ class NativeBottleneckTest {
   })
   void eitherSqueezeExciteGateMatchesTheUnfusedLayers(
       String path, String model, int block, int batch) {
-    withProperty(
+    SystemProperties.with(
         KernelPolicy.NATIVE_SE_GATE,
         path,
         () -> nativeMatchesTheUnfusedLayers(model, block, batch, true));
@@ -287,20 +287,10 @@ class NativeBottleneckTest {
   })
   void eitherInferenceNormMatchesTheUnfusedLayers(
       String folded, String model, int block, int batch) {
-    withProperty(
+    SystemProperties.with(
         KernelPolicy.NATIVE_FOLDED_NORM,
         folded,
         () -> nativeMatchesTheUnfusedLayers(model, block, batch, true));
-  }
-
-  /** Runs {@code body} with system property {@code key} at {@code value}, then clears it. */
-  private static void withProperty(String key, String value, Runnable body) {
-    System.setProperty(key, value);
-    try {
-      body.run();
-    } finally {
-      System.clearProperty(key);
-    }
   }
 
   /** The small cell's two models, every block native in both (ParameterNet's dynamic ones too). */
