@@ -12,13 +12,14 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * x[b]^T} and the input gradient {@code dx[b] = K[b]^T dy[b] + g[b] 1^T} ({@link
  * DynamicInputGradient}'s, either way), where {@code g} is the routing's share of the input
  * gradient (through the average pool), added by oneDNN's binary op (jit; 5x libnd4j's broadcast add
- * on a 36x56x56 map, batch 32). The transposes are strides, not copies. oneDNN 2.5 has no optimised
- * matmul with that add as a binary post-op: it fell to {@code ref:any}, 1.9 s against 1.7 ms for
- * the dx matmul at 36x72 on 56x56. libnd4j's batched matmul (which {@link DynamicConvLayer} runs
- * otherwise) took 2.5-5x as long on ParameterNet's shapes, batch 32-64, 2 threads: 72x36 on 56x56,
- * forward 10.4 ms against 3.4, dK 9.3 against 2.7, dx 6.6 against 1.9; 120x80 on 2x2, batch 64:
- * 0.38 against 0.12, 0.31 against 0.07, 0.46 against 0.18. One instance per layer and shape (batch,
- * plane), built once.
+ * on a 36x56x56 map, batch 32). The transposes are strides, not copies, except where the input
+ * gradient is taken from the planes' side on small planes. oneDNN 2.5 has no optimised matmul with
+ * that add as a binary post-op: it fell to {@code ref:any}, 1.9 s against 1.7 ms for the dx matmul
+ * at 36x72 on 56x56. libnd4j's batched matmul (which {@link DynamicConvLayer} runs otherwise) took
+ * 2.5-5x as long on ParameterNet's shapes, batch 32-64, 2 threads: 72x36 on 56x56, forward 10.4 ms
+ * against 3.4, dK 9.3 against 2.7, dx 6.6 against 1.9; 120x80 on 2x2, batch 64: 0.38 against 0.12,
+ * 0.31 against 0.07, 0.46 against 0.18. One instance per layer and shape (batch, plane), built
+ * once.
  */
 final class DnnlDynamicPointwise implements AutoCloseable {
   static final String X = "x";
