@@ -29,7 +29,8 @@ import org.parameternet.model.layers.DnnlConv.Geometry;
  * <p>In a ParameterNet block ({@link Shape#experts} > 0) the ghost and shortcut convs are dynamic
  * ({@link DnnlDynamicConv}, NCHW in and out, their norms after them on NCHW); the strided reduction
  * and the squeeze-excite stay static. Ghost module 1's concat is then always materialised, since
- * ghost module 2's primary conv routes on its whole input.
+ * ghost module 2's primary conv routes on its whole input, and NCHW unless a strided conv reads it,
+ * with the squeeze-excite on NCHW too ({@link Shape#planarConcat}).
  */
 final class BottleneckPlan implements AutoCloseable {
   static final String X = "x";
@@ -77,6 +78,19 @@ final class BottleneckPlan implements AutoCloseable {
     /** Whether the block's ghost and shortcut convs are dynamic (ParameterNet's). */
     boolean dynamic() {
       return experts > 0;
+    }
+
+    /**
+     * Whether ghost module 1's concat is NCHW: in a dynamic block, unless a strided depthwise conv
+     * reads it or an SE that runs on NHWC ({@link KernelPolicy#planarSqueezeExcite}).
+     */
+    boolean planarConcat() {
+      return dynamic() && stride <= 1 && (seReduced == 0 || planarSqueezeExcite());
+    }
+
+    /** Whether the squeeze-excite (if any) runs on NCHW. */
+    boolean planarSqueezeExcite() {
+      return KernelPolicy.planarSqueezeExcite(dynamic() && stride <= 1);
     }
   }
 
@@ -216,7 +230,11 @@ final class BottleneckPlan implements AutoCloseable {
     if (shape.seReduced() > 0) {
       squeezeExcite =
           new DnnlSqueezeExcite(
-              p, DnnlProgram.dims(expanded.get_desc()), shape.seReduced(), activation);
+              p,
+              DnnlProgram.dims(expanded.get_desc()),
+              shape.seReduced(),
+              activation,
+              shape.planarSqueezeExcite());
       expanded = squeezeExcite.forward(expanded);
     }
     return expanded;
@@ -234,14 +252,14 @@ final class BottleneckPlan implements AutoCloseable {
   }
 
   /**
-   * concat(a, b) in one buffer: NHWC for the strided depthwise conv or the SE that reads across
-   * both, NCHW for a dynamic conv.
+   * concat(a, b) in one buffer: NCHW where {@link Shape#planarConcat} says so, else NHWC for the
+   * strided depthwise conv or the SE that reads across both.
    */
   private memory concat(memory[] halves) {
     int half = shape.mid() / 2;
-    boolean nchw = shape.dynamic() && !shape.wholeExpansion();
-    concatDesc =
-        p.desc(inDims(shape.mid()), nchw ? memory.format_tag.nchw : memory.format_tag.nhwc);
+    memory.format_tag layout =
+        shape.planarConcat() ? memory.format_tag.nchw : memory.format_tag.nhwc;
+    concatDesc = p.desc(inDims(shape.mid()), layout);
     memory whole = p.scratch(concatDesc);
     for (int i = 0; i < 2; i++) {
       memory part = p.view(whole, channels(concatDesc, half, i * half));

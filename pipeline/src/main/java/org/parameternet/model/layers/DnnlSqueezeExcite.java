@@ -9,15 +9,15 @@ import org.parameternet.model.layers.SqueezeExciteGate.Weights;
 
 /**
  * The squeeze-excite of a {@link BottleneckPlan}: global average pool, the gate ({@link
- * SqueezeExciteGate}, on the [B, C] vectors), and the channel scale, as Java steps over an NHWC
- * copy of the map, one sample at a time. oneDNN 2.5 has no optimised kernel for a mean over the
- * plane or a multiply broadcasting a [B, C] gate: its reduction and binary primitives ran those on
- * their reference kernels (42 and 28 ms of a 380 ms ghostnet_small_64 step, most of its SE blocks'
- * time), and in Java each is one pass over the map. Backward, one pass gives the gate's gradient
- * (the sum of the output gradient times the map) and a second the map's (the output gradient times
- * the gate plus the pool's share). Its parameters ({@code se_reduce}, {@code se_expand}: 1x1 conv
- * weights and biases) are read from and their gradients written to DL4J's views, as the unfused
- * graph's layers hold them.
+ * SqueezeExciteGate}, on the [B, C] vectors), and the channel scale, as Java steps over a copy of
+ * the map in NHWC or NCHW ({@link KernelPolicy#planarSqueezeExcite}), one sample at a time. oneDNN
+ * 2.5 has no optimised kernel for a mean over the plane or a multiply broadcasting a [B, C] gate:
+ * its reduction and binary primitives ran those on their reference kernels (42 and 28 ms of a 380
+ * ms ghostnet_small_64 step, most of its SE blocks' time), and in Java each is one pass over the
+ * map. Backward, one pass gives the gate's gradient (the sum of the output gradient times the map)
+ * and a second the map's (the output gradient times the gate plus the pool's share). Its parameters
+ * ({@code se_reduce}, {@code se_expand}: 1x1 conv weights and biases) are read from and their
+ * gradients written to DL4J's views, as the unfused graph's layers hold them.
  */
 final class DnnlSqueezeExcite {
   private static final String[] LAYERS = {"se_reduce", "se_reduce", "se_expand", "se_expand"};
@@ -25,8 +25,11 @@ final class DnnlSqueezeExcite {
 
   private final DnnlProgram p;
 
-  /** The map's dims in NHWC, the layout every pass here reads and writes. */
+  /** The map's dims in the layout every pass here reads and writes. */
   private final memory.desc map;
+
+  /** Whether {@link #map} is NCHW (each channel's plane contiguous) rather than NHWC. */
+  private final boolean planar;
 
   private final int batch;
   private final int channels;
@@ -54,11 +57,15 @@ final class DnnlSqueezeExcite {
   private final Weights weights;
   private final Weights grads;
 
-  /** A squeeze-excite over maps of {@code dims} (NCHW order), reducing to {@code reduced}. */
-  DnnlSqueezeExcite(DnnlProgram p, long[] dims, int reduced, int activation) {
+  /**
+   * A squeeze-excite over maps of {@code dims} (NCHW order), reducing to {@code reduced}, on NCHW
+   * copies if {@code planar}, else NHWC.
+   */
+  DnnlSqueezeExcite(DnnlProgram p, long[] dims, int reduced, int activation, boolean planar) {
     this.p = p;
     this.reduced = reduced;
-    map = p.desc(dims, memory.format_tag.nhwc);
+    this.planar = planar;
+    map = p.desc(dims, planar ? memory.format_tag.nchw : memory.format_tag.nhwc);
     batch = (int) dims[0];
     channels = (int) dims[1];
     plane = (int) (dims[2] * dims[3]);
@@ -86,7 +93,9 @@ final class DnnlSqueezeExcite {
     }
   }
 
-  /** Appends the squeeze-excite of {@code in} (any layout); returns the scaled map (NHWC). */
+  /**
+   * Appends the squeeze-excite of {@code in} (any layout); returns the scaled map ({@link #map}).
+   */
   memory forward(memory in) {
     features = p.ensure(p.forward, in, map);
     memory scaled = p.scratch(map);
@@ -123,7 +132,10 @@ final class DnnlSqueezeExcite {
     return scaled;
   }
 
-  /** Appends the backward pass from the scaled map's gradient; returns the input map's (NHWC). */
+  /**
+   * Appends the backward pass from the scaled map's gradient; returns the input map's ({@link
+   * #map}).
+   */
   memory backward(memory dScaled) {
     memory d = p.ensure(p.backward, dScaled, map);
     memory dFeatures = p.scratch(map);
@@ -172,9 +184,19 @@ final class DnnlSqueezeExcite {
         n -> {
           float[] xs = sample(in, n, 0);
           int g = n * channels;
-          for (int i = 0, at = 0; i < plane; i++, at += channels) {
-            for (int c = 0; c < channels; c++) {
-              pooled[g + c] += xs[at + c];
+          if (planar) {
+            for (int c = 0, at = 0; c < channels; c++, at += plane) {
+              float sum = 0;
+              for (int i = 0; i < plane; i++) {
+                sum += xs[at + i];
+              }
+              pooled[g + c] = sum;
+            }
+          } else {
+            for (int i = 0, at = 0; i < plane; i++, at += channels) {
+              for (int c = 0; c < channels; c++) {
+                pooled[g + c] += xs[at + c];
+              }
             }
           }
           for (int c = 0; c < channels; c++) {
@@ -189,9 +211,18 @@ final class DnnlSqueezeExcite {
         n -> {
           float[] xs = sample(in, n, 0);
           int g = n * channels;
-          for (int i = 0, at = 0; i < plane; i++, at += channels) {
-            for (int c = 0; c < channels; c++) {
-              xs[at + c] *= gateValues[g + c];
+          if (planar) {
+            for (int c = 0, at = 0; c < channels; c++, at += plane) {
+              float gate = gateValues[g + c];
+              for (int i = at; i < at + plane; i++) {
+                xs[i] *= gate;
+              }
+            }
+          } else {
+            for (int i = 0, at = 0; i < plane; i++, at += channels) {
+              for (int c = 0; c < channels; c++) {
+                xs[at + c] *= gateValues[g + c];
+              }
             }
           }
           put(out, n, xs);
@@ -208,9 +239,19 @@ final class DnnlSqueezeExcite {
           float[] ds = sample(d, n, 0);
           float[] xs = sample(x, n, 1);
           int g = n * channels;
-          for (int i = 0, at = 0; i < plane; i++, at += channels) {
-            for (int c = 0; c < channels; c++) {
-              dGate[g + c] += ds[at + c] * xs[at + c];
+          if (planar) {
+            for (int c = 0, at = 0; c < channels; c++, at += plane) {
+              float sum = 0;
+              for (int i = at; i < at + plane; i++) {
+                sum += ds[i] * xs[i];
+              }
+              dGate[g + c] = sum;
+            }
+          } else {
+            for (int i = 0, at = 0; i < plane; i++, at += channels) {
+              for (int c = 0; c < channels; c++) {
+                dGate[g + c] += ds[at + c] * xs[at + c];
+              }
             }
           }
         });
@@ -223,9 +264,19 @@ final class DnnlSqueezeExcite {
         n -> {
           float[] ds = sample(d, n, 0);
           int g = n * channels;
-          for (int i = 0, at = 0; i < plane; i++, at += channels) {
-            for (int c = 0; c < channels; c++) {
-              ds[at + c] = ds[at + c] * gateValues[g + c] + dPooled[g + c] * share;
+          if (planar) {
+            for (int c = 0, at = 0; c < channels; c++, at += plane) {
+              float gate = gateValues[g + c];
+              float pooledShare = dPooled[g + c] * share;
+              for (int i = at; i < at + plane; i++) {
+                ds[i] = ds[i] * gate + pooledShare;
+              }
+            }
+          } else {
+            for (int i = 0, at = 0; i < plane; i++, at += channels) {
+              for (int c = 0; c < channels; c++) {
+                ds[at + c] = ds[at + c] * gateValues[g + c] + dPooled[g + c] * share;
+              }
             }
           }
           put(out, n, ds);
@@ -240,7 +291,7 @@ final class DnnlSqueezeExcite {
     return new FloatPointer(m.get_data_handle()).capacity((long) batch * plane * channels);
   }
 
-  /** Sample {@code n} of an NHWC map, copied into this thread's scratch {@code slot}. */
+  /** Sample {@code n} of the map, copied into this thread's scratch {@code slot}. */
   private float[] sample(FloatPointer m, int n, int slot) {
     int length = plane * channels;
     float[] values = PlaneWork.scratch(slot, length);

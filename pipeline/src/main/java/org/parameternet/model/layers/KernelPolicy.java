@@ -174,6 +174,28 @@ public final class KernelPolicy {
   static final String NATIVE_SE_GATE = "pnet.native.se-gate";
 
   /**
+   * Whether a native block's squeeze-excite runs on NCHW copies of its map ({@link
+   * DnnlSqueezeExcite}) rather than NHWC: by default where the block's concat is NCHW anyway, a
+   * ParameterNet block without a strided conv ({@code dynamicUnstrided}), whose dynamic convs read
+   * and write NCHW. There the NHWC SE cost six NCHW <-> NHWC transposes a block a step (the
+   * concat's two halves, the SE's output for the dynamic conv, and their gradients). {@code
+   * -Dpnet.native.se-layout=auto|nchw|nhwc}; read at plan build.
+   */
+  static boolean planarSqueezeExcite(boolean dynamicUnstrided) {
+    String value = System.getProperty(NATIVE_SE_LAYOUT, "auto");
+    return switch (value) {
+      case "auto" -> dynamicUnstrided;
+      case "nchw" -> true;
+      case "nhwc" -> false;
+      default -> throw new IllegalArgumentException(
+          "-D" + NATIVE_SE_LAYOUT + "=" + value + ": expected auto, nchw or nhwc");
+    };
+  }
+
+  /** The override of {@link #planarSqueezeExcite}. */
+  static final String NATIVE_SE_LAYOUT = "pnet.native.se-layout";
+
+  /**
    * Whether an inference plan's batch norms and their activations run as post-ops of the conv
    * before each ({@link DnnlFoldedNorm}) rather than as their own primitives ({@link DnnlNorm}, or
    * {@link LaneNorm} when asked for). {@code -Dpnet.native.folded-norm=false} keeps the separate

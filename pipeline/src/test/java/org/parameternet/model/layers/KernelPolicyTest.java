@@ -170,6 +170,25 @@ class KernelPolicyTest {
   }
 
   @Test
+  void theSqueezeExciteRunsOnNchwInUnstridedDynamicBlocks() {
+    try {
+      assertTrue(KernelPolicy.planarSqueezeExcite(true));
+      assertFalse(KernelPolicy.planarSqueezeExcite(false));
+      System.setProperty(KernelPolicy.NATIVE_SE_LAYOUT, "nhwc");
+      assertFalse(KernelPolicy.planarSqueezeExcite(true));
+      System.setProperty(KernelPolicy.NATIVE_SE_LAYOUT, "nchw");
+      assertTrue(KernelPolicy.planarSqueezeExcite(false));
+      System.setProperty(KernelPolicy.NATIVE_SE_LAYOUT, "blocked");
+      IllegalArgumentException e =
+          assertThrows(
+              IllegalArgumentException.class, () -> KernelPolicy.planarSqueezeExcite(true));
+      assertTrue(e.getMessage().contains("pnet.native.se-layout=blocked"), e.getMessage());
+    } finally {
+      System.clearProperty(KernelPolicy.NATIVE_SE_LAYOUT);
+    }
+  }
+
+  @Test
   void twoWaySwitchesReadTheirValuesAndRefuseOthers() {
     record Switch(String key, String on, String off, boolean byDefault, Supplier<Boolean> read) {}
     List<Switch> switches =

@@ -271,6 +271,30 @@ class NativeBottleneckTest {
   }
 
   /**
+   * Both layouts of a squeeze-excite's map, forced: NHWC in ParameterNet's unstrided SE blocks
+   * (whose default is NCHW, their concat's layout) and NCHW in strided and static ones (whose
+   * default is NHWC), planes 8x8 to 2x2, batch 1 to 32.
+   */
+  @ParameterizedTest(name = "{0}: {1} block {2}, batch {3}")
+  @CsvSource({
+    "nhwc, parameternet_small_64, 4, 8",
+    "nhwc, parameternet_small_64, 9, 32",
+    "nhwc, parameternet_small_64, 12, 1",
+    "nchw, parameternet_small_64, 3, 8",
+    "nchw, parameternet_small_64, 11, 32",
+    "nchw, ghostnet_small_64, 4, 8",
+    "nchw, ghostnet_small_64, 3, 1"
+  })
+  void eitherSqueezeExciteLayoutMatchesTheUnfusedLayers(
+      String layout, String model, int block, int batch) {
+    System.setProperty(KernelPolicy.NATIVE_DYNAMIC, "true");
+    SystemProperties.with(
+        KernelPolicy.NATIVE_SE_LAYOUT,
+        layout,
+        () -> nativeMatchesTheUnfusedLayers(model, block, batch, true));
+  }
+
+  /**
    * An inference plan's norms both ways, forced: as post-ops of their convs ({@link
    * DnnlFoldedNorm}, the default) and as their own primitives; NHWC and blocked blocks, ghost
    * module 2's primary conv over both halves (a sum post-op before the norm's), conv shortcuts, SE.
