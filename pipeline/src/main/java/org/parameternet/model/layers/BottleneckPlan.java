@@ -5,6 +5,7 @@ import static org.parameternet.model.layers.NativeBottleneckParams.weight;
 
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.bytedeco.dnnl.memory;
@@ -125,10 +126,11 @@ final class BottleneckPlan implements AutoCloseable {
       memory[] ghost1 = ghost1(x);
       memory p2;
       if (shape.wholeExpansion()) {
-        p2 = ghost2Primary(expanded(ghost1));
+        memory expanded = expanded(ghost1);
+        p2 = ghost2Primary(expanded, expandedProducers());
       } else if (shape.dynamic()) {
         // a dynamic conv routes on the whole input, which ghost module 1's norms can pool
-        p2 = ghost2Primary(concat(ghost1), "ghost1_primary", "ghost1_cheap");
+        p2 = ghost2Primary(concat(ghost1), normsOf("ghost1_primary", "ghost1_cheap"));
       } else {
         p2 = ghost2PrimaryOverHalves(ghost1);
       }
@@ -217,7 +219,7 @@ final class BottleneckPlan implements AutoCloseable {
             p.internal(inDims(half)),
             depthwise(half, 3),
             activation);
-    poolBy(cheap1, "ghost1_primary");
+    poolBy(cheap1, normsOf("ghost1_primary"));
     return new memory[] {a, convNorm(cheap1, a, "ghost1_cheap", activation)};
   }
 
@@ -238,6 +240,18 @@ final class BottleneckPlan implements AutoCloseable {
       expanded = squeezeExcite.forward(expanded);
     }
     return expanded;
+  }
+
+  /**
+   * The step that writes {@link #expanded}'s output: the SE, else the strided conv's norm (none
+   * where an inference plan folds it into the conv).
+   */
+  private List<RoutingPoolSource> expandedProducers() {
+    if (squeezeExcite != null) {
+      return List.of(squeezeExcite);
+    }
+    PlanNorm norm = norms.get("dw");
+    return norm != null ? List.of(norm) : List.of();
   }
 
   /** The gradient of {@link #expanded}'s output back to ghost module 1's two halves. */
@@ -285,9 +299,9 @@ final class BottleneckPlan implements AutoCloseable {
 
   /**
    * Ghost module 2's primary conv + BN over one tensor of the expansion width, whose channels are
-   * the outputs of the norms of {@code producers} (if any) in order.
+   * the outputs of {@code producers} in order.
    */
-  private memory ghost2Primary(memory expanded, String... producers) {
+  private memory ghost2Primary(memory expanded, List<RoutingPoolSource> producers) {
     int mid = shape.mid();
     int half = shape.out() / 2;
     primary2a =
@@ -332,7 +346,7 @@ final class BottleneckPlan implements AutoCloseable {
             p.internal(outDims(half)),
             depthwise(half, 3),
             FusedBatchNorm.IDENTITY);
-    poolBy(cheap2, "ghost2_primary");
+    poolBy(cheap2, normsOf("ghost2_primary"));
     return convNorm(cheap2, primary, "ghost2_cheap", FusedBatchNorm.IDENTITY);
   }
 
@@ -359,22 +373,25 @@ final class BottleneckPlan implements AutoCloseable {
             p.internal(outDims(shape.out())),
             pointwise(shape.out(), in, in, 0),
             FusedBatchNorm.IDENTITY);
-    poolBy(shortcutPointwise, "sc_dw");
+    poolBy(shortcutPointwise, normsOf("sc_dw"));
     return convNorm(shortcutPointwise, reduced, "sc_pw", FusedBatchNorm.IDENTITY);
   }
 
   /**
-   * Hands a dynamic {@code conv}'s routing pool to the norms of {@code units}, whose outputs are
-   * its input in that order, where {@link KernelPolicy#normPoolsRouting} and the norms allow it.
-   * Every use of the conv's input gradient must be one of those norms' backward passes (it leaves
-   * out the pool's share, which they add).
+   * Hands a dynamic {@code conv}'s routing pool to {@code producers} (norms, a squeeze-excite),
+   * whose outputs are its input in that order, where {@link KernelPolicy#normPoolsRouting} and the
+   * producers allow it. Every use of the conv's input gradient must be one of those producers'
+   * backward passes (it leaves out the pool's share, which they add).
    */
-  private void poolBy(PlanConv conv, String... units) {
-    if (conv instanceof DnnlDynamicConv dynamic
-        && units.length > 0
-        && KernelPolicy.normPoolsRouting()) {
-      dynamic.poolBy(Arrays.stream(units).map(norms::get).toList());
+  private void poolBy(PlanConv conv, List<RoutingPoolSource> producers) {
+    if (conv instanceof DnnlDynamicConv dynamic && KernelPolicy.normPoolsRouting()) {
+      dynamic.poolBy(producers);
     }
+  }
+
+  /** The norms of {@code units}, in that order. */
+  private List<RoutingPoolSource> normsOf(String... units) {
+    return Arrays.stream(units).<RoutingPoolSource>map(norms::get).toList();
   }
 
   /**

@@ -25,7 +25,8 @@ import org.parameternet.model.layers.DnnlConv.Geometry;
  * or the grouped conv's weight gradient), the experts' {@code alpha^T dK} and the routing's {@code
  * dK W^T} (matmuls), the routing linear's few values in Java, and the pool's share of the input
  * gradient added over the plane (a broadcasting binary add). Where the norms that write the input
- * can ({@link #poolBy}), they do the pool and that add instead, as they write and read the planes.
+ * can ({@link #poolBy}), they do the pool and that add instead, as they write and read the planes;
+ * so does a squeeze-excite.
  */
 final class DnnlDynamicConv implements PlanConv {
   private final DnnlProgram p;
@@ -119,24 +120,24 @@ final class DnnlDynamicConv implements PlanConv {
   }
 
   /**
-   * Hands the routing pool to {@code producers}, the norms whose outputs are this conv's input
-   * channels in order ({@link PlanNorm#poolInto}): they write each plane's mean as they write the
-   * plane, and add the pool's gradient to each plane of their output gradient as they read it, so
-   * this conv neither reads its input for the pool nor adds the broadcast gradient to its input
-   * gradient, which then leaves out that share (every consumer of it is one of the producers). Only
-   * if every producer can; before {@link #forward}.
+   * Hands the routing pool to {@code producers}, the steps (norms, a squeeze-excite) whose outputs
+   * are this conv's input channels in order ({@link RoutingPoolSource#poolInto}): they write each
+   * plane's mean as they write the plane, and add the pool's gradient to each plane of their output
+   * gradient as they read it, so this conv neither reads its input for the pool nor adds the
+   * broadcast gradient to its input gradient, which then leaves out that share (every consumer of
+   * it is one of the producers). Only if every producer can; before {@link #forward}.
    */
-  void poolBy(List<PlanNorm> producers) {
-    if (producers.isEmpty() || !producers.stream().allMatch(PlanNorm::pools)) {
+  void poolBy(List<? extends RoutingPoolSource> producers) {
+    if (producers.isEmpty() || !producers.stream().allMatch(RoutingPoolSource::pools)) {
       return;
     }
     long total = producers.stream().mapToLong(n -> DnnlProgram.dims(n.dstDesc())[1]).sum();
     if (total != geometry.in()) {
       throw new IllegalArgumentException(
-          "norms of " + total + " channels cannot pool a conv of " + geometry.in());
+          "steps of " + total + " channels cannot pool a conv of " + geometry.in());
     }
     int offset = 0;
-    for (PlanNorm n : producers) {
+    for (RoutingPoolSource n : producers) {
       n.poolInto(pooled, pooledGradient, offset, geometry.in());
       offset += Math.toIntExact(DnnlProgram.dims(n.dstDesc())[1]);
     }

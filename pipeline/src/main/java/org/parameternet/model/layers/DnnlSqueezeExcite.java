@@ -15,11 +15,15 @@ import org.parameternet.model.layers.SqueezeExciteGate.Weights;
  * its reduction and binary primitives ran those on their reference kernels (42 and 28 ms of a 380
  * ms ghostnet_small_64 step, most of its SE blocks' time), and in Java each is one pass over the
  * map. Backward, one pass gives the gate's gradient (the sum of the output gradient times the map)
- * and a second the map's (the output gradient times the gate plus the pool's share). Its parameters
- * ({@code se_reduce}, {@code se_expand}: 1x1 conv weights and biases) are read from and their
- * gradients written to DL4J's views, as the unfused graph's layers hold them.
+ * and a second the map's (the output gradient times the gate plus the pool's share). Where its
+ * output is a dynamic conv's input, it does that conv's routing pool ({@link RoutingPoolSource}):
+ * the output's plane means are the gate times the input's, which the forward pass has, and the
+ * pool's gradient, the same on every value of a plane, folds into the gate's gradient and the
+ * per-plane constant of the map's. Its parameters ({@code se_reduce}, {@code se_expand}: 1x1 conv
+ * weights and biases) are read from and their gradients written to DL4J's views, as the unfused
+ * graph's layers hold them.
  */
-final class DnnlSqueezeExcite {
+final class DnnlSqueezeExcite implements RoutingPoolSource {
   private static final String[] LAYERS = {"se_reduce", "se_reduce", "se_expand", "se_expand"};
   private static final String[] PARAMS = {"W", "b", "W", "b"};
 
@@ -45,8 +49,14 @@ final class DnnlSqueezeExcite {
    */
   private final DnnlSqueezeExciteGate dnnlGate;
 
-  /** The last forward pass's input map (NHWC), for the backward pass. */
+  /** The last forward pass's input map, for the backward pass. */
   private memory features;
+
+  /** The routing pools of the dynamic convs that read the output (at most ghost module 2's). */
+  private final RoutingPools routingPools;
+
+  /** The pools' gradient per plane [B * C] of the backward pass under way; null: none. */
+  private float[] routingGradient;
 
   /** [B, C] each: the pooled map, the gate, their gradients; the parameters and theirs. */
   private final float[] pooled;
@@ -54,6 +64,10 @@ final class DnnlSqueezeExcite {
   private final float[] gateValues;
   private final float[] dGate;
   private final float[] dPooled;
+
+  /** What the map's gradient adds on every value of plane (n, c), at [n * C + c]. */
+  private final float[] planeShift;
+
   private final Weights weights;
   private final Weights grads;
 
@@ -73,6 +87,8 @@ final class DnnlSqueezeExcite {
     gateValues = new float[batch * channels];
     dGate = new float[batch * channels];
     dPooled = new float[batch * channels];
+    planeShift = new float[batch * channels];
+    routingPools = new RoutingPools(batch, channels);
     weights = Weights.zeros(channels, reduced);
     grads = Weights.zeros(channels, reduced);
     if (KernelPolicy.dnnlSqueezeExciteGate()) {
@@ -93,6 +109,21 @@ final class DnnlSqueezeExcite {
     }
   }
 
+  @Override
+  public boolean pools() {
+    return true;
+  }
+
+  @Override
+  public void poolInto(memory pooled, memory pooledGradient, int offset, int row) {
+    routingPools.add(pooled, pooledGradient, offset, row);
+  }
+
+  @Override
+  public memory.desc dstDesc() {
+    return map;
+  }
+
   /**
    * Appends the squeeze-excite of {@code in} (any layout); returns the scaled map ({@link #map}).
    */
@@ -109,6 +140,7 @@ final class DnnlSqueezeExcite {
             pool(floats(x));
             gate.forward(pooled, read(params, weights), gateValues);
             scale(floats(x), floats(scaled));
+            publishRoutingPool();
           });
       return scaled;
     }
@@ -128,6 +160,7 @@ final class DnnlSqueezeExcite {
           s._wait();
           dnnlGate.gate(gateValues);
           scale(floats(x), floats(scaled));
+          publishRoutingPool();
         });
     return scaled;
   }
@@ -145,6 +178,7 @@ final class DnnlSqueezeExcite {
           "squeeze-excite backward",
           s -> {
             s._wait();
+            routingGradient = routingPools.gradients();
             gateGradient(floats(d), floats(features));
             gate.backward(dGate, read(params, weights), grads, dPooled);
             scaleBackward(floats(d), floats(dFeatures));
@@ -162,6 +196,7 @@ final class DnnlSqueezeExcite {
         "squeeze-excite gate gradient",
         s -> {
           s._wait();
+          routingGradient = routingPools.gradients();
           gateGradient(floats(d), floats(features));
           dnnlGate.putGateGradient(dGate);
         });
@@ -254,12 +289,25 @@ final class DnnlSqueezeExcite {
               }
             }
           }
+          if (routingGradient != null) {
+            // the pool's gradient is on every value of the plane: times the plane's sum of x
+            for (int c = g; c < g + channels; c++) {
+              dGate[c] += routingGradient[c] * plane * pooled[c];
+            }
+          }
         });
   }
 
-  /** The map's gradient: output gradient {@code d} times the gate, plus the pool's share. */
+  /**
+   * The map's gradient: output gradient {@code d} times the gate, plus the pool's share and the
+   * routing pools' gradient times the gate, both the same over a plane ({@link #planeShift}).
+   */
   private void scaleBackward(FloatPointer d, FloatPointer out) {
     float share = 1f / plane;
+    for (int i = 0; i < dPooled.length; i++) {
+      float routing = routingGradient == null ? 0f : routingGradient[i] * gateValues[i];
+      planeShift[i] = dPooled[i] * share + routing;
+    }
     forEachSample(
         n -> {
           float[] ds = sample(d, n, 0);
@@ -267,20 +315,31 @@ final class DnnlSqueezeExcite {
           if (planar) {
             for (int c = 0, at = 0; c < channels; c++, at += plane) {
               float gate = gateValues[g + c];
-              float pooledShare = dPooled[g + c] * share;
+              float shift = planeShift[g + c];
               for (int i = at; i < at + plane; i++) {
-                ds[i] = ds[i] * gate + pooledShare;
+                ds[i] = ds[i] * gate + shift;
               }
             }
           } else {
             for (int i = 0, at = 0; i < plane; i++, at += channels) {
               for (int c = 0; c < channels; c++) {
-                ds[at + c] = ds[at + c] * gateValues[g + c] + dPooled[g + c] * share;
+                ds[at + c] = ds[at + c] * gateValues[g + c] + planeShift[g + c];
               }
             }
           }
           put(out, n, ds);
         });
+  }
+
+  /** The output's plane means, the gate times the input's, into the routing pools (if any). */
+  private void publishRoutingPool() {
+    float[] means = routingPools.means();
+    if (means != null) {
+      for (int i = 0; i < means.length; i++) {
+        means[i] = gateValues[i] * pooled[i];
+      }
+      routingPools.publish();
+    }
   }
 
   private void forEachSample(java.util.function.IntConsumer body) {

@@ -1,9 +1,6 @@
 package org.parameternet.model.layers;
 
 import java.nio.FloatBuffer;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.List;
 import org.bytedeco.dnnl.memory;
 import org.bytedeco.dnnl.stream;
 import org.bytedeco.javacpp.FloatPointer;
@@ -38,18 +35,7 @@ final class PlanarNorm extends JavaNorm {
   private final int residentFloats;
 
   /** The routing pools this norm does for the dynamic convs that read its output. */
-  private final List<RoutingPool> pools = new ArrayList<>();
-
-  /**
-   * The pools' plane means of the last forward pass, and the sum of their gradients per plane
-   * backward, at [n * C + c]: made once, when the first pool is given, not on every pass.
-   */
-  private float[] poolMeans;
-
-  private float[] poolGradients;
-
-  /** One conv's pool: its [B, row] means and their gradient, this norm's channels from offset. */
-  private record RoutingPool(memory pooled, memory pooledGradient, int offset, int row) {}
+  private final RoutingPools pools;
 
   /**
    * A norm over NCHW {@code md} whose gamma, beta, mean and var are the caller's {@code prefix}...
@@ -65,6 +51,7 @@ final class PlanarNorm extends JavaNorm {
     this.residentFloats = residentFloats;
     batch = Math.toIntExact(dims[0]);
     plane = Math.toIntExact(dims[2] * dims[3]);
+    pools = new RoutingPools(batch, channels);
   }
 
   @Override
@@ -74,15 +61,7 @@ final class PlanarNorm extends JavaNorm {
 
   @Override
   public void poolInto(memory pooled, memory pooledGradient, int offset, int row) {
-    if (offset < 0 || offset + channels > row) {
-      throw new IllegalArgumentException(
-          "channels [" + offset + ", " + (offset + channels) + ") of a pool of " + row);
-    }
-    pools.add(new RoutingPool(pooled, pooledGradient, offset, row));
-    if (poolMeans == null) {
-      poolMeans = new float[batch * channels];
-      poolGradients = new float[batch * channels];
-    }
+    pools.add(pooled, pooledGradient, offset, row);
   }
 
   /** Samples whose planes a thread keeps per buffer: all of them up to {@link #residentFloats}. */
@@ -99,7 +78,7 @@ final class PlanarNorm extends JavaNorm {
     }
     ChannelPlanes xs = planes(x);
     ChannelPlanes ys = planes(out);
-    float[] means = poolMeans; // every cell written below; null without pools
+    float[] means = pools.means(); // every cell written below; null without pools
     PlaneWork.forEachChannel(
         channels,
         xs.size(),
@@ -123,12 +102,7 @@ final class PlanarNorm extends JavaNorm {
             planeMean(means, n, c, w, 0);
           }
         });
-    for (RoutingPool pool : pools) {
-      FloatBuffer pooled = floats(pool.pooled(), (long) batch * pool.row());
-      for (int n = 0; n < batch; n++) {
-        pooled.put(n * pool.row() + pool.offset(), means, n * channels, channels);
-      }
-    }
+    pools.publish();
   }
 
   /** The mean of plane (n, c), at {@code v[from]}, into {@code means} (none: no pools). */
@@ -136,32 +110,6 @@ final class PlanarNorm extends JavaNorm {
     if (means != null) {
       means[n * channels + c] = FusedBatchNorm.planeSum(v, from, plane) / plane;
     }
-  }
-
-  /**
-   * What the pools add to each plane (n, c) of the output gradient, at [n * C + c]: the sum of
-   * their gradients' cells, in the order they were given; null when there are none.
-   */
-  private float[] pooledGradients() {
-    float[] added = null;
-    float[] row = PlaneWork.scratch(0, channels);
-    for (RoutingPool pool : pools) {
-      if (pool.pooledGradient() == null) {
-        continue;
-      }
-      if (added == null) {
-        added = poolGradients;
-        Arrays.fill(added, 0);
-      }
-      FloatBuffer gradient = floats(pool.pooledGradient(), (long) batch * pool.row());
-      for (int n = 0; n < batch; n++) {
-        gradient.get(n * pool.row() + pool.offset(), row, 0, channels);
-        for (int c = 0; c < channels; c++) {
-          added[n * channels + c] += row[c];
-        }
-      }
-    }
-    return added;
   }
 
   /** Adds plane (n, c)'s pooled gradient to {@code g[from, from + plane)} (none: no pools). */
@@ -223,7 +171,7 @@ final class PlanarNorm extends JavaNorm {
     float[] k1 = new float[channels];
     float[] k0 = new float[channels];
     double values = (double) batch * plane;
-    float[] added = pooledGradients();
+    float[] added = pools.gradients();
     PlaneWork.forEachChannel(
         channels,
         xs.size(),
