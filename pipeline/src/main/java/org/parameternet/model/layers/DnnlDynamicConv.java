@@ -114,11 +114,6 @@ final class DnnlDynamicConv implements PlanConv {
     return p.desc(dims, memory.format_tag.nchw);
   }
 
-  /** A plain 3-D tensor with explicit strides over one of the buffers here. */
-  private memory.desc strided(long a, long b, long c, long sa, long sb, long sc) {
-    return p.strided(new long[] {a, b, c}, new long[] {sa, sb, sc});
-  }
-
   /**
    * Hands the routing pool to {@code producers}, the steps (norms, a squeeze-excite) whose outputs
    * are this conv's input channels in order ({@link RoutingPoolSource#poolInto}): they write each
@@ -174,10 +169,10 @@ final class DnnlDynamicConv implements PlanConv {
     memory y = p.scratch(nchw(outDims));
     p.matmul(
         p.forward,
-        p.view(kernels, strided(batch, out, in, out * in, in, 1)),
-        p.alias(src, strided(batch, in, plane, in * plane, plane, 1)),
+        p.view(kernels, p.strided(batch, out, in, out * in, in, 1)),
+        p.alias(src, p.strided(batch, in, plane, in * plane, plane, 1)),
         null,
-        p.view(y, strided(batch, out, plane, out * plane, plane, 1)),
+        p.view(y, p.strided(batch, out, plane, out * plane, plane, 1)),
         p.attr());
     return y;
   }
@@ -266,13 +261,14 @@ final class DnnlDynamicConv implements PlanConv {
     long plane = inDims[2] * inDims[3];
     p.matmul(
         p.backward,
-        p.alias(dy, strided(batch, out, plane, out * plane, plane, 1)),
-        p.alias(src, strided(batch, plane, in, in * plane, 1, plane)),
+        p.alias(dy, p.strided(batch, out, plane, out * plane, plane, 1)),
+        p.alias(src, p.strided(batch, plane, in, in * plane, 1, plane)),
         null,
-        p.view(kernelGradient, strided(batch, out, in, out * in, in, 1)),
+        p.view(kernelGradient, p.strided(batch, out, in, out * in, in, 1)),
         p.attr());
     memory dx = p.scratch(nchw(inDims));
-    DynamicInputGradient.append(p, p.backward, kernels, dy, dx, new long[] {batch, in, out, plane});
+    DynamicInputGradient.append(
+        p, p.backward, kernels, dy, dx, new DynamicInputGradient.Shape(batch, in, out, plane));
     return dx;
   }
 

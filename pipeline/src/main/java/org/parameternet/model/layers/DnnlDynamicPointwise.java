@@ -65,7 +65,7 @@ final class DnnlDynamicPointwise implements AutoCloseable {
             p.bound(k, KERNELS),
             p.bound(y, DELTA),
             dx,
-            new long[] {batch, in, out, plane});
+            new DynamicInputGradient.Shape(batch, in, out, plane));
     jit &= p.binary(inputGradient, algorithm.binary_add, dx, p.bound(pooled, POOLED_GRAD), dx);
     optimised = jit;
   }

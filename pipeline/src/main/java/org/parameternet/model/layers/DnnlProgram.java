@@ -141,6 +141,11 @@ final class DnnlProgram implements AutoCloseable {
     return own(new memory.desc(dims, F32, strides));
   }
 
+  /** A plain 3-D tensor [a, b, c] with strides {sa, sb, sc}: a batch of matrices, as laid out. */
+  memory.desc strided(long a, long b, long c, long sa, long sb, long sc) {
+    return strided(new long[] {a, b, c}, new long[] {sa, sb, sc});
+  }
+
   memory.desc sub(memory.desc full, long[] dims, long[] offsets) {
     return own(full.submemory_desc(dims, offsets));
   }
@@ -364,8 +369,11 @@ final class DnnlProgram implements AutoCloseable {
     return optimised(pd);
   }
 
-  /** {@code dst = src} (or {@code dst += src}) across layouts. */
-  void reorder(List<Step> steps, memory src, memory dst, boolean accumulate) {
+  /**
+   * {@code dst = src} (or {@code dst += src}) across layouts; returns whether oneDNN has an {@link
+   * #optimised} implementation of it.
+   */
+  boolean reorder(List<Step> steps, memory src, memory dst, boolean accumulate) {
     String key = keyOf.get(src);
     if (key != null) {
       reordersByKey.merge(key, 1, Integer::sum);
@@ -378,6 +386,7 @@ final class DnnlProgram implements AutoCloseable {
             () ->
                 new reorder.primitive_desc(eng, src.get_desc(), eng, dst.get_desc(), attr, false));
     add(steps, pd, reorder::new, args(DNNL_ARG_FROM, src, DNNL_ARG_TO, dst));
+    return optimised(pd);
   }
 
   /** How many primitives of {@code kind} ("matmul", "binary", ...) {@code steps} run. */

@@ -19,10 +19,13 @@ import org.bytedeco.dnnl.memory;
 final class DynamicInputGradient {
   private DynamicInputGradient() {}
 
+  /** The conv: batch, channels in and out, and the plane's size (H x W). */
+  record Shape(long batch, long in, long out, long plane) {}
+
   /**
    * Appends to {@code steps} {@code dx = K^T dy} over {@code kernels} ([B, C_out x C_in]), {@code
    * dy} ([B, C_out, HW]) and {@code dx} ([B, C_in, HW]), each any memory over its buffer; returns
-   * whether oneDNN has an {@link DnnlProgram#optimised} matmul for it.
+   * whether oneDNN has an {@link DnnlProgram#optimised} implementation of every step.
    */
   static boolean append(
       DnnlProgram p,
@@ -30,39 +33,36 @@ final class DynamicInputGradient {
       memory kernels,
       memory dy,
       memory dx,
-      long[] batchInOutPlane) {
-    long batch = batchInOutPlane[0];
-    long in = batchInOutPlane[1];
-    long out = batchInOutPlane[2];
-    long plane = batchInOutPlane[3];
+      Shape shape) {
+    long batch = shape.batch();
+    long in = shape.in();
+    long out = shape.out();
+    long plane = shape.plane();
     if (!KernelPolicy.dynamicInputGradientByPlanes(plane, in, out)) {
       return p.matmul(
           steps,
-          p.alias(kernels, strided(p, batch, in, out, out * in, 1, in)),
-          p.alias(dy, strided(p, batch, out, plane, out * plane, plane, 1)),
+          p.alias(kernels, p.strided(batch, in, out, out * in, 1, in)),
+          p.alias(dy, p.strided(batch, out, plane, out * plane, plane, 1)),
           null,
-          p.alias(dx, strided(p, batch, in, plane, in * plane, plane, 1)),
+          p.alias(dx, p.strided(batch, in, plane, in * plane, plane, 1)),
           p.attr());
     }
     memory dyRows = p.scratch(p.desc(new long[] {batch, plane, out}, memory.format_tag.abc));
-    p.reorder(
-        steps, p.alias(dy, strided(p, batch, plane, out, out * plane, 1, plane)), dyRows, false);
-    memory dxRows = p.scratch(p.desc(new long[] {batch, plane, in}, memory.format_tag.abc));
     boolean optimised =
+        p.reorder(
+            steps, p.alias(dy, p.strided(batch, plane, out, out * plane, 1, plane)), dyRows, false);
+    memory dxRows = p.scratch(p.desc(new long[] {batch, plane, in}, memory.format_tag.abc));
+    optimised &=
         p.matmul(
             steps,
             dyRows,
-            p.alias(kernels, strided(p, batch, out, in, out * in, in, 1)),
+            p.alias(kernels, p.strided(batch, out, in, out * in, in, 1)),
             null,
             dxRows,
             p.attr());
-    p.reorder(
-        steps, dxRows, p.alias(dx, strided(p, batch, plane, in, in * plane, 1, plane)), false);
+    optimised &=
+        p.reorder(
+            steps, dxRows, p.alias(dx, p.strided(batch, plane, in, in * plane, 1, plane)), false);
     return optimised;
-  }
-
-  private static memory.desc strided(
-      DnnlProgram p, long a, long b, long c, long sa, long sb, long sc) {
-    return p.strided(new long[] {a, b, c}, new long[] {sa, sb, sc});
   }
 }
