@@ -17,15 +17,25 @@ import org.bytedeco.dnnl.stream;
  * Where a native block's time goes, for benchmarking: {@code -Dpnet.native.profile=true} times
  * every step of every {@link DnnlProgram} run (oneDNN primitives by kind, implementation and shape;
  * Java steps by name), each but its first {@link #WARM_UP} runs, and prints the totals, largest
- * first, when the JVM exits. Off, it costs one static final test per run. oneDNN's own {@code
- * ONEDNN_VERBOSE} does the same for primitives but not for the Java steps between them, and its
- * output is lost when the JVM's C stdout is not flushed at exit.
+ * first, when the JVM exits. {@code -Dpnet.native.profile.after=S} counts only runs that start S
+ * seconds or more after the first run of any step: the JIT compiles the Java steps over a run's
+ * first 25-50 training steps, and a profile of a shorter run charges them their interpreted time.
+ * Off, it costs one static final test per run. oneDNN's own {@code ONEDNN_VERBOSE} does the same
+ * for primitives but not for the Java steps between them, and its output is lost when the JVM's C
+ * stdout is not flushed at exit.
  */
 final class NativeProfile {
   static final boolean ENABLED = Boolean.getBoolean("pnet.native.profile");
 
   /** Runs of each step left out of its total. */
   private static final int WARM_UP = 5;
+
+  /** Nanoseconds after the first profiled run before runs count ({@code profile.after}). */
+  private static final long AFTER_NANOS =
+      (long) (Double.parseDouble(System.getProperty("pnet.native.profile.after", "0")) * 1e9);
+
+  /** When the first step of any program ran (0: none yet). */
+  private static volatile long firstRun;
 
   /** Per step label: runs counted, their nanoseconds, runs left out. */
   private static final Map<String, long[]> TOTALS = new ConcurrentHashMap<>();
@@ -127,6 +137,12 @@ final class NativeProfile {
       long t0 = System.nanoTime();
       step.run(strm);
       strm._wait();
+      if (firstRun == 0) {
+        firstRun = t0;
+      }
+      if (t0 - firstRun < AFTER_NANOS) {
+        continue;
+      }
       String label = step instanceof Labelled l ? l.label() : "java step";
       long[] total = TOTALS.computeIfAbsent(label, k -> new long[3]);
       synchronized (total) {
@@ -142,7 +158,11 @@ final class NativeProfile {
 
   private static void print() {
     double all = TOTALS.values().stream().mapToLong(t -> t[1]).sum() / 1e6;
-    System.err.printf(Locale.ROOT, "native profile: %.1f ms in all%n", all);
+    System.err.printf(
+        Locale.ROOT,
+        "native profile: %.1f ms in all, runs from %.0f s after the first%n",
+        all,
+        AFTER_NANOS / 1e9);
     TOTALS.entrySet().stream()
         .sorted((a, b) -> Long.compare(b.getValue()[1], a.getValue()[1]))
         .limit(Integer.getInteger("pnet.native.profile.lines", 40))
