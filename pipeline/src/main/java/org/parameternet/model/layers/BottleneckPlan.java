@@ -126,7 +126,7 @@ final class BottleneckPlan implements AutoCloseable {
       memory[] ghost1 = ghost1(x);
       memory p2;
       if (shape.wholeExpansion()) {
-        memory expanded = expanded(ghost1);
+        memory expanded = expanded(ghost1); // first: it makes the SE that may pool for the conv
         p2 = ghost2Primary(expanded, expandedProducers());
       } else if (shape.dynamic()) {
         // a dynamic conv routes on the whole input, which ghost module 1's norms can pool

@@ -110,13 +110,8 @@ final class DnnlSqueezeExcite implements RoutingPoolSource {
   }
 
   @Override
-  public boolean pools() {
-    return true;
-  }
-
-  @Override
-  public void poolInto(memory pooled, memory pooledGradient, int offset, int row) {
-    routingPools.add(pooled, pooledGradient, offset, row);
+  public RoutingPools routingPools() {
+    return routingPools;
   }
 
   @Override
@@ -220,12 +215,9 @@ final class DnnlSqueezeExcite implements RoutingPoolSource {
           float[] xs = sample(in, n, 0);
           int g = n * channels;
           if (planar) {
+            // FusedBatchNorm's SIMD sums: a scalar sum is one dependent add per value
             for (int c = 0, at = 0; c < channels; c++, at += plane) {
-              float sum = 0;
-              for (int i = 0; i < plane; i++) {
-                sum += xs[at + i];
-              }
-              pooled[g + c] = sum;
+              pooled[g + c] = FusedBatchNorm.planeSum(xs, at, plane);
             }
           } else {
             for (int i = 0, at = 0; i < plane; i++, at += channels) {
@@ -275,12 +267,10 @@ final class DnnlSqueezeExcite implements RoutingPoolSource {
           float[] xs = sample(x, n, 1);
           int g = n * channels;
           if (planar) {
+            float[] sums = new float[2]; // sums[1]: the sum of ds * (xs - 0)
             for (int c = 0, at = 0; c < channels; c++, at += plane) {
-              float sum = 0;
-              for (int i = at; i < at + plane; i++) {
-                sum += ds[i] * xs[i];
-              }
-              dGate[g + c] = sum;
+              FusedBatchNorm.planeGradientSums(ds, xs, at, plane, 0f, sums);
+              dGate[g + c] = sums[1];
             }
           } else {
             for (int i = 0, at = 0; i < plane; i++, at += channels) {

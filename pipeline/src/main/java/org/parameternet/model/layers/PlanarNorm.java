@@ -19,9 +19,10 @@ import org.bytedeco.javacpp.FloatPointer;
  * depend on the thread count. Parameters and statistics: {@link JavaNorm}.
  *
  * <p>Where its output is a dynamic conv's input, it also does that conv's routing pool ({@link
- * #poolInto}): the mean of each plane as it writes it, and backward the pool's gradient added to
- * each plane as it reads it. That saves the conv a pass over its input forward and one over its
- * input gradient backward (a read and a write), which the plane here is already in cache for.
+ * RoutingPoolSource#poolInto}): the mean of each plane as it writes it, and backward the pool's
+ * gradient added to each plane as it reads it. That saves the conv a pass over its input forward
+ * and one over its input gradient backward (a read and a write), which the plane here is already in
+ * cache for.
  */
 final class PlanarNorm extends JavaNorm {
   /** Floats of one channel a thread holds at most per buffer (2 MB). */
@@ -55,13 +56,8 @@ final class PlanarNorm extends JavaNorm {
   }
 
   @Override
-  public boolean pools() {
-    return true;
-  }
-
-  @Override
-  public void poolInto(memory pooled, memory pooledGradient, int offset, int row) {
-    pools.add(pooled, pooledGradient, offset, row);
+  public RoutingPools routingPools() {
+    return pools;
   }
 
   /** Samples whose planes a thread keeps per buffer: all of them up to {@link #residentFloats}. */

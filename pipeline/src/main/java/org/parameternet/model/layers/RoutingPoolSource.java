@@ -8,9 +8,14 @@ import org.bytedeco.dnnl.memory;
  * {@link DnnlSqueezeExcite}, whose output's plane means are the gate times its input's.
  */
 interface RoutingPoolSource {
+  /** The pools this step does, or null when it cannot do any. */
+  default RoutingPools routingPools() {
+    return null;
+  }
+
   /** Whether this step can take over the routing pool of a dynamic conv reading its output. */
   default boolean pools() {
-    return false;
+    return routingPools() != null;
   }
 
   /**
@@ -21,7 +26,10 @@ interface RoutingPoolSource {
    * which is what the conv would add to its input gradient. Only where {@link #pools}.
    */
   default void poolInto(memory pooled, memory pooledGradient, int offset, int row) {
-    throw new UnsupportedOperationException(getClass().getSimpleName() + " does not pool");
+    if (!pools()) {
+      throw new UnsupportedOperationException(getClass().getSimpleName() + " does not pool");
+    }
+    routingPools().add(pooled, pooledGradient, offset, row);
   }
 
   /** The output's layout. */

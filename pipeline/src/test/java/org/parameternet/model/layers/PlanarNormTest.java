@@ -51,10 +51,10 @@ class PlanarNormTest {
   }
 
   /**
-   * With two routing pools ({@link PlanarNorm#poolInto}): the forward pass writes each output
-   * plane's mean into both at their offsets and leaves the rest of the rows alone; the backward
-   * pass gives what the norm without pools gives for the output gradient plus both pools' gradients
-   * broadcast over the planes. Every plane held, and only some.
+   * With two routing pools ({@link RoutingPoolSource#poolInto}): the forward pass writes each
+   * output plane's mean into both at their offsets and leaves the rest of the rows alone; the
+   * backward pass gives what the norm without pools gives for the output gradient plus both pools'
+   * gradients broadcast over the planes. Every plane held, and only some.
    */
   @ParameterizedTest(name = "{0}x{1}x{2}x{3}, {4} floats held")
   @CsvSource({"5, 3, 7, 9, 524288", "5, 3, 7, 9, 126", "3, 4, 12, 12, 1000000"})
