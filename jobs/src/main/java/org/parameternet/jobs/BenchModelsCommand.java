@@ -64,12 +64,30 @@ final class BenchModelsCommand implements Callable<Integer> {
   boolean interleave;
 
   @Option(
+      names = "--idle-wait",
+      description =
+          "Before each timed step (every fifth latency run), wait at most this many seconds for"
+              + " other processes to go idle, as the PyTorch peer's harness does; 0 does not wait."
+              + " Default: ${DEFAULT-VALUE}.")
+  double idleWait;
+
+  @Option(
+      names = "--clean-threshold",
+      description =
+          "A timed step or run is clean when other processes (and a hypervisor's steal) used"
+              + " fewer cores than this during it; models short of clean ones get up to twice the"
+              + " timed steps or runs, and each table reads the median of the clean ones."
+              + " Default: ${DEFAULT-VALUE}.")
+  double cleanThreshold;
+
+  @Option(
       names = "--skip-onnx",
       description = "Leave out the ONNX Runtime latency table (measured after DL4J's).")
   boolean skipOnnx;
 
   @Override
   public Integer call() {
+    ModelBenchmark.Quiet quiet = new ModelBenchmark.Quiet(idleWait, cleanThreshold);
     int allThreads = NativeThreads.current();
     System.out.printf(
         Locale.ROOT,
@@ -84,13 +102,15 @@ final class BenchModelsCommand implements Callable<Integer> {
       List<ModelSpec> specs =
           models.stream().map(name -> ModelRegistry.get(name).withClasses(classes)).toList();
       ModelBenchmark.Interleaved interleaved =
-          interleave ? ModelBenchmark.interleavedTraining(specs, batch, warmup, steps) : null;
+          interleave
+              ? ModelBenchmark.interleavedTraining(specs, batch, warmup, steps, quiet)
+              : null;
       List<ModelBenchmark.TrainingResult> results = new ArrayList<>();
       for (ModelSpec spec : specs) {
         ModelBenchmark.TrainingResult r =
             interleave
                 ? interleaved.results().get(results.size())
-                : ModelBenchmark.training(spec, batch, warmup, steps);
+                : ModelBenchmark.training(spec, batch, warmup, steps, quiet);
         results.add(r);
         System.out.printf(
             Locale.ROOT,
@@ -113,6 +133,16 @@ final class BenchModelsCommand implements Callable<Integer> {
             Math.min(r.steps(), r.warmSteps() - warmup),
             warmup,
             r.coldSecondsPerStep());
+        System.out.printf(
+            Locale.ROOT,
+            "# %s: %d of %d timed steps clean (others below %.2f cores; their median %.2f);"
+                + " the mean of all %.3f s a step%n",
+            r.model(),
+            r.cleanSteps(),
+            r.timedSteps(),
+            cleanThreshold,
+            r.otherCores(),
+            r.meanSecondsPerStep());
       }
       if (interleave) {
         printRatios(interleaved);
@@ -127,9 +157,11 @@ final class BenchModelsCommand implements Callable<Integer> {
           "| model | resolution | latency median ms | p10 ms | p90 ms | cores busy |");
       System.out.println("|---|---:|---:|---:|---:|---:|");
       Map<String, Double> dl4j = new LinkedHashMap<>();
+      List<ModelBenchmark.LatencyResult> measured = new ArrayList<>();
       for (String name : models) {
         ModelSpec spec = ModelRegistry.get(name).withClasses(classes);
-        ModelBenchmark.LatencyResult r = ModelBenchmark.latency(spec, warmup, runs);
+        ModelBenchmark.LatencyResult r = ModelBenchmark.latency(spec, warmup, runs, quiet);
+        measured.add(r);
         dl4j.put(name, r.medianMs());
         System.out.printf(
             Locale.ROOT,
@@ -141,14 +173,28 @@ final class BenchModelsCommand implements Callable<Integer> {
             r.p90Ms(),
             r.cpuCores());
       }
+      printCleanRuns(measured);
       if (!skipOnnx) {
-        onnxLatency(dl4j);
+        onnxLatency(dl4j, quiet);
       }
     }
     return 0;
   }
 
-  /** The same models exported to ONNX, in ONNX Runtime on one thread (the paper's method). */
+  /** How many of each model's timed latency runs were clean, after its table. */
+  private void printCleanRuns(List<ModelBenchmark.LatencyResult> results) {
+    System.out.println();
+    for (ModelBenchmark.LatencyResult r : results) {
+      System.out.printf(
+          Locale.ROOT,
+          "# %s: %d of %d timed runs clean (others below %.2f cores)%n",
+          r.model(),
+          r.cleanRuns(),
+          r.timedRuns(),
+          cleanThreshold);
+    }
+  }
+
   /** Each model's step time over the first's, from steps taken in turns. */
   private void printRatios(ModelBenchmark.Interleaved interleaved) {
     String first = interleaved.results().get(0).model();
@@ -167,15 +213,17 @@ final class BenchModelsCommand implements Callable<Integer> {
     }
   }
 
-  private void onnxLatency(Map<String, Double> dl4j) {
+  /** The same models exported to ONNX, in ONNX Runtime on one thread (the paper's method). */
+  private void onnxLatency(Map<String, Double> dl4j, ModelBenchmark.Quiet quiet) {
     System.out.println();
     System.out.println(
         "| model | resolution | ONNX Runtime latency median ms | p10 ms | p90 ms | cores busy"
             + " | DL4J / ONNX Runtime |");
     System.out.println("|---|---:|---:|---:|---:|---:|---:|");
+    List<ModelBenchmark.LatencyResult> measured = new ArrayList<>();
     for (String name : models) {
       ModelSpec spec = ModelRegistry.get(name).withClasses(classes);
-      ModelBenchmark.LatencyResult r = ModelBenchmark.onnxLatency(spec, warmup, runs);
+      ModelBenchmark.LatencyResult r = ModelBenchmark.onnxLatency(spec, warmup, runs, quiet);
       System.out.printf(
           Locale.ROOT,
           "| %s | %d | %.1f | %.1f | %.1f | %.2f | %.2fx |%n",
@@ -186,7 +234,9 @@ final class BenchModelsCommand implements Callable<Integer> {
           r.p90Ms(),
           r.cpuCores(),
           dl4j.get(name) / r.medianMs());
+      measured.add(r);
     }
+    printCleanRuns(measured);
   }
 
   /**
@@ -208,7 +258,11 @@ final class BenchModelsCommand implements Callable<Integer> {
                 "--runs",
                 Integer.toString(runs),
                 "--classes",
-                Integer.toString(classes)));
+                Integer.toString(classes),
+                "--idle-wait",
+                Double.toString(idleWait),
+                "--clean-threshold",
+                Double.toString(cleanThreshold)));
     if (skipOnnx) {
       args.add("--skip-onnx");
     }

@@ -97,7 +97,9 @@ final class EvaluateCommand implements Callable<Integer> {
                   ? finetuneLabel
                   : (o.finetuneData().isEmpty() ? "" : lastName(o.finetuneData())),
               latency,
-              ModelBenchmark.onnxLatency(o.spec(), latencyWarmup, latencyRuns).medianMs(),
+              ModelBenchmark.onnxLatency(
+                      o.spec(), latencyWarmup, latencyRuns, ModelBenchmark.Quiet.NONE)
+                  .medianMs(),
               VersionProvider.gitCommit());
       ResultsTable.append(spark, results, row);
       System.out.printf(

@@ -54,7 +54,8 @@ final class SingleThreadLatency implements Callable<Integer> {
   @Override
   public Integer call() {
     ModelSpec spec = ModelRegistry.get(model).withResolution(resolution).withClasses(classes);
-    ModelBenchmark.LatencyResult r = ModelBenchmark.latency(spec, warmup, runs);
+    ModelBenchmark.LatencyResult r =
+        ModelBenchmark.latency(spec, warmup, runs, ModelBenchmark.Quiet.NONE);
     System.out.printf(Locale.ROOT, "%s%.4f%n", PREFIX, r.medianMs());
     return 0;
   }

@@ -3,6 +3,7 @@ package org.parameternet.benchmark;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.stream.IntStream;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -21,10 +22,18 @@ public final class ModelBenchmark {
   /**
    * Training throughput at the steady state, and what warming up to it took.
    *
+   * @param steps the clean timed steps asked for
+   * @param secondsPerStep the headline: the median of the clean timed steps when there are at least
+   *     3, else of all ({@link QuietRounds}, as the peer's harness reads its own)
+   * @param imagesPerSecond {@code batch / secondsPerStep}
    * @param cpuCores CPU seconds per wall second during the timed steps (how many cores worked)
    * @param warmSteps untimed steps before the timed ones (the least asked for, then until steady)
    * @param coldSecondsPerStep the mean of the first {@code steps} steps after the least warm-up:
    *     what a measurement without the wait for the steady state reads
+   * @param timedSteps the steps timed, disturbed ones included
+   * @param cleanSteps the timed steps during which other processes used less than the threshold
+   * @param meanSecondsPerStep the mean of all timed steps, disturbed ones included
+   * @param otherCores the median of the cores other processes used during the timed steps
    */
   public record TrainingResult(
       String model,
@@ -35,9 +44,17 @@ public final class ModelBenchmark {
       double imagesPerSecond,
       double cpuCores,
       int warmSteps,
-      double coldSecondsPerStep) {}
+      double coldSecondsPerStep,
+      int timedSteps,
+      int cleanSteps,
+      double meanSecondsPerStep,
+      double otherCores) {}
 
-  /** Batch-1 inference latency percentiles in milliseconds. */
+  /**
+   * Batch-1 inference latency in milliseconds: the median, p10 and p90 of the clean runs when there
+   * are at least 3, else of all ({@link QuietRounds}); {@code runs} is the clean runs asked for,
+   * {@code timedRuns} and {@code cleanRuns} what was timed.
+   */
   public record LatencyResult(
       String model,
       int resolution,
@@ -45,7 +62,21 @@ public final class ModelBenchmark {
       double medianMs,
       double p10Ms,
       double p90Ms,
-      double cpuCores) {}
+      double cpuCores,
+      int timedRuns,
+      int cleanRuns) {}
+
+  /**
+   * How the timed steps and runs wait for a quiet machine: at most {@code idleWaitSeconds} before
+   * each (0: no waiting), and a step or run is clean when other processes used fewer than {@code
+   * cleanThreshold} cores during it. The peer's harness uses 10 s and 0.15 cores.
+   */
+  public record Quiet(double idleWaitSeconds, double cleanThreshold) {
+    public static final Quiet PEER = new Quiet(10, 0.15);
+
+    /** No waiting, every call clean: the plain median of the calls. */
+    public static final Quiet NONE = new Quiet(0, Double.POSITIVE_INFINITY);
+  }
 
   /**
    * Forward + backward + update steps on a fixed random batch, float32, at the steady state: after
@@ -53,8 +84,9 @@ public final class ModelBenchmark {
    * of thousands of steps spends them. The native blocks' Java steps start interpreted: at the
    * small cell, 10 steps after 3 warm-ups averaged 0.286 s a step and after 25 warm-ups 0.206.
    */
-  public static TrainingResult training(ModelSpec spec, int batch, int warmup, int steps) {
-    return interleavedTraining(List.of(spec), batch, warmup, steps).results().get(0);
+  public static TrainingResult training(
+      ModelSpec spec, int batch, int warmup, int steps, Quiet quiet) {
+    return interleavedTraining(List.of(spec), batch, warmup, steps, quiet).results().get(0);
   }
 
   /**
@@ -68,9 +100,8 @@ public final class ModelBenchmark {
    *     step by round
    */
   public static Interleaved interleavedTraining(
-      List<ModelSpec> specs, int batch, int warmup, int steps) {
-    List<ComputationGraph> nets = new ArrayList<>();
-    List<DataSet> data = new ArrayList<>();
+      List<ModelSpec> specs, int batch, int warmup, int steps, Quiet quiet) {
+    List<Runnable> steppers = new ArrayList<>();
     int[] warmSteps = new int[specs.size()];
     double[] cold = new double[specs.size()];
     for (int m = 0; m < specs.size(); m++) {
@@ -85,55 +116,43 @@ public final class ModelBenchmark {
       for (int i = 0; i < Math.min(steps, warm.length); i++) {
         cold[m] += warm[i] / 1e3 / Math.min(steps, warm.length);
       }
-      nets.add(net);
-      data.add(batchData);
+      steppers.add(() -> net.fit(batchData));
     }
-    double[][] seconds = new double[specs.size()][steps];
-    double[] cpu = new double[specs.size()];
-    for (int i = 0; i < steps; i++) {
-      for (int m = 0; m < specs.size(); m++) {
-        double cpu0 = ProcessCpu.seconds();
-        long t0 = System.nanoTime();
-        nets.get(m).fit(data.get(m));
-        seconds[m][i] = (System.nanoTime() - t0) / 1e9;
-        cpu[m] += ProcessCpu.seconds() - cpu0;
-      }
-    }
+    QuietRounds.Result timed =
+        QuietRounds.time(
+            steppers,
+            steps,
+            QuietRounds.Settings.training(quiet.idleWaitSeconds(), quiet.cleanThreshold()));
     List<TrainingResult> results = new ArrayList<>();
     for (int m = 0; m < specs.size(); m++) {
-      double total = Arrays.stream(seconds[m]).sum();
+      double headline = timed.headlineSeconds(m);
       results.add(
           new TrainingResult(
               specs.get(m).name(),
               specs.get(m).resolution(),
               batch,
               steps,
-              total / steps,
-              batch * steps / total,
-              ProcessCpu.seconds() < 0 ? Double.NaN : cpu[m] / total,
+              headline,
+              batch / headline,
+              timed.ownCores(m),
               warmSteps[m],
-              cold[m]));
+              cold[m],
+              timed.runs(m),
+              timed.cleanRuns(m),
+              timed.meanSeconds(m),
+              timed.medianOtherCores(m)));
     }
-    return new Interleaved(results, seconds);
+    return new Interleaved(results, timed);
   }
 
-  /** {@link #interleavedTraining}'s results, and each model's seconds per step by round. */
-  public record Interleaved(List<TrainingResult> results, double[][] stepSeconds) {
+  /** {@link #interleavedTraining}'s results, and each model's steps by round. */
+  public record Interleaved(List<TrainingResult> results, QuietRounds.Result rounds) {
     /**
      * Model {@code m}'s step time over model 0's: the ratio of their means, then the median and
-     * quartiles of the rounds' ratios.
+     * quartiles of the rounds' ratios (of the rounds clean for both, when there are 3).
      */
     public double[] ratioToFirst(int m) {
-      int rounds = stepSeconds[0].length;
-      double[] perRound = new double[rounds];
-      for (int i = 0; i < rounds; i++) {
-        perRound[i] = stepSeconds[m][i] / stepSeconds[0][i];
-      }
-      Arrays.sort(perRound);
-      double means = Arrays.stream(stepSeconds[m]).sum() / Arrays.stream(stepSeconds[0]).sum();
-      return new double[] {
-        means, percentile(perRound, 0.5), percentile(perRound, 0.25), percentile(perRound, 0.75)
-      };
+      return rounds.ratioToFirst(m);
     }
   }
 
@@ -141,10 +160,10 @@ public final class ModelBenchmark {
    * Batch-1 inference in the calling thread's current native thread limit, of the network as
    * deployed (a RepConv model's folded form: weights do not change the time).
    */
-  public static LatencyResult latency(ModelSpec spec, int warmup, int runs) {
+  public static LatencyResult latency(ModelSpec spec, int warmup, int runs, Quiet quiet) {
     ComputationGraph net = GhostNetBuilder.build(spec.inferenceForm(), 1);
     INDArray image = Nd4j.rand(DataType.FLOAT, 1, 3, spec.resolution(), spec.resolution());
-    return timed(spec, warmup, runs, () -> net.outputSingle(false, image));
+    return timed(spec, warmup, runs, quiet, () -> net.outputSingle(false, image));
   }
 
   /**
@@ -152,44 +171,47 @@ public final class ModelBenchmark {
    * single-thread mode"): the model exported at batch 1 with ORT's full graph optimisation, as
    * deployed (a RepConv model folded).
    */
-  public static LatencyResult onnxLatency(ModelSpec spec, int warmup, int runs) {
+  public static LatencyResult onnxLatency(ModelSpec spec, int warmup, int runs, Quiet quiet) {
     ModelSpec deployed = spec.inferenceForm();
     ComputationGraph net = GhostNetBuilder.build(deployed, 1);
     byte[] model = OnnxExport.export(deployed, net, OnnxExport.Options.batch(1)).toByteArray();
     INDArray image = Nd4j.rand(DataType.FLOAT, 1, 3, spec.resolution(), spec.resolution());
     try (OnnxRuntimeModel session = OnnxRuntimeModel.load(model, 1)) {
-      return timed(spec, warmup, runs, () -> session.probabilities(image));
+      return timed(spec, warmup, runs, quiet, () -> session.probabilities(image));
     }
   }
 
   /**
    * {@code warmup} untimed calls of {@code inference}, more until it is warm, then {@code runs}
-   * timed calls.
+   * timed calls, more (up to twice as many) while fewer than {@code runs} were clean.
    */
-  private static LatencyResult timed(ModelSpec spec, int warmup, int runs, Runnable inference) {
+  private static LatencyResult timed(
+      ModelSpec spec, int warmup, int runs, Quiet quiet, Runnable inference) {
     for (int i = 0; i < warmup; i++) {
       inference.run();
     }
     warmUntilSteady(inference);
-    double[] ms = new double[runs];
-    double cpu0 = ProcessCpu.seconds();
-    long start = System.nanoTime();
-    for (int i = 0; i < runs; i++) {
-      long t0 = System.nanoTime();
-      inference.run();
-      ms[i] = (System.nanoTime() - t0) / 1e6;
-    }
-    double wall = (System.nanoTime() - start) / 1e9;
-    double cpu = ProcessCpu.seconds() - cpu0;
-    Arrays.sort(ms);
+    QuietRounds.Result timed =
+        QuietRounds.time(
+            List.of(inference),
+            runs,
+            QuietRounds.Settings.latency(quiet.idleWaitSeconds(), quiet.cleanThreshold()));
+    double[] ms =
+        IntStream.range(0, timed.seconds()[0].length)
+            .filter(r -> timed.cleanRuns(0) >= 3 ? timed.clean(0, r) : timed.ran(0, r))
+            .mapToDouble(r -> timed.seconds()[0][r] * 1e3)
+            .sorted()
+            .toArray();
     return new LatencyResult(
         spec.name(),
         spec.resolution(),
         runs,
-        percentile(ms, 0.5),
-        percentile(ms, 0.1),
-        percentile(ms, 0.9),
-        cpu0 < 0 ? Double.NaN : cpu / wall);
+        QuietRounds.percentile(ms, 0.5),
+        QuietRounds.percentile(ms, 0.1),
+        QuietRounds.percentile(ms, 0.9),
+        timed.ownCores(0),
+        timed.runs(0),
+        timed.cleanRuns(0));
   }
 
   /** Seconds of calls before {@link #warmUntilSteady} compares blocks. */
@@ -221,7 +243,7 @@ public final class ModelBenchmark {
         all.add(ms[i]);
       }
       Arrays.sort(ms);
-      double median = percentile(ms, 0.5);
+      double median = QuietRounds.percentile(ms, 0.5);
       if (Math.abs(median - previous) <= 0.05 * previous) {
         break;
       }
@@ -234,13 +256,6 @@ public final class ModelBenchmark {
     long t0 = System.nanoTime();
     call.run();
     return (System.nanoTime() - t0) / 1e6;
-  }
-
-  private static double percentile(double[] sorted, double q) {
-    double pos = q * (sorted.length - 1);
-    int lo = (int) Math.floor(pos);
-    int hi = (int) Math.ceil(pos);
-    return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
   }
 
   private static DataSet randomBatch(ModelSpec spec, int batch) {

@@ -161,7 +161,8 @@ public final class Study {
             pretrainName,
             finetuneName,
             latency.medianMs(o.spec()),
-            ModelBenchmark.onnxLatency(o.spec(), study.latencyWarmup(), study.latencyRuns())
+            ModelBenchmark.onnxLatency(
+                    o.spec(), study.latencyWarmup(), study.latencyRuns(), ModelBenchmark.Quiet.NONE)
                 .medianMs(),
             gitCommit);
     ResultsTable.append(spark, results, row);

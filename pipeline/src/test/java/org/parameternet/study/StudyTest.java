@@ -89,7 +89,8 @@ class StudyTest {
                       "  finetune { init.layer-decay = 0.5 }",
                       "  evaluate { latency-runs = 3 }",
                       "}")));
-      Study.LatencyMeter meter = spec -> ModelBenchmark.latency(spec, 1, 3).medianMs();
+      Study.LatencyMeter meter =
+          spec -> ModelBenchmark.latency(spec, 1, 3, ModelBenchmark.Quiet.NONE).medianMs();
       ReportJob.Written first = Study.run(spark, study, meter, "test", line -> {});
       Path report = dir.resolve("study/report");
       for (String f :

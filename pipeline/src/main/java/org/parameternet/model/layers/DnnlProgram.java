@@ -10,6 +10,7 @@ import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_SRC_1;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_TO;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_WEIGHTS;
 
+import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -439,13 +440,25 @@ final class DnnlProgram implements AutoCloseable {
   static float[] read(memory m) {
     int count = (int) (m.get_desc().get_size() / Float.BYTES);
     float[] values = new float[count];
-    new FloatPointer(m.get_data_handle()).capacity(count).get(values);
+    floats(m, count).get(values);
     return values;
   }
 
   /** Writes {@code values} into plain buffer {@code m}. */
   static void write(float[] values, memory m) {
-    new FloatPointer(m.get_data_handle()).capacity(values.length).put(values);
+    floats(m, values.length).put(values);
+  }
+
+  /** The first {@code length} floats of {@code m}'s buffer, in place. */
+  static FloatPointer floats(memory m, long length) {
+    return new FloatPointer(m.get_data_handle()).capacity(length);
+  }
+
+  /** The first {@code length} floats of {@code m}'s buffer, in place, as a NIO buffer. */
+  static FloatBuffer floatBuffer(memory m, long length) {
+    FloatPointer pointer = new FloatPointer(m.get_data_handle());
+    pointer.position(0).limit(length).capacity(length);
+    return pointer.asBuffer();
   }
 
   void run(List<Step> steps) {

@@ -267,7 +267,7 @@ final class DnnlSqueezeExcite implements RoutingPoolSource {
           float[] xs = sample(x, n, 1);
           int g = n * channels;
           if (planar) {
-            float[] sums = new float[2]; // sums[1]: the sum of ds * (xs - 0)
+            float[] sums = PlaneWork.scratch(2, 2); // sums[1]: the sum of ds * (xs - 0)
             for (int c = 0, at = 0; c < channels; c++, at += plane) {
               FusedBatchNorm.planeGradientSums(ds, xs, at, plane, 0f, sums);
               dGate[g + c] = sums[1];
@@ -337,7 +337,7 @@ final class DnnlSqueezeExcite implements RoutingPoolSource {
   }
 
   private FloatPointer floats(memory m) {
-    return new FloatPointer(m.get_data_handle()).capacity((long) batch * plane * channels);
+    return DnnlProgram.floats(m, (long) batch * plane * channels);
   }
 
   /** Sample {@code n} of the map, copied into this thread's scratch {@code slot}. */

@@ -130,12 +130,12 @@ final class DnnlSqueezeExciteGate {
 
   /** Sets the pooled input [B, C] of the next forward steps (in a step, after the wait). */
   void putPooled(float[] values) {
-    floats(pooled, values.length).put(values);
+    DnnlProgram.floats(pooled, values.length).put(values);
   }
 
   /** The gate [B, C] of the last forward steps (in a step after them, after the wait). */
   void gate(float[] gate) {
-    floats(gateRaw, gateRawValues.length).get(gateRawValues);
+    DnnlProgram.floats(gateRaw, gateRawValues.length).get(gateRawValues);
     for (int i = 0; i < gate.length; i++) {
       gate[i] = Math.min(Math.max(gateRawValues[i] + 3f, 0f), 6f) * (1f / 6f);
     }
@@ -150,24 +150,24 @@ final class DnnlSqueezeExciteGate {
       float z = gateRawValues[i];
       values[i] = z > -3f && z < 3f ? values[i] * (1f / 6f) : 0f;
     }
-    floats(dGate, values.length).put(values);
+    DnnlProgram.floats(dGate, values.length).put(values);
     columnSums(values, channels, expandBiasGradient);
   }
 
   /** The pooled input's gradient [B, C] of the last backward steps (after the wait). */
   void pooledGradient(float[] values) {
-    floats(dPooled, values.length).get(values);
+    DnnlProgram.floats(dPooled, values.length).get(values);
   }
 
   private void activate() {
-    floats(reducedRaw, reducedRawValues.length).get(reducedRawValues);
+    DnnlProgram.floats(reducedRaw, reducedRawValues.length).get(reducedRawValues);
     System.arraycopy(reducedRawValues, 0, reducedValues, 0, reducedValues.length);
     FusedBatchNorm.affineActivate(reducedValues, reducedValues.length, 1f, 0f, activation);
-    floats(reducedOut, reducedValues.length).put(reducedValues);
+    DnnlProgram.floats(reducedOut, reducedValues.length).put(reducedValues);
   }
 
   private void activationGradient() {
-    FloatPointer d = floats(dReduced, reducedValues.length);
+    FloatPointer d = DnnlProgram.floats(dReduced, reducedValues.length);
     d.get(reducedValues);
     FusedBatchNorm.activationGradient(
         reducedRawValues, reducedValues, reducedValues.length, 1f, 0f, activation);
@@ -184,7 +184,7 @@ final class DnnlSqueezeExciteGate {
         s[j] += values[b * width + j];
       }
     }
-    floats(out, width).put(s, 0, width);
+    DnnlProgram.floats(out, width).put(s, 0, width);
   }
 
   private void matmul(
@@ -207,9 +207,5 @@ final class DnnlSqueezeExciteGate {
 
   private memory gradient(String layer, String name, long[] dims, long[] strides) {
     return p.bound(p.strided(dims, strides), BottleneckPlan.gradient(key(layer, name)));
-  }
-
-  private static FloatPointer floats(memory m, long count) {
-    return new FloatPointer(m.get_data_handle()).capacity(count);
   }
 }

@@ -177,7 +177,7 @@ final class LaneNorm extends JavaNorm {
   }
 
   private FloatPointer floats(memory m) {
-    return new FloatPointer(m.get_data_handle()).capacity(layout.size());
+    return DnnlProgram.floats(m, layout.size());
   }
 
   /** Samples {@code [first, first + count)}, copied into this thread's scratch {@code slot}. */

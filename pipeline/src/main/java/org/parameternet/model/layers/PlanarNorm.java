@@ -3,7 +3,6 @@ package org.parameternet.model.layers;
 import java.nio.FloatBuffer;
 import org.bytedeco.dnnl.memory;
 import org.bytedeco.dnnl.stream;
-import org.bytedeco.javacpp.FloatPointer;
 
 /**
  * A batch norm and its activation as Java steps over a {@link DnnlProgram}'s NCHW buffers (what
@@ -240,13 +239,7 @@ final class PlanarNorm extends JavaNorm {
   }
 
   private ChannelPlanes planes(memory m) {
-    FloatBuffer data = floats(m, (long) batch * channels * plane);
+    FloatBuffer data = DnnlProgram.floatBuffer(m, (long) batch * channels * plane);
     return new ChannelPlanes(data, batch, channels, plane, channels * plane, plane, null);
-  }
-
-  private static FloatBuffer floats(memory m, long length) {
-    FloatPointer pointer = new FloatPointer(m.get_data_handle());
-    pointer.position(0).limit(length).capacity(length);
-    return pointer.asBuffer();
   }
 }

@@ -5,7 +5,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.bytedeco.dnnl.memory;
-import org.bytedeco.javacpp.FloatPointer;
 
 /**
  * The routing pools a step of a {@link BottleneckPlan} does for the dynamic convs that read its
@@ -53,7 +52,7 @@ final class RoutingPools {
   /** Copies {@link #means} into every pool's columns. */
   void publish() {
     for (Pool pool : pools) {
-      FloatBuffer pooled = floats(pool.pooled(), (long) batch * pool.row());
+      FloatBuffer pooled = DnnlProgram.floatBuffer(pool.pooled(), (long) batch * pool.row());
       for (int n = 0; n < batch; n++) {
         pooled.put(n * pool.row() + pool.offset(), means, n * channels, channels);
       }
@@ -75,7 +74,8 @@ final class RoutingPools {
         added = gradients;
         Arrays.fill(added, 0);
       }
-      FloatBuffer gradient = floats(pool.pooledGradient(), (long) batch * pool.row());
+      FloatBuffer gradient =
+          DnnlProgram.floatBuffer(pool.pooledGradient(), (long) batch * pool.row());
       for (int n = 0; n < batch; n++) {
         gradient.get(n * pool.row() + pool.offset(), row, 0, channels);
         for (int c = 0; c < channels; c++) {
@@ -84,11 +84,5 @@ final class RoutingPools {
       }
     }
     return added;
-  }
-
-  private static FloatBuffer floats(memory m, long length) {
-    FloatPointer pointer = new FloatPointer(m.get_data_handle());
-    pointer.position(0).limit(length).capacity(length);
-    return pointer.asBuffer();
   }
 }
