@@ -53,14 +53,10 @@ public final class QuietRounds {
 
   /**
    * Each model's calls by round: seconds and other processes' cores, NaN in the rounds a model did
-   * not run (after the first {@code rounds}, only models short of clean calls run).
+   * not run (past the rounds asked for, only models short of clean calls run).
    */
   public record Result(
-      double[][] seconds,
-      double[][] otherCores,
-      double[] ownCpuSeconds,
-      int rounds,
-      double cleanThreshold) {
+      double[][] seconds, double[][] otherCores, double[] ownCpuSeconds, double cleanThreshold) {
     boolean ran(int model, int round) {
       return !Double.isNaN(seconds[model][round]);
     }
@@ -107,7 +103,8 @@ public final class QuietRounds {
      * both were clean when there are at least 3 of them.
      */
     public double[] ratioToFirst(int m) {
-      int[] both = IntStream.range(0, rounds).filter(r -> ran(m, r) && ran(0, r)).toArray();
+      int[] both =
+          IntStream.range(0, seconds[0].length).filter(r -> ran(m, r) && ran(0, r)).toArray();
       int[] clean = Arrays.stream(both).filter(r -> clean(m, r) && clean(0, r)).toArray();
       int[] chosen = clean.length >= 3 ? clean : both;
       double[] perRound =
@@ -166,7 +163,7 @@ public final class QuietRounds {
         }
       }
     }
-    return new Result(seconds, others, cpu, rounds, settings.cleanThreshold());
+    return new Result(seconds, others, cpu, settings.cleanThreshold());
   }
 
   static double median(double[] values) {

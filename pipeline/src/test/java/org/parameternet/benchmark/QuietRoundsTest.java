@@ -72,7 +72,7 @@ class QuietRoundsTest {
   void theHeadlineIsTheMedianOfCleanCallsWhenThereAreThree() {
     double[][] seconds = {{1, 1, 1, 1, NAN, NAN}, {2, 3, 4, 10, 30, NAN}};
     double[][] others = {{0, 0, 0, 0, NAN, NAN}, {0, 0.1, 0.9, 0, 2, NAN}};
-    QuietRounds.Result r = new QuietRounds.Result(seconds, others, new double[] {1, 2}, 4, 0.15);
+    QuietRounds.Result r = new QuietRounds.Result(seconds, others, new double[] {1, 2}, 0.15);
 
     assertEquals(5, r.runs(1));
     assertEquals(3, r.cleanRuns(1));
@@ -83,8 +83,7 @@ class QuietRoundsTest {
     assertEquals(3, ratio[1], 1e-12, "rounds 0, 1 and 3 are clean for both: ratios 2, 3, 10");
 
     double[][] fewClean = {{0, 0, 0, 0, NAN, NAN}, {0, 0.5, 0.9, 0, 2, NAN}};
-    QuietRounds.Result few =
-        new QuietRounds.Result(seconds, fewClean, new double[] {1, 2}, 4, 0.15);
+    QuietRounds.Result few = new QuietRounds.Result(seconds, fewClean, new double[] {1, 2}, 0.15);
     assertEquals(4, few.headlineSeconds(1), 1e-12, "two clean calls: the median of all five");
     assertEquals(3.5, few.ratioToFirst(1)[1], 1e-12, "the four rounds both ran: 2, 3, 4, 10");
   }
