@@ -13,8 +13,6 @@ import java.nio.file.Path;
  * absent every reading is 0: nothing can be told apart.
  */
 final class OtherLoad {
-  private static final double TICKS_PER_SECOND = 100.0; // USER_HZ on Linux
-
   private final double busySeconds;
   private final double ownSeconds;
   private final long nanos;
@@ -73,7 +71,7 @@ final class OtherLoad {
       for (int i : new int[] {1, 2, 3, 6, 7, 8}) {
         busy += Long.parseLong(f[i]);
       }
-      return busy / TICKS_PER_SECOND;
+      return busy / ProcessCpu.TICKS_PER_SECOND;
     } catch (IOException | RuntimeException e) {
       return -1;
     }

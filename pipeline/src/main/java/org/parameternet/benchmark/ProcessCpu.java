@@ -9,7 +9,8 @@ import java.nio.file.Path;
  * JVM's thread MX beans do not see OpenMP threads. Returns -1 where /proc is absent.
  */
 final class ProcessCpu {
-  private static final double TICKS_PER_SECOND = 100.0; // USER_HZ on Linux
+  /** USER_HZ on Linux: the unit of /proc's CPU times. */
+  static final double TICKS_PER_SECOND = 100.0;
 
   private ProcessCpu() {}
 

@@ -36,11 +36,18 @@ import org.parameternet.model.layers.NativeBottleneckLayer;
  * so float32's rounding noise is all Adam sees there and it moves them by up to the learning rate
  * per step; the running means they feed follow. PyTorch's own float32 run ends as far from its
  * float64 run on those (the golden's {@code float32_spread}), so a tensor may differ by twice that
- * spread where it is above 1e-4.
+ * spread where it is above {@link #PARAMETER_TOLERANCE}.
+ *
+ * <p>That tolerance is 2.5e-4, not 1e-4: oneDNN's AVX-512 kernels block their loops by the CPU's
+ * cache sizes, so float32 sums round in another order on another CPU of the same machine kind. On
+ * an Intel Xeon (4 MB of L2 a core) ten of repconv_micro_32's tensors ended 1.02e-4 to 1.86e-4 from
+ * the float64 golden (BatchNorm betas and running means that moved by 0.07 to 2.7), where the AMD
+ * EPYC the golden was checked on kept every tensor below 1e-4; with oneDNN capped at AVX2 they were
+ * below it on the Xeon too. Every tensor must also end within a tenth of how far it moved.
  */
 class StepParityTest {
   static final double LOSS_TOLERANCE = 1e-4;
-  static final double PARAMETER_TOLERANCE = 1e-4;
+  static final double PARAMETER_TOLERANCE = 2.5e-4;
   static final double ACTIVATION_TOLERANCE = 1e-5;
 
   /** The initial network's every conv+BN output and its class probabilities, in both modes. */
