@@ -3,7 +3,6 @@ package org.parameternet.benchmark;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.stream.IntStream;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -72,8 +71,6 @@ public final class ModelBenchmark {
    * cleanThreshold} cores during it. The peer's harness uses 10 s and 0.15 cores.
    */
   public record Quiet(double idleWaitSeconds, double cleanThreshold) {
-    public static final Quiet PEER = new Quiet(10, 0.15);
-
     /** No waiting, every call clean: the plain median of the calls. */
     public static final Quiet NONE = new Quiet(0, Double.POSITIVE_INFINITY);
   }
@@ -196,12 +193,7 @@ public final class ModelBenchmark {
             List.of(inference),
             runs,
             QuietRounds.Settings.latency(quiet.idleWaitSeconds(), quiet.cleanThreshold()));
-    double[] ms =
-        IntStream.range(0, timed.seconds()[0].length)
-            .filter(r -> timed.cleanRuns(0) >= 3 ? timed.clean(0, r) : timed.ran(0, r))
-            .mapToDouble(r -> timed.seconds()[0][r] * 1e3)
-            .sorted()
-            .toArray();
+    double[] ms = Arrays.stream(timed.headlineCalls(0)).map(sec -> sec * 1e3).sorted().toArray();
     return new LatencyResult(
         spec.name(),
         spec.resolution(),

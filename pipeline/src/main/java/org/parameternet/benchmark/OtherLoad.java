@@ -28,15 +28,22 @@ final class OtherLoad {
     return new OtherLoad(machineBusySeconds(), ProcessCpu.seconds(), System.nanoTime());
   }
 
-  /** Cores that other processes (and the hypervisor's steal) used since this mark. */
-  double coresSince() {
+  /**
+   * Since a mark: the cores other processes (and the hypervisor's steal) used, and this process's
+   * own CPU seconds (-1 where /proc cannot be read).
+   */
+  record Since(double otherCores, double ownSeconds) {}
+
+  /** What was used since this mark, each counter read once. */
+  Since since() {
     double busy = machineBusySeconds();
     double own = ProcessCpu.seconds();
     double wall = (System.nanoTime() - nanos) / 1e9;
-    if (busy < 0 || busySeconds < 0 || own < 0 || ownSeconds < 0 || wall <= 0) {
-      return 0;
+    double ownUsed = own < 0 || ownSeconds < 0 ? -1 : own - ownSeconds;
+    if (busy < 0 || busySeconds < 0 || ownUsed < 0 || wall <= 0) {
+      return new Since(0, ownUsed);
     }
-    return Math.max(0, ((busy - busySeconds) - (own - ownSeconds)) / wall);
+    return new Since(Math.max(0, ((busy - busySeconds) - ownUsed) / wall), ownUsed);
   }
 
   /**
@@ -55,7 +62,7 @@ final class OtherLoad {
         Thread.currentThread().interrupt();
         break;
       }
-      if (mark.coresSince() < threshold) {
+      if (mark.since().otherCores() < threshold) {
         break;
       }
     }

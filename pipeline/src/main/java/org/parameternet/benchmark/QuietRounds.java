@@ -2,7 +2,9 @@ package org.parameternet.benchmark;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
+import java.util.function.IntPredicate;
 import java.util.stream.IntStream;
 
 /**
@@ -73,11 +75,17 @@ public final class QuietRounds {
       return (int) IntStream.range(0, seconds[model].length).filter(r -> clean(model, r)).count();
     }
 
-    /** The median of the clean calls when there are at least 3, else of all (the peer's rule). */
-    double headlineSeconds(int model) {
-      double[] all = values(seconds[model], r -> ran(model, r));
+    /**
+     * The calls a headline reads: the clean ones when there are at least 3, else all (the peer's
+     * rule).
+     */
+    double[] headlineCalls(int model) {
       double[] clean = values(seconds[model], r -> clean(model, r));
-      return median(clean.length >= 3 ? clean : all);
+      return clean.length >= 3 ? clean : values(seconds[model], r -> ran(model, r));
+    }
+
+    double headlineSeconds(int model) {
+      return median(headlineCalls(model));
     }
 
     double meanSeconds(int model) {
@@ -118,7 +126,7 @@ public final class QuietRounds {
       };
     }
 
-    private static double[] values(double[] byRound, java.util.function.IntPredicate keep) {
+    private static double[] values(double[] byRound, IntPredicate keep) {
       return IntStream.range(0, byRound.length).filter(keep).mapToDouble(r -> byRound[r]).toArray();
     }
   }
@@ -145,19 +153,19 @@ public final class QuietRounds {
         break;
       }
       if (round % 2 == 1) {
-        java.util.Collections.reverse(order);
+        Collections.reverse(order);
       }
       for (int m : order) {
         if (round % settings.waitEvery() == 0 && settings.idleWaitSeconds() > 0) {
           OtherLoad.waitUntilIdle(settings.idleWaitSeconds(), settings.cleanThreshold());
         }
         OtherLoad mark = OtherLoad.mark();
-        double cpu0 = ProcessCpu.seconds();
         long t0 = System.nanoTime();
         calls.get(m).run();
         seconds[m][round] = (System.nanoTime() - t0) / 1e9;
-        others[m][round] = mark.coresSince();
-        cpu[m] = cpu0 < 0 || cpu[m] < 0 ? -1 : cpu[m] + ProcessCpu.seconds() - cpu0;
+        OtherLoad.Since used = mark.since();
+        others[m][round] = used.otherCores();
+        cpu[m] = used.ownSeconds() < 0 || cpu[m] < 0 ? -1 : cpu[m] + used.ownSeconds();
         if (others[m][round] < settings.cleanThreshold()) {
           clean[m]++;
         }

@@ -456,9 +456,7 @@ final class DnnlProgram implements AutoCloseable {
 
   /** The first {@code length} floats of {@code m}'s buffer, in place, as a NIO buffer. */
   static FloatBuffer floatBuffer(memory m, long length) {
-    FloatPointer pointer = new FloatPointer(m.get_data_handle());
-    pointer.position(0).limit(length).capacity(length);
-    return pointer.asBuffer();
+    return floats(m, length).limit(length).asBuffer();
   }
 
   void run(List<Step> steps) {
